@@ -1,0 +1,29 @@
+# Two entry points on a fresh machine with Python 3.11: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: demo test lint bench clean
+
+$(BIN)/clausula: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(BIN)/clausula
+
+demo: $(BIN)/clausula
+	$(BIN)/clausula check policies
+	$(BIN)/clausula eval policies/uses/demo.jsonl --policies policies
+
+lint: $(BIN)/clausula
+	$(BIN)/ruff check engine tests benchmarks
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest
+
+bench: $(BIN)/clausula
+	$(BIN)/python benchmarks/decide.py
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
