@@ -1,0 +1,288 @@
+"""The abstract syntax of clause files, every node with its source span.
+
+The parser builds these nodes directly while parsing; the checker reads them and never
+changes them. Nodes are frozen so that a checked policy can be shared between threads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .diagnostics import Span
+
+# ----------------------------------------------------------------- expressions
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Expr:
+    span: Span
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class DateLit(Expr):
+    value: dt.date
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class MoneyLit(Expr):
+    amount: Decimal
+    currency: str
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PercentLit(Expr):
+    value: Decimal  # as written: 12.5 for 12.5%
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class DurationLit(Expr):
+    count: int
+    unit: str  # days | months | years
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class NumberLit(Expr):
+    value: Decimal
+    text: str
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class StringLit(Expr):
+    value: str
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class TerritoryLit(Expr):
+    code: str  # a code, a group name or `worldwide`
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PartyLit(Expr):
+    id: str
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class BoolLit(Expr):
+    value: bool
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Name(Expr):
+    name: str
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Path(Expr):
+    parts: tuple[str, ...]
+
+    @property
+    def dotted(self) -> str:
+        return ".".join(self.parts)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Binary(Expr):
+    op: str  # + - * /
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Negate(Expr):
+    operand: Expr
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Compare(Expr):
+    op: str  # is, is not, in, not in, <, <=, >, >=, =, !=
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Logical(Expr):
+    op: str  # and | or
+    operands: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Not(Expr):
+    operand: Expr
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SetLit(Expr):
+    items: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Call(Expr):
+    function: str
+    function_span: Span
+    args: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PerUnit(Expr):
+    rate: Expr
+    unit: str
+    unit_span: Span
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Tier:
+    limit: Decimal | None  # None: above the last limit
+    rate: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Tiered(Expr):
+    base: Expr
+    tiers: tuple[Tier, ...]
+
+
+# ----------------------------------------------------------------- effects
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Subject:
+    """Who consents or is paid: a party, or each artist/performer of a finite part of the use."""
+
+    kind: str  # party | each_artist | each_performer
+    span: Span
+    party: str | None = None
+    path: Path | None = None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Effect:
+    span: Span
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Permit(Effect):
+    purposes: tuple[Name, ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Deny(Effect):
+    message: str | None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class RequireConsent(Effect):
+    subject: Subject
+    purposes: Path | tuple[Name, ...] | None  # None: the use's purpose
+    formalities: tuple[frozenset[str], ...]  # alternatives, each a set that must all hold
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Pay(Effect):
+    amount: Expr | None  # None: `pay nothing`
+    payee: Subject | None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Oblige(Effect):
+    text: str
+
+
+# ----------------------------------------------------------------- provisions and blocks
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Reference:
+    kind: str  # clause | rule
+    key: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Provision:
+    """A numbered clause of a contract or a rule of a jurisdiction pack."""
+
+    kind: str  # clause | rule
+    key: str  # "5.1" or "art. 50(2)"
+    title: str | None
+    span: Span
+    key_span: Span
+    cite: str | None = None
+    notwithstanding: tuple[Reference, ...] = ()
+    when: tuple[Expr, ...] = ()
+    unless: tuple[Expr, ...] = ()
+    effects: tuple[Effect, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Parameter:
+    name: str
+    value: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Definition:
+    name: str
+    value: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class FactDecl:
+    name: str
+    type_name: str
+    doc: str | None
+    span: Span
+    type_span: Span
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class GroupDecl:
+    name: str
+    members: tuple[TerritoryLit, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class NameDecl:
+    """A purpose or context declared in a vocabulary."""
+
+    name: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Header:
+    """One header line of a block (licensor, territory, in force …), kept for checking."""
+
+    kind: str
+    span: Span
+    values: tuple[object, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Block:
+    kind: str  # vocabulary | contract | jurisdiction
+    name: str
+    title: str | None
+    span: Span
+    name_span: Span
+    headers: tuple[Header, ...] = ()
+    parameters: tuple[Parameter, ...] = ()
+    definitions: tuple[Definition, ...] = ()
+    facts: tuple[FactDecl, ...] = ()
+    provisions: tuple[Provision, ...] = ()
+    purposes: tuple[NameDecl, ...] = ()
+    contexts: tuple[NameDecl, ...] = ()
+    groups: tuple[GroupDecl, ...] = ()
+    applies: tuple[Expr, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SourceFile:
+    path: str
+    text: str
+    blocks: tuple[Block, ...] = field(default_factory=tuple)

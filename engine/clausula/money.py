@@ -1,0 +1,85 @@
+"""Money: exact decimals with a currency, rounded once, split by largest remainder."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from functools import lru_cache
+
+import pycountry
+
+# ISO 4217 minor units that are not 2. pycountry carries no minor units, so the
+# exceptions are listed here (ISO 4217 amendment list, 2024).
+_MINOR_UNITS: dict[str, int] = {
+    "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0,
+    "PYG": 0, "RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0,
+    "XPF": 0, "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
+    "CLF": 4, "UYW": 4,
+}
+
+
+@lru_cache(maxsize=None)
+def is_currency(code: str) -> bool:
+    """Whether `code` is an ISO 4217 alphabetic currency code."""
+    return pycountry.currencies.get(alpha_3=code) is not None
+
+
+def minor_unit(currency: str) -> Decimal:
+    """The smallest amount of a currency: 0.01 USD, 1 JPY, 0.001 KWD."""
+    return Decimal(1).scaleb(-_MINOR_UNITS.get(currency, 2))
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """An exact amount in one currency. Amounts in different currencies never add up."""
+
+    amount: Decimal
+    currency: str
+
+    def __add__(self, other: Money) -> Money:
+        if other.currency != self.currency:
+            raise CurrencyMismatch(self.currency, other.currency)
+        return Money(self.amount + other.amount, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        if other.currency != self.currency:
+            raise CurrencyMismatch(self.currency, other.currency)
+        return Money(self.amount - other.amount, self.currency)
+
+    def scale(self, factor: Decimal) -> Money:
+        return Money(self.amount * factor, self.currency)
+
+    def rounded(self) -> Money:
+        """Rounded half-up to the currency's minor unit (the one rounding step)."""
+        return Money(self.amount.quantize(minor_unit(self.currency), ROUND_HALF_UP), self.currency)
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency}"
+
+
+class CurrencyMismatch(ValueError):
+    """Two amounts in different currencies met in one sum."""
+
+    def __init__(self, left: str, right: str) -> None:
+        super().__init__(f"cannot combine amounts in {left} and {right}")
+        self.left, self.right = left, right
+
+
+def split_rounded(exact: Sequence[Decimal], currency: str) -> tuple[Decimal, list[Decimal]]:
+    """Round a sum once and split it so the rounded parts add up to the rounded total.
+
+    Largest remainder: every part is rounded down to the minor unit, then the units left
+    over go to the parts with the largest remainders (ties to the earlier part).
+    Negative parts are not expected here (payments are never negative).
+    """
+    unit = minor_unit(currency)
+    total = sum(exact, Decimal(0)).quantize(unit, ROUND_HALF_UP)
+    floors = [part.quantize(unit, ROUND_FLOOR) for part in exact]
+    leftover = int((total - sum(floors, Decimal(0))) / unit)
+    order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))
+    parts = list(floors)
+    for k in range(max(0, leftover)):
+        i = order[k % len(order)]
+        parts[i] += unit
+    return total, parts

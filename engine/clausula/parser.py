@@ -1,0 +1,587 @@
+"""Text → AST. Lark's LALR parser calls the builder below as it reduces, so no parse tree
+is ever built; syntax errors become `Diagnostic`s, never Lark exceptions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+from decimal import Decimal
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path as FilePath
+from typing import Any
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from . import ast
+from .diagnostics import Diagnostic, DiagnosticSink, Span
+
+
+def grammar_text() -> str:
+    """The grammar shipped in the wheel, or the repository's `grammar/` in a checkout."""
+    shipped = resources.files("clausula").joinpath("grammar/clausula.lark")
+    if shipped.is_file():
+        return shipped.read_text(encoding="utf-8")
+    repo = FilePath(__file__).resolve().parents[2] / "grammar" / "clausula.lark"
+    return repo.read_text(encoding="utf-8")
+
+
+class _Builder(Transformer[Token, Any]):
+    """Builds AST nodes while the LALR parser reduces. `path` is set before each parse."""
+
+    path = "<text>"
+
+    def _span(self, children: Any) -> Span:
+        """From the start of the first child to the end of the last (keywords not kept)."""
+        first = _first_span(children, self, 0)
+        last = _first_span(children, self, -1)
+        if first is None or last is None:
+            return Span(self.path, 0, 0)
+        return Span(self.path, first.line, first.column, last.end_line, last.end_column)
+
+    def _tspan(self, token: Token) -> Span:
+        return Span(
+            self.path, token.line or 0, token.column or 0,
+            token.end_line or 0, token.end_column or 0,
+        )
+
+    @staticmethod
+    def _string(token: Token) -> str:
+        return re.sub(r"\\(.)", r"\1", str(token)[1:-1])
+
+    # -------------------------------------------------------------- literals
+    @v_args(inline=True)
+    def date(self, token: Token) -> ast.Expr:
+        try:
+            value = dt.date.fromisoformat(str(token))
+        except ValueError:
+            raise _BadLiteral(token, f"`{token}` is not a valid date") from None
+        return ast.DateLit(self._tspan(token), value)
+
+    @v_args(inline=True)
+    def money(self, token: Token) -> ast.Expr:
+        amount, currency = str(token).split()
+        return ast.MoneyLit(self._tspan(token), Decimal(amount), currency)
+
+    @v_args(inline=True)
+    def percent(self, token: Token) -> ast.Expr:
+        return ast.PercentLit(self._tspan(token), Decimal(str(token)[:-1]))
+
+    @v_args(inline=True)
+    def duration(self, token: Token) -> ast.Expr:
+        count, unit = str(token).split()
+        return ast.DurationLit(self._tspan(token), int(count), unit if unit.endswith("s") else unit + "s")
+
+    @v_args(inline=True)
+    def number(self, token: Token) -> ast.Expr:
+        return ast.NumberLit(self._tspan(token), Decimal(str(token)), str(token))
+
+    @v_args(inline=True)
+    def string(self, token: Token) -> ast.Expr:
+        return ast.StringLit(self._tspan(token), self._string(token))
+
+    @v_args(inline=True)
+    def territory(self, token: Token) -> ast.Expr:
+        return ast.TerritoryLit(self._tspan(token), str(token))
+
+    @v_args(inline=True)
+    def worldwide(self, token: Token) -> ast.Expr:
+        return ast.TerritoryLit(self._tspan(token), "worldwide")
+
+    @v_args(inline=True)
+    def party(self, token: Token) -> ast.Expr:
+        return ast.PartyLit(self._tspan(token), str(token))
+
+    def true(self, c: list[Any]) -> ast.Expr:
+        return ast.BoolLit(self._span(c), True)
+
+    def false(self, c: list[Any]) -> ast.Expr:
+        return ast.BoolLit(self._span(c), False)
+
+    @v_args(inline=True)
+    def name(self, token: Token) -> ast.Expr:
+        return ast.Name(self._tspan(token), str(token))
+
+    @v_args(inline=True)
+    def path(self, token: Token) -> ast.Path:
+        return ast.Path(self._tspan(token), tuple(str(token).split(".")))
+
+    # -------------------------------------------------------------- operators
+    def _binary(self, op: str, c: list[Any]) -> ast.Expr:
+        return ast.Binary(self._span(c), op, c[0], c[1])
+
+    def add(self, c: list[Any]) -> ast.Expr:
+        return self._binary("+", c)
+
+    def sub(self, c: list[Any]) -> ast.Expr:
+        return self._binary("-", c)
+
+    def mul(self, c: list[Any]) -> ast.Expr:
+        return self._binary("*", c)
+
+    def div(self, c: list[Any]) -> ast.Expr:
+        return self._binary("/", c)
+
+    def neg(self, c: list[Any]) -> ast.Expr:
+        return ast.Negate(self._span(c), c[0])
+
+    def _compare(self, op: str, c: list[Any]) -> ast.Expr:
+        return ast.Compare(self._span(c), op, c[0], c[-1])
+
+    def is_(self, c: list[Any]) -> ast.Expr:
+        return self._compare("is", c)
+
+    def is_not(self, c: list[Any]) -> ast.Expr:
+        return self._compare("is not", c)
+
+    def in_(self, c: list[Any]) -> ast.Expr:
+        return self._compare("in", c)
+
+    def not_in(self, c: list[Any]) -> ast.Expr:
+        return self._compare("not in", c)
+
+    def compare(self, c: list[Any]) -> ast.Expr:
+        return ast.Compare(self._span(c), str(c[1]), c[0], c[2])
+
+    def _logical(self, op: str, c: list[Any]) -> ast.Expr:
+        operands: list[ast.Expr] = []
+        for item in c:
+            if isinstance(item, ast.Logical) and item.op == op:
+                operands.extend(item.operands)
+            else:
+                operands.append(item)
+        return ast.Logical(self._span(c), op, tuple(operands))
+
+    def and_(self, c: list[Any]) -> ast.Expr:
+        return self._logical("and", c)
+
+    def or_(self, c: list[Any]) -> ast.Expr:
+        return self._logical("or", c)
+
+    def not_(self, c: list[Any]) -> ast.Expr:
+        return ast.Not(self._span(c), c[1])
+
+    def set_literal(self, c: list[Any]) -> ast.Expr:
+        return ast.SetLit(self._span(c), (c[0], *c[1]))
+
+    def call(self, c: list[Any]) -> ast.Expr:
+        return ast.Call(self._span(c), str(c[0]), self._tspan(c[0]), tuple(c[1]))
+
+    def per_unit(self, c: list[Any]) -> ast.Expr:
+        return ast.PerUnit(self._span(c), c[0], str(c[1]), self._tspan(c[1]))
+
+    def tiered(self, c: list[Any]) -> ast.Expr:
+        return ast.Tiered(self._span(c), c[0], tuple(c[1:]))
+
+    def tier_upto(self, c: list[Any]) -> ast.Tier:
+        return ast.Tier(Decimal(str(c[0])), c[1], self._span(c))
+
+    def tier_above(self, c: list[Any]) -> ast.Tier:
+        return ast.Tier(None, c[0], self._span(c))
+
+    def expr_list(self, c: list[Any]) -> list[Any]:
+        return c
+
+    # -------------------------------------------------------------- lists
+    def name_list(self, c: list[Token]) -> list[ast.Name]:
+        return [ast.Name(self._tspan(t), str(t)) for t in c]
+
+    def id_list(self, c: list[Token]) -> list[ast.PartyLit]:
+        return [ast.PartyLit(self._tspan(t), str(t)) for t in c]
+
+    def territory_names(self, c: list[Token]) -> list[ast.TerritoryLit]:
+        return [ast.TerritoryLit(self._tspan(t), str(t)) for t in c]
+
+    # -------------------------------------------------------------- effects
+    def each_performer(self, c: list[Any]) -> ast.Subject:
+        return ast.Subject("each_performer", self._span(c), path=self.path_of(c[1]))
+
+    def each_artist(self, c: list[Any]) -> ast.Subject:
+        return ast.Subject("each_artist", self._span(c), path=self.path_of(c[1]))
+
+    def party_subject(self, c: list[Any]) -> ast.Subject:
+        return ast.Subject("party", self._span(c), party=str(c[0]))
+
+    def path_of(self, token: Token) -> ast.Path:
+        return ast.Path(self._tspan(token), tuple(str(token).split(".")))
+
+    @v_args(inline=True)
+    def purposes_path(self, token: Token) -> ast.Path:
+        return self.path_of(token)
+
+    @v_args(inline=True)
+    def purposes_named(self, names: list[ast.Name]) -> tuple[ast.Name, ...]:
+        return tuple(names)
+
+    def formalities(self, groups: list[frozenset[str]]) -> tuple[frozenset[str], ...]:
+        return tuple(groups)
+
+    def formality_group(self, items: list[str]) -> frozenset[str]:
+        return frozenset(items)
+
+    def formality(self, _: list[Any]) -> str:  # pragma: no cover - aliases below
+        return ""
+
+    def in_writing(self, _: list[Any]) -> str:
+        return "in_writing"
+
+    def signed(self, _: list[Any]) -> str:
+        return "signed"
+
+    def specific_description(self, _: list[Any]) -> str:
+        return "specific_description"
+
+    def with_counsel(self, _: list[Any]) -> str:
+        return "with_counsel"
+
+    def terms_conspicuous(self, _: list[Any]) -> str:
+        return "terms_conspicuous"
+
+    def separately_signed(self, _: list[Any]) -> str:
+        return "separately_signed"
+
+    def collective_bargaining(self, _: list[Any]) -> str:
+        return "collective_bargaining"
+
+    def court_approved(self, _: list[Any]) -> str:
+        return "court_approved"
+
+    def permit(self, c: list[Any]) -> ast.Effect:
+        return ast.Permit(self._span(c), tuple(c[1]))
+
+    def deny(self, c: list[Any]) -> ast.Effect:
+        return ast.Deny(self._span(c), self._string(c[1]) if len(c) > 1 else None)
+
+    def require(self, c: list[Any]) -> ast.Effect:
+        subject = c[1]
+        purposes: ast.Path | tuple[ast.Name, ...] | None = None
+        formalities: tuple[frozenset[str], ...] = ()
+        for item in c[2:]:
+            if isinstance(item, ast.Path) or (isinstance(item, tuple) and item and isinstance(item[0], ast.Name)):
+                purposes = item
+            elif isinstance(item, tuple):
+                formalities = item
+        return ast.RequireConsent(self._span(c), subject, purposes, formalities)
+
+    def pay(self, c: list[Any]) -> ast.Effect:
+        return ast.Pay(self._span(c), c[1], c[2])
+
+    def pay_nothing(self, c: list[Any]) -> ast.Effect:
+        return ast.Pay(self._span(c), None, None)
+
+    def oblige(self, c: list[Any]) -> ast.Effect:
+        return ast.Oblige(self._span(c), self._string(c[1]))
+
+    # -------------------------------------------------------------- provision items
+    @v_args(inline=True)
+    def cite(self, token: Token) -> tuple[str, Any]:
+        return ("cite", self._string(token))
+
+    def notwithstanding(self, refs: list[ast.Reference]) -> tuple[str, Any]:
+        return ("notwithstanding", tuple(refs))
+
+    @v_args(inline=True)
+    def clause_reference(self, token: Token) -> ast.Reference:
+        return ast.Reference("clause", str(token), self._tspan(token))
+
+    @v_args(inline=True)
+    def rule_reference(self, token: Token) -> ast.Reference:
+        return ast.Reference("rule", self._string(token), self._tspan(token))
+
+    @v_args(inline=True)
+    def when(self, expr: ast.Expr) -> tuple[str, Any]:
+        return ("when", expr)
+
+    @v_args(inline=True)
+    def unless(self, expr: ast.Expr) -> tuple[str, Any]:
+        return ("unless", expr)
+
+    def _provision(self, kind: str, key: Token, c: list[Any]) -> ast.Provision:
+        title = None
+        if c and isinstance(c[0], Token) and c[0].type == "STRING":
+            title = self._string(c[0])
+            c = c[1:]
+        fields: dict[str, list[Any]] = {"when": [], "unless": [], "notwithstanding": []}
+        cite: str | None = None
+        effects: list[ast.Effect] = []
+        for item in c:
+            if isinstance(item, ast.Effect):
+                effects.append(item)
+            elif item[0] == "cite":
+                cite = item[1]
+            elif item[0] == "notwithstanding":
+                fields["notwithstanding"].extend(item[1])
+            else:
+                fields[item[0]].append(item[1])
+        key_text = self._string(key) if kind == "rule" else str(key)
+        return ast.Provision(
+            kind=kind, key=key_text, title=title, span=self._span([key, *c]), key_span=self._tspan(key),
+            cite=cite, notwithstanding=tuple(fields["notwithstanding"]),
+            when=tuple(fields["when"]), unless=tuple(fields["unless"]), effects=tuple(effects),
+        )
+
+    def clause(self, c: list[Any]) -> ast.Provision:
+        return self._provision("clause", c[0], c[1:])
+
+    def rule(self, c: list[Any]) -> ast.Provision:
+        return self._provision("rule", c[0], c[1:])
+
+    # -------------------------------------------------------------- block items
+    def parameter(self, c: list[Any]) -> ast.Parameter:
+        return ast.Parameter(str(c[0]), c[1], self._span(c))
+
+    def definition(self, c: list[Any]) -> ast.Definition:
+        return ast.Definition(str(c[0]), c[1], self._span(c))
+
+    def fact_decl(self, c: list[Any]) -> ast.FactDecl:
+        doc = self._string(c[2]) if len(c) > 2 else None
+        return ast.FactDecl(str(c[0]), str(c[1]), doc, self._span(c), self._tspan(c[1]))
+
+    def purposes_decl(self, c: list[Any]) -> tuple[str, Any]:
+        return ("purposes", [ast.NameDecl(n.name, n.span) for n in c[0]])
+
+    def contexts_decl(self, c: list[Any]) -> tuple[str, Any]:
+        return ("contexts", [ast.NameDecl(n.name, n.span) for n in c[0]])
+
+    def group_decl(self, c: list[Any]) -> ast.GroupDecl:
+        return ast.GroupDecl(str(c[0]), tuple(c[1]), self._span(c))
+
+    def _header(self, kind: str, c: list[Any], *values: object) -> ast.Header:
+        return ast.Header(kind, self._span(c), tuple(values))
+
+    def licensor(self, c: list[Any]) -> ast.Header:
+        return self._header("licensor", c, ast.PartyLit(self._tspan(c[0]), str(c[0])))
+
+    def licensee(self, c: list[Any]) -> ast.Header:
+        return self._header("licensee", c, ast.PartyLit(self._tspan(c[0]), str(c[0])))
+
+    def effective_open(self, c: list[Any]) -> ast.Header:
+        return self._header("effective", c, self.date(c[0]), None)
+
+    def effective_for(self, c: list[Any]) -> ast.Header:
+        return self._header("effective", c, self.date(c[0]), self.duration(c[1]))
+
+    def effective_until(self, c: list[Any]) -> ast.Header:
+        return self._header("effective", c, self.date(c[0]), self.date(c[1]))
+
+    def territory_decl(self, c: list[Any]) -> ast.Header:
+        return self._header("territory", c, tuple(c[0]), tuple(c[1]) if len(c) > 1 else ())
+
+    def scope_catalogue(self, c: list[Any]) -> ast.Header:
+        return self._header("scope", c, "catalogue", (ast.PartyLit(self._tspan(c[0]), str(c[0])),))
+
+    def scope_works(self, c: list[Any]) -> ast.Header:
+        return self._header("scope", c, "works", tuple(c[0]))
+
+    def scope_all(self, c: list[Any]) -> ast.Header:
+        return self._header("scope", c, "all", ())
+
+    def applies(self, c: list[Any]) -> tuple[str, Any]:
+        return ("applies", c[0])
+
+    def text_decl(self, c: list[Any]) -> ast.Header:
+        return self._header("text", c, self._string(c[0]))
+
+    def in_force(self, c: list[Any]) -> ast.Header:
+        return self._header(
+            "in_force", c, self.date(c[0]), self.date(c[1]) if len(c) > 1 else None
+        )
+
+    def proposed(self, c: list[Any]) -> ast.Header:
+        return self._header("proposed", c)
+
+    # -------------------------------------------------------------- blocks
+    def _block(self, kind: str, c: list[Any]) -> ast.Block:
+        name_token = c[0]
+        rest = c[1:]
+        title = None
+        if rest and isinstance(rest[0], Token) and rest[0].type == "STRING":
+            title = self._string(rest[0])
+            rest = rest[1:]
+        buckets: dict[str, list[Any]] = {
+            k: [] for k in ("headers", "parameters", "definitions", "facts", "provisions",
+                            "purposes", "contexts", "groups", "applies")
+        }
+        for item in rest:
+            if isinstance(item, ast.Header):
+                buckets["headers"].append(item)
+            elif isinstance(item, ast.Parameter):
+                buckets["parameters"].append(item)
+            elif isinstance(item, ast.Definition):
+                buckets["definitions"].append(item)
+            elif isinstance(item, ast.FactDecl):
+                buckets["facts"].append(item)
+            elif isinstance(item, ast.Provision):
+                buckets["provisions"].append(item)
+            elif isinstance(item, ast.GroupDecl):
+                buckets["groups"].append(item)
+            elif item[0] in ("purposes", "contexts"):
+                buckets[item[0]].extend(item[1])
+            elif item[0] == "applies":
+                buckets["applies"].append(item[1])
+        return ast.Block(
+            kind=kind, name=self._string(name_token), title=title, span=self._span(c),
+            name_span=self._tspan(name_token),
+            **{k: tuple(v) for k, v in buckets.items()},
+        )
+
+    def vocabulary(self, c: list[Any]) -> ast.Block:
+        return self._block("vocabulary", c)
+
+    def contract(self, c: list[Any]) -> ast.Block:
+        return self._block("contract", c)
+
+    def jurisdiction(self, c: list[Any]) -> ast.Block:
+        return self._block("jurisdiction", c)
+
+    def start(self, blocks: list[ast.Block]) -> list[ast.Block]:
+        return blocks
+
+
+def _first_span(item: Any, builder: _Builder, end: int) -> Span | None:
+    if isinstance(item, Token):
+        return builder._tspan(item) if item.line is not None else None
+    span = getattr(item, "span", None)
+    if isinstance(span, Span) and span.line > 0:
+        return span
+    if isinstance(item, list | tuple) and item:
+        ordered = item if end == 0 else reversed(item)
+        for child in ordered:
+            found = _first_span(child, builder, end)
+            if found is not None:
+                return found
+    return None
+
+
+class _BadLiteral(Exception):
+    def __init__(self, token: Token, message: str) -> None:
+        super().__init__(message)
+        self.token, self.message = token, message
+
+
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _parser() -> tuple[Lark, _Builder]:
+    builder = _Builder()
+    lark = Lark(
+        grammar_text(), parser="lalr", lexer="contextual", transformer=builder,
+        maybe_placeholders=False,
+    )
+    return lark, builder
+
+
+# Words that start an item of a block: after a syntax error, the parser blanks out the item
+# that holds the error and tries again, so that one mistake does not hide the others.
+_ITEM_START = re.compile(
+    r"^[ \t]*(clause|rule|parameter|define|fact|licensor|licensee|effective|territory|scope|"
+    r"applies|text|in[ \t]+force|proposed|purposes|contexts|group)\b"
+)
+_BLOCK_START = re.compile(r"^[ \t]*(contract|jurisdiction|vocabulary)\b")
+_MAX_SYNTAX_ERRORS = 50
+
+
+def parse(text: str, path: str) -> tuple[ast.SourceFile, list[Diagnostic]]:
+    """Parse one clause file. Returns the AST of what parsed and every syntax error."""
+    sink = DiagnosticSink()
+    sink.add_source(path, text)
+    lines = text.split("\n")
+    work = list(lines)
+    for _ in range(_MAX_SYNTAX_ERRORS):
+        try:
+            with _lock:
+                lark, builder = _parser()
+                builder.path = path
+                blocks = lark.parse("\n".join(work))
+            return ast.SourceFile(path, text, tuple(blocks)), sink.sorted()
+        except _BadLiteral as bad:
+            line, column = bad.token.line or 1, bad.token.column or 1
+            sink.error(Span(path, line, column, line, column + len(str(bad.token))), bad.message)
+        except UnexpectedInput as error:
+            line, column = _position(error, work)
+            sink.error(Span(path, line, column), _syntax_message(error, work))
+        except Exception as error:  # a Lark internal error wrapping ours
+            inner = getattr(error, "orig_exc", None)
+            if isinstance(inner, _BadLiteral):
+                line, column = inner.token.line or 1, inner.token.column or 1
+                sink.error(
+                    Span(path, line, column, line, column + len(str(inner.token))), inner.message
+                )
+            else:
+                raise
+        if not _blank_item(work, line):
+            break
+    return ast.SourceFile(path, text, ()), sink.sorted()
+
+
+def _position(error: UnexpectedInput, lines: list[str]) -> tuple[int, int]:
+    if isinstance(error, UnexpectedEOF) or getattr(error, "line", -1) in (-1, None):
+        last = max((i for i, t in enumerate(lines) if t.strip()), default=0)
+        return last + 1, max(1, len(lines[last].rstrip()) + 1) if lines else 1
+    return int(error.line), int(error.column)
+
+
+def _blank_item(lines: list[str], line: int) -> bool:
+    """Replace the item around `line` (1-based) by blank lines. False if nothing changed."""
+    index = min(max(line - 1, 0), len(lines) - 1)
+    if not lines or not "".join(lines).strip():
+        return False
+    start = index
+    while start > 0 and not (_ITEM_START.match(lines[start]) or _BLOCK_START.match(lines[start])):
+        start -= 1
+    pattern = _BLOCK_START if _BLOCK_START.match(lines[start]) else _ITEM_START
+    end = index + 1
+    while end < len(lines) and not (pattern.match(lines[end]) or _BLOCK_START.match(lines[end])):
+        end += 1
+    changed = False
+    for i in range(start, end):
+        if lines[i]:
+            lines[i] = ""
+            changed = True
+    return changed
+
+
+_WORDS = {
+    "STRING": "a quoted string", "NAME": "a name", "PATH": "a field such as `use.purpose`",
+    "ID": "a party or work id such as `party:aria-labs`", "DATE": "a date such as 2026-01-01",
+    "MONEY": "an amount such as `0.50 USD`", "PERCENT": "a percentage such as `12.5%`",
+    "DURATION": "a duration such as `3 years`", "NUMBER": "a number",
+    "CLAUSE_NUMBER": "a clause number such as 5.1", "TERRITORY": "a territory code such as `US-TN`",
+    "WORLDWIDE": "`worldwide`", "COMPARATOR": "a comparison", "LPAR": "`(`", "RPAR": "`)`",
+    "COMMA": "`,`", "EQUAL": "`=`", "COLON": "`:`", "PLUS": "`+`", "MINUS": "`-`",
+    "STAR": "`*`", "SLASH": "`/`", "$END": "the end of the file",
+}
+
+
+def _describe_token(name: str) -> str:
+    if name in _WORDS:
+        return _WORDS[name]
+    return f"`{name.lower()}`"
+
+
+def _syntax_message(error: UnexpectedInput, lines: list[str]) -> str:
+    if isinstance(error, UnexpectedCharacters):
+        char = lines[error.line - 1][error.column - 1] if error.line - 1 < len(lines) else "?"
+        if char == '"':
+            return "this string is not closed: add a `\"` before the end of the line"
+        return f"`{char}` cannot appear here"
+    if isinstance(error, UnexpectedEOF):
+        return "the file ends in the middle of an item; something is missing at the end"
+    if isinstance(error, UnexpectedToken):
+        token = error.token
+        got = "the end of the file" if token.type == "$END" else f"`{token}`"
+        expected = sorted({_describe_token(t) for t in error.expected if not t.startswith("__")})
+        if len(expected) > 6:
+            return f"{got} is not expected here"
+        return f"{got} is not expected here; expected {_join_or(expected)}"
+    return "this cannot be read"
+
+
+def _join_or(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " or " + items[-1]

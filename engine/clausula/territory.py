@@ -1,0 +1,139 @@
+"""Territories: ISO 3166-1 countries, ISO 3166-2 subdivisions, named groups and exclusions.
+
+A subdivision lies inside its country: a use in `US-TN` is a use in `US`. Groups (EU, EEA)
+are declared by policy files and expanded here to sets of codes once, at load time, so that
+a membership test during a decision is two set lookups.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pycountry
+
+WORLDWIDE = "worldwide"
+
+
+@lru_cache(maxsize=1)
+def _country_codes() -> frozenset[str]:
+    return frozenset(c.alpha_2 for c in pycountry.countries)
+
+
+@lru_cache(maxsize=1)
+def _subdivision_codes() -> frozenset[str]:
+    return frozenset(s.code for s in pycountry.subdivisions)
+
+
+def country_of(code: str) -> str:
+    """The country a code lies in: `US-TN` → `US`; a country is its own country."""
+    return code.split("-", 1)[0]
+
+
+def code_problem(code: str) -> str | None:
+    """None when `code` is an ISO 3166-1 alpha-2 country or ISO 3166-2 subdivision.
+
+    Otherwise one plain sentence saying what is wrong, with a suggestion when one is close.
+    """
+    from .diagnostics import did_you_mean
+
+    if "-" in code:
+        country = country_of(code)
+        if country not in _country_codes():
+            return f"`{code}` is not a subdivision: `{country}` is not an ISO 3166-1 country code"
+        if code not in _subdivision_codes():
+            siblings = [s for s in _subdivision_codes() if s.startswith(country + "-")]
+            hint = did_you_mean(code, siblings)
+            return f"`{code}` is not an ISO 3166-2 subdivision of {country}" + (
+                f"; {hint}" if hint else ""
+            )
+        return None
+    if code not in _country_codes():
+        hint = did_you_mean(code, _country_codes())
+        return f"`{code}` is not an ISO 3166-1 country code" + (f"; {hint}" if hint else "")
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class TerritorySet:
+    """Where something applies: everywhere (`include is None`) or the listed codes, minus exclusions.
+
+    Codes may be countries or subdivisions; groups are already expanded.
+    """
+
+    include: frozenset[str] | None
+    exclude: frozenset[str] = frozenset()
+    label: str = ""
+
+    def contains(self, territory: str) -> bool:
+        """Whether a use in `territory` (a country or subdivision code) lies inside this set."""
+        country = country_of(territory)
+        if territory in self.exclude or country in self.exclude:
+            return False
+        if self.include is None:
+            return True
+        return territory in self.include or country in self.include
+
+    def __str__(self) -> str:
+        return self.label or describe(self.include, self.exclude)
+
+
+def describe(include: frozenset[str] | None, exclude: frozenset[str]) -> str:
+    """A readable rendering: `worldwide except CN, RU` or `DE, FR`."""
+    head = WORLDWIDE if include is None else ", ".join(sorted(include))
+    return f"{head} except {', '.join(sorted(exclude))}" if exclude else head
+
+
+@dataclass(frozen=True)
+class TerritoryRegistry:
+    """The named territory groups of a policy set, each expanded to a set of codes."""
+
+    groups: Mapping[str, frozenset[str]]
+
+    def is_group(self, name: str) -> bool:
+        return name in self.groups
+
+    def problem(self, name: str) -> str | None:
+        """None if `name` is `worldwide`, a declared group or a valid ISO code."""
+        if name == WORLDWIDE or name in self.groups:
+            return None
+        problem = code_problem(name)
+        if problem and name.isupper() and "-" not in name and len(name) != 2:
+            from .diagnostics import did_you_mean
+
+            hint = did_you_mean(name, self.groups)
+            return f"`{name}` is neither a declared territory group nor a country code" + (
+                f"; {hint}" if hint else ""
+            )
+        return problem
+
+    def expand(self, name: str) -> frozenset[str] | None:
+        """The codes a name stands for; None for `worldwide`."""
+        if name == WORLDWIDE:
+            return None
+        return self.groups.get(name, frozenset({name}))
+
+    def territory_set(self, include: Iterable[str], exclude: Iterable[str] = ()) -> TerritorySet:
+        """Build a set from names (codes, groups, `worldwide`)."""
+        codes: set[str] | None = set()
+        include_names = list(include)
+        for name in include_names:
+            expanded = self.expand(name)
+            if expanded is None:
+                codes = None
+                break
+            assert codes is not None
+            codes |= expanded
+        excluded: set[str] = set()
+        exclude_names = list(exclude)
+        for name in exclude_names:
+            expanded = self.expand(name)
+            if expanded is not None:
+                excluded |= expanded
+        label = ", ".join(include_names) + (f" except {', '.join(exclude_names)}" if exclude_names else "")
+        return TerritorySet(
+            include=None if codes is None else frozenset(codes),
+            exclude=frozenset(excluded),
+            label=label,
+        )
