@@ -66,11 +66,11 @@ class FileConsentLedger:
         by_artist: dict[str, list[ConsentRecord]] = {}
         by_grant: dict[str, ConsentRecord] = {}
         for grant in grants:
-            revocation = earliest.get(grant.id)
+            revoked = earliest.get(grant.id)
             record = ConsentRecord(
                 grant=grant,
-                revoked_on=revocation.date if revocation else None,
-                revocation_reason=revocation.reason if revocation else None,
+                revoked_on=revoked.date if revoked else None,
+                revocation_reason=revoked.reason if revoked else None,
             )
             by_artist.setdefault(grant.artist, []).append(record)
             by_grant[grant.id] = record

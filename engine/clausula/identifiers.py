@@ -156,9 +156,9 @@ def id_problem(value: str, kinds: frozenset[str] | None = None) -> str | None:
     if scheme not in ALL_SCHEMES:
         from .diagnostics import did_you_mean
 
-        hint = did_you_mean(scheme, allowed)
+        suggestion = did_you_mean(scheme, allowed)
         return f"`{scheme}:` is not a known identifier scheme; use {_schemes(allowed)}" + (
-            f" ({hint})" if hint else ""
+            f" ({suggestion})" if suggestion else ""
         )
     if scheme not in allowed:
         wanted = _KIND_NAMES.get(allowed)

@@ -1,0 +1,302 @@
+"""The `clausula` command line: check clause files, decide uses, print the JSON schemas.
+
+Exit status: 0 on success, 1 when the input is wrong (policy errors, a bad use, a file
+that cannot be read), 2 on usage errors. A user's mistake is reported in plain sentences,
+never with a Python traceback.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from .models import Use
+    from .use_input import UseError
+
+app = typer.Typer(
+    name="clausula",
+    help="Clausula: policy-as-code for licensing music to AI. Allow, deny or pay, with reasons.",
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _console(stderr: bool = False) -> Console:
+    """A Rich console on the current stdout or stderr; plain text when not a terminal."""
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    """Print one plain sentence on stderr and exit with `code`."""
+    from rich.text import Text
+
+    text = Text()
+    text.append("error", style="bold red")
+    text.append(f": {message}")
+    _console(stderr=True).print(text, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _reason(error: BaseException) -> str:
+    """The human part of an OS or decoding error."""
+    if isinstance(error, UnicodeDecodeError):
+        return f"it is not UTF-8 text (byte {error.start})"
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror[0].lower() + error.strerror[1:]
+    return str(error)
+
+
+# ------------------------------------------------------------------ check
+
+
+def _clause_files(path: Path) -> list[Path]:
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*.clause") if p.is_file())
+    return [path]
+
+
+@app.command()
+def check(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            metavar="PATH...",
+            help="Clause files, or directories searched for *.clause files. Default: ./policies",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Check clause files: syntax, names, types, purposes, territories and references.
+
+    Prints every problem with its file, line and column, the line itself and a caret under
+    the place. Exits 1 if there is any error, 0 otherwise.
+    """
+    from . import check as check_files
+    from .diagnostics import PolicyError
+    from .render import check_summary, print_diagnostics
+
+    targets = list(paths) if paths else [Path("policies")]
+    for target in targets:
+        if not target.exists():
+            _fail(f"cannot check {target}: there is no such file or directory")
+    files = sum(len(_clause_files(target)) for target in targets)
+    label = ", ".join(str(target) for target in targets)
+    if files == 0:
+        _fail(f"{label}: no .clause files found")
+    try:
+        diagnostics = check_files(targets)
+    except PolicyError as error:
+        diagnostics = error.diagnostics
+    except (OSError, UnicodeDecodeError) as error:
+        name = getattr(error, "filename", None) or label
+        _fail(f"cannot read {name}: {_reason(error)}")
+    err = _console(stderr=True)
+    print_diagnostics(err, diagnostics)
+    failed = any(d.severity == "error" for d in diagnostics)
+    (err if failed or diagnostics else _console()).print(
+        check_summary(diagnostics, label, files), soft_wrap=True
+    )
+    if failed:
+        raise typer.Exit(1)
+
+
+# ------------------------------------------------------------------ eval
+
+
+def _read_text(source: str) -> str:
+    if source == "-":
+        return sys.stdin.read()
+    return Path(source).read_text(encoding="utf-8")
+
+
+def _uses(text: str, source: str) -> Iterator[Use | UseError]:
+    """The uses in the input: a `.json` file is one JSON document (an object or an array),
+    anything else is read as JSON, or JSON Lines if it is not one JSON document."""
+    from . import read_uses
+    from .use_input import UseError, UseProblem
+
+    if source.endswith(".json"):
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as error:
+            yield UseError([UseProblem(
+                "", f"not valid JSON at line {error.lineno} column {error.colno}: {error.msg}"
+            )])
+            return
+    yield from read_uses(text)
+
+
+@app.command("eval")
+def eval_(
+    source: Annotated[
+        str,
+        typer.Argument(
+            metavar="INPUT",
+            help="A .json file (one use or an array of uses), a .jsonl file (one use per "
+            "line), or - for standard input.",
+            show_default=False,
+        ),
+    ],
+    policies: Annotated[
+        Path, typer.Option("--policies", "-p", help="Directory of .clause files.")
+    ] = Path("policies"),
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data", help="Directory of data files. Default: the policies' data/ directory."
+        ),
+    ] = None,
+    assume: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--assume",
+            metavar="PACK",
+            help="Treat a proposed law as enacted, for what-if questions. Repeatable.",
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One decision JSON per line, for machines.")
+    ] = False,
+) -> None:
+    """Decide proposed uses: allow, deny or pay, with payments, obligations and reasons.
+
+    A use that cannot be decided (an unknown field, a missing date) is reported with a JSON
+    Pointer to the bad field; the other uses are still decided, and the exit status is 1.
+    """
+    from . import load
+    from .diagnostics import PolicyError
+    from .render import (
+        check_summary,
+        decision_renderable,
+        eval_summary,
+        print_diagnostics,
+        use_error_json,
+        use_error_text,
+    )
+    from .use_input import UseError
+
+    name = "standard input" if source == "-" else source
+    try:
+        text = _read_text(source)
+    except (OSError, UnicodeDecodeError) as error:
+        _fail(f"cannot read {name}: {_reason(error)}")
+
+    if not policies.is_dir():
+        _fail(f"cannot load policies from {policies}: there is no such directory "
+              "(use --policies DIR)")
+    if data is not None and not data.is_dir():
+        _fail(f"cannot load data from {data}: there is no such directory")
+    try:
+        policy_set = load(policies, data=data, assume=list(assume or ()))
+    except PolicyError as error:
+        err = _console(stderr=True)
+        print_diagnostics(err, error.diagnostics)
+        err.print(check_summary(error.diagnostics, str(policies), 0), soft_wrap=True)
+        _fail("the policies have errors, so no use was decided")
+    except (OSError, UnicodeDecodeError) as error:
+        filename = getattr(error, "filename", None) or policies
+        _fail(f"cannot load policies: cannot read {filename}: {_reason(error)}")
+    except ValueError as error:  # e.g. an unknown pack named by --assume
+        _fail(f"cannot load policies: {error}")
+
+    out = None if as_json else _console()
+    err = _console(stderr=True)
+    counts: dict[str, int] = {}
+    bad = 0
+    for index, item in enumerate(_uses(text, source), start=1):
+        label = f"use {index}"
+        if not isinstance(item, UseError):
+            try:
+                decision = policy_set.decide(item)
+            except UseError as error:
+                item = error if error.use_id or item.id is None else UseError(
+                    error.problems, item.id
+                )
+            else:
+                counts[decision.decision] = counts.get(decision.decision, 0) + 1
+                if out is None:
+                    typer.echo(decision.to_json())
+                else:
+                    out.print(decision_renderable(decision, item, label))
+                    out.print()
+                continue
+        bad += 1
+        if out is None:
+            typer.echo(json.dumps(use_error_json(item), ensure_ascii=False))
+        else:
+            err.print(use_error_text(item, label), soft_wrap=True)
+            err.print()
+    if bad == 0 and not counts:
+        _fail(f"{name} contains no uses")
+    if out is not None and bad + sum(counts.values()) > 1:
+        out.print(eval_summary(counts, bad), soft_wrap=True)
+    if bad:
+        raise typer.Exit(1)
+
+
+# ------------------------------------------------------------------ schema, version
+
+
+class SchemaName(enum.StrEnum):
+    """The JSON documents with a published schema."""
+
+    use = "use"
+    decision = "decision"
+
+
+@app.command()
+def schema(
+    name: Annotated[
+        SchemaName, typer.Argument(help="Which schema: use (the request) or decision (the answer).")
+    ],
+) -> None:
+    """Print the JSON Schema of a proposed use or of a decision."""
+    from .models import Decision, Use
+
+    model = Use if name is SchemaName.use else Decision
+    typer.echo(json.dumps(model.model_json_schema(), indent=2, ensure_ascii=False))
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("clausula")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+@app.command("version")
+def version_() -> None:
+    """Print the version of Clausula."""
+    typer.echo(f"clausula {_version()}")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run the command line (the `clausula` entry point)."""
+    try:
+        app(args=list(argv) if argv is not None else None, prog_name="clausula")
+    except BrokenPipeError:  # `clausula eval … | head`: the reader went away; not an error
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise SystemExit(0) from None
+
+
+if __name__ == "__main__":
+    main()

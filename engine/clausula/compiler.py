@@ -1,0 +1,726 @@
+"""Checked policy → compiled policy: every expression becomes a Python closure, once.
+
+Deciding a use then calls closures and looks up indexes; the AST is never walked again.
+Compiled objects are immutable and hold no per-decision state: everything that varies
+per use lives in the `Context` the decision creates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from . import ast
+from . import types as t
+from .checker import CheckedBlock, CheckedPolicy, Vocabulary, add_duration
+from .money import CurrencyMismatch, Money
+from .territory import TerritorySet
+
+# ----------------------------------------------------------------- runtime values
+
+
+@dataclass(frozen=True, slots=True)
+class Duration:
+    count: int
+    unit: str
+
+    def __str__(self) -> str:
+        return f"{self.count} {self.unit}"
+
+
+class Missing(Exception):
+    """A value the use does not carry (a fact not given): conditions that read it are false."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
+class EvaluationError(Exception):
+    """A use that makes a formula impossible (mixed currencies, division by zero)."""
+
+
+class Context:
+    """Everything about one use that clauses read, computed once per decision."""
+
+    __slots__ = (
+        "artists", "attribution", "catalogue", "commercial", "context", "date", "facts",
+        "generations", "licensee", "output", "purpose", "revenue", "share", "streams",
+        "territory", "use", "weight", "works",
+    )
+
+    def __init__(self, use: Any, catalogue: Any, facts: Mapping[str, Any]) -> None:
+        self.use = use
+        self.catalogue = catalogue
+        self.date: dt.date = use.date
+        self.licensee: str = use.licensee
+        self.purpose: str = use.purpose
+        self.territory: str = use.territory
+        self.works: tuple[str, ...] = tuple(use.works)
+        self.artists: tuple[str, ...] = tuple(use.artists)
+        self.attribution: Mapping[str, Decimal] = use.attribution
+        self.context: frozenset[str] = frozenset(use.context)
+        self.output = use.output
+        self.commercial: bool = use.commercial
+        revenue = use.metrics.revenue
+        # No revenue given: zero in no currency, which adopts the currency it meets.
+        self.revenue = Money(revenue.amount, revenue.currency) if revenue else Money(Decimal(0), "")
+        self.generations: int = use.metrics.generations
+        self.streams: int = use.metrics.streams
+        self.facts = facts
+        self.weight: Decimal | None = None
+        self.share: Decimal | None = None
+
+
+Fn = Callable[[Context], Any]
+
+
+def format_value(value: Any) -> str:
+    """A value as a person reads it in a payment's basis."""
+    if isinstance(value, Money):
+        return f"{value.amount} {value.currency}".strip()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, frozenset | tuple | list):
+        return "(" + ", ".join(sorted(str(v) for v in value)) + ")"
+    return str(value)
+
+
+def format_percent(value: Any) -> str:
+    """A fraction as the percentage a contract writes: 0.125 → 12.5%."""
+    if not isinstance(value, Decimal):
+        return str(value)
+    text = format((value * 100).normalize(), "f")
+    return f"{text}%"
+
+
+# ----------------------------------------------------------------- compiled structures
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectFn:
+    """Who a consent requirement or a payment is about, per use."""
+
+    kind: str
+    describe: str
+    party: str | None = None
+    over_attribution: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledEffect:
+    kind: str  # permit | deny | consent | pay | pay_nothing | oblige
+    source: str
+    purposes: frozenset[str] = frozenset()
+    message: str | None = None
+    subject: SubjectFn | None = None
+    consent_purposes: tuple[str, ...] | None = None  # None: the use's purpose
+    formalities: tuple[frozenset[str], ...] = ()
+    amount: Fn | None = None
+    basis: Fn | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledProvision:
+    key: str
+    label: str  # "aria-optin-2026 §5.1" or "eu-ai-act art. 50(2)"
+    title: str | None
+    citation: str | None
+    source: str
+    when: tuple[Fn, ...]
+    unless: tuple[tuple[Fn, str], ...]
+    effects: tuple[CompiledEffect, ...]
+    sets_aside: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledBlock:
+    kind: str
+    name: str
+    title: str | None
+    source: str
+    provisions: tuple[CompiledProvision, ...]
+    order: tuple[int, ...]
+    applies: tuple[Fn, ...]
+    territory: TerritorySet | None
+    licensor: str | None
+    licensee: str | None
+    start: dt.date | None
+    end: dt.date | None
+    scope_kind: str
+    scope_works: frozenset[str] | None  # None: all works
+    scope_artists: frozenset[str] | None
+    scope_label: str
+    proposed: bool
+    text: str | None
+    parameters: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class CompiledPolicy:
+    vocabulary: Vocabulary
+    contracts_by_licensee: Mapping[str, tuple[CompiledBlock, ...]]
+    jurisdictions: tuple[CompiledBlock, ...]
+    contract_names: tuple[str, ...]
+
+
+# ----------------------------------------------------------------- compiling
+
+
+def compile_policy(
+    checked: CheckedPolicy,
+    catalogue: Any,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+) -> CompiledPolicy:
+    """Compile a checked policy against a catalogue (used to expand scopes once)."""
+    overrides = overrides or {}
+    contracts = [
+        _BlockCompiler(b, checked, catalogue, overrides.get(b.block.name, {})).compile()
+        for b in checked.contracts
+    ]
+    jurisdictions = tuple(
+        _BlockCompiler(b, checked, catalogue, overrides.get(b.block.name, {})).compile()
+        for b in checked.jurisdictions
+    )
+    index: dict[str, list[CompiledBlock]] = {}
+    for contract in sorted(contracts, key=lambda c: c.name):
+        index.setdefault(contract.licensee or "", []).append(contract)
+    return CompiledPolicy(
+        vocabulary=checked.vocabulary,
+        contracts_by_licensee={k: tuple(v) for k, v in index.items()},
+        jurisdictions=tuple(sorted(jurisdictions, key=lambda j: j.name)),
+        contract_names=tuple(sorted(c.name for c in contracts)),
+    )
+
+
+def _source(span: Any) -> str:
+    return f"{span.path}:{span.line}:{span.column}"
+
+
+class _BlockCompiler:
+    def __init__(
+        self,
+        checked: CheckedBlock,
+        policy: CheckedPolicy,
+        catalogue: Any,
+        overrides: Mapping[str, Any],
+    ) -> None:
+        self.checked = checked
+        self.block = checked.block
+        self.types = policy.types
+        self.vocabulary = policy.vocabulary
+        self.catalogue = catalogue
+        self.parameters: dict[str, Any] = {}
+        for name, value in checked.parameters.items():
+            self.parameters[name] = overrides[name] if name in overrides else self._constant(value)
+        self.definitions: dict[str, Fn] = {}
+
+    def compile(self) -> CompiledBlock:
+        block, checked = self.block, self.checked
+        for name, value in checked.definitions.items():
+            self._definition(name, value)
+        provisions = tuple(self._provision(p, checked.targets.get(i, ()))
+                           for i, p in enumerate(block.provisions))
+        scope_works: frozenset[str] | None = None
+        scope_artists: frozenset[str] | None = None
+        scope_label = "all works"
+        if checked.scope_kind == "catalogue":
+            holder = checked.scope_ids[0]
+            scope_works = self.catalogue.works_held_by(holder)
+            scope_label = f"the catalogue of {holder}"
+        elif checked.scope_kind == "works":
+            scope_works = frozenset(checked.scope_ids)
+            scope_label = "the works listed in the contract"
+        if scope_works is not None:
+            scope_artists = frozenset(
+                artist for work in scope_works for artist in self.catalogue.performers_of(work)
+            )
+        return CompiledBlock(
+            kind=block.kind, name=block.name, title=block.title, source=_source(block.name_span),
+            provisions=provisions, order=checked.order,
+            applies=tuple(self.expr(e) for e in block.applies),
+            territory=checked.territory, licensor=checked.licensor, licensee=checked.licensee,
+            start=checked.start, end=checked.end, scope_kind=checked.scope_kind,
+            scope_works=scope_works, scope_artists=scope_artists, scope_label=scope_label,
+            proposed=checked.proposed, text=checked.text, parameters=dict(self.parameters),
+        )
+
+    def _label(self, provision: ast.Provision) -> str:
+        if provision.kind == "clause":
+            return f"{self.block.name} §{provision.key}"
+        return f"{self.block.name} {provision.key}"
+
+    def _provision(self, provision: ast.Provision, targets: Sequence[int]) -> CompiledProvision:
+        unless = tuple((self.expr(e), _text(e)) for e in provision.unless)
+        return CompiledProvision(
+            key=provision.key, label=self._label(provision), title=provision.title,
+            citation=provision.cite, source=_source(provision.key_span),
+            when=tuple(self.expr(e) for e in provision.when), unless=unless,
+            effects=tuple(self._effect(e) for e in provision.effects), sets_aside=tuple(targets),
+        )
+
+    def _effect(self, effect: ast.Effect) -> CompiledEffect:
+        source = _source(effect.span)
+        if isinstance(effect, ast.Permit):
+            return CompiledEffect("permit", source, purposes=frozenset(n.name for n in effect.purposes))
+        if isinstance(effect, ast.Deny):
+            return CompiledEffect("deny", source, message=effect.message)
+        if isinstance(effect, ast.Oblige):
+            return CompiledEffect("oblige", source, message=effect.text)
+        if isinstance(effect, ast.RequireConsent):
+            purposes = None
+            if isinstance(effect.purposes, tuple):
+                purposes = tuple(n.name for n in effect.purposes)
+            return CompiledEffect(
+                "consent", source, subject=self._subject(effect.subject),
+                consent_purposes=purposes, formalities=effect.formalities,
+            )
+        assert isinstance(effect, ast.Pay)
+        if effect.amount is None or effect.payee is None:
+            return CompiledEffect("pay_nothing", source)
+        return CompiledEffect(
+            "pay", source, subject=self._subject(effect.payee),
+            amount=self.expr(effect.amount), basis=self.describe(effect.amount),
+        )
+
+    @staticmethod
+    def _subject(subject: ast.Subject) -> SubjectFn:
+        if subject.kind == "party":
+            return SubjectFn("party", subject.party or "", party=subject.party)
+        assert subject.path is not None
+        if subject.kind == "each_performer":
+            return SubjectFn("each_performer", "each performer of the works used")
+        if subject.path.dotted == "use.attribution":
+            return SubjectFn("each_artist", "each artist in the attribution", over_attribution=True)
+        return SubjectFn("each_artist", "each artist named by the use")
+
+    # ------------------------------------------------------------- values
+    def _constant(self, node: ast.Expr) -> Any:
+        value = self.expr(node)(None)  # type: ignore[arg-type]  # literals ignore the context
+        return value
+
+    def _definition(self, name: str, node: ast.Expr) -> Fn:
+        if name not in self.definitions:
+            # Placeholder first: the checker rejected cycles, so this is never called.
+            self.definitions[name] = lambda ctx: None
+            self.definitions[name] = self.expr(node)
+        return self.definitions[name]
+
+    def type_of(self, node: ast.Expr) -> t.Type:
+        return self.types.get(id(node), t.ERROR)
+
+    def expr(self, node: ast.Expr) -> Fn:  # noqa: C901 - one case per node kind
+        if isinstance(node, ast.MoneyLit):
+            money = Money(node.amount, node.currency)
+            return lambda ctx: money
+        if isinstance(node, ast.PercentLit):
+            fraction = node.value / 100
+            return lambda ctx: fraction
+        if isinstance(node, ast.NumberLit):
+            number: Decimal | int = int(node.value) if "." not in node.text else node.value
+            return lambda ctx: number
+        if isinstance(node, ast.DateLit | ast.StringLit | ast.BoolLit):
+            constant = node.value
+            return lambda ctx: constant
+        if isinstance(node, ast.DurationLit):
+            duration = Duration(node.count, node.unit)
+            return lambda ctx: duration
+        if isinstance(node, ast.PartyLit):
+            party = node.id
+            return lambda ctx: party
+        if isinstance(node, ast.TerritoryLit):
+            code = node.code
+            return lambda ctx: code
+        if isinstance(node, ast.Name):
+            return self._name(node)
+        if isinstance(node, ast.Path):
+            return _path(node)
+        if isinstance(node, ast.Binary):
+            return self._binary(node)
+        if isinstance(node, ast.Negate):
+            inner = self.expr(node.operand)
+            return lambda ctx: _negate(inner(ctx))
+        if isinstance(node, ast.Compare):
+            return self._compare(node)
+        if isinstance(node, ast.Logical):
+            return self._logical(node)
+        if isinstance(node, ast.Not):
+            inner = self.expr(node.operand)
+            return lambda ctx: not _condition(inner, ctx)
+        if isinstance(node, ast.SetLit):
+            items = [self.expr(i) for i in node.items]
+            return lambda ctx: frozenset(i(ctx) for i in items)
+        if isinstance(node, ast.Call):
+            return self._call(node)
+        if isinstance(node, ast.PerUnit):
+            rate = self.expr(node.rate)
+            count = _path(ast.Path(node.span, tuple(t.PER_UNITS[node.unit].split("."))))
+            return lambda ctx: _multiply(rate(ctx), _count(count(ctx)))
+        if isinstance(node, ast.Tiered):
+            return self._tiered(node)
+        raise AssertionError(f"cannot compile {node!r}")  # pragma: no cover
+
+    def _name(self, node: ast.Name) -> Fn:
+        name = node.name
+        if name == "weight":
+            return _weight
+        if name == "share":
+            return _share
+        if name in self.parameters:
+            value = self.parameters[name]
+            return lambda ctx: value
+        if name in self.checked.definitions:
+            definitions = self.definitions
+            self._definition(name, self.checked.definitions[name])
+            return lambda ctx: definitions[name](ctx)
+        return lambda ctx: name  # a purpose or context
+
+    def _binary(self, node: ast.Binary) -> Fn:
+        left, right = self.expr(node.left), self.expr(node.right)
+        lt, rt = self.type_of(node.left), self.type_of(node.right)
+        op = node.op
+        if op == "+":
+            if lt.kind == "date":
+                return lambda ctx: _add_duration(left(ctx), right(ctx))
+            return lambda ctx: _add(left(ctx), right(ctx))
+        if op == "-":
+            if lt.kind == "date" and rt.kind == "date":
+                return lambda ctx: (left(ctx) - right(ctx)).days
+            if lt.kind == "date":
+                return lambda ctx: _add_duration(left(ctx), right(ctx), -1)
+            return lambda ctx: _add(left(ctx), _negate(right(ctx)))
+        if op == "*":
+            return lambda ctx: _multiply(left(ctx), right(ctx))
+        return lambda ctx: _divide(left(ctx), right(ctx))
+
+    def _compare(self, node: ast.Compare) -> Fn:
+        left = self.expr(node.left)
+        op = node.op
+        if op in ("in", "not in"):
+            rt = self.type_of(node.right)
+            negate = op == "not in"
+            if rt.kind == "territory" or (rt.kind == "set" and rt.element == "territory"):
+                member = self._territory_test(node.right)
+
+                def territory_in(ctx: Context) -> bool:
+                    value = left(ctx)
+                    if value is None:
+                        raise Missing("territory")
+                    return member(ctx, value) != negate
+
+                return territory_in
+            right = self.expr(node.right)
+
+            def member_in(ctx: Context) -> bool:
+                return (left(ctx) in right(ctx)) != negate
+
+            return member_in
+        right = self.expr(node.right)
+        if op in ("is", "="):
+            return lambda ctx: _equal(left(ctx), right(ctx))
+        if op in ("is not", "!="):
+            return lambda ctx: not _equal(left(ctx), right(ctx))
+        compare = _ORDER[op]
+        return lambda ctx: compare(_order_key(left(ctx)), _order_key(right(ctx)))
+
+    def _territory_test(self, node: ast.Expr) -> Callable[[Context, str], bool]:
+        registry = self.vocabulary.territories
+        literals: list[ast.Expr] = list(node.items) if isinstance(node, ast.SetLit) else [node]
+        if all(isinstance(i, ast.TerritoryLit) for i in literals):
+            territory_set = registry.territory_set(i.code for i in literals)  # type: ignore[attr-defined]
+            return lambda ctx, code: territory_set.contains(code)
+        value = self.expr(node)
+
+        def dynamic(ctx: Context, code: str) -> bool:
+            names = value(ctx)
+            names = names if isinstance(names, frozenset) else [names]
+            return registry.territory_set(names).contains(code)
+
+        return dynamic
+
+    def _logical(self, node: ast.Logical) -> Fn:
+        operands = tuple(self.expr(o) for o in node.operands)
+        if node.op == "and":
+            return lambda ctx: all(_condition(o, ctx) for o in operands)
+        return lambda ctx: any(_condition(o, ctx) for o in operands)
+
+    def _call(self, node: ast.Call) -> Fn:
+        args = tuple(self.expr(a) for a in node.args)
+        if node.function == "count":
+            arg = args[0]
+            return lambda ctx: len(arg(ctx))
+        pick = min if node.function == "min" else max
+
+        def extreme(ctx: Context) -> Any:
+            values = [a(ctx) for a in args]
+            _same_currency(values)
+            return pick(values, key=_order_key)
+
+        return extreme
+
+    def _tiered(self, node: ast.Tiered) -> Fn:
+        base = self.expr(node.base)
+        tiers = tuple((tier.limit, self.expr(tier.rate)) for tier in node.tiers)
+
+        def tiered(ctx: Context) -> Any:
+            quantity = base(ctx)
+            amount = quantity.amount if isinstance(quantity, Money) else Decimal(quantity)
+            total: Any = None
+            lower = Decimal(0)
+            for limit, rate in tiers:
+                upper = amount if limit is None else min(amount, limit)
+                if upper <= lower:
+                    break
+                band = upper - lower
+                band_value = Money(band, quantity.currency) if isinstance(quantity, Money) else band
+                part = _multiply(rate(ctx), band_value)
+                total = part if total is None else _add(total, part)
+                if limit is None:
+                    break
+                lower = limit
+            if total is None:
+                first_rate = tiers[0][1](ctx)
+                return _multiply(first_rate, Money(Decimal(0), quantity.currency) if isinstance(quantity, Money) else 0)
+            return total
+
+        return tiered
+
+    # ------------------------------------------------------------- explanations
+    def describe(self, node: ast.Expr) -> Fn:
+        """A closure that writes the formula with the values it used, for `basis`."""
+        if isinstance(node, ast.Name | ast.Path):
+            value = self.expr(node)
+            label = node.name if isinstance(node, ast.Name) else node.dotted
+            if self.type_of(node).kind == "percentage":
+                return lambda ctx: f"{label} {format_percent(_safe(value, ctx))}"
+            return lambda ctx: f"{label} {format_value(_safe(value, ctx))}"
+        if isinstance(node, ast.Binary):
+            left, right = self.describe(node.left), self.describe(node.right)
+            symbol = {"*": "×", "/": "÷", "+": "+", "-": "−"}[node.op]
+            wrap_l = isinstance(node.left, ast.Binary) and _weaker(node.left.op, node.op)
+            wrap_r = isinstance(node.right, ast.Binary) and not _weaker(node.op, node.right.op)
+            return lambda ctx: (
+                f"{_paren(left(ctx), wrap_l)} {symbol} {_paren(right(ctx), wrap_r)}"
+            )
+        if isinstance(node, ast.Call):
+            args = [self.describe(a) for a in node.args]
+            name = node.function
+            return lambda ctx: f"{name}({', '.join(a(ctx) for a in args)})"
+        if isinstance(node, ast.PerUnit):
+            rate = self.describe(node.rate)
+            count = _path(ast.Path(node.span, tuple(t.PER_UNITS[node.unit].split("."))))
+            unit = node.unit
+            return lambda ctx: f"{rate(ctx)} per {unit} × {_count(_safe(count, ctx))}"
+        if isinstance(node, ast.Tiered):
+            base = self.describe(node.base)
+            return lambda ctx: f"tiered rates on {base(ctx)}"
+        if isinstance(node, ast.Negate):
+            inner = self.describe(node.operand)
+            return lambda ctx: f"−{inner(ctx)}"
+        text = _text(node)
+        return lambda ctx: text
+
+
+# ----------------------------------------------------------------- runtime helpers
+
+
+def _weight(ctx: Context) -> Decimal:
+    if ctx.weight is None:  # pragma: no cover - the checker allows `weight` only where bound
+        raise EvaluationError("weight is not bound here")
+    return ctx.weight
+
+
+def _share(ctx: Context) -> Decimal:
+    if ctx.share is None:  # pragma: no cover
+        raise EvaluationError("share is not bound here")
+    return ctx.share
+
+
+def _path(node: ast.Path) -> Fn:
+    dotted = node.dotted
+    simple = {
+        "use.id": lambda ctx: ctx.use.id,
+        "use.date": lambda ctx: ctx.date,
+        "use.licensee": lambda ctx: ctx.licensee,
+        "use.purpose": lambda ctx: ctx.purpose,
+        "use.territory": lambda ctx: ctx.territory,
+        "use.works": lambda ctx: frozenset(ctx.works),
+        "use.artists": lambda ctx: frozenset(ctx.artists),
+        "use.attribution": lambda ctx: frozenset(ctx.attribution),
+        "use.context": lambda ctx: ctx.context,
+        "use.commercial": lambda ctx: ctx.commercial,
+        "use.revenue": lambda ctx: ctx.revenue,
+        "use.metrics.revenue": lambda ctx: ctx.revenue,
+        "use.generations": lambda ctx: ctx.generations,
+        "use.metrics.generations": lambda ctx: ctx.generations,
+        "use.streams": lambda ctx: ctx.streams,
+        "use.metrics.streams": lambda ctx: ctx.streams,
+    }
+    if dotted in simple:
+        return simple[dotted]
+    if dotted.startswith("use.output."):
+        flag = node.parts[2]
+        return lambda ctx: getattr(ctx.output, flag)
+    fact = node.parts[2]
+
+    def read_fact(ctx: Context) -> Any:
+        value = ctx.facts.get(fact)
+        if value is None:
+            raise Missing(f"use.facts.{fact}")
+        return value
+
+    return read_fact
+
+
+def _condition(fn: Fn, ctx: Context) -> bool:
+    return bool(fn(ctx))
+
+
+def _count(value: Any) -> int:
+    return len(value) if isinstance(value, frozenset | tuple | list) else int(value)
+
+
+def _negate(value: Any) -> Any:
+    if isinstance(value, Money):
+        return Money(-value.amount, value.currency)
+    return -value
+
+
+def _add(left: Any, right: Any) -> Any:
+    if isinstance(left, Money) and isinstance(right, Money):
+        if not left.currency:
+            return Money(left.amount + right.amount, right.currency)
+        if not right.currency:
+            return Money(left.amount + right.amount, left.currency)
+        try:
+            return left + right
+        except CurrencyMismatch as error:
+            raise EvaluationError(str(error)) from None
+    if isinstance(left, Duration) and isinstance(right, Duration):
+        if left.unit != right.unit:
+            raise EvaluationError(f"cannot add {right} to {left}")
+        return Duration(left.count + right.count, left.unit)
+    return _decimal(left) + _decimal(right) if not (isinstance(left, int) and isinstance(right, int)) else left + right
+
+
+def _add_duration(day: dt.date, duration: Duration, sign: int = 1) -> dt.date:
+    return add_duration(day, sign * duration.count, duration.unit)
+
+
+def _decimal(value: Any) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(value)
+
+
+def _multiply(left: Any, right: Any) -> Any:
+    if isinstance(left, Money):
+        return Money(left.amount * _decimal(right), left.currency)
+    if isinstance(right, Money):
+        return Money(right.amount * _decimal(left), right.currency)
+    if isinstance(left, int) and isinstance(right, int):
+        return left * right
+    return _decimal(left) * _decimal(right)
+
+
+def _divide(left: Any, right: Any) -> Any:
+    try:
+        if isinstance(left, Money) and isinstance(right, Money):
+            _same_currency([left, right])
+            return left.amount / right.amount
+        if isinstance(left, Money):
+            return Money(left.amount / _decimal(right), left.currency)
+        return _decimal(left) / _decimal(right)
+    except (ZeroDivisionError, InvalidOperation):
+        raise EvaluationError("a formula divides by zero for this use") from None
+
+
+def _same_currency(values: Sequence[Any]) -> None:
+    currencies = {v.currency for v in values if isinstance(v, Money) and v.currency}
+    if len(currencies) > 1:
+        raise EvaluationError(f"cannot compare amounts in {' and '.join(sorted(currencies))}")
+
+
+def _order_key(value: Any) -> Any:
+    if isinstance(value, Money):
+        return value.amount
+    if isinstance(value, Duration):
+        return (value.unit, value.count)
+    return value
+
+
+def _equal(left: Any, right: Any) -> bool:
+    if isinstance(left, Money) and isinstance(right, Money):
+        _same_currency([left, right])
+        return left.amount == right.amount
+    return bool(left == right)
+
+
+_ORDER: dict[str, Callable[[Any, Any], bool]] = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+
+
+def _safe(fn: Fn, ctx: Context) -> Any:
+    try:
+        return fn(ctx)
+    except Missing:
+        return "(not given)"
+
+
+def _weaker(inner: str, outer: str) -> bool:
+    rank = {"+": 1, "-": 1, "*": 2, "/": 2}
+    return rank[inner] < rank[outer]
+
+
+def _paren(text: str, wrap: bool) -> str:
+    return f"({text})" if wrap else text
+
+
+def _text(node: ast.Expr) -> str:  # noqa: C901 - one case per node kind
+    """The expression as written (normalised), for messages."""
+    if isinstance(node, ast.MoneyLit):
+        return f"{node.amount} {node.currency}"
+    if isinstance(node, ast.PercentLit):
+        return f"{node.value}%"
+    if isinstance(node, ast.NumberLit):
+        return node.text
+    if isinstance(node, ast.DateLit):
+        return node.value.isoformat()
+    if isinstance(node, ast.DurationLit):
+        return f"{node.count} {node.unit}"
+    if isinstance(node, ast.StringLit):
+        return f'"{node.value}"'
+    if isinstance(node, ast.BoolLit):
+        return "true" if node.value else "false"
+    if isinstance(node, ast.PartyLit):
+        return node.id
+    if isinstance(node, ast.TerritoryLit):
+        return node.code
+    if isinstance(node, ast.Name):
+        return node.name
+    if isinstance(node, ast.Path):
+        return node.dotted
+    if isinstance(node, ast.Binary):
+        return f"{_text(node.left)} {node.op} {_text(node.right)}"
+    if isinstance(node, ast.Negate):
+        return f"-{_text(node.operand)}"
+    if isinstance(node, ast.Compare):
+        return f"{_text(node.left)} {node.op} {_text(node.right)}"
+    if isinstance(node, ast.Logical):
+        return f" {node.op} ".join(_text(o) for o in node.operands)
+    if isinstance(node, ast.Not):
+        return f"not {_text(node.operand)}"
+    if isinstance(node, ast.SetLit):
+        return "(" + ", ".join(_text(i) for i in node.items) + ")"
+    if isinstance(node, ast.Call):
+        return f"{node.function}({', '.join(_text(a) for a in node.args)})"
+    if isinstance(node, ast.PerUnit):
+        return f"{_text(node.rate)} per {node.unit}"
+    if isinstance(node, ast.Tiered):
+        return f"tiered {_text(node.base)}"
+    return "…"  # pragma: no cover

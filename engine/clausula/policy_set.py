@@ -1,0 +1,201 @@
+"""The public entry points: `load` a policy set, `check` clause files, `PolicySet.decide`.
+
+Loading runs the whole pipeline once — text → AST → checked policy → compiled policy —
+and reads the data files; deciding then only runs compiled closures.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from . import ast
+from .catalogue import DataSet, load_data
+from .checker import CheckedPolicy, check_policy
+from .compiler import CompiledPolicy, compile_policy
+from .decide import Records, decide
+from .diagnostics import Diagnostic, DiagnosticSink, PolicyError, Span
+from .models import Decision, Use
+from .parser import parse
+from .territory import TerritorySet
+from .use_input import parse_use
+
+CLAUSE_SUFFIX = ".clause"
+
+
+class PolicySet:
+    """A loaded, checked and compiled policy set. Immutable; safe to share between threads."""
+
+    __slots__ = ("_compiled", "_records", "assumed", "contracts", "data", "jurisdictions", "version")
+
+    def __init__(self, compiled: CompiledPolicy, records: Records, data: DataSet) -> None:
+        self._compiled = compiled
+        self._records = records
+        self.data = data
+        self.version = records.version
+        self.assumed = records.assumed
+        self.contracts: tuple[str, ...] = compiled.contract_names
+        self.jurisdictions: tuple[str, ...] = tuple(j.name for j in compiled.jurisdictions)
+
+    @property
+    def compiled(self) -> CompiledPolicy:
+        """The compiled policy (for tools such as simulations and explanations)."""
+        return self._compiled
+
+    def decide(self, use: Use | Mapping[str, Any]) -> Decision:
+        """Decide one use. Raises `UseError` when the use itself is wrong."""
+        return decide(self._compiled, self._records, parse_use(use))
+
+    def decide_many(self, uses: Iterable[Use | Mapping[str, Any]]) -> list[Decision]:
+        """Decide many uses in order (the policy is compiled once for all of them)."""
+        compiled, records = self._compiled, self._records
+        return [decide(compiled, records, parse_use(use)) for use in uses]
+
+
+def clause_files(paths: Sequence[str | Path]) -> list[Path]:
+    """The `.clause` files named, or found under the directories named, in a stable order."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob(f"*{CLAUSE_SUFFIX}") if p.is_file()))
+        else:
+            found.append(path)
+    return list(dict.fromkeys(found))
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _standard_vocabulary() -> tuple[str, str]:
+    shipped = resources.files("clausula").joinpath("vocabulary/standard.clause")
+    if shipped.is_file():
+        return "<standard vocabulary>", shipped.read_text(encoding="utf-8")
+    repo = Path(__file__).resolve().parents[2] / "policies" / "vocabulary.clause"
+    return "<standard vocabulary>", repo.read_text(encoding="utf-8")
+
+
+def _parse_all(
+    files: Sequence[Path], display_root: Path, sink: DiagnosticSink
+) -> tuple[list[ast.SourceFile], list[tuple[str, bytes]]]:
+    sources: list[ast.SourceFile] = []
+    contents: list[tuple[str, bytes]] = []
+    for path in files:
+        shown = _display(path, display_root)
+        try:
+            raw = path.read_bytes()
+            text = raw.decode("utf-8")
+        except FileNotFoundError:
+            sink.error(Span(shown, 1, 1), f"there is no file {shown}")
+            continue
+        except IsADirectoryError:
+            sink.error(Span(shown, 1, 1), f"{shown} is a directory, not a clause file")
+            continue
+        except UnicodeDecodeError as error:
+            sink.error(Span(shown, 1, 1), f"{shown} is not UTF-8 text (byte {error.start})")
+            continue
+        except OSError as error:
+            sink.error(Span(shown, 1, 1), f"{shown} cannot be read: {error.strerror}")
+            continue
+        source, diagnostics = parse(text, shown)
+        sink.add_source(shown, text)
+        sink.extend(diagnostics)
+        sources.append(source)
+        contents.append((shown, raw))
+    if not any(b.kind == "vocabulary" for s in sources for b in s.blocks):
+        name, text = _standard_vocabulary()
+        source, diagnostics = parse(text, name)
+        sink.extend(diagnostics)
+        sources.insert(0, source)
+        contents.append((name, text.encode("utf-8")))
+    return sources, contents
+
+
+def _check(paths: Sequence[Path], display_root: Path) -> tuple[CheckedPolicy, list[tuple[str, bytes]], DiagnosticSink]:
+    sink = DiagnosticSink()
+    sources, contents = _parse_all(paths, display_root, sink)
+    checked = check_policy(sources, sink)
+    return checked, contents, sink
+
+
+def check(paths: Sequence[str | Path]) -> list[Diagnostic]:
+    """Parse and check clause files (or directories of them); every problem found.
+
+    Files are checked together, as one policy set; when none of them declares a
+    vocabulary, the standard vocabulary is used.
+    """
+    files = clause_files(paths)
+    _, _, sink = _check(files, Path.cwd())
+    return sink.sorted()
+
+
+def version_of(contents: Iterable[tuple[str, bytes]]) -> str:
+    """`sha256:` over every policy and data file, by path; the same files give the same hash."""
+    digest = hashlib.sha256()
+    for name, raw in sorted(contents):
+        digest.update(name.encode("utf-8") + b"\0")
+        digest.update(hashlib.sha256(raw).digest())
+    return "sha256:" + digest.hexdigest()
+
+
+def _iter_grants(data: DataSet) -> Iterator[Any]:
+    return iter(data.grants.values())
+
+
+def load(
+    policies: str | Path,
+    *,
+    data: str | Path | None = None,
+    assume: Iterable[str] = (),
+    parameters: Mapping[str, Mapping[str, Any]] | None = None,
+) -> PolicySet:
+    """Load every `.clause` file under `policies` and the data files (default
+    `policies/data`, if it exists), check them and compile them.
+
+    Raises `PolicyError` with every problem found. `assume` names proposed laws to treat
+    as enacted (for what-if questions). `parameters` overrides parameter values per
+    contract or pack: `{"aria-optin-2026": {"artist_pool": Decimal("0.3")}}`.
+    """
+    root = Path(policies)
+    if not root.exists():
+        raise PolicyError([Diagnostic(Span(str(root), 1, 1), f"there is no policy directory or file {root}")])
+    display_root = (root if root.is_dir() else root.parent).resolve().parent
+    files = clause_files([root])
+    checked, contents, sink = _check(files, display_root)
+    data_dir = Path(data) if data is not None else (root / "data" if root.is_dir() else None)
+    vocabulary = checked.vocabulary
+    dataset: DataSet | None = DataSet({}, {}, {}, (), ())
+    if data_dir is not None and (data is not None or data_dir.is_dir()):
+        dataset, diagnostics = load_data(
+            data_dir, purposes=vocabulary.purposes,
+            territory_problem=vocabulary.territories.problem, display_root=display_root,
+        )
+        sink.extend(diagnostics)
+    known = {b.block.name for b in (*checked.contracts, *checked.jurisdictions)}
+    proposed = {b.block.name for b in checked.jurisdictions if b.proposed}
+    for name in assume:
+        if name not in proposed:
+            message = (f"`{name}` is in force already; only proposed laws can be assumed"
+                       if name in known else f"there is no jurisdiction pack `{name}` to assume")
+            sink.items.append(Diagnostic(Span("--assume", 1, 1), message))
+    if sink.has_errors or dataset is None:
+        raise PolicyError(sink.sorted())
+    for path in dataset.files:
+        contents.append((_display(path, display_root), path.read_bytes()))
+    compiled = compile_policy(checked, dataset, parameters)
+    territories: dict[str, TerritorySet] = {
+        grant.id: vocabulary.territories.territory_set(grant.territories, grant.except_territories)
+        for grant in _iter_grants(dataset)
+    }
+    records = Records(
+        catalogue=dataset, ledger=dataset.ledger, grant_territories=territories,
+        version=version_of(contents), assumed=frozenset(assume),
+    )
+    return PolicySet(compiled, records, dataset)
