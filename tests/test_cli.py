@@ -28,7 +28,7 @@ vocabulary "core"
   group EU = {EU}, RO, SK, SI, ES, SE
 """
 
-TINY = VOCABULARY + """
+CONTRACT = """
 contract "tiny" "A tiny licence"
   licensor party:example-label
   licensee party:aria-labs
@@ -38,6 +38,8 @@ contract "tiny" "A tiny licence"
   clause 1 "Purposes"
     permit training
 """
+# For `check`: a self-contained file with its own vocabulary.
+TINY = VOCABULARY + CONTRACT
 # Line and column of `training` in `permit training` (the last line of TINY).
 PERMIT_LINE = len(TINY.splitlines())
 PERMIT_COLUMN = len("    permit ") + 1
@@ -63,8 +65,9 @@ def write(path: Path, text: str) -> Path:
 
 @pytest.fixture
 def tiny_policies(tmp_path: Path) -> Path:
+    # No vocabulary of its own: the standard one applies, which the shipped data needs.
     root = tmp_path / "policies"
-    write(root / "tiny.clause", TINY)
+    write(root / "tiny.clause", CONTRACT)
     return root
 
 
@@ -258,12 +261,13 @@ def test_eval_missing_policies_directory(tmp_path: Path) -> None:
 
 def test_eval_with_policy_errors_prints_diagnostics(tmp_path: Path) -> None:
     root = tmp_path / "policies"
-    write(root / "typo.clause", TINY.replace("permit training", "permit trainng"))
+    write(root / "typo.clause", CONTRACT.replace("permit training", "permit trainng"))
     path = write(tmp_path / "one.json", json.dumps(use()))
     result = run(*eval_args(root, str(path)))
     assert result.exit_code == 1
     assert_plain(result)
-    assert f"typo.clause:{PERMIT_LINE}:{PERMIT_COLUMN}" in result.output
+    line = len(CONTRACT.splitlines())
+    assert f"typo.clause:{line}:{PERMIT_COLUMN}" in result.output
     assert "^" in result.output
 
 
@@ -386,36 +390,63 @@ def _payees(decision: dict[str, object]) -> set[str]:
     return {payment["payee"] for payment in payments}
 
 
-def test_demo_blanket_training_pays_the_label() -> None:
+def test_demo_blanket_training_pays_the_label_only() -> None:
     decision = _decide("01-blanket-training")
     assert decision["decision"] == "pay"
     assert _payees(decision) == {"party:example-label"}
+    assert decision["totals"] == [{"amount": "9000.00", "currency": "USD"}]
+
+
+def test_demo_optin_training_pays_label_and_performers() -> None:
+    decision = _decide("02-optin-training")
+    assert decision["decision"] == "pay"
+    assert _payees(decision) == {
+        "party:example-label", "isni:0000000121032683", "isni:0000000368570205"
+    }
+    assert "consent-met" in _effects(decision)
 
 
 def test_demo_optin_training_without_every_consent_is_denied() -> None:
-    decision = _decide("02-optin-training-consent-missing")
+    decision = _decide("03-optin-training-consent-missing")
     assert decision["decision"] == "deny"
     assert "consent-missing" in _effects(decision)
+    assert decision["payments"] == []
 
 
 def test_demo_optin_generation_pays_the_artists_and_obliges_marking() -> None:
-    decision = _decide("03-optin-generation-de")
+    decision = _decide("04-optin-generation-de")
     assert decision["decision"] == "pay"
-    assert _payees(decision) == {"isni:0000000121032683", "isni:0000000368570205"}
+    payments = decision["payments"]
+    assert isinstance(payments, list)
+    assert {(p["payee"], p["amount"], p["currency"]) for p in payments} == {
+        ("isni:0000000121032683", "216.00", "USD"),
+        ("isni:0000000368570205", "144.00", "USD"),
+    }
     obligations = decision["obligations"]
     assert isinstance(obligations, list)
     assert any("50(2)" in obligation["rule"] for obligation in obligations)
 
 
 def test_demo_unknown_licensee_has_no_licence() -> None:
-    decision = _decide("04-unknown-licensee")
+    decision = _decide("05-unknown-licensee")
     assert decision["decision"] == "deny"
     assert "no-licence" in _effects(decision)
 
 
 def test_demo_excluded_territory_is_denied() -> None:
-    assert _decide("05-excluded-territory-cn")["decision"] == "deny"
+    decision = _decide("06-excluded-territory-cn")
+    assert decision["decision"] == "deny"
+    assert "no-licence" in _effects(decision)
+
+
+def test_demo_voice_replica_with_consent_pays_the_artist() -> None:
+    decision = _decide("07-voice-replica")
+    assert decision["decision"] == "pay"
+    assert _payees(decision) == {"isni:0000000121032683"}
+    assert "consent-met" in _effects(decision)
 
 
 def test_demo_voice_replica_without_consent_is_denied() -> None:
-    assert _decide("07-voice-replica-no-consent")["decision"] == "deny"
+    decision = _decide("08-voice-replica-no-consent")
+    assert decision["decision"] == "deny"
+    assert "consent-missing" in _effects(decision)

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from . import ast
 from . import types as t
@@ -240,7 +241,7 @@ class _BlockChecker:
             **headers,  # type: ignore[arg-type]
         )
 
-    def _declare(self, name: str, span: Span, table: dict[str, object], item: object) -> None:
+    def _declare(self, name: str, span: Span, table: dict[str, Any], item: object) -> None:
         if name in self.parameters or name in self.definitions:
             self.error(span, f"`{name}` is already declared in `{self.block.name}`")
             return
@@ -457,7 +458,7 @@ class _BlockChecker:
             if state.get(node) == 2:
                 return
             if state.get(node) == 1:
-                cycle = trail[trail.index(node):] + [node]
+                cycle = [*trail[trail.index(node) :], node]
                 start = provisions[cycle[0]]
                 if cycle[0] not in reported:
                     reported.update(cycle)
@@ -566,7 +567,7 @@ class _BlockChecker:
         self.types[id(node)] = result
         return result
 
-    def _expr(self, node: ast.Expr) -> t.Type:  # noqa: C901 - one case per node kind
+    def _expr(self, node: ast.Expr) -> t.Type:
         if isinstance(node, ast.MoneyLit):
             if not is_currency(node.currency):
                 self.error(node.span, f"`{node.currency}` is not an ISO 4217 currency code")
@@ -779,7 +780,7 @@ class _BlockChecker:
                 previous = tier.limit
             if "error" in (base.kind, rate.kind):
                 continue
-            amount = arithmetic("*", rate, base if base.kind != "money" else base)
+            amount = arithmetic("*", rate, base)
             if isinstance(amount, str) or amount.kind != "money":
                 self.error(
                     tier.rate.span,

@@ -63,12 +63,6 @@ def _reason(error: BaseException) -> str:
 # ------------------------------------------------------------------ check
 
 
-def _clause_files(path: Path) -> list[Path]:
-    if path.is_dir():
-        return sorted(p for p in path.rglob("*.clause") if p.is_file())
-    return [path]
-
-
 @app.command()
 def check(
     paths: Annotated[
@@ -87,13 +81,14 @@ def check(
     """
     from . import check as check_files
     from .diagnostics import PolicyError
+    from .policy_set import clause_files
     from .render import check_summary, print_diagnostics
 
     targets = list(paths) if paths else [Path("policies")]
     for target in targets:
         if not target.exists():
             _fail(f"cannot check {target}: there is no such file or directory")
-    files = sum(len(_clause_files(target)) for target in targets)
+    files = len(clause_files(targets))
     label = ", ".join(str(target) for target in targets)
     if files == 0:
         _fail(f"{label}: no .clause files found")

@@ -47,9 +47,24 @@ class Context:
     """Everything about one use that clauses read, computed once per decision."""
 
     __slots__ = (
-        "artists", "attribution", "catalogue", "commercial", "context", "date", "facts",
-        "generations", "licensee", "output", "purpose", "revenue", "share", "streams",
-        "territory", "use", "weight", "works",
+        "artists",
+        "attribution",
+        "catalogue",
+        "commercial",
+        "context",
+        "date",
+        "facts",
+        "generations",
+        "licensee",
+        "output",
+        "purpose",
+        "revenue",
+        "share",
+        "streams",
+        "territory",
+        "use",
+        "weight",
+        "works",
     )
 
     def __init__(self, use: Any, catalogue: Any, facts: Mapping[str, Any]) -> None:
@@ -222,8 +237,9 @@ class _BlockCompiler:
         block, checked = self.block, self.checked
         for name, value in checked.definitions.items():
             self._definition(name, value)
-        provisions = tuple(self._provision(p, checked.targets.get(i, ()))
-                           for i, p in enumerate(block.provisions))
+        provisions = tuple(
+            self._provision(p, checked.targets.get(i, ())) for i, p in enumerate(block.provisions)
+        )
         scope_works: frozenset[str] | None = None
         scope_artists: frozenset[str] | None = None
         scope_label = "all works"
@@ -239,13 +255,25 @@ class _BlockCompiler:
                 artist for work in scope_works for artist in self.catalogue.performers_of(work)
             )
         return CompiledBlock(
-            kind=block.kind, name=block.name, title=block.title, source=_source(block.name_span),
-            provisions=provisions, order=checked.order,
+            kind=block.kind,
+            name=block.name,
+            title=block.title,
+            source=_source(block.name_span),
+            provisions=provisions,
+            order=checked.order,
             applies=tuple(self.expr(e) for e in block.applies),
-            territory=checked.territory, licensor=checked.licensor, licensee=checked.licensee,
-            start=checked.start, end=checked.end, scope_kind=checked.scope_kind,
-            scope_works=scope_works, scope_artists=scope_artists, scope_label=scope_label,
-            proposed=checked.proposed, text=checked.text, parameters=dict(self.parameters),
+            territory=checked.territory,
+            licensor=checked.licensor,
+            licensee=checked.licensee,
+            start=checked.start,
+            end=checked.end,
+            scope_kind=checked.scope_kind,
+            scope_works=scope_works,
+            scope_artists=scope_artists,
+            scope_label=scope_label,
+            proposed=checked.proposed,
+            text=checked.text,
+            parameters=dict(self.parameters),
         )
 
     def _label(self, provision: ast.Provision) -> str:
@@ -256,16 +284,23 @@ class _BlockCompiler:
     def _provision(self, provision: ast.Provision, targets: Sequence[int]) -> CompiledProvision:
         unless = tuple((self.expr(e), _text(e)) for e in provision.unless)
         return CompiledProvision(
-            key=provision.key, label=self._label(provision), title=provision.title,
-            citation=provision.cite, source=_source(provision.key_span),
-            when=tuple(self.expr(e) for e in provision.when), unless=unless,
-            effects=tuple(self._effect(e) for e in provision.effects), sets_aside=tuple(targets),
+            key=provision.key,
+            label=self._label(provision),
+            title=provision.title,
+            citation=provision.cite,
+            source=_source(provision.key_span),
+            when=tuple(self.expr(e) for e in provision.when),
+            unless=unless,
+            effects=tuple(self._effect(e) for e in provision.effects),
+            sets_aside=tuple(targets),
         )
 
     def _effect(self, effect: ast.Effect) -> CompiledEffect:
         source = _source(effect.span)
         if isinstance(effect, ast.Permit):
-            return CompiledEffect("permit", source, purposes=frozenset(n.name for n in effect.purposes))
+            return CompiledEffect(
+                "permit", source, purposes=frozenset(n.name for n in effect.purposes)
+            )
         if isinstance(effect, ast.Deny):
             return CompiledEffect("deny", source, message=effect.message)
         if isinstance(effect, ast.Oblige):
@@ -275,15 +310,21 @@ class _BlockCompiler:
             if isinstance(effect.purposes, tuple):
                 purposes = tuple(n.name for n in effect.purposes)
             return CompiledEffect(
-                "consent", source, subject=self._subject(effect.subject),
-                consent_purposes=purposes, formalities=effect.formalities,
+                "consent",
+                source,
+                subject=self._subject(effect.subject),
+                consent_purposes=purposes,
+                formalities=effect.formalities,
             )
         assert isinstance(effect, ast.Pay)
         if effect.amount is None or effect.payee is None:
             return CompiledEffect("pay_nothing", source)
         return CompiledEffect(
-            "pay", source, subject=self._subject(effect.payee),
-            amount=self.expr(effect.amount), basis=self.describe(effect.amount),
+            "pay",
+            source,
+            subject=self._subject(effect.payee),
+            amount=self.expr(effect.amount),
+            basis=self.describe(effect.amount),
         )
 
     @staticmethod
@@ -312,7 +353,7 @@ class _BlockCompiler:
     def type_of(self, node: ast.Expr) -> t.Type:
         return self.types.get(id(node), t.ERROR)
 
-    def expr(self, node: ast.Expr) -> Fn:  # noqa: C901 - one case per node kind
+    def expr(self, node: ast.Expr) -> Fn:
         if isinstance(node, ast.MoneyLit):
             money = Money(node.amount, node.currency)
             return lambda ctx: money
@@ -483,7 +524,10 @@ class _BlockCompiler:
                 lower = limit
             if total is None:
                 first_rate = tiers[0][1](ctx)
-                return _multiply(first_rate, Money(Decimal(0), quantity.currency) if isinstance(quantity, Money) else 0)
+                return _multiply(
+                    first_rate,
+                    Money(Decimal(0), quantity.currency) if isinstance(quantity, Money) else 0,
+                )
             return total
 
         return tiered
@@ -502,9 +546,7 @@ class _BlockCompiler:
             symbol = {"*": "×", "/": "÷", "+": "+", "-": "−"}[node.op]
             wrap_l = isinstance(node.left, ast.Binary) and _weaker(node.left.op, node.op)
             wrap_r = isinstance(node.right, ast.Binary) and not _weaker(node.op, node.right.op)
-            return lambda ctx: (
-                f"{_paren(left(ctx), wrap_l)} {symbol} {_paren(right(ctx), wrap_r)}"
-            )
+            return lambda ctx: f"{_paren(left(ctx), wrap_l)} {symbol} {_paren(right(ctx), wrap_r)}"
         if isinstance(node, ast.Call):
             args = [self.describe(a) for a in node.args]
             name = node.function
@@ -603,7 +645,11 @@ def _add(left: Any, right: Any) -> Any:
         if left.unit != right.unit:
             raise EvaluationError(f"cannot add {right} to {left}")
         return Duration(left.count + right.count, left.unit)
-    return _decimal(left) + _decimal(right) if not (isinstance(left, int) and isinstance(right, int)) else left + right
+    return (
+        _decimal(left) + _decimal(right)
+        if not (isinstance(left, int) and isinstance(right, int))
+        else left + right
+    )
 
 
 def _add_duration(day: dt.date, duration: Duration, sign: int = 1) -> dt.date:
@@ -681,7 +727,7 @@ def _paren(text: str, wrap: bool) -> str:
     return f"({text})" if wrap else text
 
 
-def _text(node: ast.Expr) -> str:  # noqa: C901 - one case per node kind
+def _text(node: ast.Expr) -> str:
     """The expression as written (normalised), for messages."""
     if isinstance(node, ast.MoneyLit):
         return f"{node.amount} {node.currency}"

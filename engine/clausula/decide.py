@@ -77,20 +77,37 @@ def _facts(use: Use, policy: CompiledPolicy) -> dict[str, Any]:
     problems: list[UseProblem] = []
     if use.purpose not in vocabulary.purposes:
         hint = did_you_mean(use.purpose, vocabulary.purposes)
-        problems.append(UseProblem("/purpose", f"`{use.purpose}` is not a declared purpose" + (f"; {hint}" if hint else "")))
+        problems.append(
+            UseProblem(
+                "/purpose",
+                f"`{use.purpose}` is not a declared purpose" + (f"; {hint}" if hint else ""),
+            )
+        )
     for index, item in enumerate(use.context):
         if item not in vocabulary.contexts:
             hint = did_you_mean(item, vocabulary.contexts)
-            problems.append(UseProblem(f"/context/{index}", f"`{item}` is not a declared context" + (f"; {hint}" if hint else "")))
+            problems.append(
+                UseProblem(
+                    f"/context/{index}",
+                    f"`{item}` is not a declared context" + (f"; {hint}" if hint else ""),
+                )
+            )
     problem = code_problem(use.territory)
     if problem:
-        problems.append(UseProblem("/territory", problem + "; a use happens in one country or subdivision"))
+        problems.append(
+            UseProblem("/territory", problem + "; a use happens in one country or subdivision")
+        )
     facts: dict[str, Any] = {}
     for name, value in use.facts.items():
         declared = vocabulary.facts.get(name)
         if declared is None:
             hint = did_you_mean(name, vocabulary.facts)
-            problems.append(UseProblem(f"/facts/{name}", f"no policy declares the fact `{name}`" + (f"; {hint}" if hint else "")))
+            problems.append(
+                UseProblem(
+                    f"/facts/{name}",
+                    f"no policy declares the fact `{name}`" + (f"; {hint}" if hint else ""),
+                )
+            )
             continue
         converted = _convert_fact(value, declared)
         if converted is None:
@@ -112,7 +129,11 @@ def _convert_fact(value: Any, declared: t.Type) -> Any:
                 return value
             return dt.date.fromisoformat(value) if isinstance(value, str) else None
         if kind == "count":
-            return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+            return (
+                value
+                if isinstance(value, int) and not isinstance(value, bool) and value >= 0
+                else None
+            )
         if kind in ("number", "percentage"):
             if isinstance(value, bool):
                 return None
@@ -132,7 +153,12 @@ def _convert_fact(value: Any, declared: t.Type) -> Any:
 
 
 _FAILURES = (  # how close a grant came, best first, for the message of a missing consent
-    "formalities", "revoked", "term", "territory", "purpose", "licensee",
+    "formalities",
+    "revoked",
+    "term",
+    "territory",
+    "purpose",
+    "licensee",
 )
 
 
@@ -148,14 +174,25 @@ def _find_consent(
         elif purpose not in grant.purposes and "any" not in grant.purposes:
             failure = (4, f"grant {grant.id} covers {', '.join(grant.purposes)}, not {purpose}")
         elif not records.grant_territories[grant.id].contains(ctx.territory):
-            failure = (3, f"grant {grant.id} covers {records.grant_territories[grant.id]}, not {ctx.territory}")
+            failure = (
+                3,
+                f"grant {grant.id} covers {records.grant_territories[grant.id]}, not {ctx.territory}",
+            )
         elif record.revoked_on is not None and ctx.date >= record.revoked_on:
             failure = (1, f"grant {grant.id} was revoked on {record.revoked_on}")
         elif not record.active_on(ctx.date):
             until = f" until {grant.valid_until}" if grant.valid_until else ""
-            failure = (2, f"grant {grant.id} runs from {grant.valid_from}{until}, not on {ctx.date}")
-        elif effect.formalities and not any(group <= grant.formalities for group in effect.formalities):
-            failure = (0, f"grant {grant.id} lacks {_formalities_wanted(effect.formalities, grant.formalities)}")
+            failure = (
+                2,
+                f"grant {grant.id} runs from {grant.valid_from}{until}, not on {ctx.date}",
+            )
+        elif effect.formalities and not any(
+            group <= grant.formalities for group in effect.formalities
+        ):
+            failure = (
+                0,
+                f"grant {grant.id} lacks {_formalities_wanted(effect.formalities, grant.formalities)}",
+            )
         if failure is None:
             return record, f"grant {grant.id} of {artist} for {purpose} in {ctx.territory}"
         if best is None or failure[0] < best[0]:
@@ -210,11 +247,15 @@ def _run_block(block: CompiledBlock, ctx: Context, records: Records) -> _Outcome
                 except Missing:
                     excepted = False
                 if excepted:
-                    out.reasons.append(Reason(
-                        effect="exception", rule=provision.label, citation=provision.citation,
-                        message=f"{_titled(provision.title)}does not apply: unless {text}",
-                        source=provision.source,
-                    ))
+                    out.reasons.append(
+                        Reason(
+                            effect="exception",
+                            rule=provision.label,
+                            citation=provision.citation,
+                            message=f"{_titled(provision.title)}does not apply: unless {text}",
+                            source=provision.source,
+                        )
+                    )
                     holds = False
                     break
         active[index] = holds
@@ -226,11 +267,15 @@ def _run_block(block: CompiledBlock, ctx: Context, records: Records) -> _Outcome
             if active[target] and not aside[target]:
                 aside[target] = True
                 setter = provisions[index]
-                out.reasons.append(Reason(
-                    effect="set-aside", rule=provisions[target].label, citation=setter.citation,
-                    message=f"set aside by {setter.label} (notwithstanding {provisions[target].label})",
-                    source=setter.source,
-                ))
+                out.reasons.append(
+                    Reason(
+                        effect="set-aside",
+                        rule=provisions[target].label,
+                        citation=setter.citation,
+                        message=f"set aside by {setter.label} (notwithstanding {provisions[target].label})",
+                        source=setter.source,
+                    )
+                )
     for index, provision in enumerate(provisions):
         if active[index] and not aside[index]:
             for effect in provision.effects:
@@ -242,53 +287,98 @@ def _titled(title: str | None) -> str:
     return f"{title}: " if title else ""
 
 
-def _apply(effect: CompiledEffect, provision: Any, ctx: Context, records: Records, out: _Outcome) -> None:
+def _apply(
+    effect: CompiledEffect, provision: Any, ctx: Context, records: Records, out: _Outcome
+) -> None:
     label, cite = provision.label, provision.citation
     kind = effect.kind
     if kind == "permit":
         if ctx.purpose in effect.purposes:
             out.permitted = True
-            out.reasons.append(Reason(effect="permit", rule=label, citation=cite, source=effect.source,
-                                      message=f"{_titled(provision.title)}permits {ctx.purpose}"))
+            out.reasons.append(
+                Reason(
+                    effect="permit",
+                    rule=label,
+                    citation=cite,
+                    source=effect.source,
+                    message=f"{_titled(provision.title)}permits {ctx.purpose}",
+                )
+            )
     elif kind == "deny":
         out.blocked = True
-        out.reasons.append(Reason(effect="deny", rule=label, citation=cite, source=effect.source,
-                                  message=effect.message or provision.title or "denied"))
+        out.reasons.append(
+            Reason(
+                effect="deny",
+                rule=label,
+                citation=cite,
+                source=effect.source,
+                message=effect.message or provision.title or "denied",
+            )
+        )
     elif kind == "oblige":
         text = effect.message or ""
-        out.obligations.append(Obligation(rule=label, text=text, citation=cite, source=effect.source))
-        out.reasons.append(Reason(effect="oblige", rule=label, citation=cite, source=effect.source, message=text))
+        out.obligations.append(
+            Obligation(rule=label, text=text, citation=cite, source=effect.source)
+        )
+        out.reasons.append(
+            Reason(effect="oblige", rule=label, citation=cite, source=effect.source, message=text)
+        )
     elif kind == "consent":
         _consent(effect, provision, ctx, records, out)
     elif kind == "pay":
         _pay(effect, provision, ctx, out)
     elif kind == "pay_nothing":
-        out.reasons.append(Reason(effect="no-payment", rule=label, citation=cite, source=effect.source,
-                                  message=f"{_titled(provision.title)}no payment is due"))
+        out.reasons.append(
+            Reason(
+                effect="no-payment",
+                rule=label,
+                citation=cite,
+                source=effect.source,
+                message=f"{_titled(provision.title)}no payment is due",
+            )
+        )
 
 
-def _consent(effect: CompiledEffect, provision: Any, ctx: Context, records: Records, out: _Outcome) -> None:
+def _consent(
+    effect: CompiledEffect, provision: Any, ctx: Context, records: Records, out: _Outcome
+) -> None:
     artists, unknown = _subjects(ctx, effect)
     purposes = effect.consent_purposes or (ctx.purpose,)
     for work in unknown:
         out.blocked = True
-        out.reasons.append(Reason(
-            effect="consent-missing", rule=provision.label, citation=provision.citation, source=effect.source,
-            message=f"{work} is not in the catalogue, so the consent of its performers cannot be checked",
-        ))
+        out.reasons.append(
+            Reason(
+                effect="consent-missing",
+                rule=provision.label,
+                citation=provision.citation,
+                source=effect.source,
+                message=f"{work} is not in the catalogue, so the consent of its performers cannot be checked",
+            )
+        )
     for artist in artists:
         for purpose in purposes:
             record, message = _find_consent(ctx, records, artist, purpose, effect)
             if record is None:
                 out.blocked = True
-                out.reasons.append(Reason(
-                    effect="consent-missing", rule=provision.label, citation=provision.citation,
-                    source=effect.source,
-                    message=f"no valid consent of {artist} for {purpose} in {ctx.territory}: {message}",
-                ))
+                out.reasons.append(
+                    Reason(
+                        effect="consent-missing",
+                        rule=provision.label,
+                        citation=provision.citation,
+                        source=effect.source,
+                        message=f"no valid consent of {artist} for {purpose} in {ctx.territory}: {message}",
+                    )
+                )
             else:
-                out.reasons.append(Reason(effect="consent-met", rule=provision.label,
-                                          citation=provision.citation, source=effect.source, message=message))
+                out.reasons.append(
+                    Reason(
+                        effect="consent-met",
+                        rule=provision.label,
+                        citation=provision.citation,
+                        source=effect.source,
+                        message=message,
+                    )
+                )
 
 
 def _pay(effect: CompiledEffect, provision: Any, ctx: Context, out: _Outcome) -> None:
@@ -303,13 +393,26 @@ def _pay(effect: CompiledEffect, provision: Any, ctx: Context, out: _Outcome) ->
             if not isinstance(amount, Money) or amount.amount == 0:
                 continue
             if amount.amount < 0:
-                raise EvaluationError(f"the amount for {payee} is negative ({format_value(amount)})")
-            out.lines.append(_PayLine(payee, amount, provision.label, effect.source, effect.basis(ctx)))
+                raise EvaluationError(
+                    f"the amount for {payee} is negative ({format_value(amount)})"
+                )
+            out.lines.append(
+                _PayLine(payee, amount, provision.label, effect.source, effect.basis(ctx))
+            )
     except Missing as missing:
-        raise UseError([UseProblem(f"/{missing.what.removeprefix('use.').replace('.', '/')}",
-                                   f"{provision.label} needs this to compute a payment")], ctx.use.id) from None
+        raise UseError(
+            [
+                UseProblem(
+                    f"/{missing.what.removeprefix('use.').replace('.', '/')}",
+                    f"{provision.label} needs this to compute a payment",
+                )
+            ],
+            ctx.use.id,
+        ) from None
     except EvaluationError as error:
-        raise UseError([UseProblem("/metrics/revenue", f"{provision.label}: {error}")], ctx.use.id) from None
+        raise UseError(
+            [UseProblem("/metrics/revenue", f"{provision.label}: {error}")], ctx.use.id
+        ) from None
     finally:
         ctx.share = ctx.weight = None
 
@@ -382,8 +485,14 @@ def decide(policy: CompiledPolicy, records: Records, use: Use) -> Decision:
         if miss is None:
             applicable.append(contract)
         else:
-            reasons.append(Reason(effect="no-licence", rule=contract.name, source=contract.source,
-                                  message=f"contract {contract.name} does not apply: {miss}"))
+            reasons.append(
+                Reason(
+                    effect="no-licence",
+                    rule=contract.name,
+                    source=contract.source,
+                    message=f"contract {contract.name} does not apply: {miss}",
+                )
+            )
     chosen: tuple[CompiledBlock, _Outcome] | None = None
     outcomes = [(c, _run_block(c, ctx, records)) for c in applicable]
     for contract, outcome in outcomes:
@@ -399,22 +508,52 @@ def decide(policy: CompiledPolicy, records: Records, use: Use) -> Decision:
         for contract, outcome in outcomes:
             reasons += outcome.reasons
             if not outcome.permitted:
-                reasons.append(Reason(effect="no-licence", rule=contract.name, source=contract.source,
-                                      message=f"contract {contract.name} does not permit {use.purpose}"))
+                reasons.append(
+                    Reason(
+                        effect="no-licence",
+                        rule=contract.name,
+                        source=contract.source,
+                        message=f"contract {contract.name} does not permit {use.purpose}",
+                    )
+                )
         if not policy.contracts_by_licensee.get(use.licensee):
-            reasons.append(Reason(effect="no-licence", rule="opt-in", source=NO_SOURCE,
-                                  message=f"no contract licenses {use.licensee}: without a licence, no use"))
+            reasons.append(
+                Reason(
+                    effect="no-licence",
+                    rule="opt-in",
+                    source=NO_SOURCE,
+                    message=f"no contract licenses {use.licensee}: without a licence, no use",
+                )
+            )
         contracts = [c.name for c in applicable]
 
-    info = PolicyInfo(version=records.version, contracts=contracts, jurisdictions=jurisdictions,
-                      assumed=sorted(records.assumed))
+    info = PolicyInfo(
+        version=records.version,
+        contracts=contracts,
+        jurisdictions=jurisdictions,
+        assumed=sorted(records.assumed),
+    )
     if blocked or chosen is None:
-        return Decision(id=use.id, decision="deny", payments=[], totals=[], obligations=[],
-                        reasons=reasons, policy=info)
+        return Decision(
+            id=use.id,
+            decision="deny",
+            payments=[],
+            totals=[],
+            obligations=[],
+            reasons=reasons,
+            policy=info,
+        )
     payments, totals = _round(lines)
     outcome_name = "pay" if any(total.amount > 0 for total in totals) else "allow"
-    return Decision(id=use.id, decision=outcome_name, payments=payments, totals=totals,
-                    obligations=obligations, reasons=reasons, policy=info)
+    return Decision(
+        id=use.id,
+        decision=outcome_name,
+        payments=payments,
+        totals=totals,
+        obligations=obligations,
+        reasons=reasons,
+        policy=info,
+    )
 
 
 def _round(lines: list[_PayLine]) -> tuple[list[Payment], list[Total]]:
@@ -428,6 +567,14 @@ def _round(lines: list[_PayLine]) -> tuple[list[Payment], list[Total]]:
         total, parts = split_rounded([line.exact.amount for line in group], currency)
         totals.append(Total(amount=total, currency=currency))
         for line, part in zip(group, parts, strict=True):
-            payments.append(Payment(payee=line.payee, amount=part, currency=currency, rule=line.rule,
-                                    source=line.source, basis=f"{line.basis} = {line.exact.amount} {currency}"))
+            payments.append(
+                Payment(
+                    payee=line.payee,
+                    amount=part,
+                    currency=currency,
+                    rule=line.rule,
+                    source=line.source,
+                    basis=f"{line.basis} = {line.exact.amount} {currency}",
+                )
+            )
     return payments, totals

@@ -12,7 +12,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
 
 # Decimals travel as strings in JSON, never as binary floats.
-DecimalString = Annotated[Decimal, PlainSerializer(lambda d: str(d), return_type=str, when_used="json")]
+DecimalString = Annotated[
+    Decimal, PlainSerializer(lambda d: str(d), return_type=str, when_used="json")
+]
 
 FactValue = bool | int | Decimal | dt.date | str
 
@@ -31,7 +33,7 @@ class MoneyAmount(_Strict):
     @classmethod
     def _no_floats(cls, value: object) -> object:
         if isinstance(value, float):
-            raise ValueError("write money as a decimal string such as \"1200.00\", not a number")
+            raise ValueError('write money as a decimal string such as "1200.00", not a number')
         return value
 
 

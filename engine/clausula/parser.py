@@ -30,21 +30,21 @@ def grammar_text() -> str:
 
 
 class _Builder(Transformer[Token, Any]):
-    """Builds AST nodes while the LALR parser reduces. `path` is set before each parse."""
+    """Builds AST nodes while the LALR parser reduces. `file_path` is set before each parse."""
 
-    path = "<text>"
+    file_path = "<text>"
 
     def _span(self, children: Any) -> Span:
         """From the start of the first child to the end of the last (keywords not kept)."""
         first = _first_span(children, self, 0)
         last = _first_span(children, self, -1)
         if first is None or last is None:
-            return Span(self.path, 0, 0)
-        return Span(self.path, first.line, first.column, last.end_line, last.end_column)
+            return Span(self.file_path, 0, 0)
+        return Span(self.file_path, first.line, first.column, last.end_line, last.end_column)
 
     def _tspan(self, token: Token) -> Span:
         return Span(
-            self.path, token.line or 0, token.column or 0,
+            self.file_path, token.line or 0, token.column or 0,
             token.end_line or 0, token.end_column or 0,
         )
 
@@ -495,8 +495,8 @@ def parse(text: str, path: str) -> tuple[ast.SourceFile, list[Diagnostic]]:
         try:
             with _lock:
                 lark, builder = _parser()
-                builder.path = path
-                blocks = lark.parse("\n".join(work))
+                builder.file_path = path
+                blocks: list[ast.Block] = lark.parse("\n".join(work))  # type: ignore[assignment]
             return ast.SourceFile(path, text, tuple(blocks)), sink.sorted()
         except _BadLiteral as bad:
             line, column = bad.token.line or 1, bad.token.column or 1

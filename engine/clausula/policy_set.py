@@ -29,7 +29,15 @@ CLAUSE_SUFFIX = ".clause"
 class PolicySet:
     """A loaded, checked and compiled policy set. Immutable; safe to share between threads."""
 
-    __slots__ = ("_compiled", "_records", "assumed", "contracts", "data", "jurisdictions", "version")
+    __slots__ = (
+        "_compiled",
+        "_records",
+        "assumed",
+        "contracts",
+        "data",
+        "jurisdictions",
+        "version",
+    )
 
     def __init__(self, compiled: CompiledPolicy, records: Records, data: DataSet) -> None:
         self._compiled = compiled
@@ -118,7 +126,9 @@ def _parse_all(
     return sources, contents
 
 
-def _check(paths: Sequence[Path], display_root: Path) -> tuple[CheckedPolicy, list[tuple[str, bytes]], DiagnosticSink]:
+def _check(
+    paths: Sequence[Path], display_root: Path
+) -> tuple[CheckedPolicy, list[tuple[str, bytes]], DiagnosticSink]:
     sink = DiagnosticSink()
     sources, contents = _parse_all(paths, display_root, sink)
     checked = check_policy(sources, sink)
@@ -165,7 +175,9 @@ def load(
     """
     root = Path(policies)
     if not root.exists():
-        raise PolicyError([Diagnostic(Span(str(root), 1, 1), f"there is no policy directory or file {root}")])
+        raise PolicyError(
+            [Diagnostic(Span(str(root), 1, 1), f"there is no policy directory or file {root}")]
+        )
     display_root = (root if root.is_dir() else root.parent).resolve().parent
     files = clause_files([root])
     checked, contents, sink = _check(files, display_root)
@@ -174,16 +186,21 @@ def load(
     dataset: DataSet | None = DataSet({}, {}, {}, (), ())
     if data_dir is not None and (data is not None or data_dir.is_dir()):
         dataset, diagnostics = load_data(
-            data_dir, purposes=vocabulary.purposes,
-            territory_problem=vocabulary.territories.problem, display_root=display_root,
+            data_dir,
+            purposes=vocabulary.purposes,
+            territory_problem=vocabulary.territories.problem,
+            display_root=display_root,
         )
         sink.extend(diagnostics)
     known = {b.block.name for b in (*checked.contracts, *checked.jurisdictions)}
     proposed = {b.block.name for b in checked.jurisdictions if b.proposed}
     for name in assume:
         if name not in proposed:
-            message = (f"`{name}` is in force already; only proposed laws can be assumed"
-                       if name in known else f"there is no jurisdiction pack `{name}` to assume")
+            message = (
+                f"`{name}` is in force already; only proposed laws can be assumed"
+                if name in known
+                else f"there is no jurisdiction pack `{name}` to assume"
+            )
             sink.items.append(Diagnostic(Span("--assume", 1, 1), message))
     if sink.has_errors or dataset is None:
         raise PolicyError(sink.sorted())
@@ -195,7 +212,10 @@ def load(
         for grant in _iter_grants(dataset)
     }
     records = Records(
-        catalogue=dataset, ledger=dataset.ledger, grant_territories=territories,
-        version=version_of(contents), assumed=frozenset(assume),
+        catalogue=dataset,
+        ledger=dataset.ledger,
+        grant_territories=territories,
+        version=version_of(contents),
+        assumed=frozenset(assume),
     )
     return PolicySet(compiled, records, dataset)

@@ -26,6 +26,14 @@ DECISION_STYLES = {"allow": "bold green", "pay": "bold yellow", "deny": "bold re
 _DENYING_EFFECTS = frozenset({"deny", "consent-missing", "no-licence", "no-permit"})
 
 
+def _effect_style(effect: str) -> str:
+    if effect in _DENYING_EFFECTS:
+        return "red"
+    if effect in ("permit", "consent-met"):
+        return "green"
+    return "cyan"
+
+
 def money(amount: Decimal) -> str:
     """A decision's amount as its exact decimal string (the same text as in the JSON)."""
     return str(amount)
@@ -159,7 +167,8 @@ def decision_renderable(decision: Decision, use: Use | None = None,
         table.add_column("currency", no_wrap=True)
         table.add_column("rule · basis")
         for payment in decision.payments:
-            rule = Text(payment.rule, style="bold")
+            rule = Text()
+            rule.append(payment.rule, style="bold")
             rule.append("\n")
             rule.append(payment.basis, style="dim")
             table.add_row(
@@ -175,33 +184,36 @@ def decision_renderable(decision: Decision, use: Use | None = None,
 
     if decision.obligations:
         parts.append(_section("Obligations"))
+        obligations = Table.grid(padding=(0, 1))
+        obligations.add_column(no_wrap=True)
+        obligations.add_column()
         for obligation in decision.obligations:
-            line = Text("  • ")
-            line.append(obligation.text)
-            line.append("\n    ")
-            line.append(obligation.rule, style="bold")
+            body = Text(obligation.text)
+            body.append("\n")
+            body.append(obligation.rule, style="bold")
             if obligation.citation:
-                line.append(f" — {obligation.citation}")
-            line.append(f"\n    {obligation.source}", style="dim")
-            parts.append(line)
+                body.append(f" — {obligation.citation}")
+            body.append(f"\n{obligation.source}", style="dim")
+            obligations.add_row(Text(" •"), body)
+        parts.append(obligations)
 
     if decision.reasons:
         parts.append(_section("Reasons"))
-        width = max(len(reason.effect) for reason in decision.reasons)
+        reasons = Table.grid(padding=(0, 2))
+        reasons.add_column(no_wrap=True)
+        reasons.add_column()
         for reason in decision.reasons:
-            style = "red" if reason.effect in _DENYING_EFFECTS else "green"
-            line = Text("  ")
-            line.append(reason.effect.ljust(width), style=style)
-            line.append("  ")
-            line.append(reason.rule, style="bold")
-            line.append(f": {reason.message}")
+            body = Text()
+            body.append(reason.rule, style="bold")
+            body.append(f": {reason.message}")
             if reason.citation:
-                line.append(f" ({reason.citation})", style="italic")
-            line.append(f"\n  {' ' * width}  {reason.source}", style="dim")
-            parts.append(line)
+                body.append(f" ({reason.citation})", style="italic")
+            body.append(f"\n{reason.source}", style="dim")
+            reasons.add_row(Text(" " + reason.effect, style=_effect_style(reason.effect)), body)
+        parts.append(reasons)
 
-    policy = Text("policy ", style="dim")
-    policy.append(decision.policy.version, style="dim")
+    policy = Text()
+    policy.append(f"policy {decision.policy.version}", style="dim")
     if decision.policy.contracts:
         policy.append(" · contracts: " + ", ".join(decision.policy.contracts), style="dim")
     if decision.policy.jurisdictions:

@@ -131,7 +131,9 @@ class TerritoryRegistry:
             expanded = self.expand(name)
             if expanded is not None:
                 excluded |= expanded
-        label = ", ".join(include_names) + (f" except {', '.join(exclude_names)}" if exclude_names else "")
+        label = ", ".join(include_names) + (
+            f" except {', '.join(exclude_names)}" if exclude_names else ""
+        )
         return TerritorySet(
             include=None if codes is None else frozenset(codes),
             exclude=frozenset(excluded),

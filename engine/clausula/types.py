@@ -14,7 +14,9 @@ class Type:
     element: str | None = None  # for kind == "set": the kind of the elements
 
     def __str__(self) -> str:
-        return _NAMES.get(self.kind, self.kind) if self.kind != "set" else f"a set of {self.element}s"
+        return (
+            _NAMES.get(self.kind, self.kind) if self.kind != "set" else f"a set of {self.element}s"
+        )
 
     @property
     def is_numeric(self) -> bool:

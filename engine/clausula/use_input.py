@@ -57,7 +57,7 @@ def parse_use(obj: Mapping[str, Any] | Use) -> Use:
         for item in error.errors(include_url=False):
             message = _MESSAGES.get(item["type"], item["msg"])
             if message.startswith("Value error, "):
-                message = message[len("Value error, "):]
+                message = message[len("Value error, ") :]
             problems.append(UseProblem(_pointer(tuple(item["loc"])), message))
         use_id = obj.get("id") if isinstance(obj.get("id"), str) else None
         raise UseError(problems, use_id) from None
@@ -69,7 +69,11 @@ def parse_use_json(text: str) -> Use:
         obj = json.loads(text)
     except json.JSONDecodeError as error:
         raise UseError(
-            [UseProblem("", f"not valid JSON at line {error.lineno} column {error.colno}: {error.msg}")]
+            [
+                UseProblem(
+                    "", f"not valid JSON at line {error.lineno} column {error.colno}: {error.msg}"
+                )
+            ]
         ) from None
     return parse_use(obj)
 
@@ -93,7 +97,8 @@ def read_uses(text: str) -> Iterator[Use | UseError]:
                     yield bad
                     continue
                 yield UseError(
-                    [UseProblem(f"/{index}{p.pointer}", p.message) for p in bad.problems], bad.use_id
+                    [UseProblem(f"/{index}{p.pointer}", p.message) for p in bad.problems],
+                    bad.use_id,
                 )
         return
     for number, line in enumerate(text.splitlines(), start=1):

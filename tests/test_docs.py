@@ -1,0 +1,129 @@
+"""The documentation is tested like code.
+
+- every ```clause block in docs/**/*.md is a complete file that parses and checks with no
+  diagnostics (the standard vocabulary is used when the block declares none);
+- every ```python block in docs/python.md runs, from the repository root, in order, sharing
+  one namespace (so a later block may use what an earlier one defined);
+- every page named in the nav of mkdocs.yml exists.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+import clausula
+
+REPO = Path(__file__).resolve().parents[1]
+DOCS = REPO / "docs"
+
+# A fenced block: an opening fence of three or more backticks with a language, the body, and
+# a closing fence of the same backticks at the same indentation.
+_FENCE = re.compile(
+    r"^(?P<indent>[ \t]*)(?P<fence>`{3,})(?P<lang>[\w+-]*)[^\n]*\n(?P<body>.*?)^(?P=indent)(?P=fence)[ \t]*$",
+    re.MULTILINE | re.DOTALL,
+)
+
+
+def _blocks(path: Path, language: str) -> list[tuple[int, str]]:
+    """(line number of the opening fence, code) of every block in `language`."""
+    text = path.read_text(encoding="utf-8")
+    found = []
+    for match in _FENCE.finditer(text):
+        if match.group("lang") != language:
+            continue
+        indent = match.group("indent")
+        body = "\n".join(
+            line[len(indent):] if line.startswith(indent) else line
+            for line in match.group("body").split("\n")
+        )
+        found.append((text.count("\n", 0, match.start()) + 1, body))
+    return found
+
+
+def _clause_cases() -> Iterator[object]:
+    for page in sorted(DOCS.rglob("*.md")):
+        for index, (line, code) in enumerate(_blocks(page, "clause")):
+            name = f"{page.relative_to(DOCS).as_posix()}#{index}(line {line})"
+            yield pytest.param(page, line, code, id=name)
+
+
+CLAUSE_CASES = list(_clause_cases())
+
+
+def test_the_docs_have_clause_examples() -> None:
+    assert len(CLAUSE_CASES) >= 20
+
+
+@pytest.mark.parametrize(("page", "line", "code"), CLAUSE_CASES)
+def test_clause_block_checks(page: Path, line: int, code: str, tmp_path: Path) -> None:
+    path = tmp_path / "example.clause"
+    path.write_text(code, encoding="utf-8")
+    diagnostics = clausula.check([path])
+    rendered = "\n".join(d.render() for d in diagnostics)
+    assert not diagnostics, f"{page.relative_to(REPO)}:{line}: the example does not check:\n{rendered}"
+
+
+PYTHON_PAGE = DOCS / "python.md"
+
+
+def test_python_blocks_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The blocks of python.md run in order from the repository root, like a session."""
+    blocks = _blocks(PYTHON_PAGE, "python")
+    assert blocks, "docs/python.md has no ```python block"
+    monkeypatch.chdir(REPO)
+    namespace: dict[str, object] = {"__name__": "__docs__"}
+    for line, code in blocks:
+        try:
+            exec(compile(code, f"docs/python.md:{line}", "exec"), namespace)
+        except Exception as error:  # pragma: no cover - the message names the block
+            pytest.fail(f"docs/python.md:{line}: the example raised {error!r}")
+    assert os.getcwd() == str(REPO)
+
+
+def _nav_pages(node: object) -> Iterator[str]:
+    if isinstance(node, str):
+        if not re.match(r"^[a-z]+://", node):
+            yield node
+    elif isinstance(node, list):
+        for item in node:
+            yield from _nav_pages(item)
+    elif isinstance(node, dict):
+        for value in node.values():
+            yield from _nav_pages(value)
+
+
+def test_mkdocs_nav_pages_exist() -> None:
+    config = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
+    assert config["site_name"] == "Clausula"
+    assert config["theme"]["name"] == "material"
+    pages = list(_nav_pages(config["nav"]))
+    assert pages, "mkdocs.yml has an empty nav"
+    missing = [page for page in pages if not (DOCS / page).is_file()]
+    assert not missing, f"pages named in mkdocs.yml but not in docs/: {missing}"
+
+
+def test_every_page_is_in_the_nav() -> None:
+    config = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
+    listed = set(_nav_pages(config["nav"]))
+    pages = {p.relative_to(DOCS).as_posix() for p in DOCS.rglob("*.md")}
+    assert pages <= listed, f"pages not in the nav of mkdocs.yml: {sorted(pages - listed)}"
+
+
+def test_relative_links_resolve() -> None:
+    """Links between pages (`[text](decisions.md#…)`) point at pages that exist."""
+    broken = []
+    for page in DOCS.rglob("*.md"):
+        text = page.read_text(encoding="utf-8")
+        text = _FENCE.sub("", text)
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text):
+            if re.match(r"^[a-z]+:", target):
+                continue
+            if not (page.parent / target).resolve().exists():
+                broken.append(f"{page.relative_to(DOCS)} → {target}")
+    assert not broken, f"broken links: {broken}"
