@@ -71,6 +71,8 @@ class CheckedPolicy:
 def check_policy(files: Iterable[ast.SourceFile], sink: DiagnosticSink) -> CheckedPolicy:
     """Check parsed files together (the vocabulary is shared by all of them)."""
     files = tuple(files)
+    # A file with syntax errors lost the items that hold them: what it lacks is not reported.
+    partial = {d.span.path for d in sink.items if d.severity == "error"}
     for source in files:
         sink.add_source(source.path, source.text)
     vocabulary = _vocabulary(files, sink)
@@ -89,7 +91,9 @@ def check_policy(files: Iterable[ast.SourceFile], sink: DiagnosticSink) -> Check
                     "names of contracts and jurisdictions must be unique",
                 )
             seen.setdefault(block.name, block.name_span)
-            checked = _BlockChecker(block, vocabulary, sink, types).check()
+            checked = _BlockChecker(
+                block, vocabulary, sink, types, partial=source.path in partial
+            ).check()
             (contracts if block.kind == "contract" else jurisdictions).append(checked)
     return CheckedPolicy(files, vocabulary, tuple(contracts), tuple(jurisdictions), types)
 
@@ -200,9 +204,11 @@ _CONTRACT_HEADERS = ("licensor", "licensee", "effective", "territory", "scope")
 
 class _BlockChecker:
     def __init__(
-        self, block: ast.Block, vocabulary: Vocabulary, sink: DiagnosticSink, types: dict[int, t.Type]
+        self, block: ast.Block, vocabulary: Vocabulary, sink: DiagnosticSink,
+        types: dict[int, t.Type], *, partial: bool = False,
     ) -> None:
         self.block = block
+        self.partial = partial  # items were lost to syntax errors: report no missing ones
         self.vocabulary = vocabulary
         self.sink = sink
         self.types = types
@@ -286,7 +292,7 @@ class _BlockChecker:
             handler(header, result)
         if block.kind == "contract":
             for kind in _CONTRACT_HEADERS:
-                if kind not in seen:
+                if kind not in seen and not self.partial:
                     example = {
                         "licensor": "licensor party:example-label",
                         "licensee": "licensee party:aria-labs",
@@ -302,7 +308,7 @@ class _BlockChecker:
                 if kind in seen:
                     self.error(seen[kind], f"`{kind.replace('_', ' ')}` belongs in a jurisdiction, not a contract")
         elif block.kind == "jurisdiction":
-            if "in_force" not in seen and "proposed" not in seen:
+            if "in_force" not in seen and "proposed" not in seen and not self.partial:
                 self.error(
                     block.name_span,
                     f"the jurisdiction `{block.name}` says neither `in force from DATE` nor `proposed`",
@@ -438,6 +444,8 @@ class _BlockChecker:
             for reference in provision.notwithstanding:
                 target = keys.get(reference.key)
                 label = f"{reference.kind} {reference.key if reference.kind == 'clause' else repr(reference.key)}"
+                if target is None and self.partial:
+                    continue
                 if target is None:
                     hint = did_you_mean(reference.key, keys)
                     self.error(
@@ -450,6 +458,10 @@ class _BlockChecker:
                 else:
                     targets.setdefault(index, []).append(target)
         # Order: a clause that sets another aside is considered before it (topological).
+        setters: dict[int, list[int]] = {}
+        for setter, aside in targets.items():
+            for target in aside:
+                setters.setdefault(target, []).append(setter)
         order: list[int] = []
         state: dict[int, int] = {}
         reported: set[int] = set()
@@ -470,7 +482,7 @@ class _BlockChecker:
                     )
                 return
             state[node] = 1
-            for parent in [i for i, ts in targets.items() if node in ts]:
+            for parent in setters.get(node, ()):
                 visit(parent, [*trail, node])
             state[node] = 2
             order.append(node)

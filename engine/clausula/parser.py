@@ -17,7 +17,7 @@ from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from . import ast
-from .diagnostics import Diagnostic, DiagnosticSink, Span
+from .diagnostics import Diagnostic, DiagnosticSink, Span, did_you_mean
 
 
 def grammar_text() -> str:
@@ -396,7 +396,9 @@ class _Builder(Transformer[Token, Any]):
     # -------------------------------------------------------------- blocks
     def _block(self, kind: str, c: list[Any]) -> ast.Block:
         name_token = c[0]
-        rest = c[1:]
+        rest = list(c[1:])
+        if rest and isinstance(rest[-1], list):
+            rest = rest[:-1] + rest[-1]
         title = None
         if rest and isinstance(rest[0], Token) and rest[0].type == "STRING":
             title = self._string(rest[0])
@@ -437,8 +439,29 @@ class _Builder(Transformer[Token, Any]):
     def jurisdiction(self, c: list[Any]) -> ast.Block:
         return self._block("jurisdiction", c)
 
-    def start(self, blocks: list[ast.Block]) -> list[ast.Block]:
-        return blocks
+    def start(self, c: list[list[ast.Block]]) -> list[ast.Block]:
+        return c[0] if c else []
+
+    @staticmethod
+    def _append(c: list[Any]) -> list[Any]:
+        # Left-recursive lists grow in place: Lark's own `item*` would copy the list
+        # at every item, which is quadratic in the number of clauses.
+        if len(c) == 1:
+            return [c[0]]
+        c[0].append(c[1])
+        return c[0]  # type: ignore[no-any-return]
+
+    def blocks(self, c: list[Any]) -> list[Any]:
+        return self._append(c)
+
+    def vocabulary_items(self, c: list[Any]) -> list[Any]:
+        return self._append(c)
+
+    def contract_items(self, c: list[Any]) -> list[Any]:
+        return self._append(c)
+
+    def jurisdiction_items(self, c: list[Any]) -> list[Any]:
+        return self._append(c)
 
 
 def _first_span(item: Any, builder: _Builder, end: int) -> Span | None:
@@ -502,8 +525,9 @@ def parse(text: str, path: str) -> tuple[ast.SourceFile, list[Diagnostic]]:
             line, column = bad.token.line or 1, bad.token.column or 1
             sink.error(Span(path, line, column, line, column + len(str(bad.token))), bad.message)
         except UnexpectedInput as error:
-            line, column = _position(error, work)
-            sink.error(Span(path, line, column), _syntax_message(error, work))
+            error, seen = _incomplete_line(error, work)
+            line, column = _position(error, seen)
+            sink.error(Span(path, line, column), _syntax_message(error, seen, len(seen) < len(work)))
         except Exception as error:  # a Lark internal error wrapping ours
             inner = getattr(error, "orig_exc", None)
             if isinstance(inner, _BadLiteral):
@@ -518,10 +542,72 @@ def parse(text: str, path: str) -> tuple[ast.SourceFile, list[Diagnostic]]:
     return ast.SourceFile(path, text, ()), sink.sorted()
 
 
+# A line that starts an item or a provision's part. When the parser stumbles on one, the
+# line before it may be what is incomplete (`oblige` with no text, `when x is` with nothing
+# after it): the keyword was then read as the missing word, or as unexpected.
+_LINE_START = re.compile(
+    _ITEM_START.pattern + "|" + _BLOCK_START.pattern
+    + r"|^[ \t]*(cite|notwithstanding|when|unless|permit|deny|require|pay|oblige)\b"
+)
+_LAST_WORD = re.compile(r'("(?:[^"\\\n]|\\.)*"|[\w.:%-]+|\S)$')
+
+
+def _ends_early(error: UnexpectedInput) -> bool:
+    return isinstance(error, UnexpectedEOF) or (
+        isinstance(error, UnexpectedToken) and error.token.type == "$END"
+    )
+
+
+def _incomplete_line(
+    error: UnexpectedInput, lines: list[str]
+) -> tuple[UnexpectedInput, list[str]]:
+    """The error to report and the lines it is about: when the text before the line of
+    `error` ends in the middle of an item and that line starts a new one, the problem is
+    the end of the text before."""
+    line = getattr(error, "line", -1)
+    if _ends_early(error) or not isinstance(line, int) or not 2 <= line <= len(lines):
+        return error, lines
+    if not _LINE_START.match(lines[line - 1]):
+        return error, lines
+    before = lines[: line - 1]
+    try:
+        with _lock:
+            _parser()[0].parse("\n".join(before))
+    except UnexpectedInput as early:
+        if _ends_early(early):
+            return early, before
+    except Exception:  # the text before has a bad literal: report the original error
+        pass
+    return error, lines
+
+
+def _code_end(text: str) -> int:
+    """The length of `text` without its comment and trailing blanks."""
+    in_string = escaped = False
+    for index, char in enumerate(text):
+        if in_string:
+            escaped = char == "\\" and not escaped
+            in_string = escaped or char != '"'
+        elif char == '"':
+            in_string = True
+        elif char == "#":
+            return len(text[:index].rstrip())
+    return len(text.rstrip())
+
+
+def _last_code(lines: list[str]) -> tuple[int, str]:
+    """The 0-based index and the text without comment of the last line that has code."""
+    for index in range(len(lines) - 1, -1, -1):
+        code = lines[index][: _code_end(lines[index])]
+        if code.strip():
+            return index, code
+    return 0, ""
+
+
 def _position(error: UnexpectedInput, lines: list[str]) -> tuple[int, int]:
-    if isinstance(error, UnexpectedEOF) or getattr(error, "line", -1) in (-1, None):
-        last = max((i for i, t in enumerate(lines) if t.strip()), default=0)
-        return last + 1, max(1, len(lines[last].rstrip()) + 1) if lines else 1
+    if _ends_early(error) or getattr(error, "line", -1) in (-1, None):
+        index, code = _last_code(lines)
+        return index + 1, len(code) + 1
     return int(error.line), int(error.column)
 
 
@@ -563,21 +649,40 @@ def _describe_token(name: str) -> str:
     return f"`{name.lower()}`"
 
 
-def _syntax_message(error: UnexpectedInput, lines: list[str]) -> str:
+# `rule` in a contract, `clause` in a jurisdiction: the word the block expects, and why.
+_PROVISION_WORDS = {
+    "RULE": ("CLAUSE", 'a contract has numbered clauses, not rules: write `clause 5.1 "Title"`'),
+    "CLAUSE": ("RULE", 'a jurisdiction has rules, not clauses: write `rule "art. 1" "Title"`'),
+}
+
+
+def _syntax_message(error: UnexpectedInput, lines: list[str], more: bool = False) -> str:
+    """One sentence for a syntax error; `more` when text follows `lines` (not the file's end)."""
     if isinstance(error, UnexpectedCharacters):
         char = lines[error.line - 1][error.column - 1] if error.line - 1 < len(lines) else "?"
         if char == '"':
             return "this string is not closed: add a `\"` before the end of the line"
         return f"`{char}` cannot appear here"
-    if isinstance(error, UnexpectedEOF):
-        return "the file ends in the middle of an item; something is missing at the end"
+    expected_names = getattr(error, "expected", None) or ()
+    expected = sorted({_describe_token(t) for t in expected_names if not t.startswith("__")})
+    wanted = f"; expected {_join_or(expected)}" if expected and len(expected) <= 6 else ""
+    if _ends_early(error):
+        _, code = _last_code(lines)
+        last = _LAST_WORD.search(code)
+        after = f" after `{last.group(1)}`" if last else ""
+        if more:
+            return f"something is missing{after}" + wanted
+        return f"the file ends too soon: something is missing{after}" + wanted
     if isinstance(error, UnexpectedToken):
         token = error.token
-        got = "the end of the file" if token.type == "$END" else f"`{token}`"
-        expected = sorted({_describe_token(t) for t in error.expected if not t.startswith("__")})
-        if len(expected) > 6:
-            return f"{got} is not expected here"
-        return f"{got} is not expected here; expected {_join_or(expected)}"
+        if token.type in _PROVISION_WORDS and _PROVISION_WORDS[token.type][0] in expected_names:
+            return _PROVISION_WORDS[token.type][1]
+        hint = ""
+        if token.type == "NAME":
+            keywords = [t.lower() for t in expected_names if t.isalpha() and t.isupper()]
+            suggestion = did_you_mean(str(token), keywords)
+            hint = f"; {suggestion}" if suggestion else ""
+        return f"`{token}` is not expected here" + (hint or wanted)
     return "this cannot be read"
 
 
