@@ -433,7 +433,8 @@ _VOCABULARY = parse(_VOCABULARY_TEXT, _VOCABULARY_NAME)[0]
 _KEYWORDS = sorted(set(re.findall(r'"([a-z]+)"', (REPO / "grammar" / "clausula.lark").read_text())))
 _TOKENS = [
     *_KEYWORDS,
-    *"( ) , = + - * / < <= > >= != : # @ ~ \" \\".split(),
+    "(", ")", ",", "=", "+", "-", "*", "/", "<", "<=", ">", ">=", "!=", ":", "#", "@", "~",
+    '"', "\\",
     "use.works", "use.attribution", "use.artists", "use.purpose", "use.territory",
     "use.revenue", "use.generations", "use.date", "use.facts.role", "use.facts.nope",
     "use.output.public", "use.purpse", "training", "generation", "parody", "weight", "share",

@@ -30,7 +30,7 @@ from .compiler import (
 )
 from .consent import ConsentLedger, ConsentRecord
 from .diagnostics import did_you_mean
-from .models import Decision, Obligation, Payment, PolicyInfo, Reason, Total, Use
+from .models import Decision, Use
 from .money import Money, split_rounded
 from .territory import TerritorySet, code_problem
 from .use_input import UseError, UseProblem
@@ -62,8 +62,8 @@ class _PayLine:
 class _Outcome:
     """What one block contributed to a decision."""
 
-    reasons: list[Reason] = field(default_factory=list)
-    obligations: list[Obligation] = field(default_factory=list)
+    reasons: list[dict[str, Any]] = field(default_factory=list)
+    obligations: list[dict[str, Any]] = field(default_factory=list)
     lines: list[_PayLine] = field(default_factory=list)
     permitted: bool = False
     blocked: bool = False
@@ -248,7 +248,7 @@ def _run_block(block: CompiledBlock, ctx: Context, records: Records) -> _Outcome
                     excepted = False
                 if excepted:
                     out.reasons.append(
-                        Reason(
+                        dict(
                             effect="exception",
                             rule=provision.label,
                             citation=provision.citation,
@@ -268,7 +268,7 @@ def _run_block(block: CompiledBlock, ctx: Context, records: Records) -> _Outcome
                 aside[target] = True
                 setter = provisions[index]
                 out.reasons.append(
-                    Reason(
+                    dict(
                         effect="set-aside",
                         rule=provisions[target].label,
                         citation=setter.citation,
@@ -296,7 +296,7 @@ def _apply(
         if ctx.purpose in effect.purposes:
             out.permitted = True
             out.reasons.append(
-                Reason(
+                dict(
                     effect="permit",
                     rule=label,
                     citation=cite,
@@ -307,7 +307,7 @@ def _apply(
     elif kind == "deny":
         out.blocked = True
         out.reasons.append(
-            Reason(
+            dict(
                 effect="deny",
                 rule=label,
                 citation=cite,
@@ -318,10 +318,10 @@ def _apply(
     elif kind == "oblige":
         text = effect.message or ""
         out.obligations.append(
-            Obligation(rule=label, text=text, citation=cite, source=effect.source)
+            dict(rule=label, text=text, citation=cite, source=effect.source)
         )
         out.reasons.append(
-            Reason(effect="oblige", rule=label, citation=cite, source=effect.source, message=text)
+            dict(effect="oblige", rule=label, citation=cite, source=effect.source, message=text)
         )
     elif kind == "consent":
         _consent(effect, provision, ctx, records, out)
@@ -329,7 +329,7 @@ def _apply(
         _pay(effect, provision, ctx, out)
     elif kind == "pay_nothing":
         out.reasons.append(
-            Reason(
+            dict(
                 effect="no-payment",
                 rule=label,
                 citation=cite,
@@ -347,7 +347,7 @@ def _consent(
     for work in unknown:
         out.blocked = True
         out.reasons.append(
-            Reason(
+            dict(
                 effect="consent-missing",
                 rule=provision.label,
                 citation=provision.citation,
@@ -361,7 +361,7 @@ def _consent(
             if record is None:
                 out.blocked = True
                 out.reasons.append(
-                    Reason(
+                    dict(
                         effect="consent-missing",
                         rule=provision.label,
                         citation=provision.citation,
@@ -371,7 +371,7 @@ def _consent(
                 )
             else:
                 out.reasons.append(
-                    Reason(
+                    dict(
                         effect="consent-met",
                         rule=provision.label,
                         citation=provision.citation,
@@ -464,8 +464,8 @@ def _jurisdiction_applies(block: CompiledBlock, ctx: Context, assumed: frozenset
 def decide(policy: CompiledPolicy, records: Records, use: Use) -> Decision:
     """Decide one validated use."""
     ctx = Context(use, records.catalogue, _facts(use, policy))
-    reasons: list[Reason] = []
-    obligations: list[Obligation] = []
+    reasons: list[dict[str, Any]] = []
+    obligations: list[dict[str, Any]] = []
     lines: list[_PayLine] = []
     blocked = False
     jurisdictions: list[str] = []
@@ -486,7 +486,7 @@ def decide(policy: CompiledPolicy, records: Records, use: Use) -> Decision:
             applicable.append(contract)
         else:
             reasons.append(
-                Reason(
+                dict(
                     effect="no-licence",
                     rule=contract.name,
                     source=contract.source,
@@ -509,7 +509,7 @@ def decide(policy: CompiledPolicy, records: Records, use: Use) -> Decision:
             reasons += outcome.reasons
             if not outcome.permitted:
                 reasons.append(
-                    Reason(
+                    dict(
                         effect="no-licence",
                         rule=contract.name,
                         source=contract.source,
@@ -518,7 +518,7 @@ def decide(policy: CompiledPolicy, records: Records, use: Use) -> Decision:
                 )
         if not policy.contracts_by_licensee.get(use.licensee):
             reasons.append(
-                Reason(
+                dict(
                     effect="no-licence",
                     rule="opt-in",
                     source=NO_SOURCE,
@@ -527,48 +527,53 @@ def decide(policy: CompiledPolicy, records: Records, use: Use) -> Decision:
             )
         contracts = [c.name for c in applicable]
 
-    info = PolicyInfo(
+    info = dict(
         version=records.version,
         contracts=contracts,
         jurisdictions=jurisdictions,
         assumed=sorted(records.assumed),
     )
     if blocked or chosen is None:
-        return Decision(
-            id=use.id,
-            decision="deny",
-            payments=[],
-            totals=[],
-            obligations=[],
-            reasons=reasons,
-            policy=info,
+        # One validation of the whole answer is far cheaper than one per reason.
+        return Decision.model_validate(
+            {
+                "id": use.id,
+                "decision": "deny",
+                "payments": [],
+                "totals": [],
+                "obligations": [],
+                "reasons": reasons,
+                "policy": info,
+            }
         )
     payments, totals = _round(lines)
-    outcome_name = "pay" if any(total.amount > 0 for total in totals) else "allow"
-    return Decision(
-        id=use.id,
-        decision=outcome_name,
-        payments=payments,
-        totals=totals,
-        obligations=obligations,
-        reasons=reasons,
-        policy=info,
+    outcome_name = "pay" if any(total["amount"] > 0 for total in totals) else "allow"
+    return Decision.model_validate(
+        {
+            "id": use.id,
+            "decision": outcome_name,
+            "payments": payments,
+            "totals": totals,
+            "obligations": obligations,
+            "reasons": reasons,
+            "policy": info,
+        }
     )
 
 
-def _round(lines: list[_PayLine]) -> tuple[list[Payment], list[Total]]:
+def _round(lines: list[_PayLine]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Round once per currency; parts add up to the rounded total (largest remainder)."""
     by_currency: dict[str, list[_PayLine]] = {}
     for line in lines:
         by_currency.setdefault(line.exact.currency, []).append(line)
-    payments: list[Payment] = []
-    totals: list[Total] = []
+    payments: list[dict[str, Any]] = []
+    totals: list[dict[str, Any]] = []
     for currency, group in by_currency.items():
         total, parts = split_rounded([line.exact.amount for line in group], currency)
-        totals.append(Total(amount=total, currency=currency))
+        totals.append(dict(amount=total, currency=currency))
         for line, part in zip(group, parts, strict=True):
             payments.append(
-                Payment(
+                dict(
                     payee=line.payee,
                     amount=part,
                     currency=currency,
