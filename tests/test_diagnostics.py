@@ -505,11 +505,6 @@ def test_random_input_through_check_gives_only_diagnostics(text: str) -> None:
         d.render()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DiagnosticSink._line splits with str.splitlines(), which also breaks at form "
-    "feeds and Unicode line separators; the parser counts only \\n",
-)
 def test_source_line_with_a_form_feed(tmp_path: Path) -> None:
     text = 'contract "c" "t"\f\n  licensor party:example-label\n  licensee 1\n'
     d = one(check_text(tmp_path, text))

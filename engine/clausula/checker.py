@@ -849,7 +849,7 @@ def arithmetic(op: str, left: t.Type, right: t.Type) -> t.Type | str:
         if lk == "date" and rk == "duration":
             return t.DATE
         if op == "-" and lk == rk == "date":
-            return t.COUNT  # days between two dates
+            return t.DURATION  # the days between two dates
         return f"cannot {verb} {right} {'to' if op == '+' else 'from'} {left}"
     if op == "*":
         if lk == "money" and rk == "money":

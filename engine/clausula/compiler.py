@@ -24,11 +24,31 @@ from .territory import TerritorySet
 
 @dataclass(frozen=True, slots=True)
 class Duration:
-    count: int
-    unit: str
+    """A duration in months and days: `1 years + 6 months` is 18 months; days stay days."""
+
+    months: int
+    days: int
+
+    @classmethod
+    def of(cls, count: int, unit: str) -> Duration:
+        if unit == "days":
+            return cls(0, count)
+        return cls(count * (12 if unit == "years" else 1), 0)
+
+    def __add__(self, other: Duration) -> Duration:
+        return Duration(self.months + other.months, self.days + other.days)
+
+    def __neg__(self) -> Duration:
+        return Duration(-self.months, -self.days)
 
     def __str__(self) -> str:
-        return f"{self.count} {self.unit}"
+        parts = []
+        if self.months:
+            years, months = divmod(self.months, 12)
+            parts.append(f"{years} years" if years and not months else f"{self.months} months")
+        if self.days or not parts:
+            parts.append(f"{self.days} days")
+        return " + ".join(parts)
 
 
 class Missing(Exception):
@@ -183,6 +203,18 @@ class CompiledPolicy:
 
 
 # ----------------------------------------------------------------- compiling
+
+_LITERALS = (
+    ast.MoneyLit,
+    ast.PercentLit,
+    ast.NumberLit,
+    ast.DateLit,
+    ast.StringLit,
+    ast.BoolLit,
+    ast.DurationLit,
+    ast.PartyLit,
+    ast.TerritoryLit,
+)
 
 
 def compile_policy(
@@ -354,6 +386,40 @@ class _BlockCompiler:
         return self.types.get(id(node), t.ERROR)
 
     def expr(self, node: ast.Expr) -> Fn:
+        """The closure computing `node`; parts that do not depend on the use are computed now."""
+        fn = self._expr(node)
+        if not isinstance(node, _LITERALS) and self._is_constant(node):
+            try:
+                value = fn(None)  # type: ignore[arg-type]  # constants never read the context
+            except (EvaluationError, Missing, ArithmeticError):
+                return fn  # let the use that reaches it report the problem
+            return lambda ctx: value
+        return fn
+
+    def _is_constant(self, node: ast.Expr) -> bool:
+        if isinstance(node, _LITERALS):
+            return True
+        if isinstance(node, ast.Name):
+            if node.name in ("weight", "share"):
+                return False
+            if node.name in self.checked.definitions:
+                return self._is_constant(self.checked.definitions[node.name])
+            return True  # a parameter, purpose or context
+        if isinstance(node, ast.Binary):
+            return self._is_constant(node.left) and self._is_constant(node.right)
+        if isinstance(node, ast.Negate | ast.Not):
+            return self._is_constant(node.operand)
+        if isinstance(node, ast.Compare):
+            return self._is_constant(node.left) and self._is_constant(node.right)
+        if isinstance(node, ast.Logical):
+            return all(self._is_constant(o) for o in node.operands)
+        if isinstance(node, ast.SetLit):
+            return all(self._is_constant(i) for i in node.items)
+        if isinstance(node, ast.Call):
+            return node.function != "count" and all(self._is_constant(a) for a in node.args)
+        return False
+
+    def _expr(self, node: ast.Expr) -> Fn:
         if isinstance(node, ast.MoneyLit):
             money = Money(node.amount, node.currency)
             return lambda ctx: money
@@ -367,7 +433,7 @@ class _BlockCompiler:
             constant = node.value
             return lambda ctx: constant
         if isinstance(node, ast.DurationLit):
-            duration = Duration(node.count, node.unit)
+            duration = Duration.of(node.count, node.unit)
             return lambda ctx: duration
         if isinstance(node, ast.PartyLit):
             party = node.id
@@ -390,7 +456,7 @@ class _BlockCompiler:
             return self._logical(node)
         if isinstance(node, ast.Not):
             inner = self.expr(node.operand)
-            return lambda ctx: not _condition(inner, ctx)
+            return lambda ctx: not inner(ctx)
         if isinstance(node, ast.SetLit):
             items = [self.expr(i) for i in node.items]
             return lambda ctx: frozenset(i(ctx) for i in items)
@@ -399,6 +465,8 @@ class _BlockCompiler:
         if isinstance(node, ast.PerUnit):
             rate = self.expr(node.rate)
             count = _path(ast.Path(node.span, tuple(t.PER_UNITS[node.unit].split("."))))
+            if self.type_of(node.rate).kind == "money":
+                return lambda ctx: _scaled(rate(ctx), _count(count(ctx)))
             return lambda ctx: _multiply(rate(ctx), _count(count(ctx)))
         if isinstance(node, ast.Tiered):
             return self._tiered(node)
@@ -429,11 +497,18 @@ class _BlockCompiler:
             return lambda ctx: _add(left(ctx), right(ctx))
         if op == "-":
             if lt.kind == "date" and rt.kind == "date":
-                return lambda ctx: (left(ctx) - right(ctx)).days
+                return lambda ctx: Duration(0, (left(ctx) - right(ctx)).days)
             if lt.kind == "date":
                 return lambda ctx: _add_duration(left(ctx), right(ctx), -1)
             return lambda ctx: _add(left(ctx), _negate(right(ctx)))
         if op == "*":
+            # Chosen by the static types, so that no type test runs per decision.
+            if lt.kind == "money" and rt.kind != "money":
+                return lambda ctx: _scaled(left(ctx), right(ctx))
+            if rt.kind == "money" and lt.kind != "money":
+                return lambda ctx: _scaled(right(ctx), left(ctx))
+            if lt.kind in t.NUMERIC and rt.kind in t.NUMERIC:
+                return lambda ctx: left(ctx) * right(ctx)
             return lambda ctx: _multiply(left(ctx), right(ctx))
         return lambda ctx: _divide(left(ctx), right(ctx))
 
@@ -460,12 +535,25 @@ class _BlockCompiler:
 
             return member_in
         right = self.expr(node.right)
-        if op in ("is", "="):
+        plain = self.type_of(node.left).kind not in ("money", "duration")
+        if op in ("is", "=", "is not", "!="):
+            negate = op in ("is not", "!=")
+            if plain and self._is_constant(node.right):
+                constant = right(None)  # type: ignore[arg-type]
+                if negate:
+                    return lambda ctx: left(ctx) != constant
+                return lambda ctx: left(ctx) == constant
+            if plain:
+                if negate:
+                    return lambda ctx: left(ctx) != right(ctx)
+                return lambda ctx: left(ctx) == right(ctx)
+            if negate:
+                return lambda ctx: not _equal(left(ctx), right(ctx))
             return lambda ctx: _equal(left(ctx), right(ctx))
-        if op in ("is not", "!="):
-            return lambda ctx: not _equal(left(ctx), right(ctx))
         compare = _ORDER[op]
-        return lambda ctx: compare(_order_key(left(ctx)), _order_key(right(ctx)))
+        if plain:
+            return lambda ctx: compare(left(ctx), right(ctx))
+        return lambda ctx: compare(*_order_keys(left(ctx), right(ctx)))
 
     def _territory_test(self, node: ast.Expr) -> Callable[[Context, str], bool]:
         registry = self.vocabulary.territories
@@ -483,10 +571,25 @@ class _BlockCompiler:
         return dynamic
 
     def _logical(self, node: ast.Logical) -> Fn:
+        # Three-valued (Kleene) logic: a missing fact is unknown; `true or unknown` is true,
+        # `false and unknown` is false, in any order; otherwise the unknown propagates and
+        # the clause's condition counts as false.
         operands = tuple(self.expr(o) for o in node.operands)
-        if node.op == "and":
-            return lambda ctx: all(_condition(o, ctx) for o in operands)
-        return lambda ctx: any(_condition(o, ctx) for o in operands)
+        decisive = node.op == "or"  # the value that settles the whole expression
+
+        def logical(ctx: Context) -> bool:
+            missing: Missing | None = None
+            for operand in operands:
+                try:
+                    if bool(operand(ctx)) is decisive:
+                        return decisive
+                except Missing as unknown:
+                    missing = unknown
+            if missing is not None:
+                raise missing
+            return not decisive
+
+        return logical
 
     def _call(self, node: ast.Call) -> Fn:
         args = tuple(self.expr(a) for a in node.args)
@@ -498,6 +601,8 @@ class _BlockCompiler:
         def extreme(ctx: Context) -> Any:
             values = [a(ctx) for a in args]
             _same_currency(values)
+            for other in values[1:]:
+                _order_keys(values[0], other)
             return pick(values, key=_order_key)
 
         return extreme
@@ -534,36 +639,66 @@ class _BlockCompiler:
 
     # ------------------------------------------------------------- explanations
     def describe(self, node: ast.Expr) -> Fn:
-        """A closure that writes the formula with the values it used, for `basis`."""
+        """A closure that writes the formula with the values it used, for `basis`.
+
+        The text is a template made once: values that do not depend on the use (literals,
+        parameters) are written into it now; only the use's values fill it per decision.
+        """
+        pieces: list[str | Fn] = []
+        self._template(node, pieces)
+        parts: list[str | Fn] = []
+        for piece in pieces:  # merge adjacent text
+            if isinstance(piece, str) and parts and isinstance(parts[-1], str):
+                parts[-1] += piece
+            else:
+                parts.append(piece)
+        if all(isinstance(part, str) for part in parts):
+            text = "".join(parts)  # type: ignore[arg-type]
+            return lambda ctx: text
+        template = "".join(
+            "{}" if callable(p) else p.replace("{", "{{").replace("}", "}}") for p in parts
+        )
+        fills = tuple(p for p in parts if callable(p))
+        return lambda ctx: template.format(*[fill(ctx) for fill in fills])
+
+    def _template(self, node: ast.Expr, out: list[str | Fn]) -> None:
         if isinstance(node, ast.Name | ast.Path):
-            value = self.expr(node)
             label = node.name if isinstance(node, ast.Name) else node.dotted
-            if self.type_of(node).kind == "percentage":
-                return lambda ctx: f"{label} {format_percent(_safe(value, ctx))}"
-            return lambda ctx: f"{label} {format_value(_safe(value, ctx))}"
-        if isinstance(node, ast.Binary):
-            left, right = self.describe(node.left), self.describe(node.right)
+            value = self.expr(node)
+            show = format_percent if self.type_of(node).kind == "percentage" else format_value
+            if self._is_constant(node):
+                out.append(f"{label} {show(value(None))}")  # type: ignore[arg-type]
+            else:
+                out.append(f"{label} ")
+                out.append(lambda ctx: show(_safe(value, ctx)))
+        elif isinstance(node, ast.Binary):
             symbol = {"*": "×", "/": "÷", "+": "+", "-": "−"}[node.op]
             wrap_l = isinstance(node.left, ast.Binary) and _weaker(node.left.op, node.op)
             wrap_r = isinstance(node.right, ast.Binary) and not _weaker(node.op, node.right.op)
-            return lambda ctx: f"{_paren(left(ctx), wrap_l)} {symbol} {_paren(right(ctx), wrap_r)}"
-        if isinstance(node, ast.Call):
-            args = [self.describe(a) for a in node.args]
-            name = node.function
-            return lambda ctx: f"{name}({', '.join(a(ctx) for a in args)})"
-        if isinstance(node, ast.PerUnit):
-            rate = self.describe(node.rate)
+            out.append("(" if wrap_l else "")
+            self._template(node.left, out)
+            out.append((")" if wrap_l else "") + f" {symbol} " + ("(" if wrap_r else ""))
+            self._template(node.right, out)
+            out.append(")" if wrap_r else "")
+        elif isinstance(node, ast.Call):
+            out.append(f"{node.function}(")
+            for index, arg in enumerate(node.args):
+                out.append(", " if index else "")
+                self._template(arg, out)
+            out.append(")")
+        elif isinstance(node, ast.PerUnit):
+            self._template(node.rate, out)
             count = _path(ast.Path(node.span, tuple(t.PER_UNITS[node.unit].split("."))))
-            unit = node.unit
-            return lambda ctx: f"{rate(ctx)} per {unit} × {_count(_safe(count, ctx))}"
-        if isinstance(node, ast.Tiered):
-            base = self.describe(node.base)
-            return lambda ctx: f"tiered rates on {base(ctx)}"
-        if isinstance(node, ast.Negate):
-            inner = self.describe(node.operand)
-            return lambda ctx: f"−{inner(ctx)}"
-        text = _text(node)
-        return lambda ctx: text
+            out.append(f" per {node.unit} × ")
+            out.append(lambda ctx: str(_count(_safe(count, ctx))))
+        elif isinstance(node, ast.Tiered):
+            out.append("tiered rates on ")
+            self._template(node.base, out)
+        elif isinstance(node, ast.Negate):
+            out.append("−")
+            self._template(node.operand, out)
+        else:
+            out.append(_text(node))
 
 
 # ----------------------------------------------------------------- runtime helpers
@@ -617,10 +752,6 @@ def _path(node: ast.Path) -> Fn:
     return read_fact
 
 
-def _condition(fn: Fn, ctx: Context) -> bool:
-    return bool(fn(ctx))
-
-
 def _count(value: Any) -> int:
     return len(value) if isinstance(value, frozenset | tuple | list) else int(value)
 
@@ -642,9 +773,7 @@ def _add(left: Any, right: Any) -> Any:
         except CurrencyMismatch as error:
             raise EvaluationError(str(error)) from None
     if isinstance(left, Duration) and isinstance(right, Duration):
-        if left.unit != right.unit:
-            raise EvaluationError(f"cannot add {right} to {left}")
-        return Duration(left.count + right.count, left.unit)
+        return left + right
     return (
         _decimal(left) + _decimal(right)
         if not (isinstance(left, int) and isinstance(right, int))
@@ -653,11 +782,16 @@ def _add(left: Any, right: Any) -> Any:
 
 
 def _add_duration(day: dt.date, duration: Duration, sign: int = 1) -> dt.date:
-    return add_duration(day, sign * duration.count, duration.unit)
+    moved = add_duration(day, sign * duration.months, "months") if duration.months else day
+    return moved + dt.timedelta(days=sign * duration.days)
 
 
 def _decimal(value: Any) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(value)
+
+
+def _scaled(money: Money, factor: Decimal | int) -> Money:
+    return Money(money.amount * factor, money.currency)
 
 
 def _multiply(left: Any, right: Any) -> Any:
@@ -692,8 +826,26 @@ def _order_key(value: Any) -> Any:
     if isinstance(value, Money):
         return value.amount
     if isinstance(value, Duration):
-        return (value.unit, value.count)
+        if value.months and value.days:
+            raise EvaluationError(f"{value} mixes months and days and has no single length")
+        return value.months if value.months else value.days
     return value
+
+
+def _order_keys(left: Any, right: Any) -> tuple[Any, Any]:
+    """Keys to order two amounts or two durations, refusing what cannot be ordered."""
+    if isinstance(left, Money) and isinstance(right, Money):
+        _same_currency([left, right])
+    if (
+        isinstance(left, Duration)
+        and isinstance(right, Duration)
+        and (left.months or right.months)
+        and (left.days or right.days)
+    ):
+        raise EvaluationError(
+            f"cannot compare {left} with {right}: a month has no fixed number of days"
+        )
+    return _order_key(left), _order_key(right)
 
 
 def _equal(left: Any, right: Any) -> bool:
@@ -721,10 +873,6 @@ def _safe(fn: Fn, ctx: Context) -> Any:
 def _weaker(inner: str, outer: str) -> bool:
     rank = {"+": 1, "-": 1, "*": 2, "/": 2}
     return rank[inner] < rank[outer]
-
-
-def _paren(text: str, wrap: bool) -> str:
-    return f"({text})" if wrap else text
 
 
 def _text(node: ast.Expr) -> str:

@@ -74,6 +74,13 @@ class _Outcome:
 
 def _facts(use: Use, policy: CompiledPolicy) -> dict[str, Any]:
     vocabulary = policy.vocabulary
+    if (
+        not use.facts
+        and use.purpose in vocabulary.purposes
+        and vocabulary.contexts.issuperset(use.context)
+        and code_problem(use.territory) is None
+    ):
+        return {}  # the common case: nothing to report, no facts to convert
     problems: list[UseProblem] = []
     if use.purpose not in vocabulary.purposes:
         hint = did_you_mean(use.purpose, vocabulary.purposes)
@@ -231,26 +238,34 @@ def _subjects(ctx: Context, effect: CompiledEffect) -> tuple[list[str], list[str
 # ----------------------------------------------------------------- running one block
 
 
+def _holds(condition: Any, ctx: Context, rule: str) -> bool:
+    """Whether a condition holds; one that reads a fact the use does not give does not."""
+    try:
+        return bool(condition(ctx))
+    except Missing:
+        return False
+    except EvaluationError as error:
+        raise UseError([UseProblem("", f"{rule}: {error}")], ctx.use.id) from None
+
+
 def _run_block(block: CompiledBlock, ctx: Context, records: Records) -> _Outcome:
     out = _Outcome()
     provisions = block.provisions
     active = [False] * len(provisions)
     for index, provision in enumerate(provisions):
-        try:
-            holds = all(condition(ctx) for condition in provision.when)
-        except Missing:
-            holds = False
+        label = provision.label
+        holds = True
+        for condition in provision.when:
+            if not _holds(condition, ctx, label):
+                holds = False
+                break
         if holds:
             for condition, text in provision.unless:
-                try:
-                    excepted = bool(condition(ctx))
-                except Missing:
-                    excepted = False
-                if excepted:
+                if _holds(condition, ctx, label):
                     out.reasons.append(
                         dict(
                             effect="exception",
-                            rule=provision.label,
+                            rule=label,
                             citation=provision.citation,
                             message=f"{_titled(provision.title)}does not apply: unless {text}",
                             source=provision.source,
@@ -317,9 +332,7 @@ def _apply(
         )
     elif kind == "oblige":
         text = effect.message or ""
-        out.obligations.append(
-            dict(rule=label, text=text, citation=cite, source=effect.source)
-        )
+        out.obligations.append(dict(rule=label, text=text, citation=cite, source=effect.source))
         out.reasons.append(
             dict(effect="oblige", rule=label, citation=cite, source=effect.source, message=text)
         )
@@ -437,11 +450,9 @@ def _contract_miss(contract: CompiledBlock, ctx: Context) -> str | None:
         outside = [a for a in people if a not in contract.scope_artists]
         if outside:
             return f"{', '.join(outside)} {'performs' if len(outside) == 1 else 'perform'} on no work of {contract.scope_label}"
-    try:
-        if not all(condition(ctx) for condition in contract.applies):
+    for condition in contract.applies:
+        if not _holds(condition, ctx, contract.name):
             return "its `applies when` condition does not hold"
-    except Missing as missing:
-        return f"its `applies when` condition reads {missing.what}, which the use does not give"
     return None
 
 
@@ -452,10 +463,7 @@ def _jurisdiction_applies(block: CompiledBlock, ctx: Context, assumed: frozenset
         return False
     if block.end and ctx.date > block.end:
         return False
-    try:
-        return all(condition(ctx) for condition in block.applies)
-    except Missing:
-        return False
+    return all(_holds(condition, ctx, block.name) for condition in block.applies)
 
 
 # ----------------------------------------------------------------- the decision

@@ -21,7 +21,8 @@ class Span:
     end_column: int = 0
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}"
+        # Line 0: a problem with a whole file or a command-line option, not a place in it.
+        return f"{self.path}:{self.line}:{self.column}" if self.line else self.path
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +73,8 @@ class DiagnosticSink:
         text = self.sources.get(span.path)
         if text is None or span.line < 1:
             return None
-        lines = text.splitlines()
-        return lines[span.line - 1] if span.line <= len(lines) else None
+        lines = text.split("\n")  # as the parser counts lines; not str.splitlines()
+        return lines[span.line - 1].rstrip("\r") if span.line <= len(lines) else None
 
     @property
     def has_errors(self) -> bool:

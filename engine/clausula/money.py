@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from functools import cache
+from typing import NamedTuple
 
 import pycountry
 
@@ -47,19 +47,22 @@ def is_currency(code: str) -> bool:
     return pycountry.currencies.get(alpha_3=code) is not None
 
 
+@cache
 def minor_unit(currency: str) -> Decimal:
     """The smallest amount of a currency: 0.01 USD, 1 JPY, 0.001 KWD."""
     return Decimal(1).scaleb(-_MINOR_UNITS.get(currency, 2))
 
 
-@dataclass(frozen=True, slots=True)
-class Money:
-    """An exact amount in one currency. Amounts in different currencies never add up."""
+class Money(NamedTuple):
+    """An exact amount in one currency. Amounts in different currencies never add up.
+
+    A named tuple: immutable, and cheap to create on the decision path.
+    """
 
     amount: Decimal
     currency: str
 
-    def __add__(self, other: Money) -> Money:
+    def __add__(self, other: Money) -> Money:  # type: ignore[override]
         if other.currency != self.currency:
             raise CurrencyMismatch(self.currency, other.currency)
         return Money(self.amount + other.amount, self.currency)
@@ -68,6 +71,9 @@ class Money:
         if other.currency != self.currency:
             raise CurrencyMismatch(self.currency, other.currency)
         return Money(self.amount - other.amount, self.currency)
+
+    def __mul__(self, other: object) -> Money:
+        raise TypeError("use Money.scale to multiply an amount")
 
     def scale(self, factor: Decimal) -> Money:
         return Money(self.amount * factor, self.currency)
@@ -96,6 +102,9 @@ def split_rounded(exact: Sequence[Decimal], currency: str) -> tuple[Decimal, lis
     Negative parts are not expected here (payments are never negative).
     """
     unit = minor_unit(currency)
+    if len(exact) == 1:
+        total = exact[0].quantize(unit, ROUND_HALF_UP)
+        return total, [total]
     total = sum(exact, Decimal(0)).quantize(unit, ROUND_HALF_UP)
     floors = [part.quantize(unit, ROUND_FLOOR) for part in exact]
     leftover = int((total - sum(floors, Decimal(0))) / unit)

@@ -201,7 +201,7 @@ def load(
                 if name in known
                 else f"there is no jurisdiction pack `{name}` to assume"
             )
-            sink.items.append(Diagnostic(Span("--assume", 1, 1), message))
+            sink.items.append(Diagnostic(Span("--assume", 0, 0), message))
     if sink.has_errors or dataset is None:
         raise PolicyError(sink.sorted())
     for path in dataset.files:

@@ -31,6 +31,7 @@ def country_of(code: str) -> str:
     return code.split("-", 1)[0]
 
 
+@lru_cache(maxsize=4096)
 def code_problem(code: str) -> str | None:
     """None when `code` is an ISO 3166-1 alpha-2 country or ISO 3166-2 subdivision.
 
