@@ -321,7 +321,13 @@ def test_decide_many_matches_decide(policy: PolicySet) -> None:
 def test_decision_json_shape(policy: PolicySet) -> None:
     decision = json.loads(policy.decide(use(metrics={"streams": 5})).to_json())
     assert list(decision) == [
-        "id", "decision", "payments", "totals", "obligations", "reasons", "policy",
+        "id",
+        "decision",
+        "payments",
+        "totals",
+        "obligations",
+        "reasons",
+        "policy",
     ]
     payment = decision["payments"][0]
     assert payment["amount"] == "5.00" and isinstance(payment["amount"], str)
@@ -336,9 +342,7 @@ weights = st.lists(
     min_size=1,
     max_size=3,
 ).filter(lambda ws: sum(ws) <= 1)
-revenue = st.decimals(
-    min_value=0, max_value=10**7, places=2, allow_nan=False, allow_infinity=False
-)
+revenue = st.decimals(min_value=0, max_value=10**7, places=2, allow_nan=False, allow_infinity=False)
 
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -373,8 +377,10 @@ def test_payments_add_up_to_totals(
 @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     works=st.lists(st.sampled_from([WORK_A, WORK_B, WORK_C]), max_size=3, unique=True),
-    date=st.dates(min_value=__import__("datetime").date(2025, 6, 1),
-                  max_value=__import__("datetime").date(2027, 6, 1)),
+    date=st.dates(
+        min_value=__import__("datetime").date(2025, 6, 1),
+        max_value=__import__("datetime").date(2027, 6, 1),
+    ),
     territory=st.sampled_from(["US", "US-TN", "FR", "IT", "DE", "JP"]),
 )
 def test_no_allow_without_valid_consent(
@@ -387,3 +393,53 @@ def test_no_allow_without_valid_consent(
             if performer in works:
                 assert grant in met
         assert "consent-missing" not in effects(decision)
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    licensee=st.sampled_from(["party:dev", "party:stranger"]),
+    purpose=st.sampled_from(["training", "generation", "voice_replica", "sampling"]),
+    territory=st.sampled_from(["US", "US-TN", "FR", "IT", "DE", "JP"]),
+    works=st.lists(st.sampled_from([WORK_A, WORK_B, WORK_C, OTHER_LABEL_WORK]), max_size=2),
+    artists=st.lists(st.sampled_from([A, B, C]), max_size=2, unique=True),
+    names_artist=st.booleans(),
+)
+def test_every_deny_says_why(
+    policy: PolicySet,
+    licensee: str,
+    purpose: str,
+    territory: str,
+    works: list[str],
+    artists: list[str],
+    names_artist: bool,
+) -> None:
+    decision = policy.decide(
+        use(
+            licensee=licensee,
+            purpose=purpose,
+            territory=territory,
+            works=works,
+            artists=artists,
+            output={"names_artist": names_artist},
+        )
+    )
+    if decision.decision == "deny":
+        assert {"deny", "consent-missing", "no-licence"} & set(effects(decision))
+        assert decision.payments == [] and decision.totals == []
+    for item in decision.reasons:
+        assert item.source == "-" or item.source.count(":") >= 2
+
+
+def test_a_policy_set_is_shared_safely_between_threads(policy: PolicySet) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    uses = [
+        use(territory=t, purpose=p, works=[WORK_A], metrics={"streams": n})
+        for t in ("US", "FR", "DE")
+        for p in ("training", "generation")
+        for n in (0, 7, 1500)
+    ]
+    expected = [policy.decide(u).to_json() for u in uses]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for _ in range(20):
+            assert list(pool.map(lambda u: policy.decide(u).to_json(), uses)) == expected

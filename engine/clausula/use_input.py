@@ -44,6 +44,23 @@ _MESSAGES = {
 }
 
 
+def _suggest_field(loc: tuple[int | str, ...]) -> str:
+    """`; did you mean `territory`?` for a misspelt field, from the model at that place."""
+    from pydantic import BaseModel
+
+    from .diagnostics import did_you_mean
+
+    model: type[BaseModel] = Use
+    for part in loc[:-1]:
+        field = model.model_fields.get(str(part))
+        annotation = field.annotation if field else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return ""
+        model = annotation
+    hint = did_you_mean(str(loc[-1]), model.model_fields)
+    return f"; {hint}" if hint else ""
+
+
 def parse_use(obj: Mapping[str, Any] | Use) -> Use:
     """Validate a use given as a mapping (parsed JSON). Raises `UseError`."""
     if isinstance(obj, Use):
@@ -56,6 +73,8 @@ def parse_use(obj: Mapping[str, Any] | Use) -> Use:
         problems = []
         for item in error.errors(include_url=False):
             message = _MESSAGES.get(item["type"], item["msg"])
+            if item["type"] == "extra_forbidden":
+                message += _suggest_field(tuple(item["loc"]))
             if message.startswith("Value error, "):
                 message = message[len("Value error, ") :]
             problems.append(UseProblem(_pointer(tuple(item["loc"])), message))
