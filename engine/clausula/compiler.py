@@ -76,6 +76,7 @@ class Context:
         "facts",
         "generations",
         "licensee",
+        "memo",
         "output",
         "purpose",
         "revenue",
@@ -108,6 +109,8 @@ class Context:
         self.facts = facts
         self.weight: Decimal | None = None
         self.share: Decimal | None = None
+        # Values of payment formulas that are the same for every payee, computed once.
+        self.memo: dict[int, Any] = {}
 
 
 Fn = Callable[[Context], Any]
@@ -321,7 +324,7 @@ class _BlockCompiler:
             title=provision.title,
             citation=provision.cite,
             source=_source(provision.key_span),
-            when=tuple(self.expr(e) for e in provision.when),
+            when=_all_of(tuple(self.expr(e) for e in provision.when)),
             unless=unless,
             effects=tuple(self._effect(e) for e in provision.effects),
             sets_aside=tuple(targets),
@@ -355,7 +358,7 @@ class _BlockCompiler:
             "pay",
             source,
             subject=self._subject(effect.payee),
-            amount=self.expr(effect.amount),
+            amount=self._payment(effect.amount),
             basis=self.describe(effect.amount),
         )
 
@@ -385,8 +388,21 @@ class _BlockCompiler:
     def type_of(self, node: ast.Expr) -> t.Type:
         return self.types.get(id(node), t.ERROR)
 
+    _in_payment = False
+
     def expr(self, node: ast.Expr) -> Fn:
         """The closure computing `node`; parts that do not depend on the use are computed now."""
+        if (
+            self._in_payment
+            and not isinstance(node, (*_LITERALS, ast.Name, ast.Path))
+            and not self._binds(node)
+            and not self._is_constant(node)
+        ):
+            self._in_payment = False
+            try:
+                return _memoized(self.expr(node), id(node))
+            finally:
+                self._in_payment = True
         fn = self._expr(node)
         if not isinstance(node, _LITERALS) and self._is_constant(node):
             try:
@@ -395,6 +411,21 @@ class _BlockCompiler:
                 return fn  # let the use that reaches it report the problem
             return lambda ctx: value
         return fn
+
+    def _payment(self, node: ast.Expr) -> Fn:
+        """An amount for `pay … to each …`: the parts that do not depend on the payee
+        (no `weight`, no `share`) are computed once per decision, not once per payee."""
+        self._in_payment = True
+        try:
+            return self.expr(node)
+        finally:
+            self._in_payment = False
+
+    def _binds(self, node: ast.Expr) -> bool:
+        """Whether `node` reads `weight` or `share`."""
+        if isinstance(node, ast.Name):
+            return node.name in ("weight", "share")
+        return any(self._binds(child) for child in _children(node))
 
     def _is_constant(self, node: ast.Expr) -> bool:
         if isinstance(node, _LITERALS):
@@ -788,6 +819,48 @@ def _add_duration(day: dt.date, duration: Duration, sign: int = 1) -> dt.date:
 
 def _decimal(value: Any) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(value)
+
+
+def _all_of(conditions: tuple[Fn, ...]) -> tuple[Fn, ...]:
+    """All `when` lines of a provision as one condition (or none)."""
+    if len(conditions) <= 1:
+        return conditions
+
+    def all_hold(ctx: Context) -> bool:
+        return all(condition(ctx) for condition in conditions)
+
+    return (all_hold,)
+
+
+def _memoized(fn: Fn, key: int) -> Fn:
+    def memo(ctx: Context) -> Any:
+        cache = ctx.memo
+        if key in cache:
+            return cache[key]
+        value = cache[key] = fn(ctx)
+        return value
+
+    return memo
+
+
+def _children(node: ast.Expr) -> tuple[ast.Expr, ...]:
+    if isinstance(node, ast.Binary):
+        return (node.left, node.right)
+    if isinstance(node, ast.Negate | ast.Not):
+        return (node.operand,)
+    if isinstance(node, ast.Compare):
+        return (node.left, node.right)
+    if isinstance(node, ast.Logical):
+        return node.operands
+    if isinstance(node, ast.SetLit):
+        return node.items
+    if isinstance(node, ast.Call):
+        return node.args
+    if isinstance(node, ast.PerUnit):
+        return (node.rate,)
+    if isinstance(node, ast.Tiered):
+        return (node.base, *(tier.rate for tier in node.tiers))
+    return ()
 
 
 def _scaled(money: Money, factor: Decimal | int) -> Money:
