@@ -144,6 +144,16 @@ class Tiered(Expr):
     tiers: tuple[Tier, ...]
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class Quantifier(Expr):
+    """`any(artist in use.artists where …)`, `all(work in use.works where …)`."""
+
+    kind: str  # any | all
+    variable: str  # artist | performer | work
+    path: Path
+    condition: Expr
+
+
 # ----------------------------------------------------------------- effects
 
 
@@ -151,10 +161,18 @@ class Tiered(Expr):
 class Subject:
     """Who consents or is paid: a party, or each artist/performer of a finite part of the use."""
 
-    kind: str  # party | each_artist | each_performer
+    kind: str  # party | each_artist | each_performer | each_work
     span: Span
     party: str | None = None
     path: Path | None = None
+    where: Expr | None = None  # only those for whom this holds (`where artist.minor`)
+
+    @property
+    def variable(self) -> str:
+        """The name the `where` condition and the amount use for the one in hand."""
+        return {"each_artist": "artist", "each_performer": "performer", "each_work": "work"}.get(
+            self.kind, ""
+        )
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -177,6 +195,26 @@ class RequireConsent(Effect):
     subject: Subject
     purposes: Path | tuple[Name, ...] | None  # None: the use's purpose
     formalities: tuple[frozenset[str], ...]  # alternatives, each a set that must all hold
+    # "valid only to the extent the duration does not exceed …": a grant covers uses only
+    # until its start plus this cap.
+    cap: DurationLit | None = None
+    # Grants given while the artist was a minor: further formalities, their own cap, and
+    # they end at 18.
+    minors: MinorTerms | None = None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class MinorTerms:
+    formalities: tuple[frozenset[str], ...]
+    cap: DurationLit | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class RequireLicence(Effect):
+    """`require licence of the rights holder for each work in use.works where …`."""
+
+    subject: Subject
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -187,6 +225,14 @@ class Pay(Effect):
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Oblige(Effect):
+    text: str
+    met: Expr | None = None  # `met when use.output.labelled_ai`: the duty is already done
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Risk(Effect):
+    """Damages or fines a law states: information on a deny, never a payment."""
+
     text: str
 
 

@@ -75,6 +75,11 @@ class Party(_Record):
     residence: str | None = None
     estate_of: str | None = None
     guardian_of: list[str] = Field(default_factory=list)
+    # Post-mortem facts some laws need: the estate's last commercial use of the name, voice
+    # or likeness (Tennessee: the right ends after two years of non-use) and the number of
+    # five-year renewals registered (NO FAKES: 10 years plus renewals up to 70).
+    last_exploited: Day | None = None
+    registered_renewals: Annotated[int, Field(ge=0)] = 0
 
 
 class Performer(_Record):

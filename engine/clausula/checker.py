@@ -52,6 +52,8 @@ class CheckedBlock:
     scope_ids: tuple[str, ...] = ()
     proposed: bool = False
     text: str | None = None
+    # `proposed, effective 180 days after enactment`: with an assumed enactment date.
+    after_enactment: ast.DurationLit | None = None
 
 
 @dataclass(frozen=True)
@@ -218,6 +220,9 @@ class _BlockChecker:
         self.resolving: list[str] = []
         # Names bound while checking the amount of `pay … to each …`.
         self.bindings: dict[str, t.Type] = {}
+        # The variables (`artist`, `work`) read by the expression being checked, if tracked.
+        self.reads: set[str] | None = None
+        self.definition_reads: dict[str, frozenset[str]] = {}
 
     def error(self, span: Span, message: str, hint: str | None = None) -> None:
         self.sink.error(span, message, hint)
@@ -397,6 +402,8 @@ class _BlockChecker:
 
     def _header_proposed(self, header: ast.Header, result: dict[str, object]) -> None:
         result["proposed"] = True
+        if header.values and isinstance(header.values[0], ast.DurationLit):
+            result["after_enactment"] = header.values[0]
 
     # ------------------------------------------------------------- provisions
     def _provisions(self) -> dict[str, int]:
@@ -493,11 +500,18 @@ class _BlockChecker:
 
     # ------------------------------------------------------------- effects
     def _effect(self, effect: ast.Effect) -> None:
+        self._other_effect(effect)
         if isinstance(effect, ast.Permit):
             for name in effect.purposes:
                 self._purpose(name)
         elif isinstance(effect, ast.RequireConsent):
-            self._subject(effect.subject, consent=True)
+            if effect.subject.kind == "each_work":
+                self.error(effect.subject.span, "consent is given by people: require it of "
+                           "`each artist in …`, `each performer of use.works` or a party")
+            self._subject(effect.subject)
+            for duration in (effect.cap, effect.minors.cap if effect.minors else None):
+                if duration is not None and duration.count <= 0:
+                    self.error(duration.span, "a consent's longest term must be at least one day")
             if isinstance(effect.purposes, ast.Path):
                 if effect.purposes.dotted != "use.purpose":
                     self.error(
@@ -511,7 +525,10 @@ class _BlockChecker:
         elif isinstance(effect, ast.Pay):
             if effect.amount is None or effect.payee is None:
                 return
-            self.bindings = self._subject(effect.payee, consent=False)
+            if effect.payee.kind == "each_work":
+                self.error(effect.payee.span, "payments go to parties: pay `each artist in …`, "
+                           "`each performer of use.works` or a party")
+            self.bindings = self._subject(effect.payee)
             try:
                 amount_type = self.expr(effect.amount)
             finally:
@@ -519,12 +536,23 @@ class _BlockChecker:
             if amount_type.kind not in ("money", "error"):
                 self.error(effect.amount.span, f"`pay` needs an amount of money, but this is {amount_type}")
 
+    def _other_effect(self, effect: ast.Effect) -> None:
+        if isinstance(effect, ast.RequireLicence):
+            if effect.subject.kind != "each_work":
+                self.error(effect.subject.span, "a licence is required for works: write "
+                           "`require licence for each work in use.works where …`")
+            self._subject(effect.subject)
+        elif isinstance(effect, ast.Oblige) and effect.met is not None:
+            self._condition(effect.met, "`met when`")
+
     def _purpose(self, name: ast.Name) -> None:
         if name.name not in self.vocabulary.purposes:
             hint = did_you_mean(name.name, self.vocabulary.purposes)
             self.error(name.span, f"`{name.name}` is not a declared purpose" + (f"; {hint}" if hint else ""))
 
-    def _subject(self, subject: ast.Subject, *, consent: bool) -> dict[str, t.Type]:
+    def _subject(self, subject: ast.Subject) -> dict[str, t.Type]:
+        """The names bound for the one in hand (`artist`, `weight`, `share`), after checking
+        what the subject goes over and its `where` condition."""
         if subject.kind == "party":
             assert subject.party is not None
             problem = id_problem(subject.party)
@@ -533,21 +561,27 @@ class _BlockChecker:
             return {}
         assert subject.path is not None
         path = subject.path.dotted
-        if subject.kind == "each_performer":
-            if path != "use.works":
-                self.error(subject.path.span, f"performers are those of `use.works`, not of `{path}`")
-            return {"share": t.NUMBER}
-        if path not in ("use.artists", "use.attribution"):
-            hint = did_you_mean(path, ["use.artists", "use.attribution"])
+        variable = subject.variable
+        allowed = t.COLLECTIONS[variable]
+        bindings: dict[str, t.Type] = {"share": t.NUMBER, variable: t.fields_of(variable)["id"]}
+        if path not in allowed:
+            hint = did_you_mean(path, allowed)
+            noun = {"artist": "`each artist in`", "performer": "`each performer of`",
+                    "work": "`each work in`"}[variable]
             self.error(
                 subject.path.span,
-                f"`each artist in` goes over `use.artists` or `use.attribution`, not `{path}`"
+                f"{noun} goes over {' or '.join(f'`{a}`' for a in allowed)}, not `{path}`"
                 + (f"; {hint}" if hint else ""),
             )
-            return {"share": t.NUMBER}
-        if path == "use.attribution":
-            return {"weight": t.NUMBER, "share": t.NUMBER}
-        return {"share": t.NUMBER}
+        elif path == "use.attribution":
+            bindings["weight"] = t.NUMBER
+        if subject.where is not None:
+            saved, self.bindings = self.bindings, {**self.bindings, **bindings}
+            try:
+                self._condition(subject.where, "`where`")
+            finally:
+                self.bindings = saved
+        return bindings
 
     # ------------------------------------------------------------- expressions
     def _condition(self, expr: ast.Expr, where: str) -> None:
@@ -565,11 +599,16 @@ class _BlockChecker:
             self.definition_types[name] = t.ERROR
             return t.ERROR
         self.resolving.append(name)
-        saved, self.bindings = self.bindings, {}
+        # A definition may read the one in hand (`artist.deceased`); where it is used, that
+        # one must be in hand (checked in `_name`).
+        saved, self.bindings = self.bindings, {v: t.fields_of(v)["id"] for v in t.COLLECTIONS}
+        saved_reads, self.reads = self.reads, set()
         try:
             result = self.expr(definition.value)
+            self.definition_reads[name] = frozenset(self.reads)
         finally:
             self.bindings = saved
+            self.reads = saved_reads
             self.resolving.pop()
         self.definition_types.setdefault(name, result)
         return self.definition_types[name]
@@ -654,17 +693,32 @@ class _BlockChecker:
             return rate if rate.kind != "count" else t.COUNT
         if isinstance(node, ast.Tiered):
             return self._tiered(node)
+        if isinstance(node, ast.Quantifier):
+            return self._quantifier(node)
         raise AssertionError(f"unknown node {node!r}")  # pragma: no cover
 
     def _name(self, node: ast.Name) -> t.Type:
         name = node.name
         if name in self.bindings:
+            if name in t.COLLECTIONS and self.reads is not None:
+                self.reads.add(name)
             return self.bindings[name]
         if name in self.parameters:
             value = self.parameters[name].value
             return self.types.get(id(value)) or self.expr(value)
         if name in self.definitions:
-            return self._definition_type(name)
+            result = self._definition_type(name)
+            reads = self.definition_reads.get(name, frozenset())
+            if self.reads is not None:
+                self.reads |= reads
+            unbound = sorted(v for v in reads if v not in self.bindings)
+            if unbound:
+                self.error(
+                    node.span,
+                    f"`{name}` reads `{unbound[0]}`, which only exists where one is in hand — in "
+                    f"the `where` of `each {unbound[0]} …`, in `any(…)`, or in a payment to each",
+                )
+            return result
         if name in self.vocabulary.purposes:
             return t.PURPOSE
         if name in self.vocabulary.contexts:
@@ -688,8 +742,33 @@ class _BlockChecker:
         )
         return t.ERROR
 
+    def _variable_path(self, node: ast.Path) -> t.Type:
+        variable = node.parts[0]
+        if self.reads is not None:
+            self.reads.add(variable)
+        if variable not in self.bindings:
+            self.error(
+                node.span,
+                f"`{node.dotted}`: `{variable}` only exists where one is in hand — in the `where` "
+                f"of `each {variable} …`, in `any({variable} in … where …)`, or in the amount of "
+                f"`pay … to each {variable} …`",
+            )
+            return t.ERROR
+        fields = t.fields_of(variable)
+        if len(node.parts) != 2 or node.parts[1] not in fields:
+            hint = did_you_mean(".".join(node.parts[1:]), fields)
+            self.error(
+                node.span,
+                f"`{node.dotted}`: a{'' if variable == 'work' else 'n'} {variable} has the fields "
+                f"{', '.join(sorted(fields))}" + (f"; {hint}" if hint else ""),
+            )
+            return t.ERROR
+        return fields[node.parts[1]]
+
     def _path(self, node: ast.Path) -> t.Type:
         dotted = node.dotted
+        if node.parts[0] in t.COLLECTIONS:
+            return self._variable_path(node)
         if dotted in t.USE_FIELDS:
             return t.USE_FIELDS[dotted]
         if dotted.startswith("use.facts.") and len(node.parts) == 3:
@@ -772,6 +851,24 @@ class _BlockChecker:
             self.error(node.span, f"`{node.function}` needs numbers, money, percentages or dates, not {result}")
             return t.ERROR
         return result
+
+    def _quantifier(self, node: ast.Quantifier) -> t.Type:
+        allowed = t.COLLECTIONS[node.variable]
+        if node.path.dotted not in allowed:
+            hint = did_you_mean(node.path.dotted, allowed)
+            self.error(
+                node.path.span,
+                f"`{node.kind}({node.variable} in …)` goes over "
+                f"{' or '.join(f'`{a}`' for a in allowed)}, not `{node.path.dotted}`"
+                + (f"; {hint}" if hint else ""),
+            )
+        saved = self.bindings
+        self.bindings = {**saved, node.variable: t.fields_of(node.variable)["id"]}
+        try:
+            self._condition(node.condition, f"`{node.kind}(… where …)`")
+        finally:
+            self.bindings = saved
+        return t.BOOLEAN
 
     def _tiered(self, node: ast.Tiered) -> t.Type:
         base = self.expr(node.base)
@@ -860,6 +957,8 @@ def arithmetic(op: str, left: t.Type, right: t.Type) -> t.Type | str:
             return right
         if lk == rk == "count":
             return t.COUNT
+        if {lk, rk} == {"duration", "count"}:
+            return t.DURATION
         if lk == rk == "percentage":
             return t.PERCENTAGE
         if lk in t.NUMERIC and rk in t.NUMERIC:

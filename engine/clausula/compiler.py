@@ -67,6 +67,7 @@ class Context:
     """Everything about one use that clauses read, computed once per decision."""
 
     __slots__ = (
+        "artist_id",
         "artists",
         "attribution",
         "catalogue",
@@ -85,6 +86,7 @@ class Context:
         "territory",
         "use",
         "weight",
+        "work_id",
         "works",
     )
 
@@ -111,6 +113,9 @@ class Context:
         self.share: Decimal | None = None
         # Values of payment formulas that are the same for every payee, computed once.
         self.memo: dict[int, Any] = {}
+        # The artist (or performer) and the work in hand, in `where`, `any(…)` and `pay … to each`.
+        self.artist_id: str | None = None
+        self.work_id: str | None = None
 
 
 Fn = Callable[[Context], Any]
@@ -146,6 +151,7 @@ class SubjectFn:
     describe: str
     party: str | None = None
     over_attribution: bool = False
+    where: Fn | None = None  # only those in hand for whom this holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +165,9 @@ class CompiledEffect:
     formalities: tuple[frozenset[str], ...] = ()
     amount: Fn | None = None
     basis: Fn | None = None
+    cap: Duration | None = None  # a grant covers uses only until its start plus this
+    minors: tuple[tuple[frozenset[str], ...], Duration | None] | None = None
+    met: Fn | None = None  # an obligation already fulfilled when this holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +204,7 @@ class CompiledBlock:
     proposed: bool
     text: str | None
     parameters: Mapping[str, Any]
+    after_enactment: Duration | None = None
 
 
 @dataclass(frozen=True)
@@ -309,6 +319,7 @@ class _BlockCompiler:
             proposed=checked.proposed,
             text=checked.text,
             parameters=dict(self.parameters),
+            after_enactment=_duration(checked.after_enactment),
         )
 
     def _label(self, provision: ast.Provision) -> str:
@@ -339,7 +350,12 @@ class _BlockCompiler:
         if isinstance(effect, ast.Deny):
             return CompiledEffect("deny", source, message=effect.message)
         if isinstance(effect, ast.Oblige):
-            return CompiledEffect("oblige", source, message=effect.text)
+            met = self.expr(effect.met) if effect.met is not None else None
+            return CompiledEffect("oblige", source, message=effect.text, met=met)
+        if isinstance(effect, ast.Risk):
+            return CompiledEffect("risk", source, message=effect.text)
+        if isinstance(effect, ast.RequireLicence):
+            return CompiledEffect("licence", source, subject=self._subject(effect.subject))
         if isinstance(effect, ast.RequireConsent):
             purposes = None
             if isinstance(effect.purposes, tuple):
@@ -350,6 +366,12 @@ class _BlockCompiler:
                 subject=self._subject(effect.subject),
                 consent_purposes=purposes,
                 formalities=effect.formalities,
+                cap=_duration(effect.cap),
+                minors=(
+                    (effect.minors.formalities, _duration(effect.minors.cap))
+                    if effect.minors is not None
+                    else None
+                ),
             )
         assert isinstance(effect, ast.Pay)
         if effect.amount is None or effect.payee is None:
@@ -362,16 +384,20 @@ class _BlockCompiler:
             basis=self.describe(effect.amount),
         )
 
-    @staticmethod
-    def _subject(subject: ast.Subject) -> SubjectFn:
+    def _subject(self, subject: ast.Subject) -> SubjectFn:
+        where = self.expr(subject.where) if subject.where is not None else None
         if subject.kind == "party":
             return SubjectFn("party", subject.party or "", party=subject.party)
         assert subject.path is not None
         if subject.kind == "each_performer":
-            return SubjectFn("each_performer", "each performer of the works used")
+            return SubjectFn("each_performer", "each performer of the works used", where=where)
+        if subject.kind == "each_work":
+            return SubjectFn("each_work", "each work used", where=where)
         if subject.path.dotted == "use.attribution":
-            return SubjectFn("each_artist", "each artist in the attribution", over_attribution=True)
-        return SubjectFn("each_artist", "each artist named by the use")
+            return SubjectFn(
+                "each_artist", "each artist in the attribution", over_attribution=True, where=where
+            )
+        return SubjectFn("each_artist", "each artist named by the use", where=where)
 
     # ------------------------------------------------------------- values
     def _constant(self, node: ast.Expr) -> Any:
@@ -422,16 +448,22 @@ class _BlockCompiler:
             self._in_payment = False
 
     def _binds(self, node: ast.Expr) -> bool:
-        """Whether `node` reads `weight` or `share`."""
+        """Whether `node` reads the one in hand: `weight`, `share`, `artist`, `work`."""
         if isinstance(node, ast.Name):
-            return node.name in ("weight", "share")
+            if node.name in self.checked.definitions:
+                return self._binds(self.checked.definitions[node.name])
+            return node.name in ("weight", "share", *t.COLLECTIONS)
+        if isinstance(node, ast.Path):
+            return node.parts[0] in t.COLLECTIONS
+        if isinstance(node, ast.Quantifier):
+            return True
         return any(self._binds(child) for child in _children(node))
 
     def _is_constant(self, node: ast.Expr) -> bool:
         if isinstance(node, _LITERALS):
             return True
         if isinstance(node, ast.Name):
-            if node.name in ("weight", "share"):
+            if node.name in ("weight", "share", *t.COLLECTIONS):
                 return False
             if node.name in self.checked.definitions:
                 return self._is_constant(self.checked.definitions[node.name])
@@ -475,9 +507,13 @@ class _BlockCompiler:
         if isinstance(node, ast.Name):
             return self._name(node)
         if isinstance(node, ast.Path):
+            if node.parts[0] in t.COLLECTIONS:
+                return _variable_path(node.parts[0], node.parts[1])
             return _path(node)
         if isinstance(node, ast.Binary):
             return self._binary(node)
+        if isinstance(node, ast.Quantifier):
+            return self._quantifier(node)
         if isinstance(node, ast.Negate):
             inner = self.expr(node.operand)
             return lambda ctx: _negate(inner(ctx))
@@ -503,8 +539,38 @@ class _BlockCompiler:
             return self._tiered(node)
         raise AssertionError(f"cannot compile {node!r}")  # pragma: no cover
 
+    def _quantifier(self, node: ast.Quantifier) -> Fn:
+        condition = self.expr(node.condition)
+        items = _path(node.path)
+        slot = "work_id" if node.variable == "work" else "artist_id"
+        want = node.kind == "any"  # the value that settles it: any → a true one
+
+        def quantifier(ctx: Context) -> bool:
+            # Kleene, as `or`/`and`: an element whose condition reads a missing fact is unknown.
+            previous = getattr(ctx, slot)
+            missing: Missing | None = None
+            try:
+                for item in _members(items(ctx), ctx):
+                    setattr(ctx, slot, item)
+                    try:
+                        if bool(condition(ctx)) is want:
+                            return want
+                    except Missing as unknown:
+                        missing = unknown
+            finally:
+                setattr(ctx, slot, previous)
+            if missing is not None:
+                raise missing
+            return not want
+
+        return quantifier
+
     def _name(self, node: ast.Name) -> Fn:
         name = node.name
+        if name in ("artist", "performer"):
+            return _artist_id
+        if name == "work":
+            return _work_id
         if name == "weight":
             return _weight
         if name == "share":
@@ -812,6 +878,11 @@ def _add(left: Any, right: Any) -> Any:
     )
 
 
+def advance(day: dt.date, duration: Duration) -> dt.date:
+    """`day` plus a duration (months first, then days)."""
+    return _add_duration(day, duration)
+
+
 def _add_duration(day: dt.date, duration: Duration, sign: int = 1) -> dt.date:
     moved = add_duration(day, sign * duration.months, "months") if duration.months else day
     return moved + dt.timedelta(days=sign * duration.days)
@@ -819,6 +890,85 @@ def _add_duration(day: dt.date, duration: Duration, sign: int = 1) -> dt.date:
 
 def _decimal(value: Any) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(value)
+
+
+def _duration(literal: ast.DurationLit | None) -> Duration | None:
+    return Duration.of(literal.count, literal.unit) if literal is not None else None
+
+
+def _artist_id(ctx: Context) -> str:
+    if ctx.artist_id is None:  # pragma: no cover - the checker allows it only where bound
+        raise EvaluationError("no artist is in hand here")
+    return ctx.artist_id
+
+
+def _work_id(ctx: Context) -> str:
+    if ctx.work_id is None:  # pragma: no cover
+        raise EvaluationError("no work is in hand here")
+    return ctx.work_id
+
+
+def _members(items: Any, ctx: Context) -> list[str]:
+    """The ids of a collection of the use, in the use's order."""
+    if isinstance(items, frozenset):
+        return sorted(items)
+    return list(items)
+
+
+def age_on(birth: dt.date, day: dt.date) -> int:
+    """Whole years of age on `day`."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def _party_field(field: str) -> Callable[[Any, Context], Any]:
+    def simple(party: Any, ctx: Context) -> Any:
+        value = getattr(party, field)
+        if value is None:
+            raise Missing(f"{field} of {party.id}")
+        return value
+
+    def deceased(party: Any, ctx: Context) -> bool:
+        return party.death_date is not None and party.death_date <= ctx.date
+
+    def age(party: Any, ctx: Context) -> int:
+        if party.birth_date is None:
+            raise Missing(f"birth_date of {party.id}")
+        return age_on(party.birth_date, ctx.date)
+
+    def minor(party: Any, ctx: Context) -> bool:
+        return age(party, ctx) < 18
+
+    special = {"deceased": deceased, "age": age, "minor": minor}
+    return special.get(field, simple)
+
+
+def _variable_path(variable: str, field: str) -> Fn:
+    """`artist.age`, `work.tdm_reserved`: a field of the one in hand, from the data files."""
+    if variable == "work":
+        if field == "id":
+            return _work_id
+
+        def work_field(ctx: Context) -> Any:
+            work = ctx.catalogue.works.get(_work_id(ctx))
+            if work is None:
+                raise Missing(f"{ctx.work_id} (not in the catalogue)")
+            value = getattr(work, field)
+            if value is None:
+                raise Missing(f"{field} of {work.id}")
+            return value
+
+        return work_field
+    if field == "id":
+        return _artist_id
+    read = _party_field(field)
+
+    def party_field(ctx: Context) -> Any:
+        party = ctx.catalogue.party(_artist_id(ctx))
+        if party is None:
+            raise Missing(f"{ctx.artist_id} (not in the parties data)")
+        return read(party, ctx)
+
+    return party_field
 
 
 def _all_of(conditions: tuple[Fn, ...]) -> tuple[Fn, ...]:
@@ -860,6 +1010,8 @@ def _children(node: ast.Expr) -> tuple[ast.Expr, ...]:
         return (node.rate,)
     if isinstance(node, ast.Tiered):
         return (node.base, *(tier.rate for tier in node.tiers))
+    if isinstance(node, ast.Quantifier):
+        return (node.condition,)
     return ()
 
 
@@ -868,6 +1020,9 @@ def _scaled(money: Money, factor: Decimal | int) -> Money:
 
 
 def _multiply(left: Any, right: Any) -> Any:
+    if isinstance(left, Duration) or isinstance(right, Duration):
+        duration, times = (left, right) if isinstance(left, Duration) else (right, left)
+        return Duration(duration.months * times, duration.days * times)
     if isinstance(left, Money):
         return Money(left.amount * _decimal(right), left.currency)
     if isinstance(right, Money):
@@ -990,4 +1145,6 @@ def _text(node: ast.Expr) -> str:
         return f"{_text(node.rate)} per {node.unit}"
     if isinstance(node, ast.Tiered):
         return f"tiered {_text(node.base)}"
+    if isinstance(node, ast.Quantifier):
+        return f"{node.kind}({node.variable} in {node.path.dotted} where {_text(node.condition)})"
     return "…"  # pragma: no cover

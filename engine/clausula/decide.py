@@ -20,6 +20,8 @@ from typing import Any
 
 from . import types as t
 from .compiler import (
+    advance,
+    age_on,
     CompiledBlock,
     CompiledEffect,
     CompiledPolicy,
@@ -46,7 +48,8 @@ class Records:
     ledger: ConsentLedger
     grant_territories: Mapping[str, TerritorySet]
     version: str
-    assumed: frozenset[str] = frozenset()
+    # Proposed laws assumed in force, with an assumed enactment date or None.
+    assumed: Mapping[str, dt.date | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -67,6 +70,10 @@ class _Outcome:
     lines: list[_PayLine] = field(default_factory=list)
     permitted: bool = False
     blocked: bool = False
+    # Damages or fines a law states: shown on a deny, never a payment.
+    risks: list[dict[str, Any]] = field(default_factory=list)
+    # Works a law says need a licence from their rights holder (checked against the contract).
+    licences: list[tuple[str, Any, CompiledEffect]] = field(default_factory=list)
 
 
 # ----------------------------------------------------------------- the use against the vocabulary
@@ -159,14 +166,66 @@ def _convert_fact(value: Any, declared: t.Type) -> Any:
 # ----------------------------------------------------------------- consent
 
 
-_FAILURES = (  # how close a grant came, best first, for the message of a missing consent
-    "formalities",
-    "revoked",
-    "term",
-    "territory",
-    "purpose",
-    "licensee",
-)
+def _grant_problem(
+    ctx: Context, records: Records, record: ConsentRecord, artist: str, purpose: str,
+    effect: CompiledEffect,
+) -> tuple[int, str] | None:
+    """Why a grant does not cover this use, with how close it came (0 is closest), or None."""
+    grant = record.grant
+    if grant.grantee not in ("any", ctx.licensee):
+        return (7, f"grant {grant.id} is to {grant.grantee}, not {ctx.licensee}")
+    if purpose not in grant.purposes and "any" not in grant.purposes:
+        return (6, f"grant {grant.id} covers {', '.join(grant.purposes)}, not {purpose}")
+    if not records.grant_territories[grant.id].contains(ctx.territory):
+        covered = records.grant_territories[grant.id]
+        return (5, f"grant {grant.id} covers {covered}, not {ctx.territory}")
+    if record.revoked_on is not None and ctx.date >= record.revoked_on:
+        return (2, f"grant {grant.id} was revoked on {record.revoked_on}")
+    if not record.active_on(ctx.date):
+        until = f" until {grant.valid_until}" if grant.valid_until else ""
+        return (3, f"grant {grant.id} runs from {grant.valid_from}{until}, not on {ctx.date}")
+    person = ctx.catalogue.party(artist)
+    start = grant.signed_on or grant.valid_from
+    who = _who_may_consent(ctx, grant, person, start)
+    if who:
+        return (1, who)
+    if effect.cap is not None:
+        end = advance(start, effect.cap)
+        if ctx.date >= end:
+            return (3, f"grant {grant.id} counts only for {effect.cap} from {start}, until {end}")
+    wanted = effect.formalities
+    if effect.minors is not None and person is not None and person.birth_date is not None:
+        if age_on(person.birth_date, start) < 18:
+            minor_formalities, minor_cap = effect.minors
+            adult = person.birth_date.replace(year=person.birth_date.year + 18) if not (
+                person.birth_date.month == 2 and person.birth_date.day == 29
+            ) else person.birth_date.replace(year=person.birth_date.year + 18, day=28)
+            if ctx.date >= adult:
+                return (3, f"grant {grant.id} was given while {artist} was a minor and ended at 18, on {adult}")
+            if minor_cap is not None and ctx.date >= advance(start, minor_cap):
+                return (3, f"grant {grant.id} was given for a minor and counts only for {minor_cap}")
+            wanted = tuple(a | b for a in (wanted or (frozenset(),)) for b in minor_formalities)
+    if wanted and not any(group <= grant.formalities for group in wanted):
+        return (0, f"grant {grant.id} lacks {_formalities_wanted(wanted, grant.formalities)}")
+    return None
+
+
+def _who_may_consent(ctx: Context, grant: Any, person: Any, start: dt.date) -> str | None:
+    """The artist consents; for a minor, also the guardian; after death, only the estate."""
+    if person is None or grant.grantor == person.id:
+        if person is not None and person.death_date is not None and start > person.death_date:
+            return f"grant {grant.id} is dated after the artist's death on {person.death_date}"
+        return None
+    grantor = ctx.catalogue.party(grant.grantor)
+    if grantor is not None and grantor.estate_of == person.id:
+        if person.death_date is None or start < person.death_date:
+            return f"grant {grant.id} was given by the estate {grantor.id} while the artist was alive"
+        return None
+    if grantor is not None and person.id in grantor.guardian_of:
+        if person.birth_date is not None and age_on(person.birth_date, start) >= 18:
+            return f"grant {grant.id} was given by a guardian after the artist came of age"
+        return None
+    return f"grant {grant.id} was given by {grant.grantor}, who may not consent for {person.id}"
 
 
 def _find_consent(
@@ -174,38 +233,14 @@ def _find_consent(
 ) -> tuple[ConsentRecord | None, str]:
     best: tuple[int, str] | None = None
     for record in records.ledger.records_for(artist):
-        grant = record.grant
-        failure: tuple[int, str] | None = None
-        if grant.grantee not in ("any", ctx.licensee):
-            failure = (5, f"grant {grant.id} is to {grant.grantee}, not {ctx.licensee}")
-        elif purpose not in grant.purposes and "any" not in grant.purposes:
-            failure = (4, f"grant {grant.id} covers {', '.join(grant.purposes)}, not {purpose}")
-        elif not records.grant_territories[grant.id].contains(ctx.territory):
-            failure = (
-                3,
-                f"grant {grant.id} covers {records.grant_territories[grant.id]}, not {ctx.territory}",
-            )
-        elif record.revoked_on is not None and ctx.date >= record.revoked_on:
-            failure = (1, f"grant {grant.id} was revoked on {record.revoked_on}")
-        elif not record.active_on(ctx.date):
-            until = f" until {grant.valid_until}" if grant.valid_until else ""
-            failure = (
-                2,
-                f"grant {grant.id} runs from {grant.valid_from}{until}, not on {ctx.date}",
-            )
-        elif effect.formalities and not any(
-            group <= grant.formalities for group in effect.formalities
-        ):
-            failure = (
-                0,
-                f"grant {grant.id} lacks {_formalities_wanted(effect.formalities, grant.formalities)}",
-            )
+        failure = _grant_problem(ctx, records, record, artist, purpose, effect)
         if failure is None:
+            grant = record.grant
             return record, f"grant {grant.id} of {artist} for {purpose} in {ctx.territory}"
         if best is None or failure[0] < best[0]:
             best = failure
     if best is None:
-        return None, f"no consent of {artist} is recorded"
+        return None, "none is recorded"
     return None, best[1]
 
 
@@ -215,24 +250,43 @@ def _formalities_wanted(wanted: tuple[frozenset[str], ...], has: frozenset[str])
 
 
 def _subjects(ctx: Context, effect: CompiledEffect) -> tuple[list[str], list[str]]:
-    """The artists a requirement or payment is about, and works whose performers are unknown."""
+    """Who (or which works) a requirement or payment is about, after its `where`, and the
+    works whose performers are unknown."""
     subject = effect.subject
     assert subject is not None
+    unknown: list[str] = []
     if subject.kind == "party":
         return [subject.party or ""], []
+    if subject.kind == "each_work":
+        return _where(list(dict.fromkeys(ctx.works)), subject.where, ctx, "work_id"), []
     if subject.kind == "each_performer":
         artists: dict[str, None] = {}
-        unknown = []
         for work in ctx.works:
             performers = ctx.catalogue.performers_of(work)
             if not performers:
                 unknown.append(work)
             for artist in performers:
                 artists[artist] = None
-        return list(artists), unknown
-    if subject.over_attribution:
-        return list(ctx.attribution), []
-    return list(dict.fromkeys(ctx.artists)), []
+        chosen = list(artists)
+    elif subject.over_attribution:
+        chosen = list(ctx.attribution)
+    else:
+        chosen = list(dict.fromkeys(ctx.artists))
+    return _where(chosen, subject.where, ctx, "artist_id"), unknown
+
+
+def _where(items: list[str], where: Any, ctx: Context, slot: str) -> list[str]:
+    if where is None:
+        return items
+    kept = []
+    try:
+        for item in items:
+            setattr(ctx, slot, item)
+            if _holds(where, ctx, "where"):
+                kept.append(item)
+    finally:
+        setattr(ctx, slot, None)
+    return kept
 
 
 # ----------------------------------------------------------------- running one block
@@ -332,10 +386,25 @@ def _apply(
         )
     elif kind == "oblige":
         text = effect.message or ""
-        out.obligations.append(dict(rule=label, text=text, citation=cite, source=effect.source))
-        out.reasons.append(
-            dict(effect="oblige", rule=label, citation=cite, source=effect.source, message=text)
+        if effect.met is not None and _holds(effect.met, ctx, label):
+            out.reasons.append(
+                dict(effect="obligation-met", rule=label, citation=cite, source=effect.source,
+                     message=f"already done: {text}")
+            )
+        else:
+            out.obligations.append(dict(rule=label, text=text, citation=cite, source=effect.source))
+            out.reasons.append(
+                dict(effect="oblige", rule=label, citation=cite, source=effect.source, message=text)
+            )
+    elif kind == "risk":
+        out.risks.append(
+            dict(effect="risk", rule=label, citation=cite, source=effect.source,
+                 message=effect.message or "")
         )
+    elif kind == "licence":
+        works, _ = _subjects(ctx, effect)
+        for work in works:
+            out.licences.append((work, provision, effect))
     elif kind == "consent":
         _consent(effect, provision, ctx, records, out)
     elif kind == "pay":
@@ -402,6 +471,7 @@ def _pay(effect: CompiledEffect, provision: Any, ctx: Context, out: _Outcome) ->
         for payee in payees:
             ctx.share = share
             ctx.weight = ctx.attribution.get(payee) if effect.subject.over_attribution else None
+            ctx.artist_id = payee if effect.subject.kind != "party" else None
             amount = effect.amount(ctx)
             if not isinstance(amount, Money) or amount.amount == 0:
                 continue
@@ -428,6 +498,7 @@ def _pay(effect: CompiledEffect, provision: Any, ctx: Context, out: _Outcome) ->
         ) from None
     finally:
         ctx.share = ctx.weight = None
+        ctx.artist_id = None
 
 
 # ----------------------------------------------------------------- contracts
@@ -456,9 +527,19 @@ def _contract_miss(contract: CompiledBlock, ctx: Context) -> str | None:
     return None
 
 
-def _jurisdiction_applies(block: CompiledBlock, ctx: Context, assumed: frozenset[str]) -> bool:
-    if block.proposed and block.name not in assumed:
-        return False
+def _jurisdiction_applies(
+    block: CompiledBlock, ctx: Context, assumed: Mapping[str, dt.date | None]
+) -> bool:
+    if block.proposed:
+        if block.name not in assumed:
+            return False
+        enacted = assumed[block.name]
+        if enacted is not None:
+            # An assumed enactment date replaces the pack's own `in force from`.
+            start = advance(enacted, block.after_enactment) if block.after_enactment else enacted
+            return ctx.date >= start and all(
+                _holds(condition, ctx, block.name) for condition in block.applies
+            )
     if block.start and ctx.date < block.start:
         return False
     if block.end and ctx.date > block.end:
@@ -475,6 +556,8 @@ def decide(policy: CompiledPolicy, records: Records, use: Use) -> Decision:
     reasons: list[dict[str, Any]] = []
     obligations: list[dict[str, Any]] = []
     lines: list[_PayLine] = []
+    risks: list[dict[str, Any]] = []
+    licences: list[tuple[str, Any, CompiledEffect]] = []
     blocked = False
     jurisdictions: list[str] = []
     for block in policy.jurisdictions:
@@ -485,6 +568,8 @@ def decide(policy: CompiledPolicy, records: Records, use: Use) -> Decision:
         reasons += outcome.reasons
         obligations += outcome.obligations
         lines += outcome.lines
+        risks += outcome.risks
+        licences += outcome.licences
         blocked = blocked or outcome.blocked
 
     applicable: list[CompiledBlock] = []
@@ -511,7 +596,9 @@ def decide(policy: CompiledPolicy, records: Records, use: Use) -> Decision:
         reasons += chosen[1].reasons
         obligations += chosen[1].obligations
         lines += chosen[1].lines
+        risks += chosen[1].risks
         contracts = [chosen[0].name]
+        blocked = _licensed(chosen[0], licences, ctx, reasons) or blocked
     else:
         for contract, outcome in outcomes:
             reasons += outcome.reasons
@@ -539,9 +626,10 @@ def decide(policy: CompiledPolicy, records: Records, use: Use) -> Decision:
         version=records.version,
         contracts=contracts,
         jurisdictions=jurisdictions,
-        assumed=sorted(records.assumed),
+        assumed=[_assumption(name, day) for name, day in sorted(records.assumed.items())],
     )
     if blocked or chosen is None:
+        reasons += risks
         # One validation of the whole answer is far cheaper than one per reason.
         return Decision.model_validate(
             {
@@ -567,6 +655,39 @@ def decide(policy: CompiledPolicy, records: Records, use: Use) -> Decision:
             "policy": info,
         }
     )
+
+
+def _assumption(name: str, enacted: dt.date | None) -> str:
+    return f"{name}:enacted={enacted.isoformat()}" if enacted else name
+
+
+def _licensed(
+    contract: CompiledBlock,
+    licences: list[tuple[str, Any, CompiledEffect]],
+    ctx: Context,
+    reasons: list[dict[str, Any]],
+) -> bool:
+    """Check the licences laws require against the contract relied on; True if one is missing."""
+    missing = False
+    for work, provision, effect in licences:
+        record = ctx.catalogue.works.get(work)
+        holder = record.rights_holder if record is not None else None
+        if holder is not None and contract.licensor == holder:
+            reasons.append(dict(
+                effect="licence-met", rule=provision.label, citation=provision.citation,
+                source=effect.source,
+                message=f"{work}: licensed by its rights holder {holder} under {contract.name}",
+            ))
+        else:
+            missing = True
+            who = f"its rights holder {holder}" if holder else "its rights holder (unknown)"
+            reasons.append(dict(
+                effect="no-licence", rule=provision.label, citation=provision.citation,
+                source=effect.source,
+                message=f"{work} needs a licence from {who}; {contract.name} is granted by "
+                f"{contract.licensor}",
+            ))
+    return missing
 
 
 def _round(lines: list[_PayLine]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

@@ -6,6 +6,7 @@ and reads the data files; deciding then only runs compiled closures.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from importlib import resources
@@ -159,6 +160,20 @@ def _iter_grants(data: DataSet) -> Iterator[Any]:
     return iter(data.grants.values())
 
 
+def _assumption(text: str) -> tuple[str, dt.date | None, str | None]:
+    """`us-nofakes-2026` or `us-nofakes-2026:enacted=2027-01-01` → name, date, problem."""
+    name, _, option = text.partition(":")
+    if not option:
+        return name, None, None
+    key, _, value = option.partition("=")
+    if key != "enacted":
+        return name, None, f"`{text}`: the only option of an assumed law is `enacted=YYYY-MM-DD`"
+    try:
+        return name, dt.date.fromisoformat(value), None
+    except ValueError:
+        return name, None, f"`{text}`: `{value}` is not a date such as 2027-01-01"
+
+
 def load(
     policies: str | Path,
     *,
@@ -194,14 +209,19 @@ def load(
         sink.extend(diagnostics)
     known = {b.block.name for b in (*checked.contracts, *checked.jurisdictions)}
     proposed = {b.block.name for b in checked.jurisdictions if b.proposed}
-    for name in assume:
-        if name not in proposed:
-            message = (
+    assumed: dict[str, dt.date | None] = {}
+    for text in assume:
+        name, enacted, problem = _assumption(text)
+        if problem is None and name not in proposed:
+            problem = (
                 f"`{name}` is in force already; only proposed laws can be assumed"
                 if name in known
                 else f"there is no jurisdiction pack `{name}` to assume"
             )
-            sink.items.append(Diagnostic(Span("--assume", 0, 0), message))
+        if problem is not None:
+            sink.items.append(Diagnostic(Span("--assume", 0, 0), problem))
+        else:
+            assumed[name] = enacted
     if sink.has_errors or dataset is None:
         raise PolicyError(sink.sorted())
     for path in dataset.files:
@@ -216,6 +236,6 @@ def load(
         ledger=dataset.ledger,
         grant_territories=territories,
         version=version_of(contents),
-        assumed=frozenset(assume),
+        assumed=assumed,
     )
     return PolicySet(compiled, records, dataset)

@@ -115,3 +115,36 @@ PER_UNITS: dict[str, str] = {
 }
 
 FUNCTIONS = ("min", "max", "count")
+
+# What a policy can read of the artist (or performer) in hand, in `where`, in the amount of
+# `pay … to each …`, and in `any(…)`/`all(…)`. Read from the parties data file.
+PARTY_FIELDS: dict[str, Type] = {
+    "id": PARTY,
+    "birth_date": DATE,
+    "death_date": DATE,
+    "deceased": BOOLEAN,
+    "age": COUNT,  # whole years on the use's date
+    "minor": BOOLEAN,  # under 18 on the use's date
+    "residence": TERRITORY,
+    "last_exploited": DATE,
+    "registered_renewals": COUNT,
+}
+
+# What a policy can read of the work in hand (`each work in use.works`).
+WORK_FIELDS: dict[str, Type] = {
+    "id": WORK,
+    "rights_holder": PARTY,
+    "release_date": DATE,
+    "tdm_reserved": BOOLEAN,
+}
+
+# The collections a policy may go over, and the one in hand's name and kind.
+COLLECTIONS: dict[str, tuple[str, ...]] = {
+    "artist": ("use.artists", "use.attribution"),
+    "performer": ("use.works",),
+    "work": ("use.works",),
+}
+
+
+def fields_of(variable: str) -> dict[str, Type]:
+    return WORK_FIELDS if variable == "work" else PARTY_FIELDS
