@@ -73,7 +73,9 @@ def tiny_policies(tmp_path: Path) -> Path:
 
 def use(**fields: object) -> dict[str, object]:
     base: dict[str, object] = {
-        "date": "2026-09-01", "licensee": "party:aria-labs", "purpose": "training",
+        "date": "2026-09-01",
+        "licensee": "party:aria-labs",
+        "purpose": "training",
         "territory": "DE",
     }
     base.update(fields)
@@ -193,8 +195,13 @@ def test_check_shipped_policies() -> None:
 
 
 def test_eval_bad_use_names_the_pointer(tiny_policies: Path, tmp_path: Path) -> None:
-    bad = {"id": "bad-1", "licensee": "party:aria-labs", "purpose": "training",
-           "territory": "DE", "colour": "blue"}
+    bad = {
+        "id": "bad-1",
+        "licensee": "party:aria-labs",
+        "purpose": "training",
+        "territory": "DE",
+        "colour": "blue",
+    }
     path = write(tmp_path / "bad.json", json.dumps(bad))
     result = run(*eval_args(tiny_policies, str(path)))
     assert result.exit_code == 1
@@ -205,8 +212,13 @@ def test_eval_bad_use_names_the_pointer(tiny_policies: Path, tmp_path: Path) -> 
 
 
 def test_eval_bad_use_as_json(tiny_policies: Path, tmp_path: Path) -> None:
-    bad = {"id": "bad-1", "licensee": "party:aria-labs", "purpose": "training",
-           "territory": "DE", "colour": "blue"}
+    bad = {
+        "id": "bad-1",
+        "licensee": "party:aria-labs",
+        "purpose": "training",
+        "territory": "DE",
+        "colour": "blue",
+    }
     path = write(tmp_path / "bad.json", json.dumps(bad))
     result = run(*eval_args(tiny_policies, str(path), "--json"))
     assert result.exit_code == 1
@@ -401,7 +413,9 @@ def test_demo_optin_training_pays_label_and_performers() -> None:
     decision = _decide("02-optin-training")
     assert decision["decision"] == "pay"
     assert _payees(decision) == {
-        "party:example-label", "isni:0000000121032683", "isni:0000000368570205"
+        "party:example-label",
+        "isni:0000000121032683",
+        "isni:0000000368570205",
     }
     assert "consent-met" in _effects(decision)
 

@@ -196,14 +196,16 @@ def test_syntax_error_in_a_clause_set_aside(tmp_path: Path) -> None:
 
 
 def test_invalid_date_literal(tmp_path: Path) -> None:
-    text = contract('  clause 2.1 "Purposes"\n    when use.date < 2026-02-30\n    permit training\n')
+    text = contract(
+        '  clause 2.1 "Purposes"\n    when use.date < 2026-02-30\n    permit training\n'
+    )
     d = one(check_text(tmp_path, text))
     assert_at(d, 8, 21, "`2026-02-30` is not a valid date")
     assert d.render().split("\n")[2].strip() == "^" * len("2026-02-30")
 
 
 def test_invalid_date_in_the_term(tmp_path: Path) -> None:
-    text = HEAD.replace("2026-01-01", "2026-02-30") + '  clause 1\n    permit training\n'
+    text = HEAD.replace("2026-01-01", "2026-02-30") + "  clause 1\n    permit training\n"
     d = one(check_text(tmp_path, text))  # and no "has no `effective` line"
     assert_at(d, 4, 13, "`2026-02-30` is not a valid date")
 
@@ -234,7 +236,9 @@ def test_unknown_name_close_to_a_parameter(tmp_path: Path) -> None:
 
 
 def test_unknown_field_did_you_mean(tmp_path: Path) -> None:
-    text = contract('  clause 2.1 "Purposes"\n    when use.purpse is training\n    permit training\n')
+    text = contract(
+        '  clause 2.1 "Purposes"\n    when use.purpse is training\n    permit training\n'
+    )
     d = one(check_text(tmp_path, text))
     assert_at(d, 8, 10, "unknown field `use.purpse`", "did you mean `use.purpose`?")
 
@@ -260,7 +264,11 @@ def test_unknown_function(tmp_path: Path) -> None:
         ("    pay 10% + 1 USD to party:x", 9, ("cannot add", "money", "percentage")),
         ("    pay 50% to party:x", 9, ("`pay` needs an amount of money", "percentage")),
         ("    pay 1 USD * 2 USD to party:x", 9, ("cannot multiply money by money",)),
-        ("    pay min(1 USD, 2026-01-01) to party:x", 20, ("`min` cannot compare money with a date",)),
+        (
+            "    pay min(1 USD, 2026-01-01) to party:x",
+            20,
+            ("`min` cannot compare money with a date",),
+        ),
         ("    pay 1 USD + 2 EUR to party:x", 9, ("USD and EUR", "different currencies")),
         ("    pay 1 XYZ to party:x", 9, ("`XYZ` is not an ISO 4217 currency code",)),
         ("    pay 1 USD * weight to party:x", 17, ("`weight` only exists", "use.attribution")),
@@ -297,9 +305,7 @@ def test_pay_amount_errors(
 
 def test_mixed_currencies_through_a_parameter(tmp_path: Path) -> None:
     text = contract(
-        "  parameter fee = 1 USD\n"
-        '  clause 4.1 "Fee"\n'
-        "    pay fee + 2 EUR to party:example-label\n"
+        '  parameter fee = 1 USD\n  clause 4.1 "Fee"\n    pay fee + 2 EUR to party:example-label\n'
     )
     d = one(check_text(tmp_path, text))
     assert_at(d, 9, 9, "USD and EUR")
@@ -318,7 +324,7 @@ def test_condition_that_is_money(tmp_path: Path) -> None:
 
 
 def test_parameter_that_is_a_formula(tmp_path: Path) -> None:
-    text = contract("  parameter fee = 1 USD * 2\n" '  clause 1 "Purposes"\n    permit training\n')
+    text = contract('  parameter fee = 1 USD * 2\n  clause 1 "Purposes"\n    permit training\n')
     d = one(check_text(tmp_path, text))
     assert_at(d, 7, 19, "a parameter's value must be a single value", "`define`")
 
@@ -342,7 +348,7 @@ def test_unknown_territory(tmp_path: Path, code: str, fragments: tuple[str, ...]
 
 def test_unknown_territory_in_the_header(tmp_path: Path) -> None:
     text = HEAD.replace("territory worldwide", "territory worldwide except CN, XX") + (
-        '  clause 1\n    permit training\n'
+        "  clause 1\n    permit training\n"
     )
     d = one(check_text(tmp_path, text))
     assert_at(d, 5, 34, "`XX` is not an ISO 3166-1 country code")
@@ -382,7 +388,7 @@ def test_clause_without_effect(tmp_path: Path) -> None:
 
 
 def test_contract_without_licensee(tmp_path: Path) -> None:
-    text = HEAD.replace("  licensee party:aria-labs\n", "") + '  clause 1\n    permit training\n'
+    text = HEAD.replace("  licensee party:aria-labs\n", "") + "  clause 1\n    permit training\n"
     d = one(check_text(tmp_path, text))
     assert_at(d, 1, 10, "has no `licensee` line")
 
@@ -399,7 +405,7 @@ def test_jurisdiction_without_status(tmp_path: Path) -> None:
 
 
 def test_duplicate_block_names(tmp_path: Path) -> None:
-    text = contract('  clause 1\n    permit training\n') * 2
+    text = contract("  clause 1\n    permit training\n") * 2
     d = one(check_text(tmp_path, text))
     assert_at(d, 9, 10, "`c` is already the name of a block", ":1:10")
 
@@ -433,15 +439,69 @@ _VOCABULARY = parse(_VOCABULARY_TEXT, _VOCABULARY_NAME)[0]
 _KEYWORDS = sorted(set(re.findall(r'"([a-z]+)"', (REPO / "grammar" / "clausula.lark").read_text())))
 _TOKENS = [
     *_KEYWORDS,
-    "(", ")", ",", "=", "+", "-", "*", "/", "<", "<=", ">", ">=", "!=", ":", "#", "@", "~",
-    '"', "\\",
-    "use.works", "use.attribution", "use.artists", "use.purpose", "use.territory",
-    "use.revenue", "use.generations", "use.date", "use.facts.role", "use.facts.nope",
-    "use.output.public", "use.purpse", "training", "generation", "parody", "weight", "share",
-    "artist_pool", "EU", "US-TN", "US-XX", "DE", "XX", "CN", "party:example-label",
-    "isni:0000000121032683", "isni:0000000121032684", "isrc:USUM71703861", "2026-01-01",
-    "2026-02-30", "0000-00-00", "3 years", "0 days", "12.5%", "0.50 USD", "2 EUR", "1 XYZ",
-    "5", "5.1", "2.1", "99999999999999999999999999", '"Title"', '"open', '"a\\"b"',
+    "(",
+    ")",
+    ",",
+    "=",
+    "+",
+    "-",
+    "*",
+    "/",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "!=",
+    ":",
+    "#",
+    "@",
+    "~",
+    '"',
+    "\\",
+    "use.works",
+    "use.attribution",
+    "use.artists",
+    "use.purpose",
+    "use.territory",
+    "use.revenue",
+    "use.generations",
+    "use.date",
+    "use.facts.role",
+    "use.facts.nope",
+    "use.output.public",
+    "use.purpse",
+    "training",
+    "generation",
+    "parody",
+    "weight",
+    "share",
+    "artist_pool",
+    "EU",
+    "US-TN",
+    "US-XX",
+    "DE",
+    "XX",
+    "CN",
+    "party:example-label",
+    "isni:0000000121032683",
+    "isni:0000000121032684",
+    "isrc:USUM71703861",
+    "2026-01-01",
+    "2026-02-30",
+    "0000-00-00",
+    "3 years",
+    "0 days",
+    "12.5%",
+    "0.50 USD",
+    "2 EUR",
+    "1 XYZ",
+    "5",
+    "5.1",
+    "2.1",
+    "99999999999999999999999999",
+    '"Title"',
+    '"open',
+    '"a\\"b"',
 ]
 _SEPARATORS = [" ", " ", "\n", "\n  ", "\n    ", "\t", "\r\n"]
 

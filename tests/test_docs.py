@@ -39,7 +39,7 @@ def _blocks(path: Path, language: str) -> list[tuple[int, str]]:
             continue
         indent = match.group("indent")
         body = "\n".join(
-            line[len(indent):] if line.startswith(indent) else line
+            line[len(indent) :] if line.startswith(indent) else line
             for line in match.group("body").split("\n")
         )
         found.append((text.count("\n", 0, match.start()) + 1, body))
@@ -66,7 +66,9 @@ def test_clause_block_checks(page: Path, line: int, code: str, tmp_path: Path) -
     path.write_text(code, encoding="utf-8")
     diagnostics = clausula.check([path])
     rendered = "\n".join(d.render() for d in diagnostics)
-    assert not diagnostics, f"{page.relative_to(REPO)}:{line}: the example does not check:\n{rendered}"
+    assert not diagnostics, (
+        f"{page.relative_to(REPO)}:{line}: the example does not check:\n{rendered}"
+    )
 
 
 PYTHON_PAGE = DOCS / "python.md"

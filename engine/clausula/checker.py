@@ -115,8 +115,10 @@ def _vocabulary(files: tuple[ast.SourceFile, ...], sink: DiagnosticSink) -> Voca
                 _declare_fact(decl, facts, fact_spans, sink)
             if block.kind != "vocabulary":
                 continue
-            for table, items, what in ((purposes, block.purposes, "purpose"),
-                                       (contexts, block.contexts, "context")):
+            for table, items, what in (
+                (purposes, block.purposes, "purpose"),
+                (contexts, block.contexts, "context"),
+            ):
                 for item in items:
                     if item.name in table:
                         sink.error(item.span, f"the {what} `{item.name}` is declared twice")
@@ -177,16 +179,24 @@ def _expand_groups(
         for member in groups[name].members:
             if member.code in groups:
                 if member.code in visiting:
-                    sink.error(member.span, f"the group `{name}` contains itself through `{member.code}`")
+                    sink.error(
+                        member.span, f"the group `{name}` contains itself through `{member.code}`"
+                    )
                     continue
                 codes |= expand(member.code)
             elif member.code == WORLDWIDE:
-                sink.error(member.span, "a group cannot contain `worldwide`; use `worldwide` directly")
+                sink.error(
+                    member.span, "a group cannot contain `worldwide`; use `worldwide` directly"
+                )
             else:
                 problem = code_problem(member.code)
                 if problem:
                     hint = did_you_mean(member.code, groups)
-                    sink.error(member.span, problem + (f"; or the group {hint}" if hint and "mean" not in problem else ""))
+                    sink.error(
+                        member.span,
+                        problem
+                        + (f"; or the group {hint}" if hint and "mean" not in problem else ""),
+                    )
                 else:
                     codes.add(member.code)
         visiting.discard(name)
@@ -206,8 +216,13 @@ _CONTRACT_HEADERS = ("licensor", "licensee", "effective", "territory", "scope")
 
 class _BlockChecker:
     def __init__(
-        self, block: ast.Block, vocabulary: Vocabulary, sink: DiagnosticSink,
-        types: dict[int, t.Type], *, partial: bool = False,
+        self,
+        block: ast.Block,
+        vocabulary: Vocabulary,
+        sink: DiagnosticSink,
+        types: dict[int, t.Type],
+        *,
+        partial: bool = False,
     ) -> None:
         self.block = block
         self.partial = partial  # items were lost to syntax errors: report no missing ones
@@ -266,8 +281,17 @@ class _BlockChecker:
 
     def _check_parameter(self, parameter: ast.Parameter) -> None:
         value = parameter.value
-        literal_kinds = (ast.MoneyLit, ast.PercentLit, ast.NumberLit, ast.DateLit, ast.DurationLit,
-                         ast.BoolLit, ast.StringLit, ast.TerritoryLit, ast.PartyLit)
+        literal_kinds = (
+            ast.MoneyLit,
+            ast.PercentLit,
+            ast.NumberLit,
+            ast.DateLit,
+            ast.DurationLit,
+            ast.BoolLit,
+            ast.StringLit,
+            ast.TerritoryLit,
+            ast.PartyLit,
+        )
         if isinstance(value, ast.Negate) and isinstance(value.operand, ast.NumberLit):
             self.expr(value)
             return
@@ -311,7 +335,10 @@ class _BlockChecker:
                     )
             for kind in ("in_force", "proposed", "text"):
                 if kind in seen:
-                    self.error(seen[kind], f"`{kind.replace('_', ' ')}` belongs in a jurisdiction, not a contract")
+                    self.error(
+                        seen[kind],
+                        f"`{kind.replace('_', ' ')}` belongs in a jurisdiction, not a contract",
+                    )
         elif block.kind == "jurisdiction":
             if "in_force" not in seen and "proposed" not in seen and not self.partial:
                 self.error(
@@ -322,7 +349,10 @@ class _BlockChecker:
                 if kind in seen and kind != "territory":
                     self.error(seen[kind], f"`{kind}` belongs in a contract, not a jurisdiction")
             if "territory" in seen:
-                self.error(seen["territory"], "a jurisdiction says where it applies with `applies when use.territory in …`")
+                self.error(
+                    seen["territory"],
+                    "a jurisdiction says where it applies with `applies when use.territory in …`",
+                )
         return result
 
     def _party(self, literal: ast.PartyLit) -> str:
@@ -347,7 +377,9 @@ class _BlockChecker:
         result["start"] = start.value
         if isinstance(end, ast.DateLit):
             if end.value < start.value:
-                self.error(end.span, f"the term ends on {end.value}, before it starts on {start.value}")
+                self.error(
+                    end.span, f"the term ends on {end.value}, before it starts on {start.value}"
+                )
             result["end"] = end.value
         elif isinstance(end, ast.DurationLit):
             if end.count <= 0:
@@ -442,7 +474,9 @@ class _BlockChecker:
         for effect in provision.effects:
             self._effect(effect)
 
-    def _notwithstanding(self, keys: dict[str, int]) -> tuple[tuple[int, ...], dict[int, tuple[int, ...]]]:
+    def _notwithstanding(
+        self, keys: dict[str, int]
+    ) -> tuple[tuple[int, ...], dict[int, tuple[int, ...]]]:
         provisions = self.block.provisions
         targets: dict[int, list[int]] = {}
         for index, provision in enumerate(provisions):
@@ -461,7 +495,9 @@ class _BlockChecker:
                         f"in `{self.block.name}`" + (f"; {hint}" if hint else ""),
                     )
                 elif target == index:
-                    self.error(reference.span, f"{provision.kind} {provision.key} cannot set itself aside")
+                    self.error(
+                        reference.span, f"{provision.kind} {provision.key} cannot set itself aside"
+                    )
                 else:
                     targets.setdefault(index, []).append(target)
         # Order: a clause that sets another aside is considered before it (topological).
@@ -506,8 +542,11 @@ class _BlockChecker:
                 self._purpose(name)
         elif isinstance(effect, ast.RequireConsent):
             if effect.subject.kind == "each_work":
-                self.error(effect.subject.span, "consent is given by people: require it of "
-                           "`each artist in …`, `each performer of use.works` or a party")
+                self.error(
+                    effect.subject.span,
+                    "consent is given by people: require it of "
+                    "`each artist in …`, `each performer of use.works` or a party",
+                )
             self._subject(effect.subject)
             for duration in (effect.cap, effect.minors.cap if effect.minors else None):
                 if duration is not None and duration.count <= 0:
@@ -526,21 +565,29 @@ class _BlockChecker:
             if effect.amount is None or effect.payee is None:
                 return
             if effect.payee.kind == "each_work":
-                self.error(effect.payee.span, "payments go to parties: pay `each artist in …`, "
-                           "`each performer of use.works` or a party")
+                self.error(
+                    effect.payee.span,
+                    "payments go to parties: pay `each artist in …`, "
+                    "`each performer of use.works` or a party",
+                )
             self.bindings = self._subject(effect.payee)
             try:
                 amount_type = self.expr(effect.amount)
             finally:
                 self.bindings = {}
             if amount_type.kind not in ("money", "error"):
-                self.error(effect.amount.span, f"`pay` needs an amount of money, but this is {amount_type}")
+                self.error(
+                    effect.amount.span, f"`pay` needs an amount of money, but this is {amount_type}"
+                )
 
     def _other_effect(self, effect: ast.Effect) -> None:
         if isinstance(effect, ast.RequireLicence):
             if effect.subject.kind != "each_work":
-                self.error(effect.subject.span, "a licence is required for works: write "
-                           "`require licence for each work in use.works where …`")
+                self.error(
+                    effect.subject.span,
+                    "a licence is required for works: write "
+                    "`require licence for each work in use.works where …`",
+                )
             self._subject(effect.subject)
         elif isinstance(effect, ast.Oblige) and effect.met is not None:
             self._condition(effect.met, "`met when`")
@@ -548,7 +595,10 @@ class _BlockChecker:
     def _purpose(self, name: ast.Name) -> None:
         if name.name not in self.vocabulary.purposes:
             hint = did_you_mean(name.name, self.vocabulary.purposes)
-            self.error(name.span, f"`{name.name}` is not a declared purpose" + (f"; {hint}" if hint else ""))
+            self.error(
+                name.span,
+                f"`{name.name}` is not a declared purpose" + (f"; {hint}" if hint else ""),
+            )
 
     def _subject(self, subject: ast.Subject) -> dict[str, t.Type]:
         """The names bound for the one in hand (`artist`, `weight`, `share`), after checking
@@ -566,8 +616,11 @@ class _BlockChecker:
         bindings: dict[str, t.Type] = {"share": t.NUMBER, variable: t.fields_of(variable)["id"]}
         if path not in allowed:
             hint = did_you_mean(path, allowed)
-            noun = {"artist": "`each artist in`", "performer": "`each performer of`",
-                    "work": "`each work in`"}[variable]
+            noun = {
+                "artist": "`each artist in`",
+                "performer": "`each performer of`",
+                "work": "`each work in`",
+            }[variable]
             self.error(
                 subject.path.span,
                 f"{noun} goes over {' or '.join(f'`{a}`' for a in allowed)}, not `{path}`"
@@ -587,14 +640,16 @@ class _BlockChecker:
     def _condition(self, expr: ast.Expr, where: str) -> None:
         kind = self.expr(expr)
         if kind.kind not in ("boolean", "error"):
-            self.error(expr.span, f"{where} needs a condition that is true or false, but this is {kind}")
+            self.error(
+                expr.span, f"{where} needs a condition that is true or false, but this is {kind}"
+            )
 
     def _definition_type(self, name: str) -> t.Type:
         if name in self.definition_types:
             return self.definition_types[name]
         definition = self.definitions[name]
         if name in self.resolving:
-            cycle = " → ".join([*self.resolving[self.resolving.index(name):], name])
+            cycle = " → ".join([*self.resolving[self.resolving.index(name) :], name])
             self.error(definition.span, f"the definition of `{name}` refers to itself ({cycle})")
             self.definition_types[name] = t.ERROR
             return t.ERROR
@@ -672,7 +727,10 @@ class _BlockChecker:
         if isinstance(node, ast.SetLit):
             kinds = {self.expr(item).kind for item in node.items} - {"error"}
             if len(kinds) > 1:
-                self.error(node.span, "a list must hold values of one kind, such as purposes or territories")
+                self.error(
+                    node.span,
+                    "a list must hold values of one kind, such as purposes or territories",
+                )
                 return t.ERROR
             return t.set_of(kinds.pop()) if kinds else t.ERROR
         if isinstance(node, ast.Call):
@@ -688,7 +746,10 @@ class _BlockChecker:
                 )
                 return t.ERROR
             if rate.kind not in ("money", "number", "count", "error"):
-                self.error(node.rate.span, f"a rate `per {node.unit}` must be money or a number, not {rate}")
+                self.error(
+                    node.rate.span,
+                    f"a rate `per {node.unit}` must be money or a number, not {rate}",
+                )
                 return t.ERROR
             return rate if rate.kind != "count" else t.COUNT
         if isinstance(node, ast.Tiered):
@@ -727,11 +788,17 @@ class _BlockChecker:
             self.error(
                 node.span,
                 f"`{name}` only exists in the amount of `pay … to each artist in use.attribution`"
-                if name == "weight" else f"`{name}` only exists in the amount of `pay … to each …`",
+                if name == "weight"
+                else f"`{name}` only exists in the amount of `pay … to each …`",
             )
             return t.ERROR
-        candidates = [*self.parameters, *self.definitions, *self.vocabulary.purposes,
-                      *self.vocabulary.contexts, *self.bindings]
+        candidates = [
+            *self.parameters,
+            *self.definitions,
+            *self.vocabulary.purposes,
+            *self.vocabulary.contexts,
+            *self.bindings,
+        ]
         hint = did_you_mean(name, candidates)
         if hint is None and name in t.FUNCTIONS:
             hint = f"`{name}` is a function: write `{name}(…)`"
@@ -785,8 +852,11 @@ class _BlockChecker:
         candidates = [*t.USE_FIELDS, *(f"use.facts.{f}" for f in self.vocabulary.facts)]
         hint = did_you_mean(dotted, candidates)
         if node.parts[0] != "use":
-            self.error(node.span, f"unknown field `{dotted}`: fields of the use start with `use.`"
-                       + (f"; {hint}" if hint else ""))
+            self.error(
+                node.span,
+                f"unknown field `{dotted}`: fields of the use start with `use.`"
+                + (f"; {hint}" if hint else ""),
+            )
         else:
             self.error(node.span, f"unknown field `{dotted}`" + (f"; {hint}" if hint else ""))
         return t.ERROR
@@ -827,8 +897,11 @@ class _BlockChecker:
         args = [self.expr(arg) for arg in node.args]
         if node.function not in t.FUNCTIONS:
             hint = did_you_mean(node.function, t.FUNCTIONS)
-            self.error(node.function_span, f"there is no function `{node.function}`; the functions are "
-                       f"min, max and count" + (f"; {hint}" if hint else ""))
+            self.error(
+                node.function_span,
+                f"there is no function `{node.function}`; the functions are "
+                f"min, max and count" + (f"; {hint}" if hint else ""),
+            )
             return t.ERROR
         if "error" in (a.kind for a in args):
             return t.ERROR
@@ -848,7 +921,10 @@ class _BlockChecker:
                 return t.ERROR
             result = joined
         if result.kind not in ("money", "number", "count", "percentage", "date", "duration"):
-            self.error(node.span, f"`{node.function}` needs numbers, money, percentages or dates, not {result}")
+            self.error(
+                node.span,
+                f"`{node.function}` needs numbers, money, percentages or dates, not {result}",
+            )
             return t.ERROR
         return result
 
@@ -884,7 +960,9 @@ class _BlockChecker:
                     self.error(tier.span, "`above at …` must be the last tier")
                 previous = None
             elif previous is None or tier.limit <= previous:
-                self.error(tier.span, "tier limits must go up: each `up to` must exceed the one before")
+                self.error(
+                    tier.span, "tier limits must go up: each `up to` must exceed the one before"
+                )
             else:
                 previous = tier.limit
             if "error" in (base.kind, rate.kind):
@@ -897,7 +975,12 @@ class _BlockChecker:
                     "or a percentage of money",
                 )
                 continue
-            if result is not None and result.currency and amount.currency and result.currency != amount.currency:
+            if (
+                result is not None
+                and result.currency
+                and amount.currency
+                and result.currency != amount.currency
+            ):
                 self.error(tier.rate.span, f"tiers mix {result.currency} and {amount.currency}")
             result = amount if result is None or not result.currency else result
         return result or t.ERROR
@@ -908,12 +991,24 @@ class _BlockChecker:
 
 def _comparable(left: t.Type, right: t.Type) -> bool:
     if left.kind == right.kind:
-        return not (left.kind == "money" and left.currency and right.currency and left.currency != right.currency)
+        return not (
+            left.kind == "money"
+            and left.currency
+            and right.currency
+            and left.currency != right.currency
+        )
     return left.is_numeric and right.is_numeric
 
 
 def _ordered(left: t.Type, right: t.Type) -> bool:
-    if left.kind == right.kind and left.kind in ("money", "date", "duration", "number", "count", "percentage"):
+    if left.kind == right.kind and left.kind in (
+        "money",
+        "date",
+        "duration",
+        "number",
+        "count",
+        "percentage",
+    ):
         return _comparable(left, right)
     return left.kind in ("number", "count") and right.kind in ("number", "count")
 

@@ -128,9 +128,14 @@ def _uses(text: str, source: str) -> Iterator[Use | UseError]:
         try:
             json.loads(text)
         except json.JSONDecodeError as error:
-            yield UseError([UseProblem(
-                "", f"not valid JSON at line {error.lineno} column {error.colno}: {error.msg}"
-            )])
+            yield UseError(
+                [
+                    UseProblem(
+                        "",
+                        f"not valid JSON at line {error.lineno} column {error.colno}: {error.msg}",
+                    )
+                ]
+            )
             return
     yield from read_uses(text)
 
@@ -166,6 +171,24 @@ def eval_(
     as_json: Annotated[
         bool, typer.Option("--json", help="One decision JSON per line, for machines.")
     ] = False,
+    log: Annotated[
+        Path | None,
+        typer.Option(
+            "--log",
+            metavar="FILE",
+            help="Append every decision (use, decision, policy version, time) to this JSON "
+            "Lines log.",
+        ),
+    ] = None,
+    ledger: Annotated[
+        str | None,
+        typer.Option(
+            "--ledger",
+            metavar="URL",
+            help="Decide consent against this consent ledger (sqlite:///FILE, "
+            "postgresql://…) as of each use's date, instead of the data files' grants.",
+        ),
+    ] = None,
 ) -> None:
     """Decide proposed uses: allow, deny or pay, with payments, obligations and reasons.
 
@@ -191,12 +214,21 @@ def eval_(
         _fail(f"cannot read {name}: {_reason(error)}")
 
     if not policies.is_dir():
-        _fail(f"cannot load policies from {policies}: there is no such directory "
-              "(use --policies DIR)")
+        _fail(
+            f"cannot load policies from {policies}: there is no such directory (use --policies DIR)"
+        )
     if data is not None and not data.is_dir():
         _fail(f"cannot load data from {data}: there is no such directory")
+    ledger_store = None
+    if ledger is not None:
+        from .ledger import Ledger, LedgerError
+
+        try:
+            ledger_store = Ledger(ledger)
+        except LedgerError as error:
+            _fail(str(error))
     try:
-        policy_set = load(policies, data=data, assume=list(assume or ()))
+        policy_set = load(policies, data=data, assume=list(assume or ()), ledger=ledger_store)
     except PolicyError as error:
         err = _console(stderr=True)
         print_diagnostics(err, error.diagnostics)
@@ -208,6 +240,16 @@ def eval_(
     except ValueError as error:  # e.g. an unknown pack named by --assume
         _fail(f"cannot load policies: {error}")
 
+    decision_log = None
+    if log is not None:
+        from .decision_log import DecisionLog
+
+        try:
+            decision_log = DecisionLog(
+                log, ledger_head=ledger_store.cached_head if ledger_store else None
+            )
+        except OSError as error:
+            _fail(f"cannot open the decision log {log}: {_reason(error)}")
     out = None if as_json else _console()
     err = _console(stderr=True)
     counts: dict[str, int] = {}
@@ -218,11 +260,13 @@ def eval_(
             try:
                 decision = policy_set.decide(item)
             except UseError as error:
-                item = error if error.use_id or item.id is None else UseError(
-                    error.problems, item.id
+                item = (
+                    error if error.use_id or item.id is None else UseError(error.problems, item.id)
                 )
             else:
                 counts[decision.decision] = counts.get(decision.decision, 0) + 1
+                if decision_log is not None:
+                    decision_log.append(item, decision)
                 if out is None:
                     typer.echo(decision.to_json())
                 else:
@@ -279,6 +323,17 @@ def _version() -> str:
 def version_() -> None:
     """Print the version of Clausula."""
     typer.echo(f"clausula {_version()}")
+
+
+# `serve` and `filter` (issue 6) register themselves on `app`.
+from . import cli_serve as _cli_serve  # noqa: E402, F401
+
+# `consent` and `report` (issue 4) are sub-commands of their own.
+from .cli_consent import consent_app  # noqa: E402
+from .cli_report import report_app  # noqa: E402
+
+app.add_typer(consent_app, name="consent")
+app.add_typer(report_app, name="report")
 
 
 def main(argv: Sequence[str] | None = None) -> None:

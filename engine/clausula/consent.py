@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:  # catalogue imports this module at run time; avoid the cycle
     from .catalogue import ConsentGrant, Revocation
@@ -48,6 +48,24 @@ class ConsentLedger(Protocol):
 
     def records_for(self, artist: str) -> Sequence[ConsentRecord]:
         """All grants given by or on behalf of `artist`, ordered by (valid_from, grant id)."""
+        ...
+
+
+@runtime_checkable
+class DatedConsentLedger(Protocol):
+    """A ledger that can answer as of a day: each grant as it stood on that day, with a
+    revocation only once in effect (amendments and revocations never rewrite the past).
+
+    The engine asks `records_on(artist, use.date)` when the ledger offers it, and
+    `ConsentLedger.records_for` otherwise.
+    """
+
+    def records_for(self, artist: str) -> Sequence[ConsentRecord]:
+        """All grants given by or on behalf of `artist`, ordered by (valid_from, grant id)."""
+        ...
+
+    def records_on(self, artist: str, day: date) -> Sequence[ConsentRecord]:
+        """The grants of `artist` as they stood on `day`, in the same order."""
         ...
 
 

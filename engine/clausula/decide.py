@@ -13,24 +13,24 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from . import types as t
 from .compiler import (
-    advance,
-    age_on,
     CompiledBlock,
     CompiledEffect,
     CompiledPolicy,
     Context,
     EvaluationError,
     Missing,
+    advance,
+    age_on,
     format_value,
 )
-from .consent import ConsentLedger, ConsentRecord
+from .consent import ConsentLedger, ConsentRecord, DatedConsentLedger
 from .diagnostics import did_you_mean
 from .models import Decision, Use
 from .money import Money, split_rounded
@@ -50,6 +50,16 @@ class Records:
     version: str
     # Proposed laws assumed in force, with an assumed enactment date or None.
     assumed: Mapping[str, dt.date | None] = field(default_factory=dict)
+    # A ledger that answers as of a day (the use's date); None: ask `ledger` as is.
+    dated_ledger: DatedConsentLedger | None = None
+    # The territory set of a grant not in `grant_territories` (grants from a ledger).
+    territories_of: Callable[[Any], TerritorySet] | None = None
+
+    def territories(self, grant: Any) -> TerritorySet:
+        """Where a grant applies."""
+        if self.territories_of is not None:
+            return self.territories_of(grant)
+        return self.grant_territories[grant.id]
 
 
 @dataclass
@@ -167,7 +177,11 @@ def _convert_fact(value: Any, declared: t.Type) -> Any:
 
 
 def _grant_problem(
-    ctx: Context, records: Records, record: ConsentRecord, artist: str, purpose: str,
+    ctx: Context,
+    records: Records,
+    record: ConsentRecord,
+    artist: str,
+    purpose: str,
     effect: CompiledEffect,
 ) -> tuple[int, str] | None:
     """Why a grant does not cover this use, with how close it came (0 is closest), or None."""
@@ -176,8 +190,8 @@ def _grant_problem(
         return (7, f"grant {grant.id} is to {grant.grantee}, not {ctx.licensee}")
     if purpose not in grant.purposes and "any" not in grant.purposes:
         return (6, f"grant {grant.id} covers {', '.join(grant.purposes)}, not {purpose}")
-    if not records.grant_territories[grant.id].contains(ctx.territory):
-        covered = records.grant_territories[grant.id]
+    covered = records.territories(grant)
+    if not covered.contains(ctx.territory):
         return (5, f"grant {grant.id} covers {covered}, not {ctx.territory}")
     if record.revoked_on is not None and ctx.date >= record.revoked_on:
         return (2, f"grant {grant.id} was revoked on {record.revoked_on}")
@@ -194,20 +208,32 @@ def _grant_problem(
         if ctx.date >= end:
             return (3, f"grant {grant.id} counts only for {effect.cap} from {start}, until {end}")
     wanted = effect.formalities
-    if effect.minors is not None and person is not None and person.birth_date is not None:
-        if age_on(person.birth_date, start) < 18:
-            minor_formalities, minor_cap = effect.minors
-            adult = person.birth_date.replace(year=person.birth_date.year + 18) if not (
-                person.birth_date.month == 2 and person.birth_date.day == 29
-            ) else person.birth_date.replace(year=person.birth_date.year + 18, day=28)
-            if ctx.date >= adult:
-                return (3, f"grant {grant.id} was given while {artist} was a minor and ended at 18, on {adult}")
-            if minor_cap is not None and ctx.date >= advance(start, minor_cap):
-                return (3, f"grant {grant.id} was given for a minor and counts only for {minor_cap}")
-            wanted = tuple(a | b for a in (wanted or (frozenset(),)) for b in minor_formalities)
+    if (
+        effect.minors is not None
+        and person is not None
+        and person.birth_date is not None
+        and age_on(person.birth_date, start) < 18
+    ):
+        minor_formalities, minor_cap = effect.minors
+        adult = coming_of_age(person.birth_date)
+        if ctx.date >= adult:
+            return (
+                3,
+                f"grant {grant.id} was given while {artist} was a minor and ended at 18, on {adult}",
+            )
+        if minor_cap is not None and ctx.date >= advance(start, minor_cap):
+            return (3, f"grant {grant.id} was given for a minor and counts only for {minor_cap}")
+        wanted = tuple(a | b for a in (wanted or (frozenset(),)) for b in minor_formalities)
     if wanted and not any(group <= grant.formalities for group in wanted):
         return (0, f"grant {grant.id} lacks {_formalities_wanted(wanted, grant.formalities)}")
     return None
+
+
+def coming_of_age(birth: dt.date) -> dt.date:
+    """The 18th birthday (28 February for someone born on 29 February)."""
+    if birth.month == 2 and birth.day == 29:
+        return dt.date(birth.year + 18, 2, 28)
+    return birth.replace(year=birth.year + 18)
 
 
 def _who_may_consent(ctx: Context, grant: Any, person: Any, start: dt.date) -> str | None:
@@ -219,7 +245,9 @@ def _who_may_consent(ctx: Context, grant: Any, person: Any, start: dt.date) -> s
     grantor = ctx.catalogue.party(grant.grantor)
     if grantor is not None and grantor.estate_of == person.id:
         if person.death_date is None or start < person.death_date:
-            return f"grant {grant.id} was given by the estate {grantor.id} while the artist was alive"
+            return (
+                f"grant {grant.id} was given by the estate {grantor.id} while the artist was alive"
+            )
         return None
     if grantor is not None and person.id in grantor.guardian_of:
         if person.birth_date is not None and age_on(person.birth_date, start) >= 18:
@@ -232,7 +260,13 @@ def _find_consent(
     ctx: Context, records: Records, artist: str, purpose: str, effect: CompiledEffect
 ) -> tuple[ConsentRecord | None, str]:
     best: tuple[int, str] | None = None
-    for record in records.ledger.records_for(artist):
+    dated = records.dated_ledger
+    found = (
+        dated.records_on(artist, ctx.date)
+        if dated is not None
+        else records.ledger.records_for(artist)
+    )
+    for record in found:
         failure = _grant_problem(ctx, records, record, artist, purpose, effect)
         if failure is None:
             grant = record.grant
@@ -388,8 +422,13 @@ def _apply(
         text = effect.message or ""
         if effect.met is not None and _holds(effect.met, ctx, label):
             out.reasons.append(
-                dict(effect="obligation-met", rule=label, citation=cite, source=effect.source,
-                     message=f"already done: {text}")
+                dict(
+                    effect="obligation-met",
+                    rule=label,
+                    citation=cite,
+                    source=effect.source,
+                    message=f"already done: {text}",
+                )
             )
         else:
             out.obligations.append(dict(rule=label, text=text, citation=cite, source=effect.source))
@@ -398,8 +437,13 @@ def _apply(
             )
     elif kind == "risk":
         out.risks.append(
-            dict(effect="risk", rule=label, citation=cite, source=effect.source,
-                 message=effect.message or "")
+            dict(
+                effect="risk",
+                rule=label,
+                citation=cite,
+                source=effect.source,
+                message=effect.message or "",
+            )
         )
     elif kind == "licence":
         works, _ = _subjects(ctx, effect)
@@ -673,20 +717,28 @@ def _licensed(
         record = ctx.catalogue.works.get(work)
         holder = record.rights_holder if record is not None else None
         if holder is not None and contract.licensor == holder:
-            reasons.append(dict(
-                effect="licence-met", rule=provision.label, citation=provision.citation,
-                source=effect.source,
-                message=f"{work}: licensed by its rights holder {holder} under {contract.name}",
-            ))
+            reasons.append(
+                dict(
+                    effect="licence-met",
+                    rule=provision.label,
+                    citation=provision.citation,
+                    source=effect.source,
+                    message=f"{work}: licensed by its rights holder {holder} under {contract.name}",
+                )
+            )
         else:
             missing = True
             who = f"its rights holder {holder}" if holder else "its rights holder (unknown)"
-            reasons.append(dict(
-                effect="no-licence", rule=provision.label, citation=provision.citation,
-                source=effect.source,
-                message=f"{work} needs a licence from {who}; {contract.name} is granted by "
-                f"{contract.licensor}",
-            ))
+            reasons.append(
+                dict(
+                    effect="no-licence",
+                    rule=provision.label,
+                    citation=provision.citation,
+                    source=effect.source,
+                    message=f"{work} needs a licence from {who}; {contract.name} is granted by "
+                    f"{contract.licensor}",
+                )
+            )
     return missing
 
 

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
-    """A place in a source file: 1-based line and column, and the end of the place."""
+class Span(NamedTuple):
+    """A place in a source file: 1-based line and column, and the end of the place.
+
+    A named tuple: immutable, and cheap to make (the parser makes one per token).
+    """
 
     path: str
     line: int
@@ -57,9 +60,11 @@ class DiagnosticSink:
 
     sources: dict[str, str] = field(default_factory=dict)
     items: list[Diagnostic] = field(default_factory=list)
+    _lines: dict[str, list[str]] = field(default_factory=dict)
 
     def add_source(self, path: str, text: str) -> None:
         self.sources[path] = text
+        self._lines.pop(path, None)
 
     def error(self, span: Span, message: str, hint: str | None = None) -> None:
         self.items.append(
@@ -73,7 +78,9 @@ class DiagnosticSink:
         text = self.sources.get(span.path)
         if text is None or span.line < 1:
             return None
-        lines = text.split("\n")  # as the parser counts lines; not str.splitlines()
+        lines = self._lines.get(span.path)
+        if lines is None:  # split once per file, not once per error
+            lines = self._lines[span.path] = text.split("\n")  # as the parser counts lines
         return lines[span.line - 1].rstrip("\r") if span.line <= len(lines) else None
 
     @property

@@ -5,6 +5,7 @@ is ever built; syntax errors become `Diagnostic`s, never Lark exceptions.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import re
 import threading
 from decimal import Decimal
@@ -13,11 +14,12 @@ from importlib import resources
 from pathlib import Path as FilePath
 from typing import Any
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from . import ast
 from .diagnostics import Diagnostic, DiagnosticSink, Span, did_you_mean
+from .lexer import FastParser
 
 
 def grammar_text() -> str:
@@ -34,66 +36,81 @@ class _Builder(Transformer[Token, Any]):
 
     file_path = "<text>"
 
-    def _span(self, children: Any) -> Span:
+    def _span(self, children: list[Any]) -> Span:
         """From the start of the first child to the end of the last (keywords not kept)."""
-        first = _first_span(children, self, 0)
-        last = _first_span(children, self, -1)
+        # The first and last children are nearly always a token or a node: check those
+        # here, and look into lists only when they are not.
+        first: Any = children[0] if children else None
+        if not (isinstance(first, Token) and first.line is not None):
+            first = getattr(first, "span", None)
+            if not (isinstance(first, Span) and first.line > 0):
+                first = _edge(children, False)
+        last: Any = children[-1] if children else None
+        if not (isinstance(last, Token) and last.line is not None):
+            last = getattr(last, "span", None)
+            if not (isinstance(last, Span) and last.line > 0):
+                last = _edge(children, True)
         if first is None or last is None:
             return Span(self.file_path, 0, 0)
         return Span(self.file_path, first.line, first.column, last.end_line, last.end_column)
 
     def _tspan(self, token: Token) -> Span:
         return Span(
-            self.file_path, token.line or 0, token.column or 0,
-            token.end_line or 0, token.end_column or 0,
+            self.file_path,
+            token.line or 0,
+            token.column or 0,
+            token.end_line or 0,
+            token.end_column or 0,
         )
 
     @staticmethod
     def _string(token: Token) -> str:
-        return re.sub(r"\\(.)", r"\1", str(token)[1:-1])
+        text = str(token)[1:-1]
+        return _UNESCAPE.sub(r"\1", text) if "\\" in text else text
 
     # -------------------------------------------------------------- literals
-    @v_args(inline=True)
-    def date(self, token: Token) -> ast.Expr:
+    # Methods take the list of children, not `@v_args(inline=True)`: Lark's wrapper for
+    # that costs three calls per literal, and literals are most of the nodes.
+    def _date(self, token: Token) -> ast.DateLit:
         try:
             value = dt.date.fromisoformat(str(token))
         except ValueError:
             raise _BadLiteral(token, f"`{token}` is not a valid date") from None
         return ast.DateLit(self._tspan(token), value)
 
-    @v_args(inline=True)
-    def money(self, token: Token) -> ast.Expr:
-        amount, currency = str(token).split()
-        return ast.MoneyLit(self._tspan(token), Decimal(amount), currency)
-
-    @v_args(inline=True)
-    def percent(self, token: Token) -> ast.Expr:
-        return ast.PercentLit(self._tspan(token), Decimal(str(token)[:-1]))
-
-    @v_args(inline=True)
-    def duration(self, token: Token) -> ast.Expr:
+    def _duration(self, token: Token) -> ast.DurationLit:
         count, unit = str(token).split()
-        return ast.DurationLit(self._tspan(token), int(count), unit if unit.endswith("s") else unit + "s")
+        return ast.DurationLit(
+            self._tspan(token), int(count), unit if unit.endswith("s") else unit + "s"
+        )
 
-    @v_args(inline=True)
-    def number(self, token: Token) -> ast.Expr:
-        return ast.NumberLit(self._tspan(token), Decimal(str(token)), str(token))
+    def date(self, c: list[Token]) -> ast.Expr:
+        return self._date(c[0])
 
-    @v_args(inline=True)
-    def string(self, token: Token) -> ast.Expr:
-        return ast.StringLit(self._tspan(token), self._string(token))
+    def money(self, c: list[Token]) -> ast.Expr:
+        amount, currency = str(c[0]).split()
+        return ast.MoneyLit(self._tspan(c[0]), Decimal(amount), currency)
 
-    @v_args(inline=True)
-    def territory(self, token: Token) -> ast.Expr:
-        return ast.TerritoryLit(self._tspan(token), str(token))
+    def percent(self, c: list[Token]) -> ast.Expr:
+        return ast.PercentLit(self._tspan(c[0]), Decimal(str(c[0])[:-1]))
 
-    @v_args(inline=True)
-    def worldwide(self, token: Token) -> ast.Expr:
-        return ast.TerritoryLit(self._tspan(token), "worldwide")
+    def duration(self, c: list[Token]) -> ast.Expr:
+        return self._duration(c[0])
 
-    @v_args(inline=True)
-    def party(self, token: Token) -> ast.Expr:
-        return ast.PartyLit(self._tspan(token), str(token))
+    def number(self, c: list[Token]) -> ast.Expr:
+        return ast.NumberLit(self._tspan(c[0]), Decimal(str(c[0])), str(c[0]))
+
+    def string(self, c: list[Token]) -> ast.Expr:
+        return ast.StringLit(self._tspan(c[0]), self._string(c[0]))
+
+    def territory(self, c: list[Token]) -> ast.Expr:
+        return ast.TerritoryLit(self._tspan(c[0]), str(c[0]))
+
+    def worldwide(self, c: list[Token]) -> ast.Expr:
+        return ast.TerritoryLit(self._tspan(c[0]), "worldwide")
+
+    def party(self, c: list[Token]) -> ast.Expr:
+        return ast.PartyLit(self._tspan(c[0]), str(c[0]))
 
     def true(self, c: list[Any]) -> ast.Expr:
         return ast.BoolLit(self._span(c), True)
@@ -101,13 +118,12 @@ class _Builder(Transformer[Token, Any]):
     def false(self, c: list[Any]) -> ast.Expr:
         return ast.BoolLit(self._span(c), False)
 
-    @v_args(inline=True)
-    def name(self, token: Token) -> ast.Expr:
-        return ast.Name(self._tspan(token), str(token))
+    def name(self, c: list[Any]) -> ast.Expr:
+        t = c[0]  # `_tspan` inlined: names and paths are the most frequent nodes
+        return ast.Name(Span(self.file_path, t.line, t.column, t.end_line, t.end_column), str(t))
 
-    @v_args(inline=True)
-    def path(self, token: Token) -> ast.Path:
-        return ast.Path(self._tspan(token), tuple(str(token).split(".")))
+    def path(self, c: list[Token]) -> ast.Path:
+        return self.path_of(c[0])
 
     # -------------------------------------------------------------- operators
     def _binary(self, op: str, c: list[Any]) -> ast.Expr:
@@ -205,16 +221,15 @@ class _Builder(Transformer[Token, Any]):
     def party_subject(self, c: list[Any]) -> ast.Subject:
         return ast.Subject("party", self._span(c), party=str(c[0]))
 
-    def path_of(self, token: Token) -> ast.Path:
-        return ast.Path(self._tspan(token), tuple(str(token).split(".")))
+    def path_of(self, t: Any) -> ast.Path:
+        span = Span(self.file_path, t.line, t.column, t.end_line, t.end_column)
+        return ast.Path(span, tuple(t.split(".")))
 
-    @v_args(inline=True)
-    def purposes_path(self, token: Token) -> ast.Path:
-        return self.path_of(token)
+    def purposes_path(self, c: list[Token]) -> ast.Path:
+        return self.path_of(c[0])
 
-    @v_args(inline=True)
-    def purposes_named(self, names: list[ast.Name]) -> tuple[ast.Name, ...]:
-        return tuple(names)
+    def purposes_named(self, c: list[list[ast.Name]]) -> tuple[ast.Name, ...]:
+        return tuple(c[0])
 
     def formalities(self, groups: list[frozenset[str]]) -> tuple[frozenset[str], ...]:
         return tuple(groups)
@@ -260,7 +275,9 @@ class _Builder(Transformer[Token, Any]):
         purposes: ast.Path | tuple[ast.Name, ...] | None = None
         formalities: tuple[frozenset[str], ...] = ()
         for item in c[2:]:
-            if isinstance(item, ast.Path) or (isinstance(item, tuple) and item and isinstance(item[0], ast.Name)):
+            if isinstance(item, ast.Path) or (
+                isinstance(item, tuple) and item and isinstance(item[0], ast.Name)
+            ):
                 purposes = item
             elif isinstance(item, tuple):
                 formalities = item
@@ -276,28 +293,23 @@ class _Builder(Transformer[Token, Any]):
         return ast.Oblige(self._span(c), self._string(c[1]))
 
     # -------------------------------------------------------------- provision items
-    @v_args(inline=True)
-    def cite(self, token: Token) -> tuple[str, Any]:
-        return ("cite", self._string(token))
+    def cite(self, c: list[Token]) -> tuple[str, Any]:
+        return ("cite", self._string(c[0]))
 
     def notwithstanding(self, refs: list[ast.Reference]) -> tuple[str, Any]:
         return ("notwithstanding", tuple(refs))
 
-    @v_args(inline=True)
-    def clause_reference(self, token: Token) -> ast.Reference:
-        return ast.Reference("clause", str(token), self._tspan(token))
+    def clause_reference(self, c: list[Token]) -> ast.Reference:
+        return ast.Reference("clause", str(c[0]), self._tspan(c[0]))
 
-    @v_args(inline=True)
-    def rule_reference(self, token: Token) -> ast.Reference:
-        return ast.Reference("rule", self._string(token), self._tspan(token))
+    def rule_reference(self, c: list[Token]) -> ast.Reference:
+        return ast.Reference("rule", self._string(c[0]), self._tspan(c[0]))
 
-    @v_args(inline=True)
-    def when(self, expr: ast.Expr) -> tuple[str, Any]:
-        return ("when", expr)
+    def when(self, c: list[ast.Expr]) -> tuple[str, Any]:
+        return ("when", c[0])
 
-    @v_args(inline=True)
-    def unless(self, expr: ast.Expr) -> tuple[str, Any]:
-        return ("unless", expr)
+    def unless(self, c: list[ast.Expr]) -> tuple[str, Any]:
+        return ("unless", c[0])
 
     def _provision(self, kind: str, key: Token, c: list[Any]) -> ast.Provision:
         title = None
@@ -318,9 +330,16 @@ class _Builder(Transformer[Token, Any]):
                 fields[item[0]].append(item[1])
         key_text = self._string(key) if kind == "rule" else str(key)
         return ast.Provision(
-            kind=kind, key=key_text, title=title, span=self._span([key, *c]), key_span=self._tspan(key),
-            cite=cite, notwithstanding=tuple(fields["notwithstanding"]),
-            when=tuple(fields["when"]), unless=tuple(fields["unless"]), effects=tuple(effects),
+            kind=kind,
+            key=key_text,
+            title=title,
+            span=self._span([key, *c]),
+            key_span=self._tspan(key),
+            cite=cite,
+            notwithstanding=tuple(fields["notwithstanding"]),
+            when=tuple(fields["when"]),
+            unless=tuple(fields["unless"]),
+            effects=tuple(effects),
         )
 
     def clause(self, c: list[Any]) -> ast.Provision:
@@ -359,13 +378,13 @@ class _Builder(Transformer[Token, Any]):
         return self._header("licensee", c, ast.PartyLit(self._tspan(c[0]), str(c[0])))
 
     def effective_open(self, c: list[Any]) -> ast.Header:
-        return self._header("effective", c, self.date(c[0]), None)
+        return self._header("effective", c, self._date(c[0]), None)
 
     def effective_for(self, c: list[Any]) -> ast.Header:
-        return self._header("effective", c, self.date(c[0]), self.duration(c[1]))
+        return self._header("effective", c, self._date(c[0]), self._duration(c[1]))
 
     def effective_until(self, c: list[Any]) -> ast.Header:
-        return self._header("effective", c, self.date(c[0]), self.date(c[1]))
+        return self._header("effective", c, self._date(c[0]), self._date(c[1]))
 
     def territory_decl(self, c: list[Any]) -> ast.Header:
         return self._header("territory", c, tuple(c[0]), tuple(c[1]) if len(c) > 1 else ())
@@ -387,7 +406,7 @@ class _Builder(Transformer[Token, Any]):
 
     def in_force(self, c: list[Any]) -> ast.Header:
         return self._header(
-            "in_force", c, self.date(c[0]), self.date(c[1]) if len(c) > 1 else None
+            "in_force", c, self._date(c[0]), self._date(c[1]) if len(c) > 1 else None
         )
 
     def proposed(self, c: list[Any]) -> ast.Header:
@@ -404,8 +423,18 @@ class _Builder(Transformer[Token, Any]):
             title = self._string(rest[0])
             rest = rest[1:]
         buckets: dict[str, list[Any]] = {
-            k: [] for k in ("headers", "parameters", "definitions", "facts", "provisions",
-                            "purposes", "contexts", "groups", "applies")
+            k: []
+            for k in (
+                "headers",
+                "parameters",
+                "definitions",
+                "facts",
+                "provisions",
+                "purposes",
+                "contexts",
+                "groups",
+                "applies",
+            )
         }
         for item in rest:
             if isinstance(item, ast.Header):
@@ -425,7 +454,10 @@ class _Builder(Transformer[Token, Any]):
             elif item[0] == "applies":
                 buckets["applies"].append(item[1])
         return ast.Block(
-            kind=kind, name=self._string(name_token), title=title, span=self._span(c),
+            kind=kind,
+            name=self._string(name_token),
+            title=title,
+            span=self._span(c),
             name_span=self._tspan(name_token),
             **{k: tuple(v) for k, v in buckets.items()},
         )
@@ -464,16 +496,19 @@ class _Builder(Transformer[Token, Any]):
         return self._append(c)
 
 
-def _first_span(item: Any, builder: _Builder, end: int) -> Span | None:
-    if isinstance(item, Token):
-        return builder._tspan(item) if item.line is not None else None
-    span = getattr(item, "span", None)
-    if isinstance(span, Span) and span.line > 0:
-        return span
-    if isinstance(item, list | tuple) and item:
-        ordered = item if end == 0 else reversed(item)
-        for child in ordered:
-            found = _first_span(child, builder, end)
+def _edge(items: list[Any] | tuple[Any, ...], last: bool) -> Any:
+    """The first (or last) positioned `Token` or `Span` in `items`, looking into lists and
+    tuples of children; None if there is none. Both have `line`, `column`, `end_…`."""
+    for item in reversed(items) if last else items:
+        if isinstance(item, Token):
+            if item.line is not None:
+                return item
+            continue
+        span = getattr(item, "span", None)
+        if isinstance(span, Span) and span.line > 0:
+            return span
+        if isinstance(item, list | tuple) and item:
+            found = _edge(item, last)
             if found is not None:
                 return found
     return None
@@ -486,16 +521,43 @@ class _BadLiteral(Exception):
 
 
 _lock = threading.Lock()
+_UNESCAPE = re.compile(r"\\(.)")
 
 
 @lru_cache(maxsize=1)
-def _parser() -> tuple[Lark, _Builder]:
+def _parser() -> tuple[Lark, _Builder, FastParser]:
     builder = _Builder()
     lark = Lark(
-        grammar_text(), parser="lalr", lexer="contextual", transformer=builder,
+        grammar_text(),
+        parser="lalr",
+        lexer="contextual",
+        transformer=builder,
         maybe_placeholders=False,
     )
-    return lark, builder
+    return lark, builder, FastParser(lark)
+
+
+def _parse_blocks(text: str, path: str) -> list[ast.Block]:
+    """The blocks of `text`, or Lark's exception for its first syntax error.
+
+    The fast path (clausula.lexer) parses valid text; when it gives up, Lark parses the
+    text again to raise the error it always raised. The cyclic garbage collector is off
+    meanwhile: the parse only allocates, and the collector would walk the growing AST
+    again and again for nothing.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        with _lock:
+            lark, builder, fast = _parser()
+            builder.file_path = path
+            blocks = fast.parse(text)
+            if blocks is None:
+                blocks = lark.parse(text)
+            return blocks  # type: ignore[no-any-return]
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 # Words that start an item of a block: after a syntax error, the parser blanks out the item
@@ -516,10 +578,7 @@ def parse(text: str, path: str) -> tuple[ast.SourceFile, list[Diagnostic]]:
     work = list(lines)
     for _ in range(_MAX_SYNTAX_ERRORS):
         try:
-            with _lock:
-                lark, builder = _parser()
-                builder.file_path = path
-                blocks: list[ast.Block] = lark.parse("\n".join(work))  # type: ignore[assignment]
+            blocks = _parse_blocks("\n".join(work), path)
             return ast.SourceFile(path, text, tuple(blocks)), sink.sorted()
         except _BadLiteral as bad:
             line, column = bad.token.line or 1, bad.token.column or 1
@@ -527,7 +586,9 @@ def parse(text: str, path: str) -> tuple[ast.SourceFile, list[Diagnostic]]:
         except UnexpectedInput as error:
             error, seen = _incomplete_line(error, work)
             line, column = _position(error, seen)
-            sink.error(Span(path, line, column), _syntax_message(error, seen, len(seen) < len(work)))
+            sink.error(
+                Span(path, line, column), _syntax_message(error, seen, len(seen) < len(work))
+            )
         except Exception as error:  # a Lark internal error wrapping ours
             inner = getattr(error, "orig_exc", None)
             if isinstance(inner, _BadLiteral):
@@ -546,7 +607,9 @@ def parse(text: str, path: str) -> tuple[ast.SourceFile, list[Diagnostic]]:
 # line before it may be what is incomplete (`oblige` with no text, `when x is` with nothing
 # after it): the keyword was then read as the missing word, or as unexpected.
 _LINE_START = re.compile(
-    _ITEM_START.pattern + "|" + _BLOCK_START.pattern
+    _ITEM_START.pattern
+    + "|"
+    + _BLOCK_START.pattern
     + r"|^[ \t]*(cite|notwithstanding|when|unless|permit|deny|require|pay|oblige)\b"
 )
 _LAST_WORD = re.compile(r'("(?:[^"\\\n]|\\.)*"|[\w.:%-]+|\S)$')
@@ -558,9 +621,7 @@ def _ends_early(error: UnexpectedInput) -> bool:
     )
 
 
-def _incomplete_line(
-    error: UnexpectedInput, lines: list[str]
-) -> tuple[UnexpectedInput, list[str]]:
+def _incomplete_line(error: UnexpectedInput, lines: list[str]) -> tuple[UnexpectedInput, list[str]]:
     """The error to report and the lines it is about: when the text before the line of
     `error` ends in the middle of an item and that line starts a new one, the problem is
     the end of the text before."""
@@ -632,14 +693,29 @@ def _blank_item(lines: list[str], line: int) -> bool:
 
 
 _WORDS = {
-    "STRING": "a quoted string", "NAME": "a name", "PATH": "a field such as `use.purpose`",
-    "ID": "a party or work id such as `party:aria-labs`", "DATE": "a date such as 2026-01-01",
-    "MONEY": "an amount such as `0.50 USD`", "PERCENT": "a percentage such as `12.5%`",
-    "DURATION": "a duration such as `3 years`", "NUMBER": "a number",
-    "CLAUSE_NUMBER": "a clause number such as 5.1", "TERRITORY": "a territory code such as `US-TN`",
-    "WORLDWIDE": "`worldwide`", "COMPARATOR": "a comparison", "LPAR": "`(`", "RPAR": "`)`",
-    "COMMA": "`,`", "EQUAL": "`=`", "COLON": "`:`", "PLUS": "`+`", "MINUS": "`-`",
-    "STAR": "`*`", "SLASH": "`/`", "$END": "the end of the file",
+    "STRING": "a quoted string",
+    "NAME": "a name",
+    "PATH": "a field such as `use.purpose`",
+    "ID": "a party or work id such as `party:aria-labs`",
+    "DATE": "a date such as 2026-01-01",
+    "MONEY": "an amount such as `0.50 USD`",
+    "PERCENT": "a percentage such as `12.5%`",
+    "DURATION": "a duration such as `3 years`",
+    "NUMBER": "a number",
+    "CLAUSE_NUMBER": "a clause number such as 5.1",
+    "TERRITORY": "a territory code such as `US-TN`",
+    "WORLDWIDE": "`worldwide`",
+    "COMPARATOR": "a comparison",
+    "LPAR": "`(`",
+    "RPAR": "`)`",
+    "COMMA": "`,`",
+    "EQUAL": "`=`",
+    "COLON": "`:`",
+    "PLUS": "`+`",
+    "MINUS": "`-`",
+    "STAR": "`*`",
+    "SLASH": "`/`",
+    "$END": "the end of the file",
 }
 
 
@@ -661,7 +737,7 @@ def _syntax_message(error: UnexpectedInput, lines: list[str], more: bool = False
     if isinstance(error, UnexpectedCharacters):
         char = lines[error.line - 1][error.column - 1] if error.line - 1 < len(lines) else "?"
         if char == '"':
-            return "this string is not closed: add a `\"` before the end of the line"
+            return 'this string is not closed: add a `"` before the end of the line'
         return f"`{char}` cannot appear here"
     expected_names = getattr(error, "expected", None) or ()
     expected = sorted({_describe_token(t) for t in expected_names if not t.startswith("__")})

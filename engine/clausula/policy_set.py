@@ -6,6 +6,7 @@ and reads the data files; deciding then only runs compiled closures.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -17,6 +18,7 @@ from . import ast
 from .catalogue import DataSet, load_data
 from .checker import CheckedPolicy, check_policy
 from .compiler import CompiledPolicy, compile_policy
+from .consent import ConsentLedger, DatedConsentLedger
 from .decide import Records, decide
 from .diagnostics import Diagnostic, DiagnosticSink, PolicyError, Span
 from .models import Decision, Use
@@ -147,6 +149,27 @@ def check(paths: Sequence[str | Path]) -> list[Diagnostic]:
     return sink.sorted()
 
 
+def check_sources(sources: Mapping[str, str]) -> list[Diagnostic]:
+    """Like `check`, for clause texts held in memory: `{display name: text}`.
+
+    The names only label the diagnostics; no file is read. Used by `POST /v1/check`.
+    """
+    sink = DiagnosticSink()
+    parsed: list[ast.SourceFile] = []
+    for name, text in sources.items():
+        source, diagnostics = parse(text, name)
+        sink.add_source(name, text)
+        sink.extend(diagnostics)
+        parsed.append(source)
+    if not any(b.kind == "vocabulary" for s in parsed for b in s.blocks):
+        name, text = _standard_vocabulary()
+        source, diagnostics = parse(text, name)
+        sink.extend(diagnostics)
+        parsed.insert(0, source)
+    check_policy(parsed, sink)
+    return sink.sorted()
+
+
 def version_of(contents: Iterable[tuple[str, bytes]]) -> str:
     """`sha256:` over every policy and data file, by path; the same files give the same hash."""
     digest = hashlib.sha256()
@@ -174,12 +197,37 @@ def _assumption(text: str) -> tuple[str, dt.date | None, str | None]:
         return name, None, f"`{text}`: `{value}` is not a date such as 2027-01-01"
 
 
+def _with_ledger(records: Records, ledger: ConsentLedger | str, registry: Any) -> Records:
+    """`records` deciding consent against `ledger` (opened first if it is a URL)."""
+    if isinstance(ledger, str):
+        from .ledger import Ledger
+
+        ledger = Ledger(ledger)
+    cache: dict[tuple[tuple[str, ...], tuple[str, ...]], TerritorySet] = {}
+
+    def territories_of(grant: Any) -> TerritorySet:
+        key = (tuple(grant.territories), tuple(grant.except_territories))
+        found = cache.get(key)
+        if found is None:
+            found = registry.territory_set(grant.territories, grant.except_territories)
+            cache[key] = found
+        return found
+
+    return dataclasses.replace(
+        records,
+        ledger=ledger,
+        dated_ledger=ledger if isinstance(ledger, DatedConsentLedger) else None,
+        territories_of=territories_of,
+    )
+
+
 def load(
     policies: str | Path,
     *,
     data: str | Path | None = None,
     assume: Iterable[str] = (),
     parameters: Mapping[str, Mapping[str, Any]] | None = None,
+    ledger: ConsentLedger | str | None = None,
 ) -> PolicySet:
     """Load every `.clause` file under `policies` and the data files (default
     `policies/data`, if it exists), check them and compile them.
@@ -187,6 +235,10 @@ def load(
     Raises `PolicyError` with every problem found. `assume` names proposed laws to treat
     as enacted (for what-if questions). `parameters` overrides parameter values per
     contract or pack: `{"aria-optin-2026": {"artist_pool": Decimal("0.3")}}`.
+    `ledger` decides consent against a consent ledger instead of the data files' grants:
+    a `ConsentLedger` (a `clausula.ledger.Ledger` is read as of each use's date) or a
+    ledger URL (`sqlite:///policies/consent.db`, `postgresql://…`); it raises
+    `clausula.ledger.LedgerError` when that ledger cannot be opened.
     """
     root = Path(policies)
     if not root.exists():
@@ -238,4 +290,6 @@ def load(
         version=version_of(contents),
         assumed=assumed,
     )
+    if ledger is not None:
+        records = _with_ledger(records, ledger, vocabulary.territories)
     return PolicySet(compiled, records, dataset)

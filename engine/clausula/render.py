@@ -59,7 +59,7 @@ def diagnostic_text(diagnostic: Diagnostic) -> Text:
         text.append(location, style="bold")
         text.append(": ")
         text.append(diagnostic.severity, style=style)
-        text.append(": " + head[len(location) + len(marker):])
+        text.append(": " + head[len(location) + len(marker) :])
     else:
         text.append(head)
     for line in rendered[1:]:
@@ -91,8 +91,9 @@ def check_summary(diagnostics: Sequence[Diagnostic], label: str, files: int) -> 
             text.append(f", {plural(len(warnings), 'warning')}", style="yellow")
         return text
     if warnings:
-        return Text(f"{label}: {plural(files, 'file')}, {plural(len(warnings), 'warning')}",
-                    style="yellow")
+        return Text(
+            f"{label}: {plural(files, 'file')}, {plural(len(warnings), 'warning')}", style="yellow"
+        )
     return Text(f"{label}: {plural(files, 'file')}, no problems", style="green")
 
 
@@ -123,7 +124,7 @@ def use_error_json(error: UseError) -> dict[str, object]:
         item: dict[str, object] = {}
         pointer = problem.pointer
         if pointer.startswith("line "):
-            number, _, rest = pointer[len("line "):].partition(": ")
+            number, _, rest = pointer[len("line ") :].partition(": ")
             if number.isdigit():
                 item["line"] = int(number)
                 pointer = "" if rest == "/" else rest
@@ -145,8 +146,9 @@ def _section(title: str) -> Text:
     return Text(title, style="bold underline")
 
 
-def decision_renderable(decision: Decision, use: Use | None = None,
-                        label: str | None = None) -> RenderableType:
+def decision_renderable(
+    decision: Decision, use: Use | None = None, label: str | None = None
+) -> RenderableType:
     """A readable summary of one decision: the answer, payments, totals, obligations,
     reasons and the policy version behind it."""
     parts: list[RenderableType] = []
@@ -178,8 +180,9 @@ def decision_renderable(decision: Decision, use: Use | None = None,
         parts.append(table)
     if decision.totals:
         total = Text("Total: ", style="bold")
-        total.append(", ".join(f"{money(t.amount)} {t.currency}" for t in decision.totals),
-                     style="bold")
+        total.append(
+            ", ".join(f"{money(t.amount)} {t.currency}" for t in decision.totals), style="bold"
+        )
         parts.append(total)
 
     if decision.obligations:
@@ -217,9 +220,7 @@ def decision_renderable(decision: Decision, use: Use | None = None,
     if decision.policy.contracts:
         policy.append(" · contracts: " + ", ".join(decision.policy.contracts), style="dim")
     if decision.policy.jurisdictions:
-        policy.append(
-            " · jurisdictions: " + ", ".join(decision.policy.jurisdictions), style="dim"
-        )
+        policy.append(" · jurisdictions: " + ", ".join(decision.policy.jurisdictions), style="dim")
     if decision.policy.assumed:
         policy.append(" · assumed: " + ", ".join(decision.policy.assumed), style="yellow")
     parts.append(policy)

@@ -1,0 +1,226 @@
+"""`clausula serve` (the decision service) and `clausula filter` (the manifest filter).
+
+Registered on the main Typer app by `clausula.cli`; kept here so that the service's
+options live next to each other.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .cli import _console, _fail, app
+
+
+def _load_failure(policies: Path, error: Exception) -> None:
+    from .diagnostics import PolicyError
+    from .render import check_summary, print_diagnostics
+
+    err = _console(stderr=True)
+    if isinstance(error, PolicyError):
+        print_diagnostics(err, error.diagnostics)
+        err.print(check_summary(error.diagnostics, str(policies), 0), soft_wrap=True)
+
+
+@app.command()
+def serve(
+    policies: Annotated[
+        Path, typer.Option("--policies", "-p", help="Directory of .clause files (watched).")
+    ] = Path("policies"),
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="Directory of data files. Default: the policies' data/."),
+    ] = None,
+    assume: Annotated[
+        list[str] | None,
+        typer.Option("--assume", metavar="PACK", help="Treat a proposed law as enacted."),
+    ] = None,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    reload_interval: Annotated[
+        float,
+        typer.Option(
+            "--reload-interval", help="Seconds between looks at the policy files; 0: never."
+        ),
+    ] = 1.0,
+    max_batch: Annotated[
+        int, typer.Option("--max-batch", help="Most uses in one POST /v1/decide/batch.")
+    ] = 10_000,
+    log: Annotated[
+        Path | None,
+        typer.Option(
+            "--log", metavar="FILE", help="Append every decision to this decision log (JSON Lines)."
+        ),
+    ] = None,
+    log_level: Annotated[
+        str, typer.Option("--log-level", help="debug, info, warning, error.")
+    ] = "info",
+) -> None:
+    """Run the decision service (HTTP, JSON): POST /v1/decide, /v1/decide/batch, /v1/check;
+    GET /v1/policy, /healthz, /metrics; OpenAPI at /openapi.json and /docs.
+
+    Policy files are watched: a change that checks is swapped in; a broken edit keeps the
+    last good version serving and shows its errors on GET /v1/policy and in the log. Set
+    CLAUSULA_TOKEN to require `Authorization: Bearer <token>` on the decide and reload
+    endpoints.
+    """
+    import uvicorn
+
+    from .reload import LivePolicies, PolicyWatcher
+    from .service import ServiceSettings, create_app
+
+    if not policies.is_dir():
+        _fail(
+            f"cannot load policies from {policies}: there is no such directory (use --policies DIR)"
+        )
+    if data is not None and not data.is_dir():
+        _fail(f"cannot load data from {data}: there is no such directory")
+    logging.basicConfig(
+        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    live = LivePolicies(policies=policies, data=data, assume=tuple(assume or ()))
+    live.reload(force=True)
+    snapshot = live.snapshot
+    if snapshot.policy is None:
+        from .diagnostics import PolicyError
+
+        _load_failure(policies, PolicyError(list(snapshot.errors)))
+        _fail("the policies have errors, so the service did not start")
+    settings = ServiceSettings.from_env(max_batch_uses=max_batch)
+    decision_log = None
+    if log is not None:
+        from .decision_log import DecisionLog
+
+        try:
+            decision_log = DecisionLog(log)
+        except OSError as error:
+            _fail(f"cannot open the decision log {log}: {error.strerror}")
+    application = create_app(live, settings, decision_log=decision_log)
+    watcher = PolicyWatcher(live, reload_interval) if reload_interval > 0 else None
+    if watcher is not None:
+        watcher.start()
+    typer.echo(
+        f"clausula: serving {snapshot.policy.version} on http://{host}:{port} "
+        f"(token {'required' if settings.token else 'not set'})",
+        err=True,
+    )
+    try:
+        uvicorn.run(
+            application, host=host, port=port, log_level=log_level.lower(), access_log=False
+        )
+    finally:
+        if watcher is not None:
+            watcher.stop()
+        if decision_log is not None:
+            decision_log.close()
+
+
+@app.command("filter")
+def filter_(
+    manifest: Annotated[
+        str,
+        typer.Argument(
+            metavar="MANIFEST.csv", help="CSV with a header and a `work` column; - for stdin."
+        ),
+    ],
+    use: Annotated[
+        Path,
+        typer.Option(
+            "--use", "-u", metavar="TEMPLATE.yaml", help="The fixed part of the use (YAML or JSON)."
+        ),
+    ],
+    output: Annotated[
+        str,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="OUT.csv",
+            help="Where to write the rows with their decisions; - for stdout.",
+        ),
+    ],
+    policies: Annotated[
+        Path, typer.Option("--policies", "-p", help="Directory of .clause files.")
+    ] = Path("policies"),
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="Directory of data files. Default: the policies' data/."),
+    ] = None,
+    assume: Annotated[
+        list[str] | None,
+        typer.Option("--assume", metavar="PACK", help="Treat a proposed law as enacted."),
+    ] = None,
+    summary_path: Annotated[
+        Path | None,
+        typer.Option("--summary", metavar="SUMMARY.json", help="Also write the summary as JSON."),
+    ] = None,
+    progress: Annotated[
+        bool, typer.Option("--progress/--no-progress", help="Progress bar (only on a terminal).")
+    ] = True,
+) -> None:
+    """Decide every row of a training manifest: which tracks may we use, what do we owe?
+
+    Each row names a work (and optionally more fields of the use); the template holds the
+    rest. The output is the manifest with `decision`, `reason`, `rule`, `owed` and
+    `payments` columns; a summary (usable, denied by reason, total owed) is printed on
+    stderr. Streams: memory stays flat for any file size.
+    """
+    from . import load
+    from .diagnostics import PolicyError
+    from .manifest import ManifestError, filter_manifest, load_template, summary_json, summary_text
+
+    if manifest != "-" and not Path(manifest).is_file():
+        _fail(f"cannot read {manifest}: there is no such file")
+    if not policies.is_dir():
+        _fail(
+            f"cannot load policies from {policies}: there is no such directory (use --policies DIR)"
+        )
+    try:
+        template = load_template(use)
+        policy = load(policies, data=data, assume=list(assume or ()))
+    except ManifestError as error:
+        _fail(str(error))
+    except PolicyError as error:
+        _load_failure(policies, error)
+        _fail("the policies have errors, so no row was decided")
+    except (OSError, ValueError) as error:
+        _fail(f"cannot load policies: {error}")
+
+    err = _console(stderr=True)
+    show = progress and err.is_terminal and manifest != "-"
+    try:
+        if show:
+            from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+            total = Path(manifest).stat().st_size
+            with Progress(
+                TextColumn("deciding: {task.description} rows"),
+                BarColumn(),
+                TextColumn("{task.percentage:>3.0f}%"),
+                TimeRemainingColumn(),
+                console=err,
+                transient=True,
+            ) as bar:
+                task = bar.add_task("0", total=total)
+
+                def report(rows: int, chars: int) -> None:
+                    bar.update(task, completed=min(chars, total), description=f"{rows:,}")
+
+                summary = filter_manifest(policy, manifest, template, output, progress=report)
+        else:
+            summary = filter_manifest(policy, manifest, template, output)
+    except ManifestError as error:
+        _fail(str(error))
+    for warning in summary.warnings:
+        err.print(f"warning: {warning}", soft_wrap=True, markup=False)
+    err.print(summary_text(summary), soft_wrap=True, markup=False, highlight=False)
+    if summary_path is not None:
+        try:
+            summary_path.write_text(summary_json(summary) + "\n", encoding="utf-8")
+        except OSError as error:
+            _fail(f"cannot write {summary_path}: {error.strerror}")
+    if output == "-":
+        sys.stdout.flush()

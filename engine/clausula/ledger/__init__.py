@@ -1,0 +1,82 @@
+"""The consent ledger: an append-only, hash-chained history of grants, amendments and
+revocations in SQLite or PostgreSQL, which the engine decides against as of a use's date.
+
+    from clausula.ledger import Ledger
+    ledger = Ledger("sqlite:///policies/consent.db")
+    ledger.grant(grant)                       # a ConsentGrant
+    ledger.revoke("g-roth-generation", date(2026, 5, 1), "withdrawn")
+    ledger.records_for("isni:0000000368570205", as_of=date(2026, 4, 30))
+    ledger.verify()                           # the first broken event, if any
+
+See docs/ledger.md.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .events import AMENDABLE, GENESIS, Event, GrantHistory, NewEvent
+from .rows import (
+    CSV_COLUMNS,
+    Format,
+    RowProblem,
+    RowsError,
+    Vocabulary,
+    format_of,
+    read_rows,
+    write_rows,
+)
+from .store import (
+    DEFAULT_FILE,
+    Ledger,
+    LedgerError,
+    VerifyResult,
+    current_user,
+    default_url,
+    display_url,
+)
+
+__all__ = [
+    "AMENDABLE",
+    "CSV_COLUMNS",
+    "DEFAULT_FILE",
+    "GENESIS",
+    "Event",
+    "Format",
+    "GrantHistory",
+    "Ledger",
+    "LedgerError",
+    "NewEvent",
+    "RowProblem",
+    "RowsError",
+    "VerifyResult",
+    "Vocabulary",
+    "current_user",
+    "default_url",
+    "display_url",
+    "format_of",
+    "import_file",
+    "read_rows",
+    "write_rows",
+]
+
+
+def import_file(
+    ledger: Ledger,
+    path: str | Path,
+    *,
+    fmt: Format | None = None,
+    vocabulary: Vocabulary | None = None,
+    recorded_by: str | None = None,
+    text: str | None = None,
+) -> list[Event]:
+    """Validate every row of a YAML, JSON Lines or CSV file and record them all, or none.
+
+    Raises `RowsError` (each bad row with its line) or `LedgerError`; `OSError` or
+    `UnicodeDecodeError` when the file cannot be read.
+    """
+    shown = str(path)
+    chosen = format_of(path, fmt)
+    content = text if text is not None else Path(path).read_text(encoding="utf-8")
+    new = read_rows(content, shown, chosen, vocabulary=vocabulary, existing=ledger.known)
+    return ledger.append(new, recorded_by=recorded_by)

@@ -1,0 +1,1 @@
+"""Alembic migrations of the consent ledger (run by `clausula.ledger.migrate`)."""

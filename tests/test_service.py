@@ -1,0 +1,517 @@
+"""The decision service: the real ASGI app through httpx, one real uvicorn process, hot reload.
+
+Every test works on a copy of the shipped policies in tmp_path, so that editing a clause
+file never touches the repository.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from clausula.decision_log import read_log
+from clausula.models import Decision, Use
+from clausula.reload import LivePolicies, PolicyWatcher
+from clausula.service import ServiceSettings, create_app
+
+REPO = Path(__file__).resolve().parents[1]
+CONTRACT = Path("contracts/aria-optin.clause")
+GENERATION: dict[str, Any] = {
+    "id": "gen-1",
+    "date": "2026-09-01",
+    "licensee": "party:aria-labs",
+    "purpose": "generation",
+    "territory": "DE",
+    "attribution": {"isni:0000000121032683": "0.6", "isni:0000000368570205": "0.4"},
+    "metrics": {"revenue": {"amount": "1200.00", "currency": "USD"}},
+}
+TRAINING: dict[str, Any] = {
+    "id": "train-1",
+    "date": "2026-09-01",
+    "licensee": "party:aria-labs",
+    "purpose": "training",
+    "territory": "DE",
+    "works": ["isrc:USUM71703861"],
+}
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def policies(tmp_path: Path) -> Path:
+    target = tmp_path / "policies"
+    shutil.copytree(REPO / "policies", target)
+    return target
+
+
+@pytest.fixture
+def live(policies: Path) -> LivePolicies:
+    live = LivePolicies(policies=policies)
+    assert live.reload(force=True)
+    return live
+
+
+def _client(app: Any) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://clausula")
+
+
+@pytest.fixture
+async def client(live: LivePolicies) -> AsyncIterator[httpx.AsyncClient]:
+    async with _client(create_app(live)) as client:
+        yield client
+
+
+def _edit(policies: Path, old: str, new: str) -> None:
+    path = policies / CONTRACT
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    # Make the change visible to an mtime poll even within one clock tick.
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+
+
+# ------------------------------------------------------------------ decide
+
+
+async def test_decide_answers_like_the_python_api(
+    client: httpx.AsyncClient, live: LivePolicies
+) -> None:
+    answer = await client.post("/v1/decide", json=GENERATION)
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "application/json"
+    policy = live.snapshot.policy
+    assert policy is not None
+    assert answer.json() == json.loads(policy.decide(GENERATION).to_json())
+    decision = Decision.model_validate_json(answer.text)
+    assert decision.decision == "pay"
+    assert [(str(t.amount), t.currency) for t in decision.totals] == [("360.00", "USD")]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "pointer"),
+    [
+        ({**TRAINING, "colour": "red"}, 422, "/colour"),
+        ({**TRAINING, "territory": "XX"}, 422, "/territory"),
+        ({k: v for k, v in TRAINING.items() if k != "date"}, 422, "/date"),
+        (
+            {**TRAINING, "metrics": {"revenue": {"amount": 1.5, "currency": "USD"}}},
+            422,
+            "/metrics/revenue/amount",
+        ),
+        ([TRAINING], 422, ""),
+    ],
+)
+async def test_bad_uses_are_problems_with_pointers(
+    client: httpx.AsyncClient, body: Any, status: int, pointer: str
+) -> None:
+    answer = await client.post("/v1/decide", json=body)
+    assert answer.status_code == status
+    assert answer.headers["content-type"] == "application/problem+json"
+    problem = answer.json()
+    assert problem["status"] == status
+    assert pointer in [item["pointer"] for item in problem["errors"]]
+
+
+async def test_malformed_json_and_oversized_bodies(live: LivePolicies) -> None:
+    settings = ServiceSettings(max_body_bytes=2048, max_batch_bytes=4096, max_batch_uses=3)
+    async with _client(create_app(live, settings)) as client:
+        bad = await client.post("/v1/decide", content=b'{"date": ')
+        assert bad.status_code == 400
+        assert bad.headers["content-type"] == "application/problem+json"
+        big = await client.post("/v1/decide", json={**TRAINING, "id": "x" * 5000})
+        assert big.status_code == 413
+        assert big.json()["title"] == "Request body too large"
+        many = await client.post("/v1/decide/batch", json=[TRAINING] * 4)
+        assert many.status_code == 413
+        huge = await client.post("/v1/decide/batch", json=[{**TRAINING, "id": "y" * 5000}])
+        assert huge.status_code == 413
+
+
+# ------------------------------------------------------------------ batch
+
+
+async def test_batch_array_in_order(client: httpx.AsyncClient) -> None:
+    uses = [{**TRAINING, "id": f"u{i}"} for i in range(5)] + [GENERATION]
+    answer = await client.post("/v1/decide/batch", json=uses)
+    assert answer.status_code == 200
+    decisions = answer.json()
+    assert [d["id"] for d in decisions] == [u["id"] for u in uses]
+    assert decisions[-1]["decision"] == "pay"
+
+
+async def test_batch_json_lines(client: httpx.AsyncClient) -> None:
+    body = (REPO / "policies/uses/demo.jsonl").read_bytes()
+    answer = await client.post(
+        "/v1/decide/batch", content=body, headers={"content-type": "application/x-ndjson"}
+    )
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("application/x-ndjson")
+    lines = answer.text.splitlines()
+    expected = [json.loads(line)["id"] for line in body.decode().splitlines() if line.strip()]
+    assert [json.loads(line)["id"] for line in lines] == expected
+
+
+async def test_batch_is_all_or_nothing_with_indexed_pointers(client: httpx.AsyncClient) -> None:
+    answer = await client.post(
+        "/v1/decide/batch", json=[TRAINING, {**TRAINING, "territory": "XX"}, {"date": "x"}]
+    )
+    assert answer.status_code == 422
+    pointers = [item["pointer"] for item in answer.json()["errors"]]
+    assert "/1/territory" in pointers and "/2/date" in pointers
+    lines = "\n".join([json.dumps(TRAINING), "", json.dumps({**TRAINING, "purpose": "trainng"})])
+    answer = await client.post(
+        "/v1/decide/batch", content=lines, headers={"content-type": "application/x-ndjson"}
+    )
+    assert answer.status_code == 422
+    [item] = answer.json()["errors"]
+    assert item["pointer"] == "/1/purpose" and item["line"] == 3
+    assert "did you mean `training`" in item["detail"]
+    answer = await client.post("/v1/decide/batch", json=TRAINING)
+    assert answer.status_code == 422
+
+
+# ------------------------------------------------------------------ check, policy, metrics
+
+
+async def test_check_reports_lines_and_columns(client: httpx.AsyncClient) -> None:
+    good = (REPO / "policies" / CONTRACT).read_text(encoding="utf-8")
+    answer = await client.post("/v1/check", json={"files": [{"name": "a.clause", "text": good}]})
+    assert answer.status_code == 200
+    assert answer.json() == {"ok": True, "errors": 0, "warnings": 0, "diagnostics": []}
+    broken = good.replace("permit training,", "permit trainin,")
+    answer = await client.post(
+        "/v1/check", json={"files": [{"name": "/etc/passwd", "text": broken}]}
+    )
+    result = answer.json()
+    assert result["ok"] is False and result["errors"] == 1
+    [diagnostic] = result["diagnostics"]
+    assert (diagnostic["path"], diagnostic["line"], diagnostic["column"]) == ("/etc/passwd", 27, 12)
+    assert "did you mean `training`" in diagnostic["message"]
+    assert diagnostic["source_line"].strip().startswith("permit trainin")
+    answer = await client.post("/v1/check", json={"files": []})
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["pointer"] == "/files"
+
+
+async def test_policy_status(client: httpx.AsyncClient, live: LivePolicies) -> None:
+    status = (await client.get("/v1/policy")).json()
+    assert status["status"] == "ok" and status["errors"] == []
+    assert status["version"] == live.snapshot.policy.version  # type: ignore[union-attr]
+    assert status["contracts"] == ["aria-optin-2026", "label-blanket-2026"]
+    assert status["jurisdictions"] == ["eu-ai-act"]
+    assert status["parameters"]["aria-optin-2026"]["training_fee"] == "3000 USD"
+    health = await client.get("/healthz")
+    assert health.json() == {"status": "ok", "version": status["version"]}
+
+
+async def test_metrics(client: httpx.AsyncClient) -> None:
+    await client.post("/v1/decide", json=GENERATION)
+    await client.post(
+        "/v1/decide/batch", json=[TRAINING, {**TRAINING, "works": ["isrc:GBEXL2400530"]}]
+    )
+    await client.post("/v1/decide", json={**TRAINING, "colour": 1})
+    text = (await client.get("/metrics")).text
+    assert 'clausula_decisions_total{outcome="pay"} 2.0' in text
+    assert 'clausula_decisions_total{outcome="deny"} 1.0' in text
+    assert "clausula_rejected_uses_total 1.0" in text
+    assert 'clausula_request_duration_seconds_count{endpoint="decide"} 1.0' in text
+    assert re.search(r'clausula_policy_info\{version="sha256:[0-9a-f]{64}"\} 1\.0', text)
+
+
+async def test_bearer_token_guards_write_and_admin_endpoints(live: LivePolicies) -> None:
+    async with _client(create_app(live, ServiceSettings(token="s3cret"))) as client:
+        for path, body in [("/v1/decide", TRAINING), ("/v1/decide/batch", [TRAINING])]:
+            denied = await client.post(path, json=body)
+            assert denied.status_code == 401
+            assert denied.headers["www-authenticate"] == "Bearer"
+            wrong = await client.post(path, json=body, headers={"Authorization": "Bearer nope"})
+            assert wrong.status_code == 401
+            ok = await client.post(path, json=body, headers={"Authorization": "Bearer s3cret"})
+            assert ok.status_code == 200
+        assert (await client.post("/v1/policy/reload")).status_code == 401
+        reload = await client.post("/v1/policy/reload", headers={"Authorization": "Bearer s3cret"})
+        assert reload.status_code == 200
+        for path in ("/healthz", "/v1/policy", "/metrics", "/openapi.json"):
+            assert (await client.get(path)).status_code == 200
+
+
+def test_token_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLAUSULA_TOKEN", "abc")
+    assert ServiceSettings.from_env().token == "abc"
+    monkeypatch.setenv("CLAUSULA_TOKEN", "")
+    assert ServiceSettings.from_env().token is None
+
+
+async def test_decisions_go_to_the_decision_log(live: LivePolicies, tmp_path: Path) -> None:
+    from clausula.decision_log import DecisionLog
+
+    log_path = tmp_path / "decisions.jsonl"
+    with DecisionLog(log_path) as log:
+        async with _client(create_app(live, decision_log=log)) as client:
+            await client.post("/v1/decide", json=GENERATION)
+            await client.post("/v1/decide/batch", json=[TRAINING, TRAINING])
+    entries = read_log(log_path).entries
+    assert [e.decision["id"] for e in entries] == ["gen-1", "train-1", "train-1"]
+
+
+async def test_openapi_uses_the_published_models(client: httpx.AsyncClient) -> None:
+    document = (await client.get("/openapi.json")).json()
+    schemas = document["components"]["schemas"]
+    use_schema = Use.model_json_schema(ref_template="#/components/schemas/{model}")
+    use_schema.pop("$defs")
+    assert schemas["Use"] == use_schema
+    assert set(Decision.model_json_schema()["properties"]) == set(schemas["Decision"]["properties"])
+    decide = document["paths"]["/v1/decide"]["post"]
+    body = decide["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/Use"}
+    assert "application/problem+json" in decide["responses"]["422"]["content"]
+
+
+# ------------------------------------------------------------------ hot reload
+
+
+async def test_broken_edit_keeps_serving_and_reports(
+    client: httpx.AsyncClient, live: LivePolicies, policies: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    first = (await client.get("/v1/policy")).json()["version"]
+    _edit(policies, "permit training,", "permit trainin,")
+    assert live.reload() is False
+    status = (await client.get("/v1/policy")).json()
+    assert status["status"] == "error" and status["version"] == first
+    [error] = status["errors"]
+    assert error["path"].endswith("contracts/aria-optin.clause") and error["line"] == 27
+    assert "policy reload failed" in caplog.text and "trainin" in caplog.text
+    answer = await client.post("/v1/decide", json=TRAINING)
+    assert answer.status_code == 200 and answer.json()["policy"]["version"] == first
+    assert "clausula_policy_reload_failing 1.0" in (await client.get("/metrics")).text
+    _edit(policies, "permit trainin,", "permit training,")
+    _edit(policies, "parameter artist_pool = 30%", "parameter artist_pool = 40%")
+    assert live.reload() is True
+    status = (await client.get("/v1/policy")).json()
+    assert status["status"] == "ok" and status["errors"] == [] and status["version"] != first
+    decision = (await client.post("/v1/decide", json=GENERATION)).json()
+    assert decision["policy"]["version"] == status["version"]
+    assert decision["totals"] == [{"amount": "480.00", "currency": "USD"}]
+
+
+def test_a_first_load_with_errors_serves_nothing_but_says_why(policies: Path) -> None:
+    _edit(policies, "permit training,", "permit trainin,")
+    live = LivePolicies(policies=policies)
+    assert live.reload(force=True) is False
+    assert live.snapshot.policy is None and live.snapshot.errors
+
+    async def ask() -> None:
+        async with _client(create_app(live)) as client:
+            assert (await client.get("/healthz")).status_code == 503
+            answer = await client.post("/v1/decide", json=TRAINING)
+            assert answer.status_code == 503
+            assert (await client.get("/v1/policy")).json()["status"] == "error"
+
+    asyncio.run(ask())
+
+
+def test_the_watcher_picks_up_changes(live: LivePolicies, policies: Path) -> None:
+    first = live.snapshot.policy.version  # type: ignore[union-attr]
+    watcher = PolicyWatcher(live, interval=0.05)
+    watcher.start()
+    try:
+        _edit(policies, "parameter artist_pool = 30%", "parameter artist_pool = 45%")
+        deadline = time.monotonic() + 15
+        while live.snapshot.policy.version == first:  # type: ignore[union-attr]
+            assert time.monotonic() < deadline, "the watcher did not reload"
+            time.sleep(0.05)
+    finally:
+        watcher.stop()
+
+
+async def test_reload_under_concurrent_requests(live: LivePolicies, policies: Path) -> None:
+    """Batches keep coming while the policy flips between two versions (and a broken one):
+    every request is answered, and all decisions in one answer come from one version, with
+    the amounts of that version."""
+    pools = {"30%": "360.00", "40%": "480.00"}
+    totals_by_version: dict[str, str] = {}
+    policy = live.snapshot.policy
+    assert policy is not None
+    totals_by_version[policy.version] = "360.00"
+    stop = threading.Event()
+    flips = [0]
+
+    def flipper() -> None:
+        current = "30%"
+        while not stop.is_set():
+            target = "40%" if current == "30%" else "30%"
+            _edit(policies, f"artist_pool = {current}", f"artist_pool = {target}")
+            current = target
+            if live.reload():
+                version = live.snapshot.policy.version  # type: ignore[union-attr]
+                totals_by_version[version] = pools[current]
+                flips[0] += 1
+            if flips[0] % 3 == 0:  # now and then a broken edit, fixed at the next flip
+                _edit(policies, "permit training,", "permit trainin,")
+                live.reload()
+                _edit(policies, "permit trainin,", "permit training,")
+
+    app = create_app(live)
+    batch = [{**GENERATION, "id": f"g{i}"} for i in range(40)]
+    sent = 0
+    answers: list[httpx.Response] = []
+    thread = threading.Thread(target=flipper)
+    thread.start()
+    try:
+        async with _client(app) as client:
+            deadline = time.monotonic() + 6
+            while time.monotonic() < deadline and (flips[0] < 4 or sent < 40):
+                round_ = [client.post("/v1/decide/batch", json=batch) for _ in range(4)]
+                round_ += [client.post("/v1/decide", json=GENERATION) for _ in range(4)]
+                sent += len(round_)
+                answers += await asyncio.gather(*round_)
+    finally:
+        stop.set()
+        thread.join()
+    assert flips[0] >= 2, "the policy never changed during the test"
+    assert len(answers) == sent
+    versions_seen = set()
+    for answer in answers:
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        decisions = body if isinstance(body, list) else [body]
+        versions = {d["policy"]["version"] for d in decisions}
+        assert len(versions) == 1, "one answer mixes policy versions"
+        version = versions.pop()
+        versions_seen.add(version)
+        expected = totals_by_version[version]
+        assert all(d["totals"] == [{"amount": expected, "currency": "USD"}] for d in decisions)
+    assert len(versions_seen) >= 2
+
+
+# ------------------------------------------------------------------ a real uvicorn process
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def server(policies: Path) -> Iterator[str]:
+    port = _free_port()
+    command = [
+        str(Path(sys.executable).parent / "clausula"),
+        "serve",
+        "--policies",
+        str(policies),
+        "--port",
+        str(port),
+        "--reload-interval",
+        "0.1",
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert process.poll() is None, process.stdout.read().decode()  # type: ignore[union-attr]
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "the service did not start"
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _docs_blocks(language: str) -> list[str]:
+    text = (REPO / "docs/serving.md").read_text(encoding="utf-8")
+    return re.findall(rf"^```{language}\n(.*?)^```", text, re.MULTILINE | re.DOTALL)
+
+
+def _wait_for(url: str, test: Any, seconds: float = 15) -> dict[str, Any]:
+    deadline = time.monotonic() + seconds
+    while True:
+        status: dict[str, Any] = httpx.get(f"{url}/v1/policy", timeout=5).json()
+        if test(status):
+            return status
+        assert time.monotonic() < deadline, f"not reached: {status}"
+        time.sleep(0.1)
+
+
+def test_a_new_user_against_a_real_server(server: str, policies: Path) -> None:
+    """Start the service, decide with curl and httpx as the docs show, break a policy file
+    and see the service answer on, fix it and see the new version."""
+    for block in _docs_blocks("sh")[1:]:  # the first block only starts the service
+        script = block.replace("http://127.0.0.1:8000", server)
+        result = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", script],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert result.returncode == 0, result.stderr
+        assert '"decision":"pay"' in result.stdout
+        assert '"status":"ok"' in result.stdout
+    [python] = _docs_blocks("python")
+    exec(compile(python.replace("http://127.0.0.1:8000", server), "serving.md", "exec"), {})
+
+    first = httpx.get(f"{server}/v1/policy").json()["version"]
+    _edit(policies, "permit training,", "permit trainin,")
+    broken = _wait_for(server, lambda s: s["status"] == "error")
+    assert broken["version"] == first and broken["errors"][0]["line"] == 27
+    answer = httpx.post(f"{server}/v1/decide", json=TRAINING)
+    assert answer.status_code == 200 and answer.json()["policy"]["version"] == first
+    _edit(policies, "permit trainin,", "permit training,")
+    _edit(policies, "training_fee = 3000 USD", "training_fee = 4000 USD")
+    fixed = _wait_for(server, lambda s: s["status"] == "ok" and s["version"] != first)
+    answer = httpx.post(f"{server}/v1/decide", json=TRAINING).json()
+    assert answer["policy"]["version"] == fixed["version"]
+    assert answer["totals"] == [{"amount": "4000.00", "currency": "USD"}]
+
+
+def test_serve_refuses_to_start_on_broken_policies(policies: Path) -> None:
+    _edit(policies, "permit training,", "permit trainin,")
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "clausula"),
+            "serve",
+            "--policies",
+            str(policies),
+            "--port",
+            str(_free_port()),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 1
+    assert "aria-optin.clause:27:12" in result.stderr
+    assert "Traceback" not in result.stderr
