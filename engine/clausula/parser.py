@@ -4,6 +4,7 @@ is ever built; syntax errors become `Diagnostic`s, never Lark exceptions.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gc
 import re
@@ -213,10 +214,41 @@ class _Builder(Transformer[Token, Any]):
 
     # -------------------------------------------------------------- effects
     def each_performer(self, c: list[Any]) -> ast.Subject:
-        return ast.Subject("each_performer", self._span(c), path=self.path_of(c[1]))
+        return ast.Subject("each_performer", self._span(c), path=self.path_of(c[-1]))
 
     def each_artist(self, c: list[Any]) -> ast.Subject:
-        return ast.Subject("each_artist", self._span(c), path=self.path_of(c[1]))
+        return ast.Subject("each_artist", self._span(c), path=self.path_of(c[-1]))
+
+    def each_work(self, c: list[Any]) -> ast.Subject:
+        return ast.Subject("each_work", self._span(c), path=self.path_of(c[-1]))
+
+    def where(self, c: list[Any]) -> tuple[str, Any]:
+        return ("where", c[0])
+
+    def consent_cap(self, c: list[Any]) -> tuple[str, Any]:
+        return ("cap", self._duration(c[0]))
+
+    def minor_terms(self, c: list[Any]) -> tuple[str, Any]:
+        formalities: tuple[frozenset[str], ...] = ()
+        cap = None
+        for item in c:
+            if isinstance(item, tuple) and item and item[0] == "cap":
+                cap = item[1]
+            elif isinstance(item, tuple):
+                formalities = item
+        span = cap.span if cap is not None else Span(self.file_path, 0, 0)
+        return ("minors", ast.MinorTerms(formalities, cap, span))
+
+    @staticmethod
+    def _with_where(subject: ast.Subject, items: list[Any]) -> ast.Subject:
+        for item in items:
+            if isinstance(item, tuple) and item and item[0] == "where":
+                return dataclasses.replace(subject, where=item[1])
+        return subject
+
+    def quantifier(self, c: list[Any]) -> ast.Expr:
+        variable = str(c[1])
+        return ast.Quantifier(self._span(c), str(c[0]), variable, self.path_of(c[2]), c[3])
 
     def party_subject(self, c: list[Any]) -> ast.Subject:
         return ast.Subject("party", self._span(c), party=str(c[0]))
@@ -271,26 +303,43 @@ class _Builder(Transformer[Token, Any]):
         return ast.Deny(self._span(c), self._string(c[1]) if len(c) > 1 else None)
 
     def require(self, c: list[Any]) -> ast.Effect:
-        subject = c[1]
+        subject = self._with_where(c[1], c[2:])
         purposes: ast.Path | tuple[ast.Name, ...] | None = None
         formalities: tuple[frozenset[str], ...] = ()
+        cap = None
+        minors = None
         for item in c[2:]:
             if isinstance(item, ast.Path) or (
                 isinstance(item, tuple) and item and isinstance(item[0], ast.Name)
             ):
                 purposes = item
+            elif isinstance(item, tuple) and item and item[0] == "cap":
+                cap = item[1]
+            elif isinstance(item, tuple) and item and item[0] == "minors":
+                minors = item[1]
+            elif isinstance(item, tuple) and item and item[0] == "where":
+                continue
             elif isinstance(item, tuple):
                 formalities = item
-        return ast.RequireConsent(self._span(c), subject, purposes, formalities)
+        return ast.RequireConsent(
+            self._span(c), subject, purposes, formalities, cap=cap, minors=minors
+        )
+
+    def require_licence(self, c: list[Any]) -> ast.Effect:
+        return ast.RequireLicence(self._span(c), self._with_where(c[1], c[2:]))
+
+    def risk(self, c: list[Any]) -> ast.Effect:
+        return ast.Risk(self._span(c), self._string(c[1]))
 
     def pay(self, c: list[Any]) -> ast.Effect:
-        return ast.Pay(self._span(c), c[1], c[2])
+        return ast.Pay(self._span(c), c[1], self._with_where(c[2], c[3:]))
 
     def pay_nothing(self, c: list[Any]) -> ast.Effect:
         return ast.Pay(self._span(c), None, None)
 
     def oblige(self, c: list[Any]) -> ast.Effect:
-        return ast.Oblige(self._span(c), self._string(c[1]))
+        met = c[2] if len(c) > 2 else None
+        return ast.Oblige(self._span(c), self._string(c[1]), met)
 
     # -------------------------------------------------------------- provision items
     def cite(self, c: list[Token]) -> tuple[str, Any]:
@@ -410,6 +459,8 @@ class _Builder(Transformer[Token, Any]):
         )
 
     def proposed(self, c: list[Any]) -> ast.Header:
+        if len(c) > 1:
+            return self._header("proposed", c, self._duration(c[1]))
         return self._header("proposed", c)
 
     # -------------------------------------------------------------- blocks
