@@ -326,6 +326,19 @@ def _where(items: list[str], where: Any, ctx: Context, slot: str) -> list[str]:
 # ----------------------------------------------------------------- running one block
 
 
+def _reason(
+    effect: str, rule: str, message: str, source: str, citation: str | None = None
+) -> dict[str, Any]:
+    """One reason of the decision, in the shape of `models.Reason`."""
+    return {
+        "effect": effect,
+        "rule": rule,
+        "message": message,
+        "citation": citation,
+        "source": source,
+    }
+
+
 def _holds(condition: Any, ctx: Context, rule: str) -> bool:
     """Whether a condition holds; one that reads a fact the use does not give does not."""
     try:
@@ -351,12 +364,12 @@ def _run_block(block: CompiledBlock, ctx: Context, records: Records) -> _Outcome
             for condition, text in provision.unless:
                 if _holds(condition, ctx, label):
                     out.reasons.append(
-                        dict(
-                            effect="exception",
-                            rule=label,
+                        _reason(
+                            "exception",
+                            label,
+                            f"{_titled(provision.title)}does not apply: unless {text}",
+                            provision.source,
                             citation=provision.citation,
-                            message=f"{_titled(provision.title)}does not apply: unless {text}",
-                            source=provision.source,
                         )
                     )
                     holds = False
@@ -371,12 +384,12 @@ def _run_block(block: CompiledBlock, ctx: Context, records: Records) -> _Outcome
                 aside[target] = True
                 setter = provisions[index]
                 out.reasons.append(
-                    dict(
-                        effect="set-aside",
-                        rule=provisions[target].label,
+                    _reason(
+                        "set-aside",
+                        provisions[target].label,
+                        f"set aside by {setter.label} (notwithstanding {provisions[target].label})",
+                        setter.source,
                         citation=setter.citation,
-                        message=f"set aside by {setter.label} (notwithstanding {provisions[target].label})",
-                        source=setter.source,
                     )
                 )
     for index, provision in enumerate(provisions):
@@ -399,52 +412,38 @@ def _apply(
         if ctx.purpose in effect.purposes:
             out.permitted = True
             out.reasons.append(
-                dict(
-                    effect="permit",
-                    rule=label,
+                _reason(
+                    "permit",
+                    label,
+                    f"{_titled(provision.title)}permits {ctx.purpose}",
+                    effect.source,
                     citation=cite,
-                    source=effect.source,
-                    message=f"{_titled(provision.title)}permits {ctx.purpose}",
                 )
             )
     elif kind == "deny":
         out.blocked = True
         out.reasons.append(
-            dict(
-                effect="deny",
-                rule=label,
+            _reason(
+                "deny",
+                label,
+                effect.message or provision.title or "denied",
+                effect.source,
                 citation=cite,
-                source=effect.source,
-                message=effect.message or provision.title or "denied",
             )
         )
     elif kind == "oblige":
         text = effect.message or ""
         if effect.met is not None and _holds(effect.met, ctx, label):
             out.reasons.append(
-                dict(
-                    effect="obligation-met",
-                    rule=label,
-                    citation=cite,
-                    source=effect.source,
-                    message=f"already done: {text}",
+                _reason(
+                    "obligation-met", label, f"already done: {text}", effect.source, citation=cite
                 )
             )
         else:
             out.obligations.append(dict(rule=label, text=text, citation=cite, source=effect.source))
-            out.reasons.append(
-                dict(effect="oblige", rule=label, citation=cite, source=effect.source, message=text)
-            )
+            out.reasons.append(_reason("oblige", label, text, effect.source, citation=cite))
     elif kind == "risk":
-        out.risks.append(
-            dict(
-                effect="risk",
-                rule=label,
-                citation=cite,
-                source=effect.source,
-                message=effect.message or "",
-            )
-        )
+        out.risks.append(_reason("risk", label, effect.message or "", effect.source, citation=cite))
     elif kind == "licence":
         works, _ = _subjects(ctx, effect)
         for work in works:
@@ -455,12 +454,12 @@ def _apply(
         _pay(effect, provision, ctx, out)
     elif kind == "pay_nothing":
         out.reasons.append(
-            dict(
-                effect="no-payment",
-                rule=label,
+            _reason(
+                "no-payment",
+                label,
+                f"{_titled(provision.title)}no payment is due",
+                effect.source,
                 citation=cite,
-                source=effect.source,
-                message=f"{_titled(provision.title)}no payment is due",
             )
         )
 
@@ -473,12 +472,12 @@ def _consent(
     for work in unknown:
         out.blocked = True
         out.reasons.append(
-            dict(
-                effect="consent-missing",
-                rule=provision.label,
+            _reason(
+                "consent-missing",
+                provision.label,
+                f"{work} is not in the catalogue, so the consent of its performers cannot be checked",
+                effect.source,
                 citation=provision.citation,
-                source=effect.source,
-                message=f"{work} is not in the catalogue, so the consent of its performers cannot be checked",
             )
         )
     for artist in artists:
@@ -487,22 +486,22 @@ def _consent(
             if record is None:
                 out.blocked = True
                 out.reasons.append(
-                    dict(
-                        effect="consent-missing",
-                        rule=provision.label,
+                    _reason(
+                        "consent-missing",
+                        provision.label,
+                        f"no valid consent of {artist} for {purpose} in {ctx.territory}: {message}",
+                        effect.source,
                         citation=provision.citation,
-                        source=effect.source,
-                        message=f"no valid consent of {artist} for {purpose} in {ctx.territory}: {message}",
                     )
                 )
             else:
                 out.reasons.append(
-                    dict(
-                        effect="consent-met",
-                        rule=provision.label,
+                    _reason(
+                        "consent-met",
+                        provision.label,
+                        message,
+                        effect.source,
                         citation=provision.citation,
-                        source=effect.source,
-                        message=message,
                     )
                 )
 
@@ -623,11 +622,11 @@ def decide(policy: CompiledPolicy, records: Records, use: Use) -> Decision:
             applicable.append(contract)
         else:
             reasons.append(
-                dict(
-                    effect="no-licence",
-                    rule=contract.name,
-                    source=contract.source,
-                    message=f"contract {contract.name} does not apply: {miss}",
+                _reason(
+                    "no-licence",
+                    contract.name,
+                    f"contract {contract.name} does not apply: {miss}",
+                    contract.source,
                 )
             )
     chosen: tuple[CompiledBlock, _Outcome] | None = None
@@ -648,20 +647,20 @@ def decide(policy: CompiledPolicy, records: Records, use: Use) -> Decision:
             reasons += outcome.reasons
             if not outcome.permitted:
                 reasons.append(
-                    dict(
-                        effect="no-licence",
-                        rule=contract.name,
-                        source=contract.source,
-                        message=f"contract {contract.name} does not permit {use.purpose}",
+                    _reason(
+                        "no-licence",
+                        contract.name,
+                        f"contract {contract.name} does not permit {use.purpose}",
+                        contract.source,
                     )
                 )
         if not policy.contracts_by_licensee.get(use.licensee):
             reasons.append(
-                dict(
-                    effect="no-licence",
-                    rule="opt-in",
-                    source=NO_SOURCE,
-                    message=f"no contract licenses {use.licensee}: without a licence, no use",
+                _reason(
+                    "no-licence",
+                    "opt-in",
+                    f"no contract licenses {use.licensee}: without a licence, no use",
+                    NO_SOURCE,
                 )
             )
         contracts = [c.name for c in applicable]
@@ -718,25 +717,25 @@ def _licensed(
         holder = record.rights_holder if record is not None else None
         if holder is not None and contract.licensor == holder:
             reasons.append(
-                dict(
-                    effect="licence-met",
-                    rule=provision.label,
+                _reason(
+                    "licence-met",
+                    provision.label,
+                    f"{work}: licensed by its rights holder {holder} under {contract.name}",
+                    effect.source,
                     citation=provision.citation,
-                    source=effect.source,
-                    message=f"{work}: licensed by its rights holder {holder} under {contract.name}",
                 )
             )
         else:
             missing = True
             who = f"its rights holder {holder}" if holder else "its rights holder (unknown)"
             reasons.append(
-                dict(
-                    effect="no-licence",
-                    rule=provision.label,
-                    citation=provision.citation,
-                    source=effect.source,
-                    message=f"{work} needs a licence from {who}; {contract.name} is granted by "
+                _reason(
+                    "no-licence",
+                    provision.label,
+                    f"{work} needs a licence from {who}; {contract.name} is granted by "
                     f"{contract.licensor}",
+                    effect.source,
+                    citation=provision.citation,
                 )
             )
     return missing
