@@ -306,7 +306,7 @@ class _BlockCompiler:
             source=_source(block.name_span),
             provisions=provisions,
             order=checked.order,
-            applies=tuple(self.expr(e) for e in block.applies),
+            applies=tuple(self.condition(e) for e in block.applies),
             territory=checked.territory,
             licensor=checked.licensor,
             licensee=checked.licensee,
@@ -328,14 +328,14 @@ class _BlockCompiler:
         return f"{self.block.name} {provision.key}"
 
     def _provision(self, provision: ast.Provision, targets: Sequence[int]) -> CompiledProvision:
-        unless = tuple((self.expr(e), _text(e)) for e in provision.unless)
+        unless = tuple((self.condition(e), _text(e)) for e in provision.unless)
         return CompiledProvision(
             key=provision.key,
             label=self._label(provision),
             title=provision.title,
             citation=provision.cite,
             source=_source(provision.key_span),
-            when=_all_of(tuple(self.expr(e) for e in provision.when)),
+            when=_all_of(tuple(self.condition(e) for e in provision.when)),
             unless=unless,
             effects=tuple(self._effect(e) for e in provision.effects),
             sets_aside=tuple(targets),
@@ -350,7 +350,7 @@ class _BlockCompiler:
         if isinstance(effect, ast.Deny):
             return CompiledEffect("deny", source, message=effect.message)
         if isinstance(effect, ast.Oblige):
-            met = self.expr(effect.met) if effect.met is not None else None
+            met = self.condition(effect.met) if effect.met is not None else None
             return CompiledEffect("oblige", source, message=effect.text, met=met)
         if isinstance(effect, ast.Risk):
             return CompiledEffect("risk", source, message=effect.text)
@@ -385,7 +385,7 @@ class _BlockCompiler:
         )
 
     def _subject(self, subject: ast.Subject) -> SubjectFn:
-        where = self.expr(subject.where) if subject.where is not None else None
+        where = self.condition(subject.where) if subject.where is not None else None
         if subject.kind == "party":
             return SubjectFn("party", subject.party or "", party=subject.party)
         assert subject.path is not None
@@ -415,6 +415,43 @@ class _BlockCompiler:
         return self.types.get(id(node), t.ERROR)
 
     _in_payment = False
+
+    def condition(self, node: ast.Expr) -> Fn:
+        """A condition of a `when`, `unless`, `applies when`, `where` or `met when`: false
+        at once, without evaluating it, when a fact it cannot do without is not given."""
+        fn = self.expr(node)
+        needs = tuple(sorted(self._needs(node)))
+        if not needs:
+            return fn
+
+        def guarded(ctx: Context) -> Any:
+            facts = ctx.facts
+            for fact in needs:
+                if fact not in facts:
+                    return False  # unknown: a condition that reads a missing fact is false
+            return fn(ctx)
+
+        return guarded
+
+    def _needs(self, node: ast.Expr) -> frozenset[str]:
+        """The facts without which `node` is unknown, whatever the other values are."""
+        if isinstance(node, ast.Path):
+            if node.parts[:2] == ("use", "facts") and len(node.parts) == 3:
+                return frozenset({node.parts[2]})
+            return frozenset()
+        if isinstance(node, ast.Name):
+            definition = self.checked.definitions.get(node.name)
+            return self._needs(definition) if definition is not None else frozenset()
+        if isinstance(node, ast.Logical):
+            # Kleene: `a or b` may be decided by either operand alone.
+            parts = [self._needs(o) for o in node.operands]
+            return frozenset.intersection(*parts) if parts else frozenset()
+        if isinstance(node, ast.Quantifier):
+            return frozenset()
+        needed: frozenset[str] = frozenset()
+        for child in _children(node):
+            needed |= self._needs(child)
+        return needed
 
     def expr(self, node: ast.Expr) -> Fn:
         """The closure computing `node`; parts that do not depend on the use are computed now."""

@@ -71,19 +71,21 @@ class _PayLine:
     basis: str
 
 
-@dataclass
 class _Outcome:
     """What one block contributed to a decision."""
 
-    reasons: list[dict[str, Any]] = field(default_factory=list)
-    obligations: list[dict[str, Any]] = field(default_factory=list)
-    lines: list[_PayLine] = field(default_factory=list)
-    permitted: bool = False
-    blocked: bool = False
-    # Damages or fines a law states: shown on a deny, never a payment.
-    risks: list[dict[str, Any]] = field(default_factory=list)
-    # Works a law says need a licence from their rights holder (checked against the contract).
-    licences: list[tuple[str, Any, CompiledEffect]] = field(default_factory=list)
+    __slots__ = ("blocked", "licences", "lines", "obligations", "permitted", "reasons", "risks")
+
+    def __init__(self) -> None:
+        self.reasons: list[dict[str, Any]] = []
+        self.obligations: list[dict[str, Any]] = []
+        self.lines: list[_PayLine] = []
+        self.permitted = False
+        self.blocked = False
+        # Damages or fines a law states: shown on a deny, never a payment.
+        self.risks: list[dict[str, Any]] = []
+        # Works a law says need a licence from their rights holder (checked against the contract).
+        self.licences: list[tuple[str, Any, CompiledEffect]] = []
 
 
 # ----------------------------------------------------------------- the use against the vocabulary
