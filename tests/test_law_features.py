@@ -4,6 +4,7 @@ obligations already met, risks on a deny, residence, and assumed enactment dates
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -214,3 +215,140 @@ def test_checker_on_the_new_constructs(tmp_path: Path, text: str, fragment: str)
     diagnostics = clausula.check([path])
     assert diagnostics, text
     assert fragment in diagnostics[0].message
+
+
+def _policy_with(tmp_path: Path, law: str) -> PolicySet:
+    """The fixture's contract and data with a law of the test's own."""
+    root = tmp_path / "policies"
+    root.mkdir()
+    text = (FIXTURE / "policy.clause").read_text()
+    contract = re.split(r"^jurisdiction ", text, maxsplit=1, flags=re.MULTILINE)[0]
+    (root / "contract.clause").write_text(contract)
+    (root / "law.clause").write_text(law)
+    return clausula.load(root, data=FIXTURE / "data")
+
+
+def test_minor_terms_add_to_the_general_formalities(tmp_path: Path) -> None:
+    policy = _policy_with(
+        tmp_path,
+        """\
+jurisdiction "l" "L"
+  in force from 2024-01-01
+  applies when use.territory in US
+  rule "1" "Consent"
+    cite "L 1"
+    require consent of each artist in use.artists for use.purpose in writing signed
+      court approved, if minor for at most 5 years
+""",
+    )
+    # The guardian's grant for Minor Two is in writing and signed but not court approved.
+    assert policy.decide(replica(MINOR_TWO)).decision == "deny"
+    assert policy.decide(replica(MINOR)).decision == "allow"
+
+
+def test_any_performer_looks_at_the_performers_of_the_works(tmp_path: Path) -> None:
+    policy = _policy_with(
+        tmp_path,
+        """\
+jurisdiction "l" "L"
+  in force from 2024-01-01
+  applies when any(performer in use.works where performer.residence in US-TN)
+  rule "1" "Notice"
+    cite "L 1"
+    oblige "Notify"
+""",
+    )
+    training = {
+        "date": "2026-03-01",
+        "licensee": "party:dev",
+        "purpose": "training",
+        "territory": "FR",
+        "works": [OPEN],
+    }
+    assert policy.decide(training).policy.jurisdictions == ["l"]
+
+
+def test_enacted_law_keeps_its_end_date(tmp_path: Path) -> None:
+    policy = _policy_with(
+        tmp_path,
+        """\
+jurisdiction "l" "L"
+  proposed
+  in force from 2027-01-01 until 2028-12-31
+  applies when use.territory in US
+  rule "1" "Notice"
+    cite "L 1"
+    oblige "Notify"
+""",
+    )
+    root = tmp_path / "policies"
+    assumed = clausula.load(root, data=FIXTURE / "data", assume=["l:enacted=2026-01-01"])
+    assert "l" in assumed.decide(replica(RECENT, date="2026-06-01")).policy.jurisdictions
+    assert "l" not in assumed.decide(replica(RECENT, date="2029-06-01")).policy.jurisdictions
+    assert policy.decide(replica(RECENT)).policy.jurisdictions == []
+
+
+def test_risk_only_from_the_rules_that_deny(tmp_path: Path) -> None:
+    policy = _policy_with(
+        tmp_path,
+        """\
+jurisdiction "l" "L"
+  in force from 2024-01-01
+  applies when use.territory in US
+  rule "a" "Met"
+    cite "L a"
+    require consent of each artist in use.artists for use.purpose in writing
+    risk "Risk of a"
+  rule "b" "Denies"
+    cite "L b"
+    when use.output.names_artist
+    deny "Naming is forbidden"
+    risk "Risk of b"
+""",
+    )
+    decision = policy.decide(
+        replica(RECENT, output={"digital_replica": True, "public": True, "names_artist": True})
+    )
+    assert decision.decision == "deny"
+    assert messages(decision, "risk") == "Risk of b"
+
+
+def test_an_artist_unknown_to_the_data_stays_protected(tmp_path: Path) -> None:
+    policy = _policy_with(
+        tmp_path,
+        """\
+jurisdiction "l" "L"
+  in force from 2024-01-01
+  applies when use.territory in US
+  rule "1" "Consent while alive"
+    cite "L 1"
+    require consent of each artist in use.artists for use.purpose in writing
+      where not artist.deceased
+""",
+    )
+    stranger = "isni:0000000121032683"  # not in this fixture's parties
+    decision = policy.decide(replica(stranger))
+    assert decision.decision == "deny"
+    assert f"no valid consent of {stranger}" in messages(decision, "consent-missing")
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        (
+            'contract "c" "C"\n  licensor party:label\n  licensee party:dev\n'
+            "  effective 2024-01-01 for 1 years\n  territory worldwide\n  scope all works\n"
+            '  clause 1 "x"\n    require licence for each work in use.works\n',
+            "`require licence` is for laws",
+        ),
+        (
+            'jurisdiction "j" "J"\n  in force from 2024-01-01\n  rule "x"\n'
+            "    require consent of party:label where use.commercial\n",
+            "`where` chooses among several",
+        ),
+    ],
+)
+def test_misplaced_constructs(tmp_path: Path, text: str, fragment: str) -> None:
+    path = tmp_path / "x.clause"
+    path.write_text(text)
+    assert any(fragment in d.message for d in clausula.check([path]))

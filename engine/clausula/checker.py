@@ -581,6 +581,16 @@ class _BlockChecker:
                 )
 
     def _other_effect(self, effect: ast.Effect) -> None:
+        if isinstance(effect, ast.RequireLicence) and self.block.kind == "contract":
+            self.error(
+                effect.span,
+                "`require licence` is for laws: a contract is itself the licence; "
+                "limit what it covers with `scope`",
+            )
+        if isinstance(effect, ast.Risk) and self.block.kind == "contract":
+            self.error(
+                effect.span, "`risk` states what a law exposes one to; it belongs in a jurisdiction"
+            )
         if isinstance(effect, ast.RequireLicence):
             if effect.subject.kind != "each_work":
                 self.error(
@@ -608,6 +618,12 @@ class _BlockChecker:
             problem = id_problem(subject.party)
             if problem:
                 self.error(subject.span, problem)
+            if subject.where is not None:
+                self.error(
+                    subject.where.span,
+                    "`where` chooses among several: it goes with `each artist in …`, "
+                    "`each performer of use.works` or `each work in use.works`, not a single party",
+                )
             return {}
         assert subject.path is not None
         path = subject.path.dotted

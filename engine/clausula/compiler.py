@@ -52,11 +52,15 @@ class Duration:
 
 
 class Missing(Exception):
-    """A value the use does not carry (a fact not given): conditions that read it are false."""
+    """A value the use does not carry (a fact not given): conditions that read it are false.
 
-    def __init__(self, what: str) -> None:
+    `unknown_entity`: the artist or work in hand is not in the data files at all.
+    """
+
+    def __init__(self, what: str, *, unknown_entity: bool = False) -> None:
         super().__init__(what)
         self.what = what
+        self.unknown_entity = unknown_entity
 
 
 class EvaluationError(Exception):
@@ -578,8 +582,20 @@ class _BlockCompiler:
 
     def _quantifier(self, node: ast.Quantifier) -> Fn:
         condition = self.expr(node.condition)
-        items = _path(node.path)
+        collection = _path(node.path)
         slot = "work_id" if node.variable == "work" else "artist_id"
+        items: Fn = collection
+        if node.variable == "performer":
+
+            def performers_of_works(ctx: Context) -> list[str]:
+                # The performers of the works, each once, in the order of the works.
+                found: dict[str, None] = {}
+                for work in ctx.works:
+                    for artist in ctx.catalogue.performers_of(work):
+                        found[artist] = None
+                return list(found)
+
+            items = performers_of_works
         want = node.kind == "any"  # the value that settles it: any → a true one
 
         def quantifier(ctx: Context) -> bool:
@@ -988,7 +1004,7 @@ def _variable_path(variable: str, field: str) -> Fn:
         def work_field(ctx: Context) -> Any:
             work = ctx.catalogue.works.get(_work_id(ctx))
             if work is None:
-                raise Missing(f"{ctx.work_id} (not in the catalogue)")
+                raise Missing(f"{ctx.work_id} (not in the catalogue)", unknown_entity=True)
             value = getattr(work, field)
             if value is None:
                 raise Missing(f"{field} of {work.id}")
@@ -1002,7 +1018,7 @@ def _variable_path(variable: str, field: str) -> Fn:
     def party_field(ctx: Context) -> Any:
         party = ctx.catalogue.party(_artist_id(ctx))
         if party is None:
-            raise Missing(f"{ctx.artist_id} (not in the parties data)")
+            raise Missing(f"{ctx.artist_id} (not in the parties data)", unknown_entity=True)
         return read(party, ctx)
 
     return party_field

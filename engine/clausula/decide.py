@@ -225,7 +225,9 @@ def _grant_problem(
             )
         if minor_cap is not None and ctx.date >= advance(start, minor_cap):
             return (3, f"grant {grant.id} was given for a minor and counts only for {minor_cap}")
-        wanted = tuple(a | b for a in (wanted or (frozenset(),)) for b in minor_formalities)
+        wanted = tuple(
+            a | b for a in (wanted or (frozenset(),)) for b in (minor_formalities or (frozenset(),))
+        )
     if wanted and not any(group <= grant.formalities for group in wanted):
         return (0, f"grant {grant.id} lacks {_formalities_wanted(wanted, grant.formalities)}")
     return None
@@ -252,7 +254,12 @@ def _who_may_consent(ctx: Context, grant: Any, person: Any, start: dt.date) -> s
             )
         return None
     if grantor is not None and person.id in grantor.guardian_of:
-        if person.birth_date is not None and age_on(person.birth_date, start) >= 18:
+        if person.birth_date is None:
+            return (
+                f"grant {grant.id} was given by a guardian, but the artist's birth date is "
+                "not in the data, so it cannot be told whether they were a minor"
+            )
+        if age_on(person.birth_date, start) >= 18:
             return f"grant {grant.id} was given by a guardian after the artist came of age"
         return None
     return f"grant {grant.id} was given by {grant.grantor}, who may not consent for {person.id}"
@@ -294,7 +301,9 @@ def _subjects(ctx: Context, effect: CompiledEffect) -> tuple[list[str], list[str
     if subject.kind == "party":
         return [subject.party or ""], []
     if subject.kind == "each_work":
-        return _where(list(dict.fromkeys(ctx.works)), subject.where, ctx, "work_id"), []
+        return _where(
+            list(dict.fromkeys(ctx.works)), subject.where, ctx, "work_id", unknown_keeps=True
+        ), []
     if subject.kind == "each_performer":
         artists: dict[str, None] = {}
         for work in ctx.works:
@@ -308,17 +317,29 @@ def _subjects(ctx: Context, effect: CompiledEffect) -> tuple[list[str], list[str
         chosen = list(ctx.attribution)
     else:
         chosen = list(dict.fromkeys(ctx.artists))
-    return _where(chosen, subject.where, ctx, "artist_id"), unknown
+    keeps = effect.kind != "pay"
+    return _where(chosen, subject.where, ctx, "artist_id", unknown_keeps=keeps), unknown
 
 
-def _where(items: list[str], where: Any, ctx: Context, slot: str) -> list[str]:
+def _where(
+    items: list[str], where: Any, ctx: Context, slot: str, *, unknown_keeps: bool
+) -> list[str]:
+    """Those for whom `where` holds. When the one in hand is not in the data files at all,
+    a requirement keeps them (the artist stays protected) and a payment leaves them out; a
+    field the data leaves empty makes the condition unknown, which counts as false."""
     if where is None:
         return items
     kept = []
     try:
         for item in items:
             setattr(ctx, slot, item)
-            if _holds(where, ctx, "where"):
+            try:
+                holds = bool(where(ctx))
+            except Missing as missing:
+                holds = unknown_keeps and missing.unknown_entity
+            except EvaluationError as error:
+                raise UseError([UseProblem("", f"where: {error}")], ctx.use.id) from None
+            if holds:
                 kept.append(item)
     finally:
         setattr(ctx, slot, None)
@@ -528,15 +549,14 @@ def _pay(effect: CompiledEffect, provision: Any, ctx: Context, out: _Outcome) ->
                 _PayLine(payee, amount, provision.label, effect.source, effect.basis(ctx))
             )
     except Missing as missing:
-        raise UseError(
-            [
-                UseProblem(
-                    f"/{missing.what.removeprefix('use.').replace('.', '/')}",
-                    f"{provision.label} needs this to compute a payment",
-                )
-            ],
-            ctx.use.id,
-        ) from None
+        if missing.what.startswith("use."):
+            pointer = "/" + missing.what.removeprefix("use.").replace(".", "/")
+            problem = UseProblem(pointer, f"{provision.label} needs this to compute a payment")
+        else:  # data about the one in hand, from the data files
+            problem = UseProblem(
+                "", f"{provision.label} needs the {missing.what} to compute a payment"
+            )
+        raise UseError([problem], ctx.use.id) from None
     except EvaluationError as error:
         raise UseError(
             [UseProblem("/metrics/revenue", f"{provision.label}: {error}")], ctx.use.id
@@ -582,9 +602,9 @@ def _jurisdiction_applies(
         if enacted is not None:
             # An assumed enactment date replaces the pack's own `in force from`.
             start = advance(enacted, block.after_enactment) if block.after_enactment else enacted
-            return ctx.date >= start and all(
-                _holds(condition, ctx, block.name) for condition in block.applies
-            )
+            if ctx.date < start or (block.end is not None and ctx.date > block.end):
+                return False
+            return all(_holds(condition, ctx, block.name) for condition in block.applies)
     if block.start and ctx.date < block.start:
         return False
     if block.end and ctx.date > block.end:
@@ -666,6 +686,18 @@ def decide(policy: CompiledPolicy, records: Records, use: Use) -> Decision:
                 )
             )
         contracts = [c.name for c in applicable]
+        for work, provision, effect in licences:  # say what a law asks, even with no licence
+            record = ctx.catalogue.works.get(work)
+            holder = record.rights_holder if record is not None else "its rights holder"
+            reasons.append(
+                _reason(
+                    "no-licence",
+                    provision.label,
+                    f"{work} needs a licence from {holder}",
+                    effect.source,
+                    citation=provision.citation,
+                )
+            )
 
     info = dict(
         version=records.version,
@@ -674,7 +706,9 @@ def decide(policy: CompiledPolicy, records: Records, use: Use) -> Decision:
         assumed=[_assumption(name, day) for name, day in sorted(records.assumed.items())],
     )
     if blocked or chosen is None:
-        reasons += risks
+        # A rule's risk is shown when that rule is among the reasons for the deny.
+        denying = {r["rule"] for r in reasons if r["effect"] in _DENYING}
+        reasons += [risk for risk in risks if risk["rule"] in denying]
         # One validation of the whole answer is far cheaper than one per reason.
         return Decision.model_validate(
             {
@@ -700,6 +734,9 @@ def decide(policy: CompiledPolicy, records: Records, use: Use) -> Decision:
             "policy": info,
         }
     )
+
+
+_DENYING = frozenset({"deny", "consent-missing", "no-licence"})
 
 
 def _assumption(name: str, enacted: dt.date | None) -> str:
