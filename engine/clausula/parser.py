@@ -32,6 +32,11 @@ def grammar_text() -> str:
     return repo.read_text(encoding="utf-8")
 
 
+# A Span straight from its fields: the named tuple's own constructor costs several times more,
+# and the parser makes one for nearly every token.
+_span = tuple.__new__
+
+
 class _Builder(Transformer[Token, Any]):
     """Builds AST nodes while the LALR parser reduces. `file_path` is set before each parse."""
 
@@ -53,15 +58,20 @@ class _Builder(Transformer[Token, Any]):
                 last = _edge(children, True)
         if first is None or last is None:
             return Span(self.file_path, 0, 0)
-        return Span(self.file_path, first.line, first.column, last.end_line, last.end_column)
+        return _span(
+            Span, (self.file_path, first.line, first.column, last.end_line, last.end_column)
+        )
 
     def _tspan(self, token: Token) -> Span:
-        return Span(
-            self.file_path,
-            token.line or 0,
-            token.column or 0,
-            token.end_line or 0,
-            token.end_column or 0,
+        return _span(
+            Span,
+            (
+                self.file_path,
+                token.line or 0,
+                token.column or 0,
+                token.end_line or 0,
+                token.end_column or 0,
+            ),
         )
 
     @staticmethod
@@ -121,7 +131,9 @@ class _Builder(Transformer[Token, Any]):
 
     def name(self, c: list[Any]) -> ast.Expr:
         t = c[0]  # `_tspan` inlined: names and paths are the most frequent nodes
-        return ast.Name(Span(self.file_path, t.line, t.column, t.end_line, t.end_column), str(t))
+        return ast.Name(
+            _span(Span, (self.file_path, t.line, t.column, t.end_line, t.end_column)), str(t)
+        )
 
     def path(self, c: list[Token]) -> ast.Path:
         return self.path_of(c[0])
@@ -254,7 +266,7 @@ class _Builder(Transformer[Token, Any]):
         return ast.Subject("party", self._span(c), party=str(c[0]))
 
     def path_of(self, t: Any) -> ast.Path:
-        span = Span(self.file_path, t.line, t.column, t.end_line, t.end_column)
+        span = _span(Span, (self.file_path, t.line, t.column, t.end_line, t.end_column))
         return ast.Path(span, tuple(t.split(".")))
 
     def purposes_path(self, c: list[Token]) -> ast.Path:
