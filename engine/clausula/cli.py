@@ -327,6 +327,7 @@ def version_() -> None:
 
 # `serve` and `filter` (issue 6) register themselves on `app`.
 from . import cli_serve as _cli_serve  # noqa: E402, F401
+from . import cli_tools as _cli_tools  # noqa: E402, F401  (fmt, test, explain, render: issue 7)
 
 # `consent` and `report` (issue 4) are sub-commands of their own.
 from .cli_consent import consent_app  # noqa: E402
