@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint docs bench clean
 
 $(BIN)/clausula: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,11 +19,15 @@ lint: $(BIN)/clausula
 	$(BIN)/ruff check engine tests benchmarks
 	$(BIN)/mypy
 
-test: lint
+# The documentation site, built strictly (a broken link or a bad API reference fails).
+docs: $(BIN)/clausula
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir build/site
+
+test: lint docs
 	$(BIN)/pytest
 
 bench: $(BIN)/clausula
 	$(BIN)/python benchmarks/decide.py
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist site .pytest_cache .mypy_cache .ruff_cache

@@ -457,7 +457,7 @@ def _docs_blocks(language: str) -> list[str]:
     return re.findall(rf"^```{language}\n(.*?)^```", text, re.MULTILINE | re.DOTALL)
 
 
-def _wait_for(url: str, test: Any, seconds: float = 15) -> dict[str, Any]:
+def _wait_for(url: str, test: Any, seconds: float = 60) -> dict[str, Any]:
     deadline = time.monotonic() + seconds
     while True:
         status: dict[str, Any] = httpx.get(f"{url}/v1/policy", timeout=5).json()
@@ -477,7 +477,7 @@ def test_a_new_user_against_a_real_server(server: str, policies: Path) -> None:
             cwd=REPO,
             capture_output=True,
             text=True,
-            timeout=30,
+            timeout=90,
         )
         assert result.returncode == 0, result.stderr
         assert '"decision":"pay"' in result.stdout

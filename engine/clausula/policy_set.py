@@ -154,6 +154,16 @@ def check_sources(sources: Mapping[str, str]) -> list[Diagnostic]:
 
     The names only label the diagnostics; no file is read. Used by `POST /v1/check`.
     """
+    return analyse_sources(sources)[1]
+
+
+def analyse_sources(sources: Mapping[str, str]) -> tuple[CheckedPolicy, list[Diagnostic]]:
+    """`check_sources`, also returning what the checker made of the texts.
+
+    The checked policy holds the parsed files (the standard vocabulary first when none of
+    the texts declares a vocabulary) and the static type of every expression checked. For
+    tools that read the policy as well as its problems, such as the language server.
+    """
     sink = DiagnosticSink()
     parsed: list[ast.SourceFile] = []
     for name, text in sources.items():
@@ -166,8 +176,8 @@ def check_sources(sources: Mapping[str, str]) -> list[Diagnostic]:
         source, diagnostics = parse(text, name)
         sink.extend(diagnostics)
         parsed.insert(0, source)
-    check_policy(parsed, sink)
-    return sink.sorted()
+    checked = check_policy(parsed, sink)
+    return checked, sink.sorted()
 
 
 def version_of(contents: Iterable[tuple[str, bytes]]) -> str:
