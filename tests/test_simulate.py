@@ -1,0 +1,200 @@
+"""The negotiation simulator: exact totals, reproducible runs, overrides, clear errors."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from clausula.batch import UseColumns
+from clausula.cli import app
+from clausula.models import Decision
+from clausula.overrides import OverrideError, parse_literal, resolve
+from clausula.simulate import ScenarioError, artist_distribution, load_scenario, report, simulate
+from clausula.simulate.run import _catalogue, load_variant
+from clausula.simulate.usage import UsageGenerator
+
+ROOT = Path(__file__).resolve().parents[1]
+CONTRACTS = ROOT / "policies" / "contracts"
+PACKS = ROOT / "policies" / "jurisdictions"
+
+SMALL = f"""
+title: Small test scenario
+seed: 11
+runs: 2
+start: 2026-09-01
+months: 2
+variants:
+  blanket:
+    policies: [{CONTRACTS / "label-blanket.clause"}, {PACKS}]
+    licensee: party:tessitura-ai
+  opt-in:
+    policies: [{CONTRACTS / "aria-optin.clause"}, {PACKS}]
+    licensee: party:aria-labs
+    parameters:
+      aria-optin-2026: {{artist_pool: 40%, per_generation: 0.003 USD}}
+catalogue:
+  synthetic:
+    artists: 12
+    works: 30
+    featured_share: 30%
+    tdm_reserved_share: 20%
+    opt_in: {{training: 50%, generation: 50%}}
+    residence: {{US: 60%, DE: 40%}}
+usage:
+  purposes:
+    training:
+      per_work: true
+      catalogue_share: 50%
+      territories: {{US: 50%, DE: 50%}}
+    generation:
+      uses_per_month: 40
+      generations_per_use: 30
+      revenue_per_generation: 0.02 USD
+      territories: {{US: 50%, DE: 30%, CN: 20%}}
+      works_per_use: {{1: 60%, 2: 40%}}
+      output: {{synthetic_audio: true, public: true}}
+      contexts: {{parody: 10%}}
+sweeps:
+  - variant: opt-in
+    contract: aria-optin-2026
+    parameter: artist_pool
+    values: [10%, 50%]
+"""
+
+
+@pytest.fixture()
+def small(tmp_path: Path) -> Path:
+    path = tmp_path / "small.yaml"
+    path.write_text(SMALL, encoding="utf-8")
+    return path
+
+
+def test_simulated_totals_equal_the_sum_of_one_by_one_decisions(small: Path) -> None:
+    scenario = load_scenario(small)
+    result = simulate(scenario, runs=1, with_sweeps=False)
+    catalogue = _catalogue(scenario)
+    artists = set(catalogue.artists)
+    for variant in result.variants:
+        policy = load_variant(scenario, variant.name, catalogue.data, catalogue.label).policy_set
+        generator = UsageGenerator(scenario, catalogue, variant.licensee)
+        uses = generator.run(0)
+        columns = UseColumns(
+            generator.shapes.base, uses.shape, uses.revenue, uses.generations, uses.streams
+        )
+        to_artists = to_holders = revenue = Decimal(0)
+        denied = 0
+        for i in range(len(uses)):
+            decision: Decision = policy.decide(columns.at(i))
+            amount = uses.revenue[i]
+            revenue += amount or 0
+            denied += decision.decision == "deny"
+            for p in decision.payments:
+                if p.payee in artists:
+                    to_artists += p.amount
+                else:
+                    to_holders += p.amount
+        run = variant.runs[0]
+        assert run.uses == len(uses)
+        assert run.revenue == revenue
+        assert run.denied == denied
+        assert run.paid_artists == to_artists
+        assert run.paid_rights_holders == to_holders
+    blanket, optin = result.variants
+    assert blanket.runs[0].paid_artists == 0  # the label is paid, not the artists
+    assert optin.runs[0].denied > blanket.runs[0].denied  # opt-in blocks what has no consent
+
+
+def test_a_fixed_seed_reproduces_results_exactly(small: Path) -> None:
+    scenario = load_scenario(small)
+    first = report.summary(simulate(scenario))
+    second = report.summary(simulate(scenario))
+    first.pop("seconds"), second.pop("seconds")
+    assert first == second
+    other = report.summary(simulate(scenario.model_copy(update={"seed": 12})))
+    assert other["variants"] != first["variants"]
+
+
+def test_outputs_csv_json_png_html(small: Path, tmp_path: Path) -> None:
+    result = simulate(load_scenario(small), runs=2)
+    report.write_csv(result, tmp_path / "r.csv")
+    report.write_json(result, tmp_path / "r.json")
+    pngs = report.write_charts(result, tmp_path / "charts")
+    page = report.html_report(result)
+    assert "measures,blanket,paid_artists" in (tmp_path / "r.csv").read_text()
+    assert all(p.read_bytes().startswith(b"\x89PNG") for p in pngs)
+    assert page.count("data:image/png;base64,") == len(pngs) == 3
+    assert "<script" not in page and "http" not in page.split("<body>")[1]
+
+
+def test_overrides_are_literals_checked_against_the_declaration() -> None:
+    from clausula.batch import load_files
+
+    checked = load_files([CONTRACTS / "aria-optin.clause"]).checked
+    values = resolve(
+        checked, {"aria-optin-2026": {"artist_pool": "45%", "per_generation": "0.003 USD"}}
+    )
+    assert values["aria-optin-2026"]["artist_pool"] == Decimal("0.45")
+    assert str(values["aria-optin-2026"]["per_generation"]) == "0.003 USD"
+    with pytest.raises(OverrideError, match="declared as 30%, so write a percentage"):
+        resolve(checked, {"aria-optin-2026": {"artist_pool": "0.3 USD"}})
+    with pytest.raises(OverrideError, match="did you mean `artist_pool`"):
+        resolve(checked, {"aria-optin-2026": {"artists_pool": "30%"}})
+    with pytest.raises(OverrideError, match="in USD"):
+        resolve(checked, {"aria-optin-2026": {"per_generation": "0.003 EUR"}})
+    with pytest.raises(OverrideError, match="not a single value"):
+        parse_literal("30% + 1%")
+
+
+def test_a_bad_scenario_points_at_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        SMALL.replace("runs: 2", "runs: two").replace("uses_per_month: 40", "uses_per_mnth: 40")
+    )
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    problems = "\n".join(caught.value.problems)
+    assert f"{path}:4:7: runs:" in problems
+    assert "uses_per_mnth` is not a field" in problems
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("title: [unclosed\n")
+    with pytest.raises(ScenarioError, match=r"broken.yaml:2:1: this is not valid YAML"):
+        load_scenario(broken)
+
+
+def test_unknown_parameter_in_a_variant_is_reported_not_raised(small: Path, tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(small.read_text().replace("artist_pool: 40%", "artist_pol: 40%"))
+    runner = CliRunner()
+    result = runner.invoke(app, ["simulate", str(path)])
+    assert result.exit_code == 1
+    assert "did you mean `artist_pool`" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_cli_simulate_json_and_html(small: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    html = tmp_path / "r.html"
+    result = runner.invoke(
+        app, ["simulate", str(small), "--json", "--runs", "1", "--html", str(html)]
+    )
+    assert result.exit_code == 0, result.output
+    assert '"paid_artists"' in result.output
+    assert html.read_text().startswith("<!doctype html>")
+    schema = runner.invoke(app, ["simulate", "--schema"])
+    assert schema.exit_code == 0 and '"variants"' in schema.output
+
+
+def test_artist_distribution() -> None:
+    stats = artist_distribution([0, 0, 0, 10])
+    assert stats["zero"] == 3 and stats["median"] == 0
+    assert stats["gini"] == pytest.approx(0.75)
+    assert stats["top_1pct_share"] == 1.0
+    assert artist_distribution([5, 5, 5, 5])["gini"] == pytest.approx(0.0)
+
+
+def test_the_example_scenario_loads() -> None:
+    scenario = load_scenario(ROOT / "policies" / "scenarios" / "blanket-vs-optin.yaml")
+    assert set(scenario.variants) == {"blanket", "opt-in"}
