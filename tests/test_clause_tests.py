@@ -89,6 +89,14 @@ def test_the_shipped_contracts_pass_their_tests_and_cover_every_clause() -> None
     assert result.coverage.missed == []
 
 
+def test_every_shipped_test_file_passes() -> None:
+    """The contracts' and the jurisdiction packs' own test files (policies/**/*.test.yaml)."""
+    result = Runner().run([REPO / "policies"])
+    assert result.passed, json.dumps(result.to_json(), indent=1, ensure_ascii=False)
+    packs = sorted((REPO / "policies" / "jurisdictions").glob("*.clause"))
+    assert all(p.with_suffix(".test.yaml").is_file() for p in packs)
+
+
 def test_bad_test_files_are_reported_with_their_place(tmp_path: Path) -> None:
     broken = tmp_path / "broken.test.yaml"
     broken.write_text("cases:\n  - use: {date: 2026-01-01\n", encoding="utf-8")
