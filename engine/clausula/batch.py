@@ -44,7 +44,7 @@ from . import ast
 from .catalogue import DataSet, load_data
 from .checker import CheckedPolicy
 from .compiler import CompiledBlock, CompiledEffect, CompiledProvision, Context, compile_policy
-from .decide import Records, _contract_miss, _facts, _holds, _subjects, decide
+from .decide import Records, condition_holds, contract_miss, decide, subjects, use_facts
 from .diagnostics import Diagnostic, PolicyError, Span
 from .models import Decision, Metrics, MoneyAmount, Obligation, PolicyInfo, Reason, Use
 from .money import Money, split_rounded
@@ -271,10 +271,10 @@ def _active(block: CompiledBlock, ctx: Context) -> list[CompiledProvision]:
     active = [False] * len(provisions)
     for index, provision in enumerate(provisions):
         label = provision.label
-        holds = all(_holds(condition, ctx, label) for condition in provision.when)
+        holds = all(condition_holds(condition, ctx, label) for condition in provision.when)
         if holds:
             for condition, _ in provision.unless:
-                if _holds(condition, ctx, label):
+                if condition_holds(condition, ctx, label):
                     holds = False
                     break
         active[index] = holds
@@ -296,7 +296,7 @@ def _structure(policy_set: PolicySet, use: Use) -> _Structure:
     """
     policy, records = policy_set.compiled, policy_set._records
     decision = decide(policy, records, use)
-    ctx = Context(use, records.catalogue, _facts(use, policy))
+    ctx = Context(use, records.catalogue, use_facts(use, policy))
     denied = decision.decision == "deny"
     applied = set(decision.policy.jurisdictions)
     paying: list[tuple[CompiledBlock, bool]] = [
@@ -306,7 +306,7 @@ def _structure(policy_set: PolicySet, use: Use) -> _Structure:
     paying += [
         (contract, contract.name == chosen)
         for contract in policy.contracts_by_licensee.get(use.licensee, ())
-        if _contract_miss(contract, ctx) is None
+        if contract_miss(contract, ctx) is None
     ]
     plans: list[_PayPlan] = []
     for block, counted in paying:
@@ -316,7 +316,7 @@ def _structure(policy_set: PolicySet, use: Use) -> _Structure:
                     continue
                 subject = effect.subject
                 assert subject is not None
-                payees = tuple(_subjects(ctx, effect)[0])
+                payees = tuple(subjects(ctx, effect)[0])
                 plans.append(
                     _PayPlan(
                         effect,

@@ -91,7 +91,9 @@ class _Outcome:
 # ----------------------------------------------------------------- the use against the vocabulary
 
 
-def _facts(use: Use, policy: CompiledPolicy) -> dict[str, Any]:
+def use_facts(use: Use, policy: CompiledPolicy) -> dict[str, Any]:
+    """The use's facts converted to their declared types; a `UseError` for a purpose,
+    context, territory or fact the policy set does not know."""
     vocabulary = policy.vocabulary
     if (
         not use.facts
@@ -292,7 +294,7 @@ def _formalities_wanted(wanted: tuple[frozenset[str], ...], has: frozenset[str])
     return " or ".join(options)
 
 
-def _subjects(ctx: Context, effect: CompiledEffect) -> tuple[list[str], list[str]]:
+def subjects(ctx: Context, effect: CompiledEffect) -> tuple[list[str], list[str]]:
     """Who (or which works) a requirement or payment is about, after its `where`, and the
     works whose performers are unknown."""
     subject = effect.subject
@@ -362,7 +364,7 @@ def _reason(
     }
 
 
-def _holds(condition: Any, ctx: Context, rule: str) -> bool:
+def condition_holds(condition: Any, ctx: Context, rule: str) -> bool:
     """Whether a condition holds; one that reads a fact the use does not give does not."""
     try:
         return bool(condition(ctx))
@@ -380,12 +382,12 @@ def _run_block(block: CompiledBlock, ctx: Context, records: Records) -> _Outcome
         label = provision.label
         holds = True
         for condition in provision.when:
-            if not _holds(condition, ctx, label):
+            if not condition_holds(condition, ctx, label):
                 holds = False
                 break
         if holds:
             for condition, text in provision.unless:
-                if _holds(condition, ctx, label):
+                if condition_holds(condition, ctx, label):
                     out.reasons.append(
                         _reason(
                             "exception",
@@ -456,7 +458,7 @@ def _apply(
         )
     elif kind == "oblige":
         text = effect.message or ""
-        if effect.met is not None and _holds(effect.met, ctx, label):
+        if effect.met is not None and condition_holds(effect.met, ctx, label):
             out.reasons.append(
                 _reason(
                     "obligation-met", label, f"already done: {text}", effect.source, citation=cite
@@ -468,7 +470,7 @@ def _apply(
     elif kind == "risk":
         out.risks.append(_reason("risk", label, effect.message or "", effect.source, citation=cite))
     elif kind == "licence":
-        works, _ = _subjects(ctx, effect)
+        works, _ = subjects(ctx, effect)
         for work in works:
             out.licences.append((work, provision, effect))
     elif kind == "consent":
@@ -490,7 +492,7 @@ def _apply(
 def _consent(
     effect: CompiledEffect, provision: Any, ctx: Context, records: Records, out: _Outcome
 ) -> None:
-    artists, unknown = _subjects(ctx, effect)
+    artists, unknown = subjects(ctx, effect)
     purposes = effect.consent_purposes or (ctx.purpose,)
     for work in unknown:
         out.blocked = True
@@ -531,7 +533,7 @@ def _consent(
 
 def _pay(effect: CompiledEffect, provision: Any, ctx: Context, out: _Outcome) -> None:
     assert effect.amount is not None and effect.basis is not None and effect.subject is not None
-    payees, _ = _subjects(ctx, effect)
+    payees, _ = subjects(ctx, effect)
     share = Decimal(1) / len(payees) if payees else None
     try:
         for payee in payees:
@@ -569,7 +571,7 @@ def _pay(effect: CompiledEffect, provision: Any, ctx: Context, out: _Outcome) ->
 # ----------------------------------------------------------------- contracts
 
 
-def _contract_miss(contract: CompiledBlock, ctx: Context) -> str | None:
+def contract_miss(contract: CompiledBlock, ctx: Context) -> str | None:
     """Why a contract of the licensee does not apply to this use, or None if it does."""
     if contract.start and ctx.date < contract.start:
         return f"its term starts on {contract.start}"
@@ -587,14 +589,16 @@ def _contract_miss(contract: CompiledBlock, ctx: Context) -> str | None:
         if outside:
             return f"{', '.join(outside)} {'performs' if len(outside) == 1 else 'perform'} on no work of {contract.scope_label}"
     for condition in contract.applies:
-        if not _holds(condition, ctx, contract.name):
+        if not condition_holds(condition, ctx, contract.name):
             return "its `applies when` condition does not hold"
     return None
 
 
-def _jurisdiction_applies(
+def jurisdiction_applies(
     block: CompiledBlock, ctx: Context, assumed: Mapping[str, dt.date | None]
 ) -> bool:
+    """Whether a pack is in force on the use's date (a proposed one only when assumed,
+    from its assumed enactment) and its `applies when` holds."""
     if block.proposed:
         if block.name not in assumed:
             return False
@@ -604,12 +608,12 @@ def _jurisdiction_applies(
             start = advance(enacted, block.after_enactment) if block.after_enactment else enacted
             if ctx.date < start or (block.end is not None and ctx.date > block.end):
                 return False
-            return all(_holds(condition, ctx, block.name) for condition in block.applies)
+            return all(condition_holds(condition, ctx, block.name) for condition in block.applies)
     if block.start and ctx.date < block.start:
         return False
     if block.end and ctx.date > block.end:
         return False
-    return all(_holds(condition, ctx, block.name) for condition in block.applies)
+    return all(condition_holds(condition, ctx, block.name) for condition in block.applies)
 
 
 # ----------------------------------------------------------------- the decision
@@ -617,7 +621,7 @@ def _jurisdiction_applies(
 
 def decide(policy: CompiledPolicy, records: Records, use: Use) -> Decision:
     """Decide one validated use."""
-    ctx = Context(use, records.catalogue, _facts(use, policy))
+    ctx = Context(use, records.catalogue, use_facts(use, policy))
     reasons: list[dict[str, Any]] = []
     obligations: list[dict[str, Any]] = []
     lines: list[_PayLine] = []
@@ -626,7 +630,7 @@ def decide(policy: CompiledPolicy, records: Records, use: Use) -> Decision:
     blocked = False
     jurisdictions: list[str] = []
     for block in policy.jurisdictions:
-        if not _jurisdiction_applies(block, ctx, records.assumed):
+        if not jurisdiction_applies(block, ctx, records.assumed):
             continue
         jurisdictions.append(block.name)
         outcome = _run_block(block, ctx, records)
@@ -639,7 +643,7 @@ def decide(policy: CompiledPolicy, records: Records, use: Use) -> Decision:
 
     applicable: list[CompiledBlock] = []
     for contract in policy.contracts_by_licensee.get(use.licensee, ()):
-        miss = _contract_miss(contract, ctx)
+        miss = contract_miss(contract, ctx)
         if miss is None:
             applicable.append(contract)
         else:

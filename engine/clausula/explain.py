@@ -21,7 +21,7 @@ from typing import Any
 
 from . import ast
 from .compiler import CompiledBlock, CompiledProvision, Context
-from .decide import _contract_miss, _facts, _jurisdiction_applies
+from .decide import contract_miss, jurisdiction_applies, use_facts
 from .formatter import expr_text, split_comment
 from .models import Decision, Reason, Use
 from .parser import parse
@@ -203,20 +203,20 @@ class Explainer:
     def _applied(self, out: _Writer, use: Use) -> None:
         out.heading("Which laws and contracts applied")
         compiled = self.policy_set.compiled
-        ctx = Context(use, self.policy_set.data, _facts(use, compiled))
+        ctx = Context(use, self.policy_set.data, use_facts(use, compiled))
         assumed = self.policy_set.assumed
         applied: list[str] = []
         skipped: list[str] = []
         for block in compiled.jurisdictions:
             title = f", {block.title}," if block.title else ""
-            if _jurisdiction_applies(block, ctx, assumed):
+            if jurisdiction_applies(block, ctx, assumed):
                 applied.append(f"The law {block.name}{title} applied: {self._in_force(block)}.")
             else:
                 skipped.append(f"the law {block.name} ({self._law_miss(block, ctx)})")
         contracts = compiled.contracts_by_licensee.get(use.licensee, ())
         for block in contracts:
             title = f", {block.title}," if block.title else ""
-            miss = _contract_miss(block, ctx)
+            miss = contract_miss(block, ctx)
             if miss is None:
                 applied.append(
                     f"The contract {block.name}{title} applied: {self._contract_fits(block, use)}."

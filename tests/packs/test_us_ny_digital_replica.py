@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 
-from clausula import Decision, PolicySet
+from clausula import PolicySet
+
+from .replica_support import assert_allowed, assert_denied, reasons
 
 Loader = Callable[..., PolicySet]  # the `load_packs` fixture of tests/packs/conftest.py
 
@@ -60,22 +62,6 @@ def replica(artist: str = NONE, **fields: Any) -> dict[str, Any]:
     }
     use.update(fields)
     return use
-
-
-def reasons(decision: Decision, effect: str, rule: str | None = None) -> list[str]:
-    return [r.message for r in decision.reasons if r.effect == effect and rule in (None, r.rule)]
-
-
-def assert_denied(decision: Decision, rule: str) -> str:
-    assert decision.decision == "deny", decision.reasons
-    missing = reasons(decision, "consent-missing", rule)
-    assert missing, decision.reasons
-    return missing[0]
-
-
-def assert_allowed(decision: Decision) -> None:
-    assert decision.decision == "allow", decision.reasons
-    assert not reasons(decision, "consent-missing"), decision.reasons
 
 
 # ------------------------------------------------------------------ GOL §5-302

@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any
 
 from ..compiler import CompiledBlock, CompiledEffect, CompiledProvision, Context
-from ..decide import _holds
+from ..decide import condition_holds
 from ..models import Use
 from ..policy_set import PolicySet
 from ..use_input import UseError
@@ -55,8 +55,8 @@ def _permits(contract: CompiledBlock) -> dict[str, CompiledProvision]:
 
 def _applies(provision: CompiledProvision, ctx: Context) -> bool:
     try:
-        return all(_holds(c, ctx, provision.label) for c in provision.when) and not any(
-            _holds(c, ctx, provision.label) for c, _ in provision.unless
+        return all(condition_holds(c, ctx, provision.label) for c in provision.when) and not any(
+            condition_holds(c, ctx, provision.label) for c, _ in provision.unless
         )
     except UseError:
         return False
