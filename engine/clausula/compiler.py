@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -123,6 +123,41 @@ class Context:
 
 
 Fn = Callable[[Context], Any]
+# A necessary condition on (purpose, territory): False means the condition cannot hold
+# (or is unknown) for any use with that purpose and territory.
+Guard = Callable[[str, str], bool]
+
+
+class Candidates:
+    """Which of a block's provisions can hold for a use's purpose and territory.
+
+    Most clauses and packs test `use.purpose` or `use.territory` against constants, so
+    for a (purpose, territory) pair most of them are known not to apply before anything
+    is evaluated. The answer is a pure function of the pair, computed on first use and
+    remembered (a few thousand pairs at most: the vocabulary's purposes times the
+    territories seen); sharing it between threads is safe, as any two computations agree.
+    """
+
+    __slots__ = ("_guards", "_memo")
+
+    _LIMIT = 20_000  # pairs remembered; past that, computed each time
+
+    def __init__(self, guards: Sequence[Guard | None]) -> None:
+        self._guards = tuple(guards)
+        self._memo: dict[tuple[str, str], tuple[int, ...]] = {}
+
+    def __call__(self, purpose: str, territory: str) -> tuple[int, ...]:
+        key = (purpose, territory)
+        found = self._memo.get(key)
+        if found is None:
+            found = tuple(
+                i
+                for i, guard in enumerate(self._guards)
+                if guard is None or guard(purpose, territory)
+            )
+            if len(self._memo) < self._LIMIT:
+                self._memo[key] = found
+        return found
 
 
 def format_value(value: Any) -> str:
@@ -185,6 +220,7 @@ class CompiledProvision:
     unless: tuple[tuple[Fn, str], ...]
     effects: tuple[CompiledEffect, ...]
     sets_aside: tuple[int, ...]
+    guard: Guard | None = None  # of `when`: False → the provision does not hold
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +245,9 @@ class CompiledBlock:
     text: str | None
     parameters: Mapping[str, Any]
     after_enactment: Duration | None = None
+    guard: Guard | None = None  # of `applies when`: False → the block does not apply
+    # The provisions that can hold for a (purpose, territory); see `Candidates`.
+    candidates: Candidates = field(default_factory=lambda: Candidates(()))
 
 
 @dataclass(frozen=True)
@@ -217,6 +256,8 @@ class CompiledPolicy:
     contracts_by_licensee: Mapping[str, tuple[CompiledBlock, ...]]
     jurisdictions: tuple[CompiledBlock, ...]
     contract_names: tuple[str, ...]
+    # The jurisdiction packs whose `applies when` can hold for a (purpose, territory).
+    jurisdictions_for: Candidates = field(default_factory=lambda: Candidates(()))
 
 
 # ----------------------------------------------------------------- compiling
@@ -252,11 +293,13 @@ def compile_policy(
     index: dict[str, list[CompiledBlock]] = {}
     for contract in sorted(contracts, key=lambda c: c.name):
         index.setdefault(contract.licensee or "", []).append(contract)
+    packs = tuple(sorted(jurisdictions, key=lambda j: j.name))
     return CompiledPolicy(
         vocabulary=checked.vocabulary,
         contracts_by_licensee={k: tuple(v) for k, v in index.items()},
-        jurisdictions=tuple(sorted(jurisdictions, key=lambda j: j.name)),
+        jurisdictions=packs,
         contract_names=tuple(sorted(c.name for c in contracts)),
+        jurisdictions_for=Candidates([pack.guard for pack in packs]),
     )
 
 
@@ -289,6 +332,7 @@ class _BlockCompiler:
         provisions = tuple(
             self._provision(p, checked.targets.get(i, ())) for i, p in enumerate(block.provisions)
         )
+        applies_guard = self._all_guards(block.applies)
         scope_works: frozenset[str] | None = None
         scope_artists: frozenset[str] | None = None
         scope_label = "all works"
@@ -324,6 +368,8 @@ class _BlockCompiler:
             text=checked.text,
             parameters=dict(self.parameters),
             after_enactment=_duration(checked.after_enactment),
+            guard=applies_guard,
+            candidates=Candidates([p.guard for p in provisions]),
         )
 
     def _label(self, provision: ast.Provision) -> str:
@@ -343,6 +389,7 @@ class _BlockCompiler:
             unless=unless,
             effects=tuple(self._effect(e) for e in provision.effects),
             sets_aside=tuple(targets),
+            guard=self._all_guards(provision.when),
         )
 
     def _effect(self, effect: ast.Effect) -> CompiledEffect:
@@ -424,7 +471,7 @@ class _BlockCompiler:
         """A condition of a `when`, `unless`, `applies when`, `where` or `met when`: false
         at once, without evaluating it, when a fact it cannot do without is not given."""
         fn = self.expr(node)
-        needs = tuple(sorted(self._needs(node)))
+        needs = tuple(sorted(self._needs_to_hold(node)))
         if not needs:
             return fn
 
@@ -436,6 +483,82 @@ class _BlockCompiler:
             return fn(ctx)
 
         return guarded
+
+    def _all_guards(self, conditions: Sequence[ast.Expr]) -> Guard | None:
+        """The guard of conditions that must all hold (None: any pair may pass)."""
+        guards = [g for g in (self._guard(c) for c in conditions) if g is not None]
+        if not guards:
+            return None
+        if len(guards) == 1:
+            return guards[0]
+        return lambda purpose, territory: all(g(purpose, territory) for g in guards)
+
+    def _guard(self, node: ast.Expr) -> Guard | None:
+        """A necessary condition for `node` to hold, on the use's purpose and territory
+        alone, or None when the two do not settle it. Exact for what it returns: it says
+        False only where `node` is false (or unknown, which a condition counts as false)."""
+        if isinstance(node, ast.Name) and node.name in self.checked.definitions:
+            return self._guard(self.checked.definitions[node.name])
+        if isinstance(node, ast.Logical):
+            guards = [self._guard(o) for o in node.operands]
+            if node.op == "and":
+                # Kleene: one false operand makes `and` false, whatever the others are.
+                known = [g for g in guards if g is not None]
+                if not known:
+                    return None
+                return lambda purpose, territory: all(g(purpose, territory) for g in known)
+            if any(g is None for g in guards):
+                return None
+            # `or` is false (or unknown) only when every operand is.
+            return lambda purpose, territory: any(
+                g(purpose, territory) for g in guards if g is not None
+            )
+        if isinstance(node, ast.Compare) and isinstance(node.left, ast.Path):
+            return self._compare_guard(node)
+        return None
+
+    def _compare_guard(self, node: ast.Compare) -> Guard | None:
+        assert isinstance(node.left, ast.Path)
+        parts, op = node.left.parts, node.op
+        if parts == ("use", "purpose") and self._is_constant(node.right):
+            try:
+                value = self.expr(node.right)(None)  # type: ignore[arg-type]
+            except (EvaluationError, Missing, ArithmeticError):
+                return None
+            if op in ("is", "="):
+                return lambda purpose, territory: purpose == value
+            if op in ("is not", "!="):
+                return lambda purpose, territory: purpose != value
+            if op in ("in", "not in") and isinstance(value, frozenset):
+                negate = op == "not in"
+                return lambda purpose, territory: (purpose in value) != negate
+            return None
+        if parts == ("use", "territory") and op in ("in", "not in"):
+            literals = (
+                list(node.right.items) if isinstance(node.right, ast.SetLit) else [node.right]
+            )
+            if not all(isinstance(i, ast.TerritoryLit) for i in literals):
+                return None
+            inside = self.vocabulary.territories.territory_set(
+                i.code  # type: ignore[attr-defined]
+                for i in literals
+            )
+            negate = op == "not in"
+            return lambda purpose, territory: inside.contains(territory) != negate
+        return None
+
+    def _needs_to_hold(self, node: ast.Expr) -> frozenset[str]:
+        """The facts without which `node` is false or unknown (both count as false for a
+        condition): any operand's for `and`, those of every operand for `or`."""
+        if isinstance(node, ast.Name):
+            definition = self.checked.definitions.get(node.name)
+            return self._needs_to_hold(definition) if definition is not None else frozenset()
+        if isinstance(node, ast.Logical):
+            parts = [self._needs_to_hold(o) for o in node.operands]
+            if node.op == "and":
+                return frozenset().union(*parts)
+            return frozenset.intersection(*parts) if parts else frozenset()
+        return self._needs(node)
 
     def _needs(self, node: ast.Expr) -> frozenset[str]:
         """The facts without which `node` is unknown, whatever the other values are."""

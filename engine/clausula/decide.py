@@ -378,7 +378,9 @@ def _run_block(block: CompiledBlock, ctx: Context, records: Records) -> _Outcome
     out = _Outcome()
     provisions = block.provisions
     active = [False] * len(provisions)
-    for index, provision in enumerate(provisions):
+    candidates = block.candidates(ctx.purpose, ctx.territory)
+    for index in candidates:
+        provision = provisions[index]
         label = provision.label
         holds = True
         for condition in provision.when:
@@ -417,8 +419,9 @@ def _run_block(block: CompiledBlock, ctx: Context, records: Records) -> _Outcome
                         citation=setter.citation,
                     )
                 )
-    for index, provision in enumerate(provisions):
+    for index in candidates:  # in the order of the text
         if active[index] and not aside[index]:
+            provision = provisions[index]
             for effect in provision.effects:
                 _apply(effect, provision, ctx, records, out)
     return out
@@ -629,7 +632,9 @@ def decide(policy: CompiledPolicy, records: Records, use: Use) -> Decision:
     licences: list[tuple[str, Any, CompiledEffect]] = []
     blocked = False
     jurisdictions: list[str] = []
-    for block in policy.jurisdictions:
+    packs = policy.jurisdictions
+    for index in policy.jurisdictions_for(ctx.purpose, ctx.territory):
+        block = packs[index]
         if not jurisdiction_applies(block, ctx, records.assumed):
             continue
         jurisdictions.append(block.name)
