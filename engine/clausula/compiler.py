@@ -246,6 +246,7 @@ class CompiledBlock:
     parameters: Mapping[str, Any]
     after_enactment: Duration | None = None
     guard: Guard | None = None  # of `applies when`: False → the block does not apply
+    overrides: bool = False  # whether any provision sets another aside (`notwithstanding`)
     # The provisions that can hold for a (purpose, territory); see `Candidates`.
     candidates: Candidates = field(default_factory=lambda: Candidates(()))
 
@@ -369,6 +370,7 @@ class _BlockCompiler:
             parameters=dict(self.parameters),
             after_enactment=_duration(checked.after_enactment),
             guard=applies_guard,
+            overrides=any(p.sets_aside for p in provisions),
             candidates=Candidates([p.guard for p in provisions]),
         )
 

@@ -377,39 +377,47 @@ def condition_holds(condition: Any, ctx: Context, rule: str) -> bool:
 def _run_block(block: CompiledBlock, ctx: Context, records: Records) -> _Outcome:
     out = _Outcome()
     provisions = block.provisions
-    active = [False] * len(provisions)
-    candidates = block.candidates(ctx.purpose, ctx.territory)
-    for index in candidates:
+    holding: list[int] = []  # provisions whose `when` holds and no `unless`, in text order
+    for index in block.candidates(ctx.purpose, ctx.territory):
         provision = provisions[index]
-        label = provision.label
-        holds = True
-        for condition in provision.when:
-            if not condition_holds(condition, ctx, label):
-                holds = False
-                break
-        if holds:
-            for condition, text in provision.unless:
-                if condition_holds(condition, ctx, label):
-                    out.reasons.append(
-                        _reason(
-                            "exception",
-                            label,
-                            f"{_titled(provision.title)}does not apply: unless {text}",
-                            provision.source,
-                            citation=provision.citation,
-                        )
-                    )
-                    holds = False
-                    break
-        active[index] = holds
-    aside = [False] * len(provisions)
-    for index in block.order:
-        if not active[index] or aside[index]:
+        if not all(condition_holds(c, ctx, provision.label) for c in provision.when):
             continue
-        for target in provisions[index].sets_aside:
-            if active[target] and not aside[target]:
-                aside[target] = True
-                setter = provisions[index]
+        for condition, text in provision.unless:
+            if condition_holds(condition, ctx, provision.label):
+                out.reasons.append(
+                    _reason(
+                        "exception",
+                        provision.label,
+                        f"{_titled(provision.title)}does not apply: unless {text}",
+                        provision.source,
+                        citation=provision.citation,
+                    )
+                )
+                break
+        else:
+            holding.append(index)
+    if block.overrides and len(holding) > 1:
+        aside = _set_aside(block, frozenset(holding), out)
+        if aside:
+            holding = [index for index in holding if index not in aside]
+    for index in holding:
+        provision = provisions[index]
+        for effect in provision.effects:
+            _apply(effect, provision, ctx, records, out)
+    return out
+
+
+def _set_aside(block: CompiledBlock, active: frozenset[int], out: _Outcome) -> set[int]:
+    """The provisions that a `notwithstanding` of an active provision sets aside."""
+    provisions = block.provisions
+    aside: set[int] = set()
+    for index in block.order:
+        if index not in active or index in aside:
+            continue
+        setter = provisions[index]
+        for target in setter.sets_aside:
+            if target in active and target not in aside:
+                aside.add(target)
                 out.reasons.append(
                     _reason(
                         "set-aside",
@@ -419,12 +427,7 @@ def _run_block(block: CompiledBlock, ctx: Context, records: Records) -> _Outcome
                         citation=setter.citation,
                     )
                 )
-    for index in candidates:  # in the order of the text
-        if active[index] and not aside[index]:
-            provision = provisions[index]
-            for effect in provision.effects:
-                _apply(effect, provision, ctx, records, out)
-    return out
+    return aside
 
 
 def _titled(title: str | None) -> str:
