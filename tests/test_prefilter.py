@@ -76,12 +76,13 @@ def test_no_provision_left_out_could_hold(raw: dict[str, Any]) -> None:
         *(c for cs in compiled.contracts_by_licensee.values() for c in cs),
     ]
     for block in blocks:
-        kept = set(block.candidates(ctx.purpose, ctx.territory))
+        selected = dict(block.candidates(ctx.purpose, ctx.territory))
         for index, provision in enumerate(block.provisions):
-            if index not in kept:
-                assert not all(condition_holds(c, ctx, provision.label) for c in provision.when), (
-                    f"{provision.label} was left out for {ctx.purpose} in {ctx.territory}"
-                )
+            holds = all(condition_holds(c, ctx, provision.label) for c in provision.when)
+            if index not in selected:
+                assert not holds, f"{provision.label} left out for {ctx.purpose} in {ctx.territory}"
+            elif selected[index]:
+                assert holds, f"{provision.label} settled for {ctx.purpose} in {ctx.territory}"
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -89,17 +90,25 @@ def test_no_provision_left_out_could_hold(raw: dict[str, Any]) -> None:
 def test_no_pack_left_out_could_apply(raw: dict[str, Any]) -> None:
     ctx = _context(raw)
     compiled = SHIPPED._compiled
-    kept = set(compiled.jurisdictions_for(ctx.purpose, ctx.territory))
+    selected = dict(compiled.jurisdictions_for(ctx.purpose, ctx.territory))
     for index, pack in enumerate(compiled.jurisdictions):
-        if index not in kept:
-            assert not all(condition_holds(c, ctx, pack.name) for c in pack.applies), pack.name
+        applies = all(condition_holds(c, ctx, pack.name) for c in pack.applies)
+        if index not in selected:
+            assert not applies, f"{pack.name} left out"
+        elif selected[index]:
+            assert applies, f"{pack.name} settled"
 
 
 def test_the_prefilter_narrows_the_shipped_packs() -> None:
-    """Not a speed test: the index must actually leave packs out, or it does nothing."""
+    """Not a speed test: the index must actually leave packs out and settle some, or it
+    does nothing."""
     compiled = SHIPPED._compiled
-    names = [
-        compiled.jurisdictions[i].name for i in compiled.jurisdictions_for("training", "US-TN")
-    ]
-    assert "eu-dsm-tdm" not in names and "us-ca-digital-replica" not in names
-    assert "us-tn-elvis" in names
+    selected = {
+        compiled.jurisdictions[i].name: settled
+        for i, settled in compiled.jurisdictions_for("training", "US-IL")
+    }
+    assert "eu-dsm-tdm" not in selected and "us-ca-digital-replica" not in selected
+    assert selected["us-il-digital-replica"] is True  # `applies when use.territory in US-IL`
+    # `in US-TN or (in US and any(artist … residence in US-TN))`: the artists decide
+    assert selected["us-tn-elvis"] is False
+    assert selected["eu-ai-act"] is False  # `… or use.facts.gpai_eu_market`: a fact decides

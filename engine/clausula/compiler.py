@@ -128,32 +128,43 @@ Fn = Callable[[Context], Any]
 Guard = Callable[[str, str], bool]
 
 
+@dataclass(frozen=True, slots=True)
+class Prefilter:
+    """What a use's purpose and territory alone tell about conditions that must all hold."""
+
+    guard: Guard | None = None  # None: they tell nothing
+    exact: bool = False  # the guard is the conditions' whole truth: no need to evaluate them
+
+
 class Candidates:
-    """Which of a block's provisions can hold for a use's purpose and territory.
+    """Which of a block's provisions (or a policy's packs) can hold for a use's purpose
+    and territory, each with whether that is already certain.
 
     Most clauses and packs test `use.purpose` or `use.territory` against constants, so
-    for a (purpose, territory) pair most of them are known not to apply before anything
-    is evaluated. The answer is a pure function of the pair, computed on first use and
-    remembered (a few thousand pairs at most: the vocabulary's purposes times the
-    territories seen); sharing it between threads is safe, as any two computations agree.
+    for a (purpose, territory) pair most of them are known not to apply, and many known to
+    apply, before anything is evaluated. The answer is a pure function of the pair,
+    computed on first use and remembered (a few thousand pairs at most: the vocabulary's
+    purposes times the territories seen); sharing it between threads is safe, as any two
+    computations agree.
     """
 
-    __slots__ = ("_guards", "_memo")
+    __slots__ = ("_memo", "_prefilters")
 
     _LIMIT = 20_000  # pairs remembered; past that, computed each time
 
-    def __init__(self, guards: Sequence[Guard | None]) -> None:
-        self._guards = tuple(guards)
-        self._memo: dict[tuple[str, str], tuple[int, ...]] = {}
+    def __init__(self, prefilters: Sequence[Prefilter]) -> None:
+        self._prefilters = tuple(prefilters)
+        self._memo: dict[tuple[str, str], tuple[tuple[int, bool], ...]] = {}
 
-    def __call__(self, purpose: str, territory: str) -> tuple[int, ...]:
+    def __call__(self, purpose: str, territory: str) -> tuple[tuple[int, bool], ...]:
+        """(index, settled) of those that can hold; settled: they certainly do."""
         key = (purpose, territory)
         found = self._memo.get(key)
         if found is None:
             found = tuple(
-                i
-                for i, guard in enumerate(self._guards)
-                if guard is None or guard(purpose, territory)
+                (i, p.exact)
+                for i, p in enumerate(self._prefilters)
+                if p.guard is None or p.guard(purpose, territory)
             )
             if len(self._memo) < self._LIMIT:
                 self._memo[key] = found
@@ -220,7 +231,7 @@ class CompiledProvision:
     unless: tuple[tuple[Fn, str], ...]
     effects: tuple[CompiledEffect, ...]
     sets_aside: tuple[int, ...]
-    guard: Guard | None = None  # of `when`: False → the provision does not hold
+    prefilter: Prefilter = Prefilter()  # of `when`
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,7 +256,7 @@ class CompiledBlock:
     text: str | None
     parameters: Mapping[str, Any]
     after_enactment: Duration | None = None
-    guard: Guard | None = None  # of `applies when`: False → the block does not apply
+    prefilter: Prefilter = Prefilter()  # of `applies when`
     overrides: bool = False  # whether any provision sets another aside (`notwithstanding`)
     # The provisions that can hold for a (purpose, territory); see `Candidates`.
     candidates: Candidates = field(default_factory=lambda: Candidates(()))
@@ -300,7 +311,7 @@ def compile_policy(
         contracts_by_licensee={k: tuple(v) for k, v in index.items()},
         jurisdictions=packs,
         contract_names=tuple(sorted(c.name for c in contracts)),
-        jurisdictions_for=Candidates([pack.guard for pack in packs]),
+        jurisdictions_for=Candidates([pack.prefilter for pack in packs]),
     )
 
 
@@ -333,7 +344,6 @@ class _BlockCompiler:
         provisions = tuple(
             self._provision(p, checked.targets.get(i, ())) for i, p in enumerate(block.provisions)
         )
-        applies_guard = self._all_guards(block.applies)
         scope_works: frozenset[str] | None = None
         scope_artists: frozenset[str] | None = None
         scope_label = "all works"
@@ -369,9 +379,9 @@ class _BlockCompiler:
             text=checked.text,
             parameters=dict(self.parameters),
             after_enactment=_duration(checked.after_enactment),
-            guard=applies_guard,
+            prefilter=self._prefilter(block.applies),
             overrides=any(p.sets_aside for p in provisions),
-            candidates=Candidates([p.guard for p in provisions]),
+            candidates=Candidates([p.prefilter for p in provisions]),
         )
 
     def _label(self, provision: ast.Provision) -> str:
@@ -391,7 +401,7 @@ class _BlockCompiler:
             unless=unless,
             effects=tuple(self._effect(e) for e in provision.effects),
             sets_aside=tuple(targets),
-            guard=self._all_guards(provision.when),
+            prefilter=self._prefilter(provision.when),
         )
 
     def _effect(self, effect: ast.Effect) -> CompiledEffect:
@@ -486,38 +496,45 @@ class _BlockCompiler:
 
         return guarded
 
-    def _all_guards(self, conditions: Sequence[ast.Expr]) -> Guard | None:
-        """The guard of conditions that must all hold (None: any pair may pass)."""
-        guards = [g for g in (self._guard(c) for c in conditions) if g is not None]
-        if not guards:
-            return None
-        if len(guards) == 1:
-            return guards[0]
-        return lambda purpose, territory: all(g(purpose, territory) for g in guards)
+    def _prefilter(self, conditions: Sequence[ast.Expr]) -> Prefilter:
+        """The prefilter of conditions that must all hold."""
+        guard, exact = self._guard_all([self._guard(c) for c in conditions])
+        return Prefilter(guard, exact)
 
-    def _guard(self, node: ast.Expr) -> Guard | None:
+    @staticmethod
+    def _guard_all(parts: Sequence[tuple[Guard | None, bool]]) -> tuple[Guard | None, bool]:
+        # Kleene: one false operand makes `and` false, whatever the others are.
+        exact = all(e for _, e in parts)
+        known = [g for g, _ in parts if g is not None]
+        if not known:
+            return None, exact
+        if len(known) == 1:
+            return known[0], exact
+        return (lambda purpose, territory: all(g(purpose, territory) for g in known)), exact
+
+    def _guard(self, node: ast.Expr) -> tuple[Guard | None, bool]:
         """A necessary condition for `node` to hold, on the use's purpose and territory
-        alone, or None when the two do not settle it. Exact for what it returns: it says
-        False only where `node` is false (or unknown, which a condition counts as false)."""
+        alone (None when the two do not settle it), and whether it is also sufficient.
+        It says False only where `node` is false (or unknown, which a condition counts
+        as false); exact guards read only the purpose and territory, which every use has."""
         if isinstance(node, ast.Name) and node.name in self.checked.definitions:
             return self._guard(self.checked.definitions[node.name])
         if isinstance(node, ast.Logical):
-            guards = [self._guard(o) for o in node.operands]
+            parts = [self._guard(o) for o in node.operands]
             if node.op == "and":
-                # Kleene: one false operand makes `and` false, whatever the others are.
-                known = [g for g in guards if g is not None]
-                if not known:
-                    return None
-                return lambda purpose, territory: all(g(purpose, territory) for g in known)
-            if any(g is None for g in guards):
-                return None
+                return self._guard_all(parts)
+            if any(g is None for g, _ in parts):
+                return None, False
+            guards = [g for g, _ in parts if g is not None]
             # `or` is false (or unknown) only when every operand is.
-            return lambda purpose, territory: any(
-                g(purpose, territory) for g in guards if g is not None
+            return (
+                (lambda purpose, territory: any(g(purpose, territory) for g in guards)),
+                all(e for _, e in parts),
             )
         if isinstance(node, ast.Compare) and isinstance(node.left, ast.Path):
-            return self._compare_guard(node)
-        return None
+            guard = self._compare_guard(node)
+            return guard, guard is not None
+        return None, False
 
     def _compare_guard(self, node: ast.Compare) -> Guard | None:
         assert isinstance(node.left, ast.Path)

@@ -378,9 +378,11 @@ def _run_block(block: CompiledBlock, ctx: Context, records: Records) -> _Outcome
     out = _Outcome()
     provisions = block.provisions
     holding: list[int] = []  # provisions whose `when` holds and no `unless`, in text order
-    for index in block.candidates(ctx.purpose, ctx.territory):
+    for index, settled in block.candidates(ctx.purpose, ctx.territory):
         provision = provisions[index]
-        if not all(condition_holds(c, ctx, provision.label) for c in provision.when):
+        if not settled and not all(
+            condition_holds(c, ctx, provision.label) for c in provision.when
+        ):
             continue
         for condition, text in provision.unless:
             if condition_holds(condition, ctx, provision.label):
@@ -601,10 +603,15 @@ def contract_miss(contract: CompiledBlock, ctx: Context) -> str | None:
 
 
 def jurisdiction_applies(
-    block: CompiledBlock, ctx: Context, assumed: Mapping[str, dt.date | None]
+    block: CompiledBlock,
+    ctx: Context,
+    assumed: Mapping[str, dt.date | None],
+    *,
+    conditions: bool = True,
 ) -> bool:
     """Whether a pack is in force on the use's date (a proposed one only when assumed,
-    from its assumed enactment) and its `applies when` holds."""
+    from its assumed enactment) and its `applies when` holds (not evaluated with
+    `conditions=False`, when the caller already knows it does)."""
     if block.proposed:
         if block.name not in assumed:
             return False
@@ -614,12 +621,16 @@ def jurisdiction_applies(
             start = advance(enacted, block.after_enactment) if block.after_enactment else enacted
             if ctx.date < start or (block.end is not None and ctx.date > block.end):
                 return False
-            return all(condition_holds(condition, ctx, block.name) for condition in block.applies)
+            return not conditions or all(
+                condition_holds(condition, ctx, block.name) for condition in block.applies
+            )
     if block.start and ctx.date < block.start:
         return False
     if block.end and ctx.date > block.end:
         return False
-    return all(condition_holds(condition, ctx, block.name) for condition in block.applies)
+    return not conditions or all(
+        condition_holds(condition, ctx, block.name) for condition in block.applies
+    )
 
 
 # ----------------------------------------------------------------- the decision
@@ -636,9 +647,9 @@ def decide(policy: CompiledPolicy, records: Records, use: Use) -> Decision:
     blocked = False
     jurisdictions: list[str] = []
     packs = policy.jurisdictions
-    for index in policy.jurisdictions_for(ctx.purpose, ctx.territory):
+    for index, settled in policy.jurisdictions_for(ctx.purpose, ctx.territory):
         block = packs[index]
-        if not jurisdiction_applies(block, ctx, records.assumed):
+        if not jurisdiction_applies(block, ctx, records.assumed, conditions=not settled):
             continue
         jurisdictions.append(block.name)
         outcome = _run_block(block, ctx, records)
