@@ -227,7 +227,7 @@ class CompiledProvision:
     title: str | None
     citation: str | None
     source: str
-    when: tuple[Fn, ...]
+    when: tuple[Fn, ...]  # at most one: all the `when` lines as one condition
     unless: tuple[tuple[Fn, str], ...]
     effects: tuple[CompiledEffect, ...]
     sets_aside: tuple[int, ...]

@@ -380,9 +380,8 @@ def _run_block(block: CompiledBlock, ctx: Context, records: Records) -> _Outcome
     holding: list[int] = []  # provisions whose `when` holds and no `unless`, in text order
     for index, settled in block.candidates(ctx.purpose, ctx.territory):
         provision = provisions[index]
-        if not settled and not all(
-            condition_holds(c, ctx, provision.label) for c in provision.when
-        ):
+        when = provision.when  # at most one condition: all `when` lines as one
+        if when and not settled and not condition_holds(when[0], ctx, provision.label):
             continue
         for condition, text in provision.unless:
             if condition_holds(condition, ctx, provision.label):
