@@ -294,8 +294,11 @@ def compile_policy(
 ) -> CompiledPolicy:
     """Compile a checked policy against a catalogue (used to expand scopes once)."""
     overrides = overrides or {}
+    # The works and performers of a rights holder's catalogue, once per holder: many
+    # contracts share one licensor's catalogue as their scope.
+    catalogues: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
     contracts = [
-        _BlockCompiler(b, checked, catalogue, overrides.get(b.block.name, {})).compile()
+        _BlockCompiler(b, checked, catalogue, overrides.get(b.block.name, {}), catalogues).compile()
         for b in checked.contracts
     ]
     jurisdictions = tuple(
@@ -326,8 +329,10 @@ class _BlockCompiler:
         policy: CheckedPolicy,
         catalogue: Any,
         overrides: Mapping[str, Any],
+        catalogues: dict[str, tuple[frozenset[str], frozenset[str]]] | None = None,
     ) -> None:
         self.checked = checked
+        self.catalogues = catalogues if catalogues is not None else {}
         self.block = checked.block
         self.types = policy.types
         self.vocabulary = policy.vocabulary
@@ -349,15 +354,15 @@ class _BlockCompiler:
         scope_label = "all works"
         if checked.scope_kind == "catalogue":
             holder = checked.scope_ids[0]
-            scope_works = self.catalogue.works_held_by(holder)
+            if holder not in self.catalogues:
+                works = self.catalogue.works_held_by(holder)
+                self.catalogues[holder] = (works, self._performers(works))
+            scope_works, scope_artists = self.catalogues[holder]
             scope_label = f"the catalogue of {holder}"
         elif checked.scope_kind == "works":
             scope_works = frozenset(checked.scope_ids)
+            scope_artists = self._performers(scope_works)
             scope_label = "the works listed in the contract"
-        if scope_works is not None:
-            scope_artists = frozenset(
-                artist for work in scope_works for artist in self.catalogue.performers_of(work)
-            )
         return CompiledBlock(
             kind=block.kind,
             name=block.name,
@@ -383,6 +388,9 @@ class _BlockCompiler:
             overrides=any(p.sets_aside for p in provisions),
             candidates=Candidates([p.prefilter for p in provisions]),
         )
+
+    def _performers(self, works: frozenset[str]) -> frozenset[str]:
+        return frozenset(artist for work in works for artist in self.catalogue.performers_of(work))
 
     def _label(self, provision: ast.Provision) -> str:
         if provision.kind == "clause":

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import gc
 import re
 import threading
 from decimal import Decimal
@@ -19,6 +18,7 @@ from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from . import ast
+from .collector import collector_paused
 from .diagnostics import Diagnostic, DiagnosticSink, Span, did_you_mean
 from .lexer import FastParser
 
@@ -608,19 +608,13 @@ def _parse_blocks(text: str, path: str) -> list[ast.Block]:
     meanwhile: the parse only allocates, and the collector would walk the growing AST
     again and again for nothing.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        with _lock:
-            lark, builder, fast = _parser()
-            builder.file_path = path
-            blocks = fast.parse(text)
-            if blocks is None:
-                blocks = lark.parse(text)
-            return blocks  # type: ignore[no-any-return]
-    finally:
-        if was_enabled:
-            gc.enable()
+    with collector_paused(), _lock:
+        lark, builder, fast = _parser()
+        builder.file_path = path
+        blocks = fast.parse(text)
+        if blocks is None:
+            blocks = lark.parse(text)
+        return blocks  # type: ignore[no-any-return]
 
 
 # Words that start an item of a block: after a syntax error, the parser blanks out the item

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import gc
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,7 @@ from typing import Any
 from . import ast
 from .catalogue import DataSet, load_data
 from .checker import CheckedPolicy, check_policy
+from .collector import collector_paused
 from .compiler import CompiledPolicy, compile_policy
 from .consent import ConsentLedger, DatedConsentLedger
 from .decide import Records, decide
@@ -65,27 +64,8 @@ class PolicySet:
     def decide_many(self, uses: Iterable[Use | Mapping[str, Any]]) -> list[Decision]:
         """Decide many uses in order (the policy is compiled once for all of them)."""
         compiled, records = self._compiled, self._records
-        with _collector_paused():
+        with collector_paused():
             return [decide(compiled, records, parse_use(use)) for use in uses]
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a batch of decisions piles up.
-
-    Every decision kept alive makes the collector's periodic full passes longer, so a
-    large batch spent much of its time there (and decisions hold no reference cycles, so
-    plain reference counting frees everything a decision drops). Collection resumes, and
-    catches up, at the end of the batch.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def clause_files(paths: Sequence[str | Path]) -> list[Path]:
@@ -167,7 +147,8 @@ def check(paths: Sequence[str | Path]) -> list[Diagnostic]:
     vocabulary, the standard vocabulary is used.
     """
     files = clause_files(paths)
-    _, _, sink = _check(files, Path.cwd())
+    with collector_paused():
+        _, _, sink = _check(files, Path.cwd())
     return sink.sorted()
 
 
@@ -272,6 +253,17 @@ def load(
     ledger URL (`sqlite:///policies/consent.db`, `postgresql://…`); it raises
     `clausula.ledger.LedgerError` when that ledger cannot be opened.
     """
+    with collector_paused():
+        return _load(policies, data, assume, parameters, ledger)
+
+
+def _load(
+    policies: str | Path,
+    data: str | Path | None,
+    assume: Iterable[str],
+    parameters: Mapping[str, Mapping[str, Any]] | None,
+    ledger: ConsentLedger | str | None,
+) -> PolicySet:
     root = Path(policies)
     if not root.exists():
         raise PolicyError(
