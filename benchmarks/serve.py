@@ -1,14 +1,19 @@
 """Load on the decision service over loopback. Prints figures; asserts nothing.
 
     .venv/bin/python benchmarks/serve.py [--seconds 30] [--connections 8]
-                                         [--batch-size 500] [--batch-connections 2]
-                                         [--url http://127.0.0.1:PORT]
+                                         [--batch-size 500] [--batch-connections 2×N]
+                                         [--workers N] [--url http://127.0.0.1:PORT]
 
-Starts `clausula serve` on a free loopback port (unless `--url` names a running service),
-then runs two bounded, closed-loop phases of `--seconds` each: single decisions
-(`POST /v1/decide`, `--connections` keep-alive connections, each sending its next request
-when the answer to the last one has arrived) and batches (`POST /v1/decide/batch`). For each
-it prints requests and decisions per second, p50/p99/max latency and any non-200 answer.
+Starts `clausula serve --workers N` (default 1) on a free loopback port (unless `--url` names
+a running service), then runs two bounded, closed-loop phases of `--seconds` each: single
+decisions (`POST /v1/decide`, `--connections` keep-alive connections, each sending its next
+request when the answer to the last one has arrived) and batches (`POST /v1/decide/batch`,
+`--batch-connections`, default two per worker). For each it prints requests and decisions
+per second, p50/p99/max latency and any non-200 answer.
+
+The worker processes share one listening socket and the kernel hands each new connection to
+one of them, at random: with few keep-alive connections, some workers may get none (with
+two per worker, all land on one of two workers one time in eight).
 
 The load generator is a minimal HTTP/1.1 client on asyncio streams (no HTTP library in the
 measured path), so that the figures are the service's rather than the client's. It runs on
@@ -31,6 +36,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+STAGGER = 0.05  # seconds between opening two connections
 ROOT = Path(__file__).resolve().parents[1]
 POLICIES = ROOT / "policies"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -44,7 +50,7 @@ def free_port() -> int:
         return port
 
 
-def start_service(port: int) -> subprocess.Popen[bytes]:
+def start_service(port: int, workers: int) -> subprocess.Popen[bytes]:
     command = [
         str(Path(sys.executable).parent / "clausula"),
         "serve",
@@ -54,6 +60,7 @@ def start_service(port: int) -> subprocess.Popen[bytes]:
         str(port),
         "--log-level",
         "warning",
+        *(["--workers", str(workers)] if workers > 1 else []),
     ]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 30
@@ -72,6 +79,7 @@ async def _connection(
     host: str,
     port: int,
     requests: list[bytes],
+    start_at: float,
     stop_at: float,
     latencies: list[float],
     bad: list[int],
@@ -92,6 +100,8 @@ async def _connection(
                 if line[:15].lower() == b"content-length:":
                     length = int(line[15:])
             await reader.readexactly(length)
+            if begin < start_at:  # still opening the other connections
+                continue
             latencies.append(clock() - begin)
             if status != 200:
                 bad.append(status)
@@ -110,28 +120,65 @@ def _request(host: str, path: str, body: bytes, content_type: str = "application
 async def phase(
     host: str, port: int, requests: list[bytes], connections: int, seconds: float
 ) -> tuple[list[float], list[int], float]:
+    """Open the connections one by one, `STAGGER` s apart, each sending at once; measure
+    from when the last one is open. (Opened all at once, the connections would all be
+    accepted by whichever worker process woke first: uvicorn's workers share one listening
+    socket, and a busy worker is slower to accept than an idle one.)"""
     latencies: list[float] = []
     bad: list[int] = []
-    start = time.perf_counter()
-    stop_at = start + seconds
-    await asyncio.gather(
-        *(
-            _connection(host, port, requests[i:] + requests[:i], stop_at, latencies, bad)
-            for i in range(connections)
+    start_at = time.perf_counter() + connections * STAGGER
+    stop_at = start_at + seconds
+    tasks = []
+    for i in range(connections):
+        rotated = requests[i:] + requests[:i]
+        tasks.append(
+            asyncio.create_task(_connection(host, port, rotated, start_at, stop_at, latencies, bad))
         )
-    )
-    return latencies, bad, time.perf_counter() - start
+        await asyncio.sleep(STAGGER)
+    await asyncio.gather(*tasks)
+    return latencies, bad, time.perf_counter() - start_at
 
 
-def report(name: str, latencies: list[float], bad: list[int], seconds: float, per: int) -> None:
+def service_cpu(pid: int | None) -> float | None:
+    """CPU seconds used so far by the service started here and its worker processes (Linux
+    /proc; None elsewhere or for `--url`). Robust to other load on the machine, unlike
+    the rates, so it says what a decision costs the service whatever else is running."""
+    if pid is None or not Path("/proc/self/stat").exists():
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:  # the process, or a child
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def report(
+    name: str,
+    latencies: list[float],
+    bad: list[int],
+    seconds: float,
+    per: int,
+    cpu: float | None = None,
+) -> None:
     latencies.sort()
     n = len(latencies)
     p = statistics.quantiles(latencies, n=100) if n > 1 else [0.0] * 99
     print(
-        f"{name:<8} {n / seconds:>9,.0f} requests/s {n * per / seconds:>9,.0f} decisions/s   "
+        f"{name:<28} {n / seconds:>9,.0f} requests/s {n * per / seconds:>9,.0f} decisions/s   "
         f"p50 {p[49] * 1e3:6.2f} ms  p99 {p[98] * 1e3:6.2f} ms  max {latencies[-1] * 1e3:7.2f} ms"
         f"   ({n:,} requests, {len(bad)} not 200)"
     )
+    if cpu is not None and n:
+        cost = cpu / (n * per)
+        print(
+            f"{'':<28} service CPU {cost * 1e6:,.0f} µs per decision "
+            f"(at most {1 / cost:,.0f} decisions/s per core)"
+        )
 
 
 def main() -> None:
@@ -139,9 +186,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0, help="length of each phase")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--batch-size", type=int, default=500)
-    parser.add_argument("--batch-connections", type=int, default=2)
+    parser.add_argument(
+        "--batch-connections", type=int, help="default: 2 per worker process (see `phase`)"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=1, help="worker processes of the service started here"
+    )
     parser.add_argument("--url", help="a running service instead of starting one")
     args = parser.parse_args()
+    batch_connections = args.batch_connections or 2 * args.workers
 
     process = None
     if args.url:
@@ -149,7 +202,7 @@ def main() -> None:
         host, port = parts.hostname or "127.0.0.1", parts.port or 80
     else:
         host, port = "127.0.0.1", free_port()
-        process = start_service(port)
+        process = start_service(port, args.workers)
     token = os.environ.get("CLAUSULA_TOKEN")
     if token:
         raise SystemExit("unset CLAUSULA_TOKEN for the benchmark")
@@ -157,12 +210,24 @@ def main() -> None:
         singles = [_request(host, "/v1/decide", json.dumps(u).encode()) for u in USES]
         uses: list[Any] = [USES[i % len(USES)] for i in range(args.batch_size)]
         batch = [_request(host, "/v1/decide/batch", json.dumps(uses).encode())]
-        print(f"service on {host}:{port}; {os.cpu_count()} CPUs; {args.seconds:.0f} s per phase")
+        workers = f"{args.workers} worker(s)" if process is not None else "workers unknown"
+        print(
+            f"service on {host}:{port}, {workers}; {os.cpu_count()} CPUs; "
+            f"{args.seconds:.0f} s per phase"
+        )
+        pid = process.pid if process is not None else None
         asyncio.run(phase(host, port, singles, args.connections, 1.0))  # warm up
+        before = service_cpu(pid)
         lat, bad, secs = asyncio.run(phase(host, port, singles, args.connections, args.seconds))
-        report("single", lat, bad, secs, 1)
-        lat, bad, secs = asyncio.run(phase(host, port, batch, args.batch_connections, args.seconds))
-        report(f"batch {args.batch_size}", lat, bad, secs, args.batch_size)
+        after = service_cpu(pid)
+        cpu = after - before if after is not None and before is not None else None
+        report(f"single ({args.connections} connections)", lat, bad, secs, 1, cpu)
+        before = service_cpu(pid)
+        lat, bad, secs = asyncio.run(phase(host, port, batch, batch_connections, args.seconds))
+        after = service_cpu(pid)
+        cpu = after - before if after is not None and before is not None else None
+        name = f"batch {args.batch_size} ({batch_connections} connections)"
+        report(name, lat, bad, secs, args.batch_size, cpu)
     finally:
         if process is not None:
             process.terminate()

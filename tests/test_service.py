@@ -1,4 +1,5 @@
-"""The decision service: the real ASGI app through httpx, one real uvicorn process, hot reload.
+"""The decision service: the real ASGI app through httpx, real uvicorn processes (one, and
+two workers), hot reload, the consent ledger, the batch fast path byte for byte.
 
 Every test works on a copy of the shipped policies in tmp_path, so that editing a clause
 file never touches the repository.
@@ -7,6 +8,7 @@ file never touches the repository.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import re
@@ -17,17 +19,22 @@ import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.exc import OperationalError
 
 import clausula
 from clausula.decision_log import read_log
+from clausula.ledger import Ledger, import_file
 from clausula.models import Decision, Use
 from clausula.reload import LivePolicies, PolicyWatcher
-from clausula.service import ServiceSettings, create_app
+from clausula.service import ServeConfig, ServiceSettings, _decide_batch, create_app, serve_app
+from clausula.use_input import parse_use
 
 REPO = Path(__file__).resolve().parents[1]
 CONTRACT = Path("contracts/aria-optin.clause")
@@ -332,6 +339,21 @@ def test_a_first_load_with_errors_serves_nothing_but_says_why(policies: Path) ->
     asyncio.run(ask())
 
 
+def test_a_serving_process_freezes_what_is_alive_after_each_load(policies: Path) -> None:
+    live = LivePolicies(policies=policies, freeze_gc=True)
+    try:
+        assert live.reload(force=True)
+        assert gc.get_freeze_count() > 0
+        _edit(policies, "training_fee = 3000 USD", "training_fee = 4000 USD")
+        assert live.reload() is True
+        assert gc.get_freeze_count() > 0
+        policy = live.snapshot.policy
+        assert policy is not None
+        assert policy.decide(TRAINING).totals[0].amount == Decimal("4000.00")
+    finally:
+        gc.unfreeze()  # the rest of the test session collects as usual
+
+
 def test_the_watcher_picks_up_changes(live: LivePolicies, policies: Path) -> None:
     first = live.snapshot.policy.version  # type: ignore[union-attr]
     watcher = PolicyWatcher(live, interval=0.05)
@@ -517,3 +539,266 @@ def test_serve_refuses_to_start_on_broken_policies(policies: Path) -> None:
     assert result.returncode == 1
     assert "aria-optin.clause:27:12" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# ------------------------------------------------------------------ deciding against the ledger
+
+# Vance's training grant covers this recording in Tennessee (policies/data/consents.yaml).
+TRAINING_TN: dict[str, Any] = {
+    "id": "train-tn",
+    "date": "2026-09-01",
+    "licensee": "party:aria-labs",
+    "purpose": "training",
+    "territory": "US-TN",
+    "works": ["isrc:USEXL2400102"],
+}
+
+
+@pytest.fixture
+def ledger_url(tmp_path: Path, policies: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'consent.db'}"
+    with Ledger(url) as ledger:
+        import_file(ledger, policies / "data" / "consents.yaml")
+    return url
+
+
+def _uses() -> list[dict[str, Any]]:
+    """The demo uses and the benchmark's, each on two dates, and one with facts."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        from decide import USES
+    finally:
+        sys.path.remove(str(REPO / "benchmarks"))
+    demo = [
+        json.loads(line)
+        for line in (REPO / "policies/uses/demo.jsonl").read_text().splitlines()
+        if line.strip()
+    ]
+    uses = [{**u, "date": day} for u in [*demo, *USES] for day in ("2026-04-30", "2026-09-01")]
+    facts = {"role": "2026-09-01", "placed_on_market": "2025-08-02"}
+    uses.append({**TRAINING_TN, "id": "with-facts", "facts": facts})
+    return uses
+
+
+async def test_the_service_decides_against_the_ledger(policies: Path, ledger_url: str) -> None:
+    """Granted in the ledger: paid for; revoked (by another writer): denied at once."""
+    ledger = Ledger(ledger_url, max_staleness=0)  # read the head before every decision
+    live = LivePolicies(policies=policies, ledger=ledger)
+    assert live.reload(force=True)
+    async with _client(create_app(live)) as client:
+        answer = await client.post("/v1/decide", json=TRAINING_TN)
+        assert answer.status_code == 200 and answer.json()["decision"] == "pay"
+        with Ledger(ledger_url) as writer:  # as `clausula consent revoke` would, elsewhere
+            writer.revoke("g-vance-training", date(2026, 7, 1), "withdrawn")
+        answer = await client.post("/v1/decide", json=TRAINING_TN)
+        denied = answer.json()
+        assert denied["decision"] == "deny"
+        assert any(
+            "g-vance-training was revoked on 2026-07-01" in r["message"] for r in denied["reasons"]
+        )
+        batch = await client.post(
+            "/v1/decide/batch", json=[TRAINING_TN, {**TRAINING_TN, "date": "2026-06-30"}]
+        )
+        assert [d["decision"] for d in batch.json()] == ["deny", "pay"]  # never rewrites the past
+    ledger.close()
+
+
+async def test_a_reload_keeps_deciding_against_the_ledger(policies: Path, ledger_url: str) -> None:
+    live = LivePolicies(policies=policies, ledger=ledger_url)  # a URL: opened once, here
+    assert live.reload(force=True)
+    ledger = live.consent_ledger
+    assert isinstance(ledger, Ledger)
+    ledger.revoke("g-vance-training", date(2026, 7, 1), "withdrawn")
+    async with _client(create_app(live)) as client:
+        first = (await client.post("/v1/decide", json=TRAINING_TN)).json()
+        assert first["decision"] == "deny"
+        _edit(policies, "training_fee = 3000 USD", "training_fee = 4000 USD")
+        assert live.reload() is True
+        again = (await client.post("/v1/decide", json=TRAINING_TN)).json()
+        assert (
+            again["decision"] == "deny" and again["policy"]["version"] != first["policy"]["version"]
+        )
+        assert live.consent_ledger is ledger
+    live.close()
+
+
+class _BrokenLedger:
+    """A ledger whose database has gone away."""
+
+    def records_for(self, artist: str) -> tuple[()]:
+        raise OperationalError("SELECT …", {}, Exception("unable to open database file"))
+
+
+async def test_an_unreadable_ledger_is_a_503_problem(policies: Path) -> None:
+    live = LivePolicies(policies=policies, ledger=_BrokenLedger())
+    assert live.reload(force=True)
+    async with _client(create_app(live)) as client:
+        for path, body in [("/v1/decide", TRAINING_TN), ("/v1/decide/batch", [TRAINING_TN])]:
+            answer = await client.post(path, json=body)
+            assert answer.status_code == 503, answer.text
+            assert answer.headers["content-type"] == "application/problem+json"
+            assert answer.json()["title"] == "The consent ledger cannot be read"
+            assert "unable to open" not in answer.text  # the reason goes to the log only
+
+
+# ------------------------------------------------------------------ the batch fast path
+
+
+@pytest.mark.parametrize("assume", [(), ("us-nofakes-2026",)])
+async def test_batch_answers_byte_for_byte_as_the_one_use_path(
+    policies: Path, assume: tuple[str, ...]
+) -> None:
+    live = LivePolicies(policies=policies, assume=assume)
+    assert live.reload(force=True)
+    policy = live.snapshot.policy
+    assert policy is not None and bool(policy.assumed) == bool(assume)
+    uses = _uses()
+    singles = [policy.decide(u).to_json() for u in uses]
+    assert {json.loads(s)["decision"] for s in singles} == {"deny", "pay"}
+    async with _client(create_app(live)) as client:
+        array = await client.post("/v1/decide/batch", json=uses)
+        assert array.status_code == 200
+        assert array.content == ("[" + ",".join(singles) + "]").encode()
+        lines = await client.post(
+            "/v1/decide/batch",
+            content="\n".join(json.dumps(u) for u in uses),
+            headers={"content-type": "application/x-ndjson"},
+        )
+        assert lines.content == "".join(s + "\n" for s in singles).encode()
+        for use, text in zip(uses[:6], singles, strict=False):
+            one = await client.post("/v1/decide", json=use)
+            assert one.content == text.encode()
+
+
+def test_batch_validation_is_the_one_use_validation(policies: Path) -> None:
+    """One pydantic call over parsed JSON: a fact that looks like a date stays a string."""
+    live = LivePolicies(policies=policies)
+    assert live.reload(force=True)
+    assert live.snapshot.policy is not None
+    uses = _uses()
+    validated, _ = _decide_batch(live.snapshot.policy, uses, None)
+    assert validated == [parse_use(u) for u in uses]
+    assert validated[-1].facts == {"role": "2026-09-01", "placed_on_market": "2025-08-02"}
+    assert all(type(u) is Use for u in validated)
+
+
+async def test_a_bad_use_deep_in_a_batch_is_pointed_at(policies: Path) -> None:
+    live = LivePolicies(policies=policies)
+    assert live.reload(force=True)
+    uses = [TRAINING_TN] * 3 + [{**TRAINING_TN, "purpose": "trainng"}] + [TRAINING_TN] * 2
+    async with _client(create_app(live)) as client:
+        answer = await client.post("/v1/decide/batch", json=uses)
+        assert answer.status_code == 422
+        assert answer.headers["content-type"] == "application/problem+json"
+        [item] = answer.json()["errors"]
+        assert item["pointer"] == "/3/purpose" and "did you mean `training`" in item["detail"]
+        metrics = (await client.get("/metrics")).text
+        assert "clausula_rejected_uses_total 1.0" in metrics
+        assert 'clausula_decisions_total{outcome="pay"} 0.0' in metrics  # none was decided
+
+
+# ------------------------------------------------------------------ configuration
+
+
+def test_the_configuration_travels_in_the_environment(tmp_path: Path) -> None:
+    config = ServeConfig(
+        policies=tmp_path / "p",
+        data=tmp_path / "d",
+        assume=("us-nofakes-2026:enacted=2027-01-01", "other"),
+        ledger="sqlite:///x.db",
+        reload_interval=0.25,
+        max_batch=77,
+        decision_log=tmp_path / "log.jsonl",
+    )
+    environ = {k: v for k, v in config.environ().items() if v is not None}
+    assert ServeConfig.from_env(environ) == config
+    assert ServeConfig.from_env({}) == ServeConfig()
+    with pytest.raises(ValueError, match="CLAUSULA_MAX_BATCH='many' is not a number"):
+        ServeConfig.from_env({"CLAUSULA_MAX_BATCH": "many"})
+
+
+async def test_serve_app_logs_decisions_with_the_ledger_head(
+    policies: Path, ledger_url: str, tmp_path: Path
+) -> None:
+    from clausula.decision_log import read_log
+
+    log = tmp_path / "decisions.jsonl"
+    config = ServeConfig(policies=policies, ledger=ledger_url, reload_interval=0, decision_log=log)
+    app = serve_app(config)
+    async with _client(app) as client:
+        assert (await client.post("/v1/decide/batch", json=[TRAINING_TN] * 2)).status_code == 200
+    [first, second] = read_log(log).entries
+    assert first.decision["decision"] == second.decision["decision"] == "pay"
+    assert first.ledger is not None and first.ledger["events"] > 0
+    app.state.live.close()
+
+
+# ------------------------------------------------------------------ worker processes
+
+
+@pytest.fixture
+def two_workers(policies: Path, ledger_url: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    port = _free_port()
+    command = [
+        str(Path(sys.executable).parent / "clausula"),
+        "serve",
+        "--policies",
+        str(policies),
+        "--port",
+        str(port),
+        "--workers",
+        "2",
+        "--ledger",
+        ledger_url,
+        "--log-level",
+        "warning",
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, process.stdout.read().decode()  # type: ignore[union-attr]
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "the service did not start"
+            time.sleep(0.1)
+        yield url, process
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_two_worker_processes_answer_from_the_ledger(
+    two_workers: tuple[str, subprocess.Popen[bytes]], ledger_url: str
+) -> None:
+    url, process = two_workers
+    # New connections go to either worker; every one of them must answer.
+    for _ in range(6):
+        answer = httpx.post(f"{url}/v1/decide", json=TRAINING_TN, timeout=10)
+        assert answer.status_code == 200 and answer.json()["decision"] == "pay"
+    with Ledger(ledger_url) as writer:
+        writer.revoke("g-vance-training", date(2026, 7, 1), "withdrawn")
+    # Each worker reads the ledger's head at most once a second.
+    deadline = time.monotonic() + 15
+    while True:
+        answers = [
+            httpx.post(f"{url}/v1/decide/batch", json=[TRAINING_TN], timeout=10).json()[0]
+            for _ in range(4)
+        ]
+        if all(a["decision"] == "deny" for a in answers):
+            break
+        assert time.monotonic() < deadline, answers
+        time.sleep(0.2)
+    assert "clausula_decisions_total" in httpx.get(f"{url}/metrics", timeout=10).text
+    process.terminate()
+    output = process.communicate(timeout=15)[0].decode()
+    assert "with 2 worker processes" in output
+    assert "Traceback" not in output

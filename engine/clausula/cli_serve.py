@@ -39,8 +39,25 @@ def serve(
         list[str] | None,
         typer.Option("--assume", metavar="PACK", help="Treat a proposed law as enacted."),
     ] = None,
+    ledger: Annotated[
+        str | None,
+        typer.Option(
+            "--ledger",
+            metavar="URL",
+            help="Decide consent against this consent ledger (sqlite:///FILE, "
+            "postgresql://…) as of each use's date, instead of the data files' grants.",
+        ),
+    ] = None,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Worker processes; each loads, watches and reloads the policies on its own.",
+        ),
+    ] = 1,
     reload_interval: Annotated[
         float,
         typer.Option(
@@ -66,12 +83,14 @@ def serve(
     Policy files are watched: a change that checks is swapped in; a broken edit keeps the
     last good version serving and shows its errors on GET /v1/policy and in the log. Set
     CLAUSULA_TOKEN to require `Authorization: Bearer <token>` on the decide and reload
-    endpoints.
+    endpoints. With --workers N, N processes share the port; each has its own metrics.
     """
+    import os
+
     import uvicorn
 
-    from .reload import LivePolicies, PolicyWatcher
-    from .service import ServiceSettings, create_app
+    from .reload import LivePolicies
+    from .service import ServeConfig, ServiceSettings, serve_app
 
     if not policies.is_dir():
         _fail(
@@ -82,7 +101,31 @@ def serve(
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    live = LivePolicies(policies=policies, data=data, assume=tuple(assume or ()))
+    config = ServeConfig(
+        policies=policies,
+        data=data,
+        assume=tuple(assume or ()),
+        ledger=ledger,
+        reload_interval=reload_interval,
+        max_batch=max_batch,
+        decision_log=log,
+    )
+    ledger_store = None
+    if ledger is not None:
+        from .ledger import Ledger, LedgerError
+
+        try:
+            ledger_store = Ledger(ledger)
+        except LedgerError as error:
+            _fail(str(error))
+    # This process loads the policies first, so that errors stop the start-up here.
+    live = LivePolicies(
+        policies=policies,
+        data=data,
+        assume=config.assume,
+        ledger=ledger_store,
+        freeze_gc=workers == 1,  # this process serves too
+    )
     live.reload(force=True)
     snapshot = live.snapshot
     if snapshot.policy is None:
@@ -90,33 +133,56 @@ def serve(
 
         _load_failure(policies, PolicyError(list(snapshot.errors)))
         _fail("the policies have errors, so the service did not start")
-    settings = ServiceSettings.from_env(max_batch_uses=max_batch)
-    decision_log = None
+    token = ServiceSettings.from_env().token
+    processes = f"{workers} worker processes" if workers > 1 else "1 process"
+    started = (
+        f"clausula: serving {snapshot.policy.version} on http://{host}:{port} with {processes} "
+        f"(token {'required' if token else 'not set'})"
+    )
+    del snapshot
+    if workers == 1:
+        try:
+            application = serve_app(config, live)
+        except OSError as error:
+            _fail(f"cannot open the decision log {log}: {error.strerror}")
+        typer.echo(started, err=True)
+        try:
+            uvicorn.run(
+                application, host=host, port=port, log_level=log_level.lower(), access_log=False
+            )
+        finally:
+            if ledger_store is not None:
+                ledger_store.close()
+        return
+
+    # Each worker builds its own app from the environment (uvicorn starts workers from an
+    # import string); this process only supervises them.
+    del live
+    if ledger_store is not None:
+        ledger_store.close()
     if log is not None:
         from .decision_log import DecisionLog
 
         try:
-            decision_log = DecisionLog(log)
+            DecisionLog(log).close()
         except OSError as error:
             _fail(f"cannot open the decision log {log}: {error.strerror}")
-    application = create_app(live, settings, decision_log=decision_log)
-    watcher = PolicyWatcher(live, reload_interval) if reload_interval > 0 else None
-    if watcher is not None:
-        watcher.start()
-    typer.echo(
-        f"clausula: serving {snapshot.policy.version} on http://{host}:{port} "
-        f"(token {'required' if settings.token else 'not set'})",
-        err=True,
+    for name, value in config.environ().items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    os.environ["CLAUSULA_LOG_LEVEL"] = log_level
+    typer.echo(started, err=True)
+    uvicorn.run(
+        "clausula.service:app_from_env",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level=log_level.lower(),
+        access_log=False,
     )
-    try:
-        uvicorn.run(
-            application, host=host, port=port, log_level=log_level.lower(), access_log=False
-        )
-    finally:
-        if watcher is not None:
-            watcher.stop()
-        if decision_log is not None:
-            decision_log.close()
 
 
 @app.command("filter")
