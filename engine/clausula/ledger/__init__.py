@@ -13,7 +13,9 @@ See docs/ledger.md.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from .events import AMENDABLE, GENESIS, Event, GrantHistory, NewEvent
 from .rows import (
@@ -24,12 +26,15 @@ from .rows import (
     Vocabulary,
     format_of,
     read_rows,
+    record_rows,
     write_rows,
 )
 from .store import (
     DEFAULT_FILE,
+    Appender,
     Ledger,
     LedgerError,
+    RecordedEvents,
     VerifyResult,
     current_user,
     default_url,
@@ -41,12 +46,14 @@ __all__ = [
     "CSV_COLUMNS",
     "DEFAULT_FILE",
     "GENESIS",
+    "Appender",
     "Event",
     "Format",
     "GrantHistory",
     "Ledger",
     "LedgerError",
     "NewEvent",
+    "RecordedEvents",
     "RowProblem",
     "RowsError",
     "VerifyResult",
@@ -57,6 +64,7 @@ __all__ = [
     "format_of",
     "import_file",
     "read_rows",
+    "record_rows",
     "write_rows",
 ]
 
@@ -69,14 +77,20 @@ def import_file(
     vocabulary: Vocabulary | None = None,
     recorded_by: str | None = None,
     text: str | None = None,
-) -> list[Event]:
+) -> Sequence[Event]:
     """Validate every row of a YAML, JSON Lines or CSV file and record them all, or none.
 
     Raises `RowsError` (each bad row with its line) or `LedgerError`; `OSError` or
-    `UnicodeDecodeError` when the file cannot be read.
+    `UnicodeDecodeError` when the file cannot be read. Without `text`, a JSON Lines or CSV
+    file is read a line at a time. Returns the events as recorded, in order.
     """
     shown = str(path)
     chosen = format_of(path, fmt)
-    content = text if text is not None else Path(path).read_text(encoding="utf-8")
-    new = read_rows(content, shown, chosen, vocabulary=vocabulary, existing=ledger.known)
-    return ledger.append(new, recorded_by=recorded_by)
+    options: dict[str, Any] = {"vocabulary": vocabulary, "recorded_by": recorded_by}
+    if text is not None:
+        return record_rows(ledger, text, shown, chosen, **options)
+    if chosen == "yaml":
+        content = Path(path).read_text(encoding="utf-8")
+        return record_rows(ledger, content, shown, chosen, **options)
+    with open(path, encoding="utf-8") as lines:
+        return record_rows(ledger, lines, shown, chosen, **options)

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from json.encoder import encode_basestring
 from typing import Any, Literal
 
 from pydantic import ValidationError
@@ -62,6 +63,36 @@ def timestamp(moment: datetime) -> str:
 def canonical(value: Any) -> str:
     """Canonical JSON: sorted keys, no spaces, UTF-8 text kept as is."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+class CanonicalData(Mapping[str, Any]):
+    """An event's data kept as its canonical JSON text (the text that is stored and hashed)
+    and read into a dict only when first looked at, so that a million-row import does not
+    hold a million dicts. Equal to any mapping with the same items."""
+
+    __slots__ = ("_value", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._value: dict[str, Any] | None = None
+
+    def _data(self) -> dict[str, Any]:
+        value = self._value
+        if value is None:
+            value = self._value = json.loads(self.text)
+        return value
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data())
+
+    def __len__(self) -> int:
+        return len(self._data())
+
+    def __repr__(self) -> str:
+        return repr(self._data())
 
 
 def grant_payload(grant: ConsentGrant) -> dict[str, Any]:
@@ -148,7 +179,8 @@ def hash_body(body: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical(body).encode("utf-8")).hexdigest()
 
 
-_dumps = json.JSONEncoder(ensure_ascii=False).encode
+_dumps = encode_basestring
+"""A string as JSON, UTF-8 kept as is: what `canonical` writes for it."""
 
 
 def body_text(
@@ -176,33 +208,88 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+Pending = tuple[EventKind, str, str, date, str]
+"""A new event as a plain tuple — kind, grant, artist, effective, data as canonical JSON —
+which, unlike a `NewEvent`, the garbage collector stops tracking (bulk imports hold many)."""
+
+EventRow = tuple[int, str, str, str, str, str, str, str, str, str]
+"""An event as stored: seq, kind, grant, artist, effective (ISO date), data (canonical
+JSON), recorded_by, recorded_at, prev_hash, hash."""
+
+
+def pending(new: NewEvent) -> Pending:
+    """A new event as a `Pending` tuple."""
+    data = new.data
+    data_json = data.text if isinstance(data, CanonicalData) else canonical(data)
+    return (new.kind, new.grant, new.artist, new.effective, data_json)
+
+
+def new_event(item: Pending) -> NewEvent:
+    """A `Pending` tuple as a `NewEvent`."""
+    kind, grant, artist, effective, data_json = item
+    return NewEvent(kind, grant, artist, effective, CanonicalData(data_json))
+
+
+def chain(
+    new: Iterable[Pending], seq: int, prev_hash: str, recorded_by: str, recorded_at: str
+) -> list[EventRow]:
+    """Chain events after event `seq` (whose hash is `prev_hash`): number them, hash each
+    over its body and the hash before it, and record who and when; the rows to store.
+
+    Builds the same text as `body_text`, in one loop (the recorder and time are the same
+    for every event of one append).
+    """
+    tail = f'"recorded_at":"{recorded_at}","recorded_by":{_dumps(recorded_by)},"seq":'
+    sha256 = hashlib.sha256
+    rows: list[EventRow] = []
+    add = rows.append
+    for kind, grant, artist, day, data_json in new:
+        seq += 1
+        effective = day.isoformat()
+        text = (
+            f'{{"artist":{_dumps(artist)},"data":{data_json},"effective":"{effective}",'
+            f'"grant":{_dumps(grant)},"kind":"{kind}","prev":"{prev_hash}",{tail}{seq}}}'
+        )
+        digest = sha256(text.encode("utf-8")).hexdigest()
+        add(
+            (
+                seq,
+                kind,
+                grant,
+                artist,
+                effective,
+                data_json,
+                recorded_by,
+                recorded_at,
+                prev_hash,
+                digest,
+            )
+        )
+        prev_hash = digest
+    return rows
+
+
+def row_event(row: EventRow) -> Event:
+    """The recorded event of a stored row (its data read from the JSON when first used)."""
+    seq, kind, grant, artist, effective, data_json, by, at, prev_hash, digest = row
+    return Event(
+        seq,
+        kind,  # type: ignore[arg-type]
+        grant,
+        artist,
+        date.fromisoformat(effective),
+        CanonicalData(data_json),
+        by,
+        at,
+        prev_hash,
+        digest,
+        data_json,
+    )
+
+
 def seal(new: NewEvent, seq: int, prev_hash: str, recorded_by: str, recorded_at: str) -> Event:
     """Give a new event its place in the chain and its hash."""
-    data_json = canonical(new.data)
-    text = body_text(
-        seq,
-        new.kind,
-        new.grant,
-        new.artist,
-        new.effective.isoformat(),
-        data_json,
-        recorded_by,
-        recorded_at,
-        prev_hash,
-    )
-    return Event(
-        seq=seq,
-        kind=new.kind,
-        grant=new.grant,
-        artist=new.artist,
-        effective=new.effective,
-        data=dict(new.data),
-        recorded_by=recorded_by,
-        recorded_at=recorded_at,
-        prev_hash=prev_hash,
-        hash=text_hash(text),
-        data_json=data_json,
-    )
+    return row_event(chain([pending(new)], seq - 1, prev_hash, recorded_by, recorded_at)[0])
 
 
 # ------------------------------------------------------------------ the state of one grant
@@ -309,6 +396,70 @@ def fold(events: Iterable[Event], *, known_at: str | None = None) -> dict[str, G
 # ------------------------------------------------------------------ checking new events
 
 
+class ChainCheck:
+    """What is known of each grant while new events are checked in order: when it starts,
+    whose it is, and whether it is revoked (from the ledger, via `add_known`, and from the
+    events accepted so far)."""
+
+    __slots__ = ("artists", "revoked", "starts")
+
+    def __init__(self) -> None:
+        self.starts: dict[str, date] = {}
+        self.artists: dict[str, str] = {}
+        self.revoked: dict[str, date] = {}
+
+    def add_known(self, histories: Mapping[str, GrantHistory]) -> None:
+        """Add grants recorded in the ledger (ignoring any already known here)."""
+        for grant_id, history in histories.items():
+            if grant_id in self.starts:
+                continue
+            self.starts[grant_id] = history.grant.valid_from
+            self.artists[grant_id] = history.grant.artist
+            if history.revoked_on is not None:
+                self.revoked[grant_id] = history.revoked_on
+
+    def knows(self, grant_id: str) -> bool:
+        """Whether the grant is recorded or accepted here."""
+        return grant_id in self.starts
+
+    def artist(self, grant_id: str) -> str:
+        """The artist of a known grant, or `""`."""
+        return self.artists.get(grant_id, "")
+
+    def start(self, grant_id: str) -> date | None:
+        """When a known grant starts."""
+        return self.starts.get(grant_id)
+
+    def problem(self, event: NewEvent) -> str | None:
+        """Accept the event if it can follow what came before (None), or say why not."""
+        return self.check(event.kind, event.grant, event.effective, event.artist)
+
+    def check(self, kind: str, grant_id: str, effective: date, artist: str) -> str | None:
+        """`problem` of an event given by its parts."""
+        starts = self.starts
+        if kind == "grant":
+            if grant_id in starts:
+                return f"grant {grant_id} is already recorded"
+            starts[grant_id] = effective
+            self.artists[grant_id] = artist
+            return None
+        start = starts.get(grant_id)
+        if start is None:
+            return f"there is no grant {grant_id} to {kind}"
+        revoked = self.revoked.get(grant_id)
+        if revoked is not None:
+            return (
+                f"grant {grant_id} was revoked on {revoked}; it cannot be "
+                f"{'amended' if kind == 'amend' else 'revoked again'}"
+            )
+        if effective < start:
+            what = "revocation" if kind == "revoke" else "amendment"
+            return f"the {what} date {effective} is before grant {grant_id} starts on {start}"
+        if kind == "revoke":
+            self.revoked[grant_id] = effective
+        return None
+
+
 def check_events(
     new: Sequence[NewEvent], existing: Mapping[str, GrantHistory]
 ) -> list[tuple[int, str]]:
@@ -317,50 +468,13 @@ def check_events(
     Returns (index into `new`, one plain sentence) for each problem; empty when all can be
     recorded. Checks the order of events, not the fields (see `rows.validate_row`).
     """
+    check = ChainCheck()
+    check.add_known(existing)
     problems: list[tuple[int, str]] = []
-    # What we know of each grant as the new events are applied in order.
-    starts: dict[str, date] = {}
-    revoked: dict[str, date] = {}
-    artists: dict[str, str] = {}
-    for grant_id, history in existing.items():
-        starts[grant_id] = history.grant.valid_from
-        artists[grant_id] = history.grant.artist
-        if history.revoked_on is not None:
-            revoked[grant_id] = history.revoked_on
     for index, event in enumerate(new):
-        grant_id = event.grant
-        if event.kind == "grant":
-            if grant_id in starts:
-                problems.append((index, f"grant {grant_id} is already recorded"))
-                continue
-            starts[grant_id] = event.effective
-            artists[grant_id] = event.artist
-            continue
-        start = starts.get(grant_id)
-        if start is None:
-            problems.append((index, f"there is no grant {grant_id} to {event.kind}"))
-            continue
-        if grant_id in revoked:
-            problems.append(
-                (
-                    index,
-                    f"grant {grant_id} was revoked on {revoked[grant_id]}; it cannot be "
-                    f"{'amended' if event.kind == 'amend' else 'revoked again'}",
-                )
-            )
-            continue
-        if event.effective < start:
-            what = "revocation" if event.kind == "revoke" else "amendment"
-            problems.append(
-                (
-                    index,
-                    f"the {what} date {event.effective} is before grant {grant_id} "
-                    f"starts on {start}",
-                )
-            )
-            continue
-        if event.kind == "revoke":
-            revoked[grant_id] = event.effective
+        problem = check.problem(event)
+        if problem is not None:
+            problems.append((index, problem))
     return problems
 
 

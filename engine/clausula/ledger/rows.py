@@ -12,28 +12,48 @@ a header row with the columns of `CSV_COLUMNS`; lists are separated by spaces, a
 cell is an absent field, and `none` clears a field in an amendment.
 
 `read_rows` validates every row and reports each bad one with its line; `Ledger.append`
-then records all rows in one transaction, or none.
+then records all rows in one transaction, or none. `record_rows` does both in one pass for
+large files: it validates the rows in chunks and appends each good chunk inside one write
+transaction, which it rolls back, recording nothing, if any row is bad.
+
+A well-formed grant row is checked by a fast path (`_GrantRows`) that remembers what it
+has seen (territory and purpose lists, dates, identifiers); any row it does not accept is
+checked again by the pydantic model, so that every bad row gets the same sentence.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import json
+import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from json.encoder import encode_basestring
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 from yaml.nodes import MappingNode, Node, SequenceNode
 
-from ..catalogue import ANY, ConsentGrant, Day, Formality, _Loader
+from ..catalogue import ANY, ConsentGrant, Day, Formality, _day, _Loader
 from ..identifiers import PARTY_SCHEMES, id_problem
-from .events import AMENDABLE, Event, GrantHistory, NewEvent, check_events, grant_payload
+from .events import (
+    AMENDABLE,
+    ChainCheck,
+    Event,
+    GrantHistory,
+    NewEvent,
+    Pending,
+    grant_payload,
+    new_event,
+    pending,
+)
+
+if TYPE_CHECKING:
+    from .store import Appender, Ledger
 
 Format = Literal["yaml", "jsonl", "csv"]
 FORMATS: dict[str, Format] = {
@@ -64,6 +84,9 @@ CSV_COLUMNS = (
 _LISTS = frozenset({"purposes", "territories", "except_territories", "formalities"})
 _CLEARABLE = frozenset({"valid_until", "signed_on", "note"})
 _GRANT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_SCAN: Callable[[str, int], tuple[Any, int]]
+_SCAN = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+_JSON_SPACE = " \t\n\r"
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,18 +208,42 @@ def _yaml_rows(text: str, path: str) -> Iterator[tuple[int, Any]]:
             yield item.start_mark.line + 1, value
 
 
-def _jsonl_rows(text: str, path: str) -> Iterator[tuple[int, Any]]:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
+def _lines(text: str) -> Iterator[str]:
+    """The lines of a text, each with its `\\n`, one at a time (no list of a million)."""
+    start, size = 0, len(text)
+    find = text.find
+    while start < size:
+        end = find("\n", start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start : end + 1]
+        start = end + 1
+
+
+def _jsonl_rows(lines: Iterable[str], path: str) -> Iterator[tuple[int, Any]]:
+    # The decoder's scanner reads a well-formed line without `json.loads`'s two regex passes
+    # (a tenth of a million-row import); anything else goes through `json.loads`, which
+    # gives the value or the error exactly as always.
+    scan, loads = _SCAN, json.loads
+    for number, line in enumerate(lines, start=1):
         try:
-            yield number, json.loads(line)
+            try:
+                value, end = scan(line, 0)
+            except StopIteration:
+                value, end = loads(line), 0
+            if end and end != len(line) and line[end:].strip(_JSON_SPACE):
+                value = loads(line)
         except json.JSONDecodeError as error:
+            if not line.strip():
+                continue
             yield number, _Bad(f"not valid JSON at column {error.colno}: {error.msg}")
+        else:
+            yield number, value
 
 
-def _csv_rows(text: str, path: str) -> Iterator[tuple[int, Any]]:
-    reader = csv.reader(io.StringIO(text))
+def _csv_rows(lines: Iterable[str], path: str) -> Iterator[tuple[int, Any]]:
+    reader = csv.reader(lines)
     try:
         header = next(reader)
     except StopIteration:
@@ -236,6 +283,17 @@ def _csv_rows(text: str, path: str) -> Iterator[tuple[int, Any]]:
         yield start, row
 
 
+def raw_rows(source: str | Iterable[str], path: str, fmt: Format) -> Iterator[tuple[int, Any]]:
+    """(line, row as read) for each row of a text, or of an iterable of lines (an open
+    file: JSON Lines and CSV are read one line at a time). Raises `RowsError` when the
+    file as a whole cannot be read (not YAML, unknown CSV columns)."""
+    if fmt == "yaml":
+        text = source if isinstance(source, str) else "".join(source)
+        return _yaml_rows(text, path)
+    lines = _lines(source) if isinstance(source, str) else source
+    return (_jsonl_rows if fmt == "jsonl" else _csv_rows)(lines, path)
+
+
 @dataclass(frozen=True, slots=True)
 class _Bad:
     message: str
@@ -265,23 +323,30 @@ def _plain(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
-_ISNI = re.compile(r"isni:([0-9]{15})([0-9X])")
 _PARTY = re.compile(r"party:[a-z0-9][a-z0-9-]*")
+_ISNI_WEIGHTS = tuple(pow(2, 15 - i, 11) for i in range(15))
+_ISNI_OFFSET = ord("0") * sum(_ISNI_WEIGHTS)
+_CHECK_CHARACTERS = "0123456789X"
 _id_cache: dict[str, str | None] = {}
+
+
+def _isni_ok(value: str) -> bool:
+    """Whether `value` is `isni:` and 16 ASCII characters, 15 digits and the right ISO 7064
+    MOD 11-2 check character. The sum is the one of doubling a running total digit by
+    digit, computed from the digits' character codes in one pass."""
+    if len(value) != 21 or not value.startswith("isni:"):
+        return False
+    digits = value[5:20].encode()
+    if not digits.isdigit():  # bytes: ASCII digits only
+        return False
+    total = sum(map(operator.mul, digits, _ISNI_WEIGHTS)) - _ISNI_OFFSET
+    return value[20] == _CHECK_CHARACTERS[(12 - total % 11) % 11]
 
 
 def _party_problem(value: str) -> str | None:
     """`id_problem(value, PARTY_SCHEMES)`, with a fast path for well-formed ISNIs and
     local ids (a million-row import checks a million ISNIs)."""
-    match = _ISNI.fullmatch(value)
-    if match is not None:
-        total = 0
-        for digit in match.group(1):
-            total = (total + int(digit)) * 2
-        check = (12 - total % 11) % 11
-        if match.group(2) == ("X" if check == 10 else str(check)):
-            return None
-    elif _PARTY.fullmatch(value):
+    if _isni_ok(value) or _PARTY.fullmatch(value):
         return None
     if value not in _id_cache:
         if len(_id_cache) > 10_000:
@@ -374,6 +439,268 @@ def validate_row(raw: Any, vocabulary: Vocabulary | None) -> NewEvent | str:
     return f"`event: {kind}` is not an event; use grant, amend or revoke"
 
 
+_FORMALITIES = frozenset(get_args(Formality))
+_GRANT_KEYS = frozenset(ConsentGrant.model_fields) | {"event"}
+_ABSENT: Any = object()
+_CACHE_LIMIT = 100_000
+
+
+def _json_list(values: Iterable[str]) -> str:
+    return "[" + ",".join(map(encode_basestring, values)) + "]"
+
+
+class _GrantRows:
+    """The fast path for `event: grant` rows.
+
+    Accepts a row only when it is certainly valid — the fields of `ConsentGrant` with
+    exactly the types JSON, CSV and YAML give (str, list of str, ISO date), identifiers
+    with their check characters, purposes and territories from the vocabulary, a term that
+    ends after it starts — and builds its event's data as canonical JSON text, the same
+    text `canonical(grant_payload(grant))` gives. Returns None for anything else, which
+    `validate_row` then checks and describes. Remembers what it has seen (one instance per
+    import): lists of purposes and territories, dates, identifiers.
+    """
+
+    def __init__(self, vocabulary: Vocabulary | None) -> None:
+        self.vocabulary = vocabulary
+        self.parties: dict[str, bool] = {}
+        self.days: dict[Any, tuple[date, str] | None] = {}
+        self.purposes: dict[tuple[Any, ...], str | None] = {}
+        self.territories: dict[tuple[Any, ...], str | None] = {}
+        self.formalities: dict[tuple[Any, ...], str | None] = {}
+
+    def party(self, value: str) -> bool:
+        known = self.parties.get(value)
+        if known is None:
+            known = _party_problem(value) is None
+            if len(self.parties) >= _CACHE_LIMIT:
+                self.parties.clear()
+            self.parties[value] = known
+        return known
+
+    def day(self, value: Any) -> tuple[date, str] | None:
+        """(the date, its JSON) of an ISO date string or a date; None if not one."""
+        try:
+            return self.days[value]
+        except KeyError:
+            pass
+        except TypeError:  # unhashable: a list or mapping, not a date
+            return None
+        found: tuple[date, str] | None = None
+        if isinstance(value, str | date) and not isinstance(value, datetime):
+            try:
+                parsed = _day(value)
+            except ValueError:
+                pass
+            else:
+                if type(parsed) is date:
+                    found = (parsed, f'"{parsed.isoformat()}"')
+        if len(self.days) >= _CACHE_LIMIT:
+            self.days.clear()
+        self.days[value] = found
+        return found
+
+    def purpose_ok(self, purpose: str) -> bool:
+        vocabulary = self.vocabulary
+        return vocabulary is None or purpose == ANY or purpose in vocabulary.purposes
+
+    def territory_ok(self, code: str) -> bool:
+        vocabulary = self.vocabulary
+        return vocabulary is None or vocabulary.territory_problem(code) is None
+
+    def listed(self, cache: dict[tuple[Any, ...], str | None], values: Any) -> str | None:
+        """The JSON of a list of purposes, territories or formalities (by `cache`), or
+        None if it is not a list of strings that all pass; computed once per list."""
+        if type(values) is not list:
+            return None
+        try:
+            key = tuple(values)
+            return cache[key]
+        except KeyError:
+            pass
+        except TypeError:  # a list holding lists or mappings
+            return None
+        found: str | None = None
+        if cache is self.formalities:
+            if all(type(value) is str and value in _FORMALITIES for value in values):
+                found = _json_list(sorted(set(values)))
+        else:
+            check = self.purpose_ok if cache is self.purposes else self.territory_ok
+            if all(type(value) is str and check(value) for value in values):
+                found = _json_list(values)
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
+        cache[key] = found
+        return found
+
+    def __call__(self, raw: dict[str, Any]) -> Pending | None:
+        get = raw.get
+        if not _GRANT_KEYS.issuperset(raw) or get("event", "grant") != "grant":
+            return None
+        grant_id, grantor, grantee = get("id"), get("grantor"), get("grantee")
+        if type(grant_id) is not str or type(grantor) is not str or type(grantee) is not str:
+            return None
+        parties = self.parties
+        if not (parties.get(grantor) or self.party(grantor)):
+            return None
+        if grantee != ANY and not (parties.get(grantee) or self.party(grantee)):
+            return None
+        if _GRANT_ID.fullmatch(grant_id) is None:
+            return None
+        behalf = get("on_behalf_of")
+        if behalf is None:
+            behalf_json = "null"
+        elif type(behalf) is str and self.party(behalf):
+            behalf_json = encode_basestring(behalf)
+        else:
+            return None
+        listed = self.listed
+        value = get("purposes")
+        try:
+            purposes = self.purposes[tuple(value)] if type(value) is list else None
+        except (KeyError, TypeError):
+            purposes = listed(self.purposes, value)
+        value = get("territories")
+        try:
+            territories = self.territories[tuple(value)] if type(value) is list else None
+        except (KeyError, TypeError):
+            territories = listed(self.territories, value)
+        if purposes is None or territories is None or purposes == "[]" or territories == "[]":
+            return None
+        excepted: str | None = "[]"
+        value = get("except_territories", _ABSENT)
+        if value is not _ABSENT:
+            excepted = listed(self.territories, value)
+        formalities: str | None = "[]"
+        value = get("formalities", _ABSENT)
+        if value is not _ABSENT:
+            try:
+                formalities = self.formalities[tuple(value)] if type(value) is list else None
+            except (KeyError, TypeError):
+                formalities = listed(self.formalities, value)
+        if excepted is None or formalities is None:
+            return None
+        days = self.days
+        value = get("valid_from")
+        try:
+            start = days[value]
+        except (KeyError, TypeError):
+            start = self.day(value)
+        if start is None:
+            return None
+        until_json = signed_json = note_json = "null"
+        value = get("valid_until")
+        if value is not None:
+            until = self.day(value)
+            if until is None or until[0] < start[0]:
+                return None
+            until_json = until[1]
+        value = get("signed_on")
+        if value is not None:
+            signed = self.day(value)
+            if signed is None:
+                return None
+            signed_json = signed[1]
+        value = get("note")
+        if value is not None:
+            if type(value) is not str:
+                return None
+            note_json = encode_basestring(value)
+        text = (
+            f'{{"except_territories":{excepted},"formalities":{formalities},'
+            f'"grantee":{encode_basestring(grantee)},"grantor":{encode_basestring(grantor)},'
+            f'"id":{encode_basestring(grant_id)},"note":{note_json},'
+            f'"on_behalf_of":{behalf_json},"purposes":{purposes},"signed_on":{signed_json},'
+            f'"territories":{territories},"valid_from":{start[1]},"valid_until":{until_json}}}'
+        )
+        return ("grant", grant_id, behalf or grantor, start[0], text)
+
+
+def _validated(
+    rows: Iterable[tuple[int, Any]], vocabulary: Vocabulary | None
+) -> Iterator[tuple[int, Pending | str]]:
+    """(line, event or the sentence saying what is wrong) for each row."""
+    fast = _GrantRows(vocabulary)
+    for line, raw in rows:
+        if type(raw) is dict:
+            event = fast(raw)
+            if event is not None:
+                yield line, event
+                continue
+        result = validate_row(raw, vocabulary)
+        yield line, result if isinstance(result, str) else pending(result)
+
+
+class _Sequence:
+    """Checks validated events, in file order, against the grants before them (in the file
+    or the ledger); gives amendments and revocations their grant's artist; collects the
+    problems by line."""
+
+    def __init__(
+        self, path: str, known: Callable[[set[str]], Mapping[str, GrantHistory]] | None
+    ) -> None:
+        """`known` looks up recorded grants by id (None: the ledger is empty)."""
+        self.path = path
+        self.known = known
+        self.check = ChainCheck()
+        self.problems: list[RowProblem] = []
+
+    def problem(self, line: int, message: str) -> None:
+        self.problems.append(RowProblem(self.path, line, message))
+
+    def look_up(self, events: Iterable[tuple[int, Pending]]) -> None:
+        """Learn from the ledger the grants these events name that are not known yet."""
+        if self.known is None:
+            return
+        knows = self.check.knows
+        wanted = {event[1] for _, event in events if not knows(event[1])}
+        if wanted:
+            self.check.add_known(self.known(wanted))
+
+    def accept(self, chunk: Iterable[tuple[int, Pending]]) -> list[Pending]:
+        """The events to record (amendments and revocations with their grant's artist),
+        after noting the problems of the others."""
+        check = self.check
+        starts, artists = check.starts, check.artists
+        accepted: list[Pending] = []
+        add = accepted.append
+        for line, item in chunk:
+            kind, grant_id, artist, effective, data_json = item
+            if kind == "grant" and grant_id not in starts:  # `check.check`, inlined
+                starts[grant_id] = effective
+                artists[grant_id] = artist
+                add(item)
+                continue
+            if kind != "grant":
+                artist = check.artist(grant_id)
+                item = (kind, grant_id, artist, effective, data_json)
+            message = check.check(kind, grant_id, effective, artist)
+            if message is not None:
+                self.problem(line, message)
+            if kind == "amend" and self._ends_before_start(line, grant_id, data_json):
+                continue
+            if message is None:
+                add(item)
+        return accepted
+
+    def _ends_before_start(self, line: int, grant_id: str, data_json: str) -> bool:
+        until = json.loads(data_json).get("valid_until")
+        start = self.check.start(grant_id)
+        if not isinstance(until, str) or start is None or date.fromisoformat(until) >= start:
+            return False
+        self.problem(
+            line,
+            f"valid_until: the amended grant would end on {until}, before it starts on {start}",
+        )
+        return True
+
+    def fail(self) -> None:
+        """Raise `RowsError` naming every bad row, in line order, if there is one."""
+        if self.problems:
+            self.problems.sort(key=lambda p: p.line)
+            raise RowsError(self.problems)
+
+
 def read_rows(
     text: str,
     path: str,
@@ -384,65 +711,63 @@ def read_rows(
 ) -> list[NewEvent]:
     """Parse and validate every row; the events to record, or `RowsError` naming each bad
     row by line. `existing` looks up grants already in the ledger by id."""
-    reader = {"yaml": _yaml_rows, "jsonl": _jsonl_rows, "csv": _csv_rows}[fmt]
-    problems: list[RowProblem] = []
-    events: list[NewEvent] = []
-    lines: list[int] = []
-    for line, raw in reader(text, path):
-        result = validate_row(raw, vocabulary)
+    order = _Sequence(path, existing)
+    valid: list[tuple[int, Pending]] = []
+    for line, result in _validated(raw_rows(text, path, fmt), vocabulary):
         if isinstance(result, str):
-            problems.append(RowProblem(path, line, result))
+            order.problem(line, result)
         else:
-            events.append(result)
-            lines.append(line)
-    known = existing(
-        {e.grant for e in events if e.kind != "grant"}
-        | {e.grant for e in events if e.kind == "grant"}
-    )
-    # Amendments and revocations take the artist of their grant (in the file or the ledger).
-    artists = {gid: h.grant.artist for gid, h in known.items()}
-    starts_until: dict[str, tuple[date, date | None]] = {
-        gid: (h.grant.valid_from, h.versions()[-1][1].valid_until) for gid, h in known.items()
-    }
-    resolved: list[NewEvent] = []
-    for event in events:
-        if event.kind == "grant":
-            artists.setdefault(event.grant, event.artist)
-            until = event.data.get("valid_until")
-            starts_until.setdefault(
-                event.grant,
-                (event.effective, date.fromisoformat(until) if isinstance(until, str) else None),
-            )
-            resolved.append(event)
-        else:
-            resolved.append(
-                NewEvent(
-                    event.kind,
-                    event.grant,
-                    artists.get(event.grant, ""),
-                    event.effective,
-                    event.data,
-                )
-            )
-    for index, message in check_events(resolved, known):
-        problems.append(RowProblem(path, lines[index], message))
-    for index, event in enumerate(resolved):
-        if event.kind == "amend" and isinstance(event.data.get("valid_until"), str):
-            span = starts_until.get(event.grant)
-            until = date.fromisoformat(event.data["valid_until"])
-            if span is not None and until < span[0]:
-                problems.append(
-                    RowProblem(
-                        path,
-                        lines[index],
-                        f"valid_until: the amended grant would end on "
-                        f"{until}, before it starts on {span[0]}",
-                    )
-                )
-    if problems:
-        problems.sort(key=lambda p: p.line)
-        raise RowsError(problems)
-    return resolved
+            valid.append((line, result))
+    order.look_up(valid)
+    events = order.accept(valid)
+    order.fail()
+    return [new_event(event) for event in events]
+
+
+CHUNK = 6_000
+"""Rows validated and appended at a time by `record_rows`."""
+
+
+def record_rows(
+    ledger: Ledger,
+    source: str | Iterable[str],
+    path: str,
+    fmt: Format,
+    *,
+    vocabulary: Vocabulary | None,
+    recorded_by: str | None = None,
+) -> Sequence[Event]:
+    """Validate the rows of a text (or of an open file, read line by line) and record them
+    all in one transaction, or none: `RowsError` names every bad row by its line. Returns
+    the events as recorded, read back from the ledger when looked at
+    (`RecordedEvents`).
+
+    The rows are checked and appended a chunk at a time inside the ledger's write
+    transaction (so that a million rows are never all in memory as rows), and the
+    transaction is rolled back if any row is bad.
+    """
+    rows = _validated(raw_rows(source, path, fmt), vocabulary)
+    with ledger.appender(recorded_by=recorded_by, bulk=True) as appender:
+        order = _Sequence(path, appender.known if appender.seq else None)
+        chunk: list[tuple[int, Pending]] = []
+        for line, result in rows:
+            if isinstance(result, str):
+                order.problem(line, result)
+                continue
+            chunk.append((line, result))
+            if len(chunk) >= CHUNK:
+                _record_chunk(order, chunk, appender)
+                chunk = []
+        _record_chunk(order, chunk, appender)
+        order.fail()
+    return ledger.recorded(appender.first, appender.count)
+
+
+def _record_chunk(order: _Sequence, chunk: list[tuple[int, Pending]], appender: Appender) -> None:
+    order.look_up(chunk)
+    events = order.accept(chunk)
+    if not order.problems:  # once a row is bad nothing will be recorded: only check the rest
+        appender.write_pending(events)
 
 
 # ------------------------------------------------------------------ writing

@@ -5,6 +5,12 @@ One code path for both (SQLAlchemy Core). Writers are serialised — SQLite by
 event is chained to the true head; the primary key on `seq` and the unique `prev_hash`
 make a fork impossible even if that were bypassed.
 
+Every write goes through an `Appender` (`Ledger.appender`): one transaction, the events
+chained in a tight loop (`events.chain`) and inserted with multi-row `INSERT … VALUES`
+statements through the driver's cursor — for large imports on a thread of their own, so
+that the database works while the next rows are validated. A bulk import into SQLite
+gets a larger page cache for its transaction; `synchronous=NORMAL` in WAL mode as always.
+
 For decisions the ledger keeps, per artist, the folded histories of their grants in
 memory, and drops them when another writer moves the head (checked at most every
 `max_staleness` seconds; at once after a write through this object).
@@ -15,14 +21,17 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import queue
+import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import chain as concatenate
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, cast, overload
 
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
@@ -36,15 +45,18 @@ from .events import (
     GENESIS,
     Event,
     EventKind,
+    EventRow,
     GrantHistory,
     NewEvent,
+    Pending,
     amended_grant,
     body_text,
-    canonical,
+    chain,
     check_events,
     fold,
     grant_payload,
-    seal,
+    pending,
+    row_event,
     text_hash,
     timestamp,
     utc_now,
@@ -54,6 +66,14 @@ from .schema import events as table
 DEFAULT_FILE = "consent.db"
 _ADVISORY_KEY = 0x436C6175  # "Clau": one lock for every writer of this ledger
 _CHUNK = 500
+_INSERT_CHUNK = 6_000
+_VALUES_ROWS = 3_000
+"""Rows per `INSERT … VALUES` statement (ten parameters each, within SQLite's limit)."""
+_THREAD_ROWS = 1_000
+"""Batches this large are inserted on a thread of the appender's own."""
+_BULK_CACHE_KIB = 256 * 1024
+"""SQLite's page cache while appending (the default is 2 MiB): a large import inserts into
+three indexes, one of them on random hashes, which thrash a small cache."""
 
 
 class LedgerError(Exception):
@@ -199,14 +219,30 @@ class Ledger:
             connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     @contextmanager
-    def _write(self) -> Iterator[sa.Connection]:
-        """A connection in a transaction that holds the ledger's write lock."""
+    def _write(self, *, bulk: bool = False) -> Iterator[sa.Connection]:
+        """A connection in a transaction that holds the ledger's write lock. `bulk`: give
+        SQLite a large page cache for the transaction (restored after the commit)."""
         with self.engine.connect() as raw:
             connection = raw.execution_options(clausula_write=True)
-            with connection.begin():
+            with self._roomy_cache(connection, bulk), connection.begin():
                 if self.dialect == "postgresql":
                     connection.execute(sa.text(f"SELECT pg_advisory_xact_lock({_ADVISORY_KEY})"))
                 yield connection
+
+    @contextmanager
+    def _roomy_cache(self, connection: sa.Connection, wanted: bool) -> Iterator[None]:
+        if not wanted or self.dialect != "sqlite":
+            yield
+            return
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        (before,) = driver.execute("PRAGMA cache_size").fetchone()
+        driver.execute(f"PRAGMA cache_size=-{_BULK_CACHE_KIB}")
+        try:
+            yield
+        finally:
+            with suppress(sqlite3.Error):  # a broken connection is discarded anyway
+                driver.execute(f"PRAGMA cache_size={int(before)}")
 
     @contextmanager
     def _read(self) -> Iterator[sa.Connection]:
@@ -231,10 +267,18 @@ class Ledger:
             return _head(connection)
 
     def events(
-        self, *, grant: str | None = None, artist: str | None = None, after: int = 0
+        self,
+        *,
+        grant: str | None = None,
+        artist: str | None = None,
+        after: int = 0,
+        until: int | None = None,
     ) -> Iterator[Event]:
-        """Recorded events in order, optionally only those of one grant or one artist."""
+        """Recorded events in order, optionally only those of one grant or one artist, or
+        those numbered `after + 1` to `until`."""
         query = sa.select(table).where(table.c.seq > after).order_by(table.c.seq)
+        if until is not None:
+            query = query.where(table.c.seq <= until)
         if grant is not None:
             query = query.where(table.c.grant_id == grant)
         if artist is not None:
@@ -329,36 +373,50 @@ class Ledger:
         """
         if not new:
             return []
+        with self.appender(recorded_by=recorded_by, keep=True) as appender:
+            problems = check_events(new, appender.known({e.grant for e in new}))
+            if problems:
+                lines = [m if len(new) == 1 else f"event {i + 1}: {m}" for i, m in problems]
+                more = f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""
+                raise LedgerError(f"nothing was recorded: {lines[0]}{more}", lines)
+            appender.write(new)
+        return [row_event(row) for row in appender.rows]
+
+    @contextmanager
+    def appender(
+        self, *, recorded_by: str | None = None, keep: bool = False, bulk: bool = False
+    ) -> Iterator[Appender]:
+        """One write transaction to append events with (`Appender.write`, as often as
+        needed): committed when the block ends, rolled back — nothing recorded — if it
+        raises. Holds the ledger's write lock throughout. `keep`: keep the stored rows
+        in `Appender.rows` (else only their count: see `recorded`). `bulk`: many rows
+        are coming (SQLite gets a large page cache for the transaction).
+
+        Database errors become `LedgerError`; anything else raised in the block passes
+        through after the rollback.
+        """
         who = recorded_by or current_user()
+        integrity, failure = _driver_errors(self.engine.dialect)
         try:
-            with self._write() as connection:
-                seq, prev = _head(connection)
-                existing = _existing(connection, {e.grant for e in new}) if seq else {}
-                problems = check_events(new, existing)
-                if problems:
-                    lines = [m if len(new) == 1 else f"event {i + 1}: {m}" for i, m in problems]
-                    more = f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""
-                    raise LedgerError(f"nothing was recorded: {lines[0]}{more}", lines)
-                when = timestamp(self.clock())
-                sealed: list[Event] = []
-                for item in new:
-                    seq += 1
-                    event = seal(item, seq, prev, who, when)
-                    sealed.append(event)
-                    prev = event.hash
-                _insert(connection, sealed)
-        except IntegrityError:
+            with self._write(bulk=bulk) as connection:
+                appender = Appender(connection, who, self.clock, keep=keep)
+                try:
+                    yield appender
+                    appender.finish()
+                finally:
+                    appender.close()
+        except integrity:
             raise LedgerError(
                 "another writer recorded an event at the same place in the chain; "
                 "nothing was recorded, try again"
             ) from None
-        except DBAPIError as error:
+        except failure as error:
             raise LedgerError(f"cannot write to the ledger: {_db_reason(error)}") from None
-        with self._lock:
-            self._cache = {}
-            self._seen_head = (sealed[-1].seq, sealed[-1].hash)
-            self._checked_at = time.monotonic()
-        return sealed
+        if appender.count:
+            with self._lock:
+                self._cache = {}
+                self._seen_head = (appender.seq, appender.prev)
+                self._checked_at = time.monotonic()
 
     def grant(self, grant: ConsentGrant, *, recorded_by: str | None = None) -> Event:
         """Record a new grant."""
@@ -401,6 +459,10 @@ class Ledger:
         data = {"reason": reason} if reason else {}
         event = NewEvent("revoke", grant_id, history.grant.artist, effective, data)
         return self.append([event], recorded_by=recorded_by)[0]
+
+    def recorded(self, first: int, count: int) -> RecordedEvents:
+        """Events `first` to `first + count - 1`, read from the ledger when looked at."""
+        return RecordedEvents(self, first, count)
 
     # ---------------------------------------------------------------- verifying
 
@@ -471,36 +533,217 @@ _COLUMNS = (
 )
 
 
-def _insert(connection: sa.Connection, sealed: Sequence[Event]) -> None:
-    """Insert events with the driver's `executemany` (SQLAlchemy's per-row compilation
-    costs more than the insert itself for large imports)."""
-    sqlite = connection.dialect.name == "sqlite"
-    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    statement = (
-        f"INSERT INTO {table.name} ({', '.join(_COLUMNS)}) "
-        f"VALUES ({', '.join([marker] * len(_COLUMNS))})"
-    )
-    rows = [
-        (
-            e.seq,
-            e.kind,
-            e.grant,
-            e.artist,
-            e.effective.isoformat() if sqlite else e.effective,
-            e.data_json or canonical(e.data),
-            e.recorded_by,
-            e.recorded_at,
-            e.prev_hash,
-            e.hash,
+class RecordedEvents(Sequence[Event]):
+    """The events of one import, events `first` to `first + len - 1` of the ledger, read
+    from it when looked at (a million-row import keeps none of them in memory)."""
+
+    def __init__(self, ledger: Ledger, first: int, count: int) -> None:
+        self.ledger = ledger
+        self.first = first
+        self._length = count
+
+    def __len__(self) -> int:
+        return self._length
+
+    @overload
+    def __getitem__(self, index: int) -> Event: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Event]: ...
+
+    def __getitem__(self, index: int | slice) -> Event | list[Event]:
+        numbers = range(self.first, self.first + self._length)[index]
+        if isinstance(numbers, int):
+            (event,) = self.ledger.events(after=numbers - 1, until=numbers)
+            return event
+        if not numbers:
+            return []
+        low, high = min(numbers[0], numbers[-1]), max(numbers[0], numbers[-1])
+        found = {e.seq: e for e in self.ledger.events(after=low - 1, until=high)}
+        return [found[seq] for seq in numbers]
+
+    def __iter__(self) -> Iterator[Event]:
+        if self._length:
+            yield from self.ledger.events(after=self.first - 1, until=self.first + self._length - 1)
+
+    def __repr__(self) -> str:
+        return (
+            f"<{self._length} event(s) recorded, {self.first} to {self.first + self._length - 1}>"
         )
-        for e in sealed
-    ]
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        for start in range(0, len(rows), 50_000):
-            cursor.executemany(statement, rows[start : start + 50_000])
-    finally:
-        cursor.close()
+
+
+class Appender:
+    """Appends events to the hash chain inside one write transaction (`Ledger.appender`).
+
+    Every event it writes is recorded by the same person at the same time (read from the
+    ledger's clock at the first write). `seq` and `prev` are the head of the chain as
+    written so far; the events written are numbered `first` to `seq` (`count` of them).
+    """
+
+    def __init__(
+        self,
+        connection: sa.Connection,
+        recorded_by: str,
+        clock: Callable[[], datetime],
+        *,
+        keep: bool = False,
+    ) -> None:
+        self._connection = connection
+        self._clock = clock
+        self.recorded_by = recorded_by
+        self.recorded_at: str | None = None
+        self.seq, self.prev = _head(connection)
+        self.first = self.seq + 1
+        self._empty = self.seq == 0
+        self._keep = keep
+        self.rows: list[EventRow] = []
+        """The stored rows written, when kept (`Ledger.appender(keep=True)`)."""
+        self._inserter = _Inserter(connection)
+
+    @property
+    def count(self) -> int:
+        """How many events have been written."""
+        return self.seq - self.first + 1
+
+    def known(self, grant_ids: set[str]) -> dict[str, GrantHistory]:
+        """The folded histories of those of `grant_ids` recorded before this transaction."""
+        if self._empty or not grant_ids:
+            return {}
+        self._inserter.wait()  # the connection is the inserter's until then
+        return _existing(self._connection, grant_ids)
+
+    def write(self, new: Sequence[NewEvent]) -> None:
+        """Chain and insert events (the caller has checked them: `check_events`)."""
+        self.write_pending([pending(event) for event in new])
+
+    def write_pending(self, new: Sequence[Pending]) -> None:
+        """`write`, for events given as `Pending` tuples."""
+        if not new:
+            return
+        if self.recorded_at is None:
+            self.recorded_at = timestamp(self._clock())
+        for start in range(0, len(new), _INSERT_CHUNK):
+            rows = chain(
+                new[start : start + _INSERT_CHUNK],
+                self.seq,
+                self.prev,
+                self.recorded_by,
+                self.recorded_at,
+            )
+            self._inserter.insert(rows)
+            self.seq, self.prev = rows[-1][0], rows[-1][-1]
+            if self._keep:
+                self.rows.extend(rows)
+
+    def finish(self) -> None:
+        """Wait until every row is in the database; raise what inserting one raised."""
+        self._inserter.wait()
+
+    def close(self) -> None:
+        """Stop the inserter's thread, if it has one (dropping rows not yet inserted)."""
+        self._inserter.close()
+
+
+class _Inserter:
+    """Inserts chained rows with multi-row `INSERT … VALUES (…), (…)` statements on the
+    transaction's connection: at once for a few rows, and for large batches on a thread
+    of its own, so that the database's work — C code that releases the GIL while it runs
+    a statement — overlaps the chaining and validating of the next rows. One statement
+    holds thousands of rows, so the thread needs the GIL rarely.
+
+    The connection is the thread's until `wait` returns; the rows keep their order.
+    """
+
+    def __init__(self, connection: sa.Connection) -> None:
+        dialect = connection.dialect
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        self._driver: Any = driver
+        self._marker = "?" if dialect.paramstyle == "qmark" else "%s"
+        self._dates = dialect.name != "sqlite"  # PostgreSQL: a date for the date column
+        limit = 32_766 if dialect.name == "sqlite" else 65_535
+        if dialect.name == "sqlite":
+            with suppress(AttributeError, sqlite3.Error):
+                limit = self._driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        self._per_statement = max(1, min(_VALUES_ROWS, limit // len(_COLUMNS)))
+        self._statements: dict[int, str] = {}
+        self._queue: queue.Queue[list[tuple[int, list[Any]]] | None] = queue.Queue(maxsize=2)
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+        self._dropping = False
+
+    def insert(self, rows: list[EventRow]) -> None:
+        self._raise()
+        batch = self._parameters(rows)
+        if self._thread is None:
+            if len(rows) < _THREAD_ROWS:
+                self._execute(batch)
+                return
+            self._thread = threading.Thread(
+                target=self._run, name="clausula-ledger-insert", daemon=True
+            )
+            self._thread.start()
+        self._queue.put(batch)
+
+    def wait(self) -> None:
+        if self._thread is not None:
+            self._queue.join()
+        self._raise()
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self._dropping = True
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def _run(self) -> None:
+        while True:
+            batch = self._queue.get()
+            try:
+                if batch is None:
+                    return
+                if self._error is None and not self._dropping:
+                    self._execute(batch)
+            except BaseException as error:  # raised in the appending thread by `wait`
+                self._error = error
+            finally:
+                self._queue.task_done()
+
+    def _parameters(self, rows: list[EventRow]) -> list[tuple[int, list[Any]]]:
+        """(rows, their parameters in one list) for each statement (made here, so that
+        the inserting thread holds the GIL only to bind them)."""
+        batch = []
+        step = self._per_statement
+        for start in range(0, len(rows), step):
+            part = rows[start : start + step]
+            values: Iterable[tuple[Any, ...]] = part
+            if self._dates:
+                values = [(*row[:4], date.fromisoformat(row[4]), *row[5:]) for row in part]
+            batch.append((len(part), list(concatenate.from_iterable(values))))
+        return batch
+
+    def _execute(self, batch: list[tuple[int, list[Any]]]) -> None:
+        cursor = self._driver.cursor()
+        try:
+            for count, parameters in batch:
+                cursor.execute(self._statement(count), parameters)
+        finally:
+            cursor.close()
+
+    def _statement(self, count: int) -> str:
+        statement = self._statements.get(count)
+        if statement is None:
+            one = f"({', '.join([self._marker] * len(_COLUMNS))})"
+            statement = f"INSERT INTO {table.name} ({', '.join(_COLUMNS)}) VALUES " + ", ".join(
+                [one] * count
+            )
+            self._statements[count] = statement
+        return statement
 
 
 def _head(connection: sa.Connection) -> tuple[int, str]:
@@ -521,7 +764,24 @@ def _existing(connection: sa.Connection, grant_ids: set[str]) -> dict[str, Grant
     return fold(rows)
 
 
-def _db_reason(error: SQLAlchemyError) -> str:
+def _driver_errors(
+    dialect: sa.Dialect,
+) -> tuple[tuple[type[Exception], ...], tuple[type[Exception], ...]]:
+    """SQLAlchemy's IntegrityError and DBAPIError, each with the driver's own class (rows
+    are inserted with the driver's cursor, whose errors SQLAlchemy does not wrap)."""
+    module = dialect.loaded_dbapi
+    integrity: tuple[type[Exception], ...] = (IntegrityError,)
+    failure: tuple[type[Exception], ...] = (DBAPIError,)
+    found = getattr(module, "IntegrityError", None)
+    if isinstance(found, type) and issubclass(found, Exception):
+        integrity += (found,)
+    found = getattr(module, "Error", None)
+    if isinstance(found, type) and issubclass(found, Exception):
+        failure += (found,)
+    return integrity, failure
+
+
+def _db_reason(error: Exception) -> str:
     original = getattr(error, "orig", None)
     text = str(original if original is not None else error).strip().splitlines()
     return text[0] if text else type(error).__name__
