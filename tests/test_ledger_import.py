@@ -379,3 +379,18 @@ def test_an_empty_file_records_nothing(sqlite_url: str, vocabulary: Vocabulary) 
         assert len(import_file(ledger, "in.jsonl", text="\n\n", vocabulary=vocabulary)) == 0
         assert list(import_file(ledger, "in.csv", text="", vocabulary=vocabulary)) == []
         assert ledger.head()[0] == 0
+
+
+def test_a_note_that_is_not_text_is_a_bad_row_not_a_crash(
+    sqlite_url: str, vocabulary: Vocabulary
+) -> None:
+    """JSON can carry a lone surrogate (`"\\ud800"`); UTF-8, and so the hash, cannot."""
+    broken = json.dumps(_grant(1))[:-1] + ', "note": "bad \\ud800 note"}'
+    text = _jsonl([_grant(0), broken, _grant(2)])
+    with Ledger(sqlite_url) as ledger:
+        with pytest.raises(RowsError) as info:
+            import_file(ledger, "in.jsonl", text=text, vocabulary=vocabulary)
+        (problem,) = info.value.problems
+        assert problem.line == 2
+        assert problem.message.startswith("note: ") and "not valid Unicode" in problem.message
+        assert ledger.head()[0] == 0

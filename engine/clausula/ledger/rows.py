@@ -389,6 +389,9 @@ def validate_row(raw: Any, vocabulary: Vocabulary | None) -> NewEvent | str:
         return raw.message
     if not isinstance(raw, dict):
         return "a row must be a mapping of fields, such as `event: grant`"
+    broken = _not_text(raw)
+    if broken is not None:
+        return f"{broken}: holds a character that is not valid Unicode text (a lone surrogate)"
     kind = raw.get("event", "grant")
     body = {k: v for k, v in raw.items() if k != "event"}
     if kind == "grant":
@@ -443,6 +446,26 @@ _FORMALITIES = frozenset(get_args(Formality))
 _GRANT_KEYS = frozenset(ConsentGrant.model_fields) | {"event"}
 _ABSENT: Any = object()
 _CACHE_LIMIT = 100_000
+
+
+def _is_text(value: str) -> bool:
+    """Whether a string can be stored (JSON text can hold lone surrogates; UTF-8 cannot)."""
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _not_text(raw: Mapping[str, Any]) -> str | None:
+    """The first field holding a string that is not valid Unicode text, or None."""
+    for key, value in raw.items():
+        values = value if isinstance(value, list) else [value]
+        if any(isinstance(v, str) and not _is_text(v) for v in values):
+            return str(key)
+    return None
 
 
 def _json_list(values: Iterable[str]) -> str:
@@ -603,7 +626,7 @@ class _GrantRows:
             signed_json = signed[1]
         value = get("note")
         if value is not None:
-            if type(value) is not str:
+            if type(value) is not str or not _is_text(value):
                 return None
             note_json = encode_basestring(value)
         text = (
