@@ -112,3 +112,13 @@ def test_the_prefilter_narrows_the_shipped_packs() -> None:
     # `in US-TN or (in US and any(artist … residence in US-TN))`: the artists decide
     assert selected["us-tn-elvis"] is False
     assert selected["eu-ai-act"] is False  # `… or use.facts.gpai_eu_market`: a fact decides
+    # … but in the EU it applies whatever the facts say, and so does ELVIS in Tennessee
+    for purpose, territory, pack in [
+        ("generation", "DE", "eu-ai-act"),
+        ("training", "US-TN", "us-tn-elvis"),
+    ]:
+        settled = {
+            compiled.jurisdictions[i].name: known
+            for i, known in compiled.jurisdictions_for(purpose, territory)
+        }
+        assert settled[pack] is True, pack

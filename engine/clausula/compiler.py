@@ -123,17 +123,10 @@ class Context:
 
 
 Fn = Callable[[Context], Any]
-# A necessary condition on (purpose, territory): False means the condition cannot hold
-# (or is unknown) for any use with that purpose and territory.
-Guard = Callable[[str, str], bool]
-
-
-@dataclass(frozen=True, slots=True)
-class Prefilter:
-    """What a use's purpose and territory alone tell about conditions that must all hold."""
-
-    guard: Guard | None = None  # None: they tell nothing
-    exact: bool = False  # the guard is the conditions' whole truth: no need to evaluate them
+# What a use's purpose and territory alone tell about a condition: True (it holds
+# whatever else the use says), False (it does not hold, or is unknown, which a condition
+# counts as false) or None (the rest of the use decides).
+Guard = Callable[[str, str], bool | None]
 
 
 class Candidates:
@@ -148,12 +141,12 @@ class Candidates:
     computations agree.
     """
 
-    __slots__ = ("_memo", "_prefilters")
+    __slots__ = ("_guards", "_memo")
 
     _LIMIT = 20_000  # pairs remembered; past that, computed each time
 
-    def __init__(self, prefilters: Sequence[Prefilter]) -> None:
-        self._prefilters = tuple(prefilters)
+    def __init__(self, guards: Sequence[Guard | None]) -> None:
+        self._guards = tuple(guards)
         self._memo: dict[tuple[str, str], tuple[tuple[int, bool], ...]] = {}
 
     def __call__(self, purpose: str, territory: str) -> tuple[tuple[int, bool], ...]:
@@ -161,14 +154,57 @@ class Candidates:
         key = (purpose, territory)
         found = self._memo.get(key)
         if found is None:
-            found = tuple(
-                (i, p.exact)
-                for i, p in enumerate(self._prefilters)
-                if p.guard is None or p.guard(purpose, territory)
-            )
+            selected = []
+            for index, guard in enumerate(self._guards):
+                known = guard(purpose, territory) if guard is not None else None
+                if known is not False:
+                    selected.append((index, known is True))
+            found = tuple(selected)
             if len(self._memo) < self._LIMIT:
                 self._memo[key] = found
         return found
+
+
+def _both(parts: Sequence[Guard | None]) -> Guard | None:
+    """The guard of `a and b and …`: false if one is false, true if all are true."""
+    guards = [g for g in parts if g is not None]
+    if not guards:
+        return None
+    if len(guards) == len(parts) == 1:
+        return guards[0]
+    certain = len(guards) == len(parts)  # an operand with no guard is never known
+
+    def both(purpose: str, territory: str) -> bool | None:
+        result: bool | None = True if certain else None
+        for guard in guards:
+            known = guard(purpose, territory)
+            if known is False:
+                return False
+            if known is None:
+                result = None
+        return result
+
+    return both
+
+
+def _either(parts: Sequence[Guard | None]) -> Guard | None:
+    """The guard of `a or b or …`: true if one is true, false if all are false."""
+    guards = [g for g in parts if g is not None]
+    if not guards:
+        return None
+    certain = len(guards) == len(parts)
+
+    def either(purpose: str, territory: str) -> bool | None:
+        result: bool | None = False if certain else None
+        for guard in guards:
+            known = guard(purpose, territory)
+            if known is True:
+                return True
+            if known is None:
+                result = None
+        return result
+
+    return either
 
 
 def format_value(value: Any) -> str:
@@ -231,7 +267,7 @@ class CompiledProvision:
     unless: tuple[tuple[Fn, str], ...]
     effects: tuple[CompiledEffect, ...]
     sets_aside: tuple[int, ...]
-    prefilter: Prefilter = Prefilter()  # of `when`
+    guard: Guard | None = None  # of `when`, all lines together; see `Candidates`
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,7 +292,7 @@ class CompiledBlock:
     text: str | None
     parameters: Mapping[str, Any]
     after_enactment: Duration | None = None
-    prefilter: Prefilter = Prefilter()  # of `applies when`
+    guard: Guard | None = None  # of `applies when`; see `Candidates`
     overrides: bool = False  # whether any provision sets another aside (`notwithstanding`)
     # The provisions that can hold for a (purpose, territory); see `Candidates`.
     candidates: Candidates = field(default_factory=lambda: Candidates(()))
@@ -314,7 +350,7 @@ def compile_policy(
         contracts_by_licensee={k: tuple(v) for k, v in index.items()},
         jurisdictions=packs,
         contract_names=tuple(sorted(c.name for c in contracts)),
-        jurisdictions_for=Candidates([pack.prefilter for pack in packs]),
+        jurisdictions_for=Candidates([pack.guard for pack in packs]),
     )
 
 
@@ -384,9 +420,9 @@ class _BlockCompiler:
             text=checked.text,
             parameters=dict(self.parameters),
             after_enactment=_duration(checked.after_enactment),
-            prefilter=self._prefilter(block.applies),
+            guard=self._all_guard(block.applies),
             overrides=any(p.sets_aside for p in provisions),
-            candidates=Candidates([p.prefilter for p in provisions]),
+            candidates=Candidates([p.guard for p in provisions]),
         )
 
     def _performers(self, works: frozenset[str]) -> frozenset[str]:
@@ -409,7 +445,7 @@ class _BlockCompiler:
             unless=unless,
             effects=tuple(self._effect(e) for e in provision.effects),
             sets_aside=tuple(targets),
-            prefilter=self._prefilter(provision.when),
+            guard=self._all_guard(provision.when),
         )
 
     def _effect(self, effect: ast.Effect) -> CompiledEffect:
@@ -504,45 +540,22 @@ class _BlockCompiler:
 
         return guarded
 
-    def _prefilter(self, conditions: Sequence[ast.Expr]) -> Prefilter:
-        """The prefilter of conditions that must all hold."""
-        guard, exact = self._guard_all([self._guard(c) for c in conditions])
-        return Prefilter(guard, exact)
+    def _all_guard(self, conditions: Sequence[ast.Expr]) -> Guard | None:
+        """The guard of conditions that must all hold."""
+        return _both([self._guard(c) for c in conditions])
 
-    @staticmethod
-    def _guard_all(parts: Sequence[tuple[Guard | None, bool]]) -> tuple[Guard | None, bool]:
-        # Kleene: one false operand makes `and` false, whatever the others are.
-        exact = all(e for _, e in parts)
-        known = [g for g, _ in parts if g is not None]
-        if not known:
-            return None, exact
-        if len(known) == 1:
-            return known[0], exact
-        return (lambda purpose, territory: all(g(purpose, territory) for g in known)), exact
-
-    def _guard(self, node: ast.Expr) -> tuple[Guard | None, bool]:
-        """A necessary condition for `node` to hold, on the use's purpose and territory
-        alone (None when the two do not settle it), and whether it is also sufficient.
-        It says False only where `node` is false (or unknown, which a condition counts
-        as false); exact guards read only the purpose and territory, which every use has."""
+    def _guard(self, node: ast.Expr) -> Guard | None:
+        """What the use's purpose and territory alone tell about `node` (see `Guard`), or
+        None when they never tell anything. Kleene, as the evaluation: `and` is false when
+        one operand is, `or` true when one operand is."""
         if isinstance(node, ast.Name) and node.name in self.checked.definitions:
             return self._guard(self.checked.definitions[node.name])
         if isinstance(node, ast.Logical):
             parts = [self._guard(o) for o in node.operands]
-            if node.op == "and":
-                return self._guard_all(parts)
-            if any(g is None for g, _ in parts):
-                return None, False
-            guards = [g for g, _ in parts if g is not None]
-            # `or` is false (or unknown) only when every operand is.
-            return (
-                (lambda purpose, territory: any(g(purpose, territory) for g in guards)),
-                all(e for _, e in parts),
-            )
+            return _both(parts) if node.op == "and" else _either(parts)
         if isinstance(node, ast.Compare) and isinstance(node.left, ast.Path):
-            guard = self._compare_guard(node)
-            return guard, guard is not None
-        return None, False
+            return self._compare_guard(node)
+        return None
 
     def _compare_guard(self, node: ast.Compare) -> Guard | None:
         assert isinstance(node.left, ast.Path)
