@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import random
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -13,7 +15,8 @@ from hypothesis import strategies as st
 
 from clausula import UseError
 from clausula.batch import BatchEvaluator, LoadedPolicy, UseColumns, analyse, load_files
-from clausula.models import Decision
+from clausula.catalogue import ConsentGrant, DataSet, Party, Performer, Revocation, Work
+from clausula.models import Decision, Use
 from clausula.use_input import parse_use
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -217,3 +220,323 @@ def test_a_condition_on_revenue_groups_with_metrics(tmp_path: Path) -> None:
     ]
     for use, got in zip(uses, evaluator.decide_many(uses), strict=True):
         assert _same(got, _one(loaded, use))
+
+
+# ----------------------------------------------------------------- classes of shapes
+# The columns path groups shapes whose works and artists the policy cannot tell apart
+# (same frame, same catalogue facts read, same consents that could count). A catalogue of
+# "twins" (artists and works that differ only by their ids) makes that grouping happen;
+# every use is still checked against the one-use path.
+
+_RESIDENCES = ["US", "US", "US", "US-TN", "US-TN", "DE"]
+_PURPOSES = ["training", "generation", "voice_replica", "any"]
+_FORMALITIES = ["in_writing", "signed", "with_counsel", "specific_description"]
+_DATES = [
+    "2026-09-01",
+    "2026-09-30",
+    "2026-10-01",
+    "2026-12-31",
+    "2027-01-01",
+    "2027-06-15",
+    "2027-12-31",
+    "2028-01-01",
+    "2030-02-01",
+    "2030-02-02",
+    "2030-02-28",
+    "2030-03-01",
+    "2030-05-31",
+    "2030-06-01",
+]
+
+
+def _grant(rng: random.Random) -> dict[str, Any]:
+    return {
+        "grantee": rng.choice(["any", "any", "any", "party:aria-labs", "party:tessitura-ai"]),
+        "purposes": rng.sample(_PURPOSES, 2),
+        "territories": rng.choice([["worldwide"], ["worldwide"], ["US"], ["EU"], ["GB"]]),
+        "valid_from": rng.choice(["2025-06-01", "2025-06-01", "2026-10-01"]),
+        "formalities": (["in_writing", "signed"] if rng.random() < 0.85 else [])
+        + rng.sample(_FORMALITIES, rng.randint(0, 2)),
+        "revoked": rng.choice([None, None, "2027-01-01"]),
+        "by_estate": rng.random() < 0.5,
+    }
+
+
+def _artist_profile(rng: random.Random) -> dict[str, Any]:
+    return {
+        "residence": rng.choice(_RESIDENCES),
+        "born": rng.choice([None, None, None, dt.date(1970, 5, 5), dt.date(2012, 3, 1)]),
+        "died": rng.choice([None, None, None, None, dt.date(2020, 2, 2)]),
+        "grants": [_grant(rng) for _ in range(rng.choice([0, 1, 1, 2]))],
+    }
+
+
+def _near(rng: random.Random, profile: dict[str, Any]) -> dict[str, Any]:
+    """The same profile with one thing changed (what a class must not overlook)."""
+    other = {**profile, "grants": [dict(g) for g in profile["grants"]]}
+    if other["grants"] and rng.random() < 0.6:
+        grant = rng.choice(other["grants"])
+        key = rng.choice(sorted(grant))
+        grant[key] = _grant(rng)[key]
+    else:
+        key = rng.choice(["residence", "born", "died", "grants"])
+        other[key] = _artist_profile(rng)[key]
+    return other
+
+
+def _twins_catalogue(rng: random.Random) -> tuple[DataSet, list[str], list[str]]:
+    """Artist profiles and near variants of them (one thing changed), each profile twice:
+    twins differ only by their ids (and the ids of their grants); works alike."""
+    parties: dict[str, Party] = {
+        p: Party(id=p, kind="label", name=p)
+        for p in ("party:example-label", "party:indie-label", "party:aria-labs")
+    }
+    grants: dict[str, ConsentGrant] = {}
+    revocations: list[Revocation] = []
+    artists: list[str] = []
+    profiles: list[dict[str, Any]] = []
+    for _ in range(rng.randint(1, 2)):
+        base = _artist_profile(rng)
+        profiles += [base] + [_near(rng, base) for _ in range(rng.randint(1, 2))]
+    for i, profile in enumerate(profiles):
+        died = profile["died"]
+        for twin in (0, 1):
+            artist = f"party:artist-{i}-{twin}"
+            artists.append(artist)
+            parties[artist] = Party(
+                id=artist,
+                kind="artist",
+                name=f"Artist {i}",
+                residence=profile["residence"],
+                birth_date=profile["born"],
+                death_date=died,
+            )
+            for k, grant in enumerate(profile["grants"]):
+                grantor = artist
+                if grant["by_estate"] and died:
+                    grantor = f"party:estate-{i}-{twin}"
+                    parties[grantor] = Party(
+                        id=grantor, kind="estate", name="Estate", estate_of=artist
+                    )
+                gid = f"g-{i}-{twin}-{k}"
+                grants[gid] = ConsentGrant.model_validate(
+                    {
+                        "id": gid,
+                        "grantor": grantor,
+                        "on_behalf_of": artist if grantor != artist else None,
+                        "grantee": grant["grantee"],
+                        "purposes": grant["purposes"],
+                        "territories": grant["territories"],
+                        "valid_from": grant["valid_from"],
+                        "formalities": grant["formalities"],
+                    }
+                )
+                if grant["revoked"]:
+                    revocations.append(Revocation(grant=gid, date=grant["revoked"]))
+    catalogue: dict[str, Work] = {}
+    ids: list[str] = []
+    works: list[dict[str, Any]] = []
+    holders = ["party:example-label", "party:example-label", "party:indie-label"]
+    for i in range(len(profiles)):  # a solo work of every profile, and a work of two
+        works.append({"holder": rng.choice(holders), "tdm": rng.random() < 0.3, "performers": [i]})
+    works.append({**works[-1], "performers": rng.sample(range(len(profiles)), 2)})
+    for _ in range(2):  # near variants: another rights holder, or reserved TDM
+        base = rng.choice(works)
+        key = rng.choice(["holder", "tdm"])
+        works.append({**base, key: not base["tdm"] if key == "tdm" else "party:indie-label"})
+    for j, work in enumerate(works):
+        for twin in (0, 1):
+            wid = f"isrc:QZTWN26{j:03d}{twin:02d}"
+            ids.append(wid)
+            people = [artists[p * 2 + twin] for p in work["performers"]]
+            catalogue[wid] = Work(
+                id=wid,
+                title=wid,
+                performers=[Performer(artist=a) for a in people],
+                rights_holder=work["holder"],
+                tdm_reserved=work["tdm"],
+            )
+    return DataSet(parties, catalogue, grants, tuple(revocations), ()), artists, ids
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_columns_group_interchangeable_shapes_and_agree_with_one_use_path(seed: int) -> None:
+    rng = random.Random(seed)
+    dataset, artists, work_ids = _twins_catalogue(rng)
+    loaded = load_files(
+        [POLICIES / "contracts", POLICIES / "jurisdictions"],
+        catalogue=dataset,
+        catalogue_label="<twins>",
+        assume=["us-nofakes-2026:enacted=2026-01-01"] if rng.random() < 0.5 else [],
+    )
+    frames = [
+        {
+            "date": date,
+            "licensee": licensee,
+            "purpose": purpose,
+            "territory": territory,
+            "output": rng.choice(
+                [
+                    {"synthetic_audio": True, "public": True, "labelled_ai": True},
+                    {"synthetic_audio": True, "digital_replica": True, "public": True},
+                ]
+            ),
+            "context": rng.choice([[], [], ["parody"]]),
+        }
+        for licensee in ("party:aria-labs", "party:tessitura-ai")
+        for purpose in ("training", "generation", "voice_replica")
+        for territory in rng.sample(
+            ["US", "US-TN", "US-CA", "US-NY", "DE", "FR", "DK", "GB", "JP", "CN"], 3
+        )
+        for date in _DATES[rng.randrange(len(_DATES) - 1) :][:2]  # neighbouring dates
+    ]
+
+    def twin(item: str) -> str:
+        return item[:-1] + ("1" if item[-1] == "0" else "0")
+
+    def shape(base: dict[str, Any], works: list[str], named: list[str]) -> Use:
+        performers = [a for w in works for a in dataset.performers_of(w)]
+        people = list(dict.fromkeys(performers + named))
+        weights = {a: str(Decimal(1) / (len(people) + 1))[:6] for a in people}
+        return parse_use({**base, "works": works, "artists": named, "attribution": weights})
+
+    shapes: list[Use] = []
+    for base in frames:  # every work and every artist alone, and a few pairs with their twins
+        shapes += [shape(base, [w], []) for w in work_ids]
+        shapes += [shape(base, [], [a]) for a in artists]
+        for _ in range(3):
+            works = rng.sample(work_ids, min(len(work_ids), 2))
+            named = rng.sample(artists, rng.choice([0, 1]))
+            shapes.append(shape(base, works, named))
+            shapes.append(shape(base, [twin(w) for w in works], [twin(a) for a in named]))
+    n = 2 * len(shapes)
+    columns = UseColumns(
+        shapes=shapes,
+        shape=[i % len(shapes) for i in range(n)],
+        revenue=[None if i % 5 == 0 else Decimal(i * 3737 % 100_000) / 100 for i in range(n)],
+        generations=[i * 7919 % 50_000 for i in range(n)],
+        streams=[i % 3 for i in range(n)],
+    )
+    evaluator = BatchEvaluator(loaded)
+    for i, outcome in enumerate(evaluator.evaluate(columns)):
+        expected = _one(loaded, columns.at(i))
+        if isinstance(expected, UseError):
+            assert outcome.decision == "error" and outcome.error == str(expected)
+            continue
+        assert outcome.decision == expected.decision, (i, columns.at(i))
+        assert outcome.payments == tuple(
+            (p.payee, p.amount, p.currency, p.rule) for p in expected.payments
+        )
+        assert outcome.totals == tuple((t.currency, t.amount) for t in expected.totals)
+        if expected.decision == "deny":
+            denial = dict.fromkeys(
+                (r.effect, r.rule)
+                for r in expected.reasons
+                if r.effect in ("deny", "consent-missing", "no-licence")
+            )
+            assert outcome.denial == tuple(denial)
+    assert evaluator.stats["classes"] < len(shapes)  # twins, at least, decide alike
+
+
+def _analysis_of(tmp_path: Path, body: str) -> Any:
+    clause = tmp_path / "c.clause"
+    clause.write_text(
+        'contract "c" "A contract"\n'
+        "  licensor party:example-label\n"
+        "  licensee party:aria-labs\n"
+        "  effective 2026-01-01 for 3 years\n"
+        "  territory worldwide\n"
+        "  scope all works\n"
+        "  clause 1\n"
+        "    permit generation\n" + body,
+        encoding="utf-8",
+    )
+    return analyse(load_files([clause]).checked)
+
+
+def test_what_the_analysis_proves(tmp_path: Path) -> None:
+    shipped = analyse(load_files([POLICIES], data=POLICIES / "data").checked)
+    assert shipped.abstraction is not None and shipped.date_terms is not None
+    assert shipped.territory_tests is not None
+    assert "residence" not in shipped.abstraction.party_fields  # only `in US-TN`, `in US-NY`
+    # A count per unit in a condition reads the metrics.
+    per_unit = _analysis_of(
+        tmp_path, "  clause 2\n    when 1 USD per generation > 5 USD\n    deny\n"
+    )
+    assert per_unit.metrics_in_conditions
+    # The id of the artist in hand: artists are told apart by their ids.
+    named = _analysis_of(
+        tmp_path,
+        "  clause 2\n    when any(artist in use.artists where artist is party:someone)\n    deny\n",
+    )
+    assert named.abstraction is None
+    # An age changes every year: dates are not grouped.
+    aged = _analysis_of(
+        tmp_path,
+        "  clause 2\n    when any(artist in use.artists where artist.age > 30)\n    deny\n",
+    )
+    assert aged.date_terms is None and aged.abstraction is not None
+    # The residence read as a value, not only tested against territories.
+    raw = _analysis_of(
+        tmp_path,
+        "  clause 2\n    when any(artist in use.artists where artist.residence is use.territory)\n"
+        "    deny\n",
+    )
+    assert raw.abstraction is not None and "residence" in raw.abstraction.party_fields
+    assert raw.territory_tests is None
+
+
+def test_uses_whose_payments_raise_take_the_one_use_path(tmp_path: Path) -> None:
+    clause = tmp_path / "c.clause"
+    clause.write_text(
+        'contract "per-output" "Pays per output"\n'
+        "  licensor party:example-label\n"
+        "  licensee party:aria-labs\n"
+        "  effective 2026-01-01 for 3 years\n"
+        "  territory worldwide\n"
+        "  scope all works\n"
+        "  clause 1\n"
+        "    permit generation\n"
+        "  clause 2\n"
+        "    pay 30% * use.revenue * 100 / use.generations to party:example-label\n",
+        encoding="utf-8",
+    )
+    loaded = load_files([clause])
+    shapes = [
+        parse_use(
+            {
+                "date": date,
+                "licensee": "party:aria-labs",
+                "purpose": "generation",
+                "territory": territory,
+            }
+        )
+        for date in ("2026-03-01", "2027-03-01")
+        for territory in ("US", "FR")
+    ]
+    n = 40
+    for currency in ("USD", "EUR"):
+        columns = UseColumns(
+            shapes=shapes,
+            shape=[i % len(shapes) for i in range(n)],
+            revenue=[None if i % 9 == 0 else Decimal(i * 13) / 4 for i in range(n)],
+            generations=[0 if i < 6 or i % 7 == 0 else i * 17 for i in range(n)],
+            streams=[0] * n,
+            currency=currency,
+        )
+        evaluator = BatchEvaluator(loaded)
+        for i, outcome in enumerate(evaluator.evaluate(columns)):
+            expected = _one(loaded, columns.at(i))
+            if isinstance(expected, UseError):
+                assert outcome.decision == "error" and outcome.error == str(expected)
+            else:
+                assert outcome.decision == expected.decision
+                assert outcome.payments == tuple(
+                    (p.payee, p.amount, p.currency, p.rule) for p in expected.payments
+                )
+        assert evaluator.stats["one_use"] > 0

@@ -188,11 +188,33 @@ def test_cli_simulate_json_and_html(small: Path, tmp_path: Path) -> None:
 
 
 def test_artist_distribution() -> None:
-    stats = artist_distribution([0, 0, 0, 10])
+    stats = artist_distribution([Decimal(0), Decimal(0), Decimal(0), Decimal(10)])
     assert stats["zero"] == 3 and stats["median"] == 0
     assert stats["gini"] == pytest.approx(0.75)
     assert stats["top_1pct_share"] == 1.0
-    assert artist_distribution([5, 5, 5, 5])["gini"] == pytest.approx(0.0)
+    assert artist_distribution([Decimal(5)] * 4)["gini"] == pytest.approx(0.0)
+    # The median is money: exact in Decimal, the mean of the two middle earnings.
+    median = artist_distribution([Decimal("0.10"), Decimal("0.20"), Decimal("1.01"), Decimal(7)])
+    assert median["median"] == Decimal("0.605") and isinstance(median["median"], Decimal)
+    odd = artist_distribution([Decimal("0.1"), Decimal("0.2"), Decimal("0.3")])["median"]
+    assert odd == Decimal("0.2")
+    assert artist_distribution([])["median"] == Decimal(0)
+
+
+def test_the_median_is_carried_as_money(small: Path) -> None:
+    data = report.summary(simulate(load_scenario(small), runs=2, with_sweeps=False))
+    for variant in data["variants"].values():
+        median = variant["measures"]["artists_median"]
+        assert all(isinstance(median[k], str) for k in ("mean", "low", "high"))
+        assert Decimal(median["mean"]) == Decimal(median["mean"]).quantize(Decimal("0.01"))
+
+
+def test_workers_do_not_change_results(small: Path) -> None:
+    scenario = load_scenario(small)
+    one = report.summary(simulate(scenario, workers=1))
+    two = report.summary(simulate(scenario, workers=2))
+    one.pop("seconds"), two.pop("seconds")
+    assert one == two
 
 
 def test_the_example_scenario_loads() -> None:

@@ -49,6 +49,15 @@ def simulate(
     schema: Annotated[
         bool, typer.Option("--schema", help="Print the JSON Schema of a scenario file and exit.")
     ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Processes deciding variants side by side (default: one per CPU core; "
+            "the results do not depend on it).",
+        ),
+    ] = None,
 ) -> None:
     """Simulate term sheets on a catalogue and projected usage: who is paid what, what is
     blocked, where — every variant on the same generated uses.
@@ -91,7 +100,11 @@ def simulate(
     show = sys.stderr.isatty() and not as_json
     try:
         result = run_simulation(
-            loaded, runs=runs, with_sweeps=not no_sweeps, progress=progress if show else None
+            loaded,
+            runs=runs,
+            with_sweeps=not no_sweeps,
+            progress=progress if show else None,
+            workers=workers,
         )
     except ScenarioError as error:
         err = _console(stderr=True)

@@ -37,12 +37,19 @@ _COUNTS: list[tuple[str, str, Callable[[RunTally], int]]] = [
     ("uses_denied", "Uses denied", lambda r: r.denied),
     ("uses_error", "Uses that could not be decided", lambda r: r.errors),
 ]
+# The median of the artists' earnings is an amount (in `_MONEY_STATS`); the others are
+# ratios and counts.
+_MONEY_STATS = [("artists_median", "Artists: median earnings", "median")]
 _DISTRIBUTION = [
-    ("artists_median", "Artists: median earnings", "median"),
     ("artists_top_1pct_share", "Artists: share of the top 1%", "top_1pct_share"),
     ("artists_gini", "Artists: Gini coefficient", "gini"),
     ("artists_zero", "Artists earning nothing", "zero"),
 ]
+
+
+_KEYS = [
+    k for k, _, _ in (*_MONEY, *_COUNTS, *_MONEY_STATS, *_DISTRIBUTION)
+]  # the rows of the tables, in order
 
 
 def _rank(values: list[Any], q: float) -> Any:
@@ -79,6 +86,14 @@ def summary(result: SimulationResult) -> dict[str, Any]:
                 "high": _rank(counts, 0.95),
             }
         distributions = [variant.distribution(r) for r in runs]
+        for key, label, stat in _MONEY_STATS:
+            amounts: list[Decimal] = [d[stat] for d in distributions]
+            measures[key] = {
+                "label": label,
+                "mean": str(q(_mean(amounts))),
+                "low": str(q(_rank(amounts, 0.05))),
+                "high": str(q(_rank(amounts, 0.95))),
+            }
         for key, label, stat in _DISTRIBUTION:
             stats = [d[stat] for d in distributions]
             measures[key] = {
@@ -188,10 +203,8 @@ def table(result: SimulationResult) -> Any:
     names = list(data["variants"])
     for name in names:
         grid.add_column(data["variants"][name]["title"], justify="right")
-    money = {k for k, _, _ in _MONEY}
-    for key in (
-        [k for k, _, _ in _MONEY] + [k for k, _, _ in _COUNTS] + [k for k, _, _ in _DISTRIBUTION]
-    ):
+    money = {k for k, _, _ in (*_MONEY, *_MONEY_STATS)}
+    for key in _KEYS:
         first = data["variants"][names[0]]["measures"][key]
         label = first["label"] + (f" ({data['currency']})" if key in money else "")
         grid.add_row(
@@ -422,11 +435,9 @@ def html_report(result: SimulationResult) -> str:
         )
         return text
 
-    money = {k for k, _, _ in _MONEY}
+    money = {k for k, _, _ in (*_MONEY, *_MONEY_STATS)}
     rows = []
-    for key in (
-        [k for k, _, _ in _MONEY] + [k for k, _, _ in _COUNTS] + [k for k, _, _ in _DISTRIBUTION]
-    ):
+    for key in _KEYS:
         label = variants[names[0]]["measures"][key]["label"]
         rows.append([label] + [cell(variants[n]["measures"][key], key in money) for n in names])
     reasons = sorted({r for n in names for r in variants[n]["denied_by"]})

@@ -2,17 +2,31 @@
 
 Common random numbers: run `r` draws its uses once (`UsageGenerator.run(r)`), and every
 variant decides exactly those uses, so that differences between variants come from the
-terms alone. Money is summed in `Decimal`; NumPy is used for draws and for statistics
-over artists (median, top-1% share, Gini), which are ratios, not amounts.
+terms alone. Money is summed in `Decimal`, and the artists' median earnings is a
+`Decimal` amount too; NumPy is used for draws and for the ratios over artists (top-1%
+share, Gini).
+
+The variants (and the values of a sweep) are decided side by side in worker processes
+forked from this one (`workers`, one per CPU core by default): a variant's runs all go to
+the same worker, which keeps its caches from run to run; every worker draws the same uses
+(the first run is drawn once, before forking), so the results do not depend on the number
+of workers.
 """
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing as mp
+import multiprocessing.connection as mp_connection
+import os
+import sys
 import time
+import traceback
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +41,7 @@ from ..parser import parse
 from ..policy_set import _standard_vocabulary
 from .catalogue import SyntheticData, from_dataset, generate
 from .scenario import Scenario, ScenarioError, Variant
-from .usage import RunUses, UsageGenerator
+from .usage import RunUses, ShapeInfo, UsageGenerator
 
 Progress = Callable[[str, int, int], None]
 
@@ -75,25 +89,30 @@ class RunTally:
         return self.revenue_licensed - self.paid_total
 
 
-def artist_distribution(earnings: list[float]) -> dict[str, float]:
+def artist_distribution(earnings: Sequence[Decimal]) -> dict[str, Any]:
     """Median, top-1% share, Gini and zero earners of per-artist earnings (all artists).
 
-    Statistics only: the inputs are converted amounts, the outputs are ratios and counts.
+    The median is an amount, exact in `Decimal` (the mean of the two middle earnings when
+    there is an even number of artists); the top-1% share and the Gini coefficient are
+    ratios, computed in floating point from the exact amounts.
     """
-    values = np.sort(np.asarray(earnings, dtype=np.float64))
-    n = len(values)
-    total = float(values.sum())
+    ordered = sorted(earnings)
+    n = len(ordered)
     if n == 0:
-        return {"artists": 0, "median": 0.0, "top_1pct_share": 0.0, "gini": 0.0, "zero": 0}
+        return {"artists": 0, "median": Decimal(0), "top_1pct_share": 0.0, "gini": 0.0, "zero": 0}
+    half = n // 2
+    median = ordered[half] if n % 2 else (ordered[half - 1] + ordered[half]) / 2
+    values = np.asarray([float(e) for e in ordered], dtype=np.float64)
+    total = float(values.sum())
     top = max(1, int(np.ceil(n * 0.01)))
     ranks = np.arange(1, n + 1, dtype=np.float64)
     gini = float((2.0 * (ranks * values).sum()) / (n * total) - (n + 1) / n) if total else 0.0
     return {
         "artists": n,
-        "median": float(np.median(values)),
+        "median": median,
         "top_1pct_share": float(values[-top:].sum() / total) if total else 0.0,
         "gini": gini,
-        "zero": int((values == 0).sum()),
+        "zero": sum(1 for e in ordered if e == 0),
     }
 
 
@@ -108,9 +127,10 @@ class VariantResult:
     runs: list[RunTally] = field(default_factory=list)
     artists: tuple[str, ...] = ()
 
-    def distribution(self, run: RunTally) -> dict[str, float]:
+    def distribution(self, run: RunTally) -> dict[str, Any]:
         """The artists' distribution in one run (every catalogue artist counts)."""
-        return artist_distribution([float(run.artists.get(a, 0)) for a in self.artists])
+        zero = Decimal(0)
+        return artist_distribution([run.artists.get(a, zero) for a in self.artists])
 
 
 @dataclass
@@ -238,48 +258,229 @@ def _tally(
     run = RunTally()
     info = generator.shapes.info
     zero = Decimal(0)
-    months = generator.dates
+    # Sums per frame of shapes (month, purpose, territory) first, then per group.
+    frames: dict[ShapeInfo, list[Any]] = {}
+    paid_to: dict[str, Decimal] = {}
+    by_rule = run.by_rule
+    denied_by = run.denied_by
+    uses = denied = allowed = paid_uses = errors = 0
+    revenue_blocked = revenue_licensed = zero
     for outcome, (shape, revenue, _, _), count in evaluator.tally(columns):
         where = info[shape]
-        run.uses += count
-        groups = (
+        sums = frames.get(where)
+        if sums is None:
+            sums = frames[where] = [0, 0, zero, zero]  # uses, denied, revenue, paid
+        uses += count
+        sums[0] += count
+        total = zero if revenue is None else revenue if count == 1 else revenue * count
+        sums[2] += total
+        decision = outcome.decision
+        if decision == "deny":
+            denied += count
+            sums[1] += count
+            revenue_blocked += total
+            effect, rule = outcome.denial[0] if outcome.denial else ("deny", "?")
+            denied_by[f"{effect}: {rule}"] += count
+            continue
+        if decision == "error":
+            errors += count
+            continue
+        revenue_licensed += total
+        if decision == "pay":
+            paid_uses += count
+        else:
+            allowed += count
+        for payee, part, _currency, rule in outcome.payments:
+            paid = part if count == 1 else part * count
+            paid_to[payee] = paid_to.get(payee, zero) + paid
+            by_rule[rule] = by_rule.get(rule, zero) + paid
+            sums[3] += paid
+    run.uses, run.denied, run.allowed, run.paid_uses, run.errors = (
+        uses,
+        denied,
+        allowed,
+        paid_uses,
+        errors,
+    )
+    run.revenue_blocked, run.revenue_licensed = revenue_blocked, revenue_licensed
+    months = generator.dates
+    for where, (n, refused, revenue, paid) in frames.items():
+        run.revenue += revenue
+        for group in (
             run.by_territory.setdefault(where.territory, Group()),
             run.by_purpose.setdefault(where.purpose, Group()),
             run.by_period.setdefault(months[where.month].strftime("%Y-%m"), Group()),
-        )
-        total = revenue * count if revenue is not None else zero
-        run.revenue += total
-        for group in groups:
-            group.uses += count
-            group.revenue += total
-        if outcome.decision == "deny":
-            run.denied += count
-            run.revenue_blocked += total
-            effect, rule = outcome.denial[0] if outcome.denial else ("deny", "?")
-            run.denied_by[f"{effect}: {rule}"] += count
-            for group in groups:
-                group.denied += count
-            continue
-        if outcome.decision == "error":
-            run.errors += count
-            continue
-        run.revenue_licensed += total
-        if outcome.decision == "pay":
-            run.paid_uses += count
+        ):
+            group.uses += n
+            group.denied += refused
+            group.revenue += revenue
+            group.paid += paid
+    for payee, paid in paid_to.items():
+        if payee in artists:
+            run.paid_artists += paid
+            run.artists[payee] = paid
         else:
-            run.allowed += count
-        for payee, part, _currency, rule in outcome.payments:
-            paid = part * count
-            if payee in artists:
-                run.paid_artists += paid
-                run.artists[payee] = run.artists.get(payee, zero) + paid
-            else:
-                run.paid_rights_holders += paid
-            run.by_rule[rule] = run.by_rule.get(rule, zero) + paid
-            for group in groups:
-                group.paid += paid
+            run.paid_rights_holders += paid
     run.seconds = time.perf_counter() - started
     return run
+
+
+def default_workers() -> int:
+    """Worker processes `simulate` uses by default: one per CPU core available, where
+    processes can be forked (Linux); otherwise 1 (everything in this process)."""
+    if not sys.platform.startswith("linux") or "fork" not in mp.get_all_start_methods():
+        return 1
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+_Task = tuple[Any, ...]  # ("run", variant, number) | ("sweep", sweep, value) | ("shapes", runs)
+
+
+class _Simulation:
+    """What the tasks of a simulation share: the catalogue, the variants' policies and
+    evaluators, and a usage generator. Each worker process works on its own copy."""
+
+    def __init__(
+        self, scenario: Scenario, catalogue: SyntheticData, loaded: dict[str, LoadedPolicy]
+    ) -> None:
+        self.scenario = scenario
+        self.catalogue = catalogue
+        first = next(iter(scenario.variants.values()))
+        self.generator = UsageGenerator(scenario, catalogue, first.licensee)
+        self.evaluators = {name: BatchEvaluator(policy) for name, policy in loaded.items()}
+        self.artists = frozenset(catalogue.artists)
+        self.drawn: set[int] = set()
+        self._last: tuple[int, RunUses] | None = None
+
+    def uses(self, number: int) -> RunUses:
+        """The uses of run `number` (the last run drawn is kept)."""
+        if self._last is None or self._last[0] != number:
+            self._last = (number, self.generator.run(number))
+            self.drawn.add(number)
+        return self._last[1]
+
+    def run(self, task: _Task) -> Any:
+        kind = task[0]
+        if kind == "run":
+            _, name, number = task
+            uses = self.uses(number)
+            licensee = self.scenario.variants[name].licensee
+            columns = _columns(self.generator, uses, licensee, self.scenario.currency)
+            return len(uses), _tally(self.evaluators[name], columns, self.generator, self.artists)
+        if kind == "sweep":
+            return self.sweep_point(self.scenario.sweeps[task[1]], task[2])
+        for number in range(task[1]):  # "shapes": the distinct shapes of runs 0 .. n-1
+            if number not in self.drawn:
+                self.uses(number)
+        return len(self.generator.shapes)
+
+    def sweep_point(self, sweep: Any, k: int) -> SweepPoint:
+        scenario, catalogue, generator = self.scenario, self.catalogue, self.generator
+        variant = scenario.variants[sweep.variant]
+        value = sweep.values[k]
+        loaded = load_variant(
+            scenario,
+            sweep.variant,
+            catalogue.data,
+            catalogue.label,
+            {sweep.contract: {sweep.parameter: str(value)}},
+        )
+        evaluator = BatchEvaluator(loaded)
+        result = VariantResult(sweep.variant, "", variant.licensee, {}, artists=catalogue.artists)
+        tallies = []
+        for number in range(sweep.runs):
+            columns = _columns(generator, self.uses(number), variant.licensee, scenario.currency)
+            tallies.append(_tally(evaluator, columns, generator, self.artists))
+        n = Decimal(len(tallies))
+        return SweepPoint(
+            value=str(value),
+            paid_artists=sum((t.paid_artists for t in tallies), Decimal(0)) / n,
+            paid_rights_holders=sum((t.paid_rights_holders for t in tallies), Decimal(0)) / n,
+            developer_keeps=sum((t.developer_keeps for t in tallies), Decimal(0)) / n,
+            denied_share=float(np.mean([t.denied / t.uses if t.uses else 0 for t in tallies])),
+            gini=float(np.mean([result.distribution(t)["gini"] for t in tallies])),
+        )
+
+
+def _serve(work: _Simulation, connection: Connection) -> None:
+    """A worker process: run the tasks it is sent, one at a time, and send each result."""
+    while True:
+        task = connection.recv()
+        if task is None:
+            return
+        try:
+            reply: tuple[str, Any] = ("ok", work.run(task))
+        except ScenarioError as error:
+            reply = ("scenario", error.problems)
+        except BaseException:  # reported to the parent, which raises
+            reply = ("error", traceback.format_exc())
+        connection.send(reply)
+
+
+def _run_tasks(
+    work: _Simulation,
+    tasks: list[tuple[_Task, int, str]],
+    workers: int,
+    done: Callable[[int, Any], None],
+) -> None:
+    """Run `tasks` (each with the worker it goes to and a label) and call `done(index,
+    result)` for each as it finishes. With one worker, in this process, in order; with
+    several, in forked processes, each worker running its own tasks in order (a worker
+    keeps its caches from task to task: a variant's runs go to the same worker)."""
+    if workers <= 1:
+        for index, (task, _, _) in enumerate(tasks):
+            done(index, work.run(task))
+        return
+    context = mp.get_context("fork")
+    queues: list[list[int]] = [[] for _ in range(workers)]
+    for index, (_, worker, _) in enumerate(tasks):
+        queues[worker % workers].append(index)
+    pipes = [context.Pipe() for _ in range(workers)]
+    processes = [
+        context.Process(target=_serve, args=(work, child), daemon=True) for _, child in pipes
+    ]
+    try:
+        for process in processes:
+            process.start()
+        for _, child in pipes:
+            child.close()
+        busy: dict[Any, tuple[int, int]] = {}  # connection → (worker, task index)
+        for worker, (parent, _) in enumerate(pipes):
+            if queues[worker]:
+                index = queues[worker].pop(0)
+                parent.send(tasks[index][0])
+                busy[parent] = (worker, index)
+        while busy:
+            for ready in mp_connection.wait(list(busy)):
+                assert isinstance(ready, Connection)
+                worker, index = busy.pop(ready)
+                try:
+                    status, value = ready.recv()
+                except EOFError:
+                    raise RuntimeError(f"simulation worker {worker} stopped unexpectedly") from None
+                if status == "scenario":
+                    raise ScenarioError(value)
+                if status == "error":
+                    raise RuntimeError(f"simulation worker {worker} failed:\n{value}")
+                if queues[worker]:
+                    following = queues[worker].pop(0)
+                    ready.send(tasks[following][0])
+                    busy[ready] = (worker, following)
+                done(index, value)
+    finally:
+        for parent, _ in pipes:
+            with contextlib.suppress(OSError):
+                parent.send(None)
+        for process in processes:
+            process.join(timeout=5)
+            if process.is_alive():  # pragma: no cover - a worker that did not stop
+                process.terminate()
+                process.join()
+        for parent, _ in pipes:
+            parent.close()
 
 
 def simulate(
@@ -288,10 +489,16 @@ def simulate(
     progress: Progress | None = None,
     runs: int | None = None,
     with_sweeps: bool = True,
+    workers: int | None = None,
 ) -> SimulationResult:
     """Run every variant of `scenario` on the same generated uses, `runs` times (default:
     the scenario's), then its sweeps. Raises `ScenarioError` for a scenario that cannot
-    run (a clause file with errors, an unknown parameter or purpose)."""
+    run (a clause file with errors, an unknown parameter or purpose).
+
+    `workers`: processes to run the variants (and sweep values) side by side, default
+    `default_workers()`; every worker draws the same uses, so the results are identical
+    whatever the number of workers.
+    """
     started = time.perf_counter()
     runs = runs or scenario.runs
     catalogue = _catalogue(scenario)
@@ -301,10 +508,7 @@ def simulate(
     }
     for name, policy in loaded.items():
         _check_purposes(scenario, policy, name)
-    first = next(iter(scenario.variants.values()))
-    generator = UsageGenerator(scenario, catalogue, first.licensee)
-    evaluators = {name: BatchEvaluator(policy) for name, policy in loaded.items()}
-    artists = frozenset(catalogue.artists)
+    work = _Simulation(scenario, catalogue, loaded)
     results = [
         VariantResult(
             name,
@@ -315,29 +519,58 @@ def simulate(
         )
         for name, variant in scenario.variants.items()
     ]
-    uses_per_run: list[int] = []
-    total_steps = runs * len(results)
-    step = 0
+    sweeps = scenario.sweeps if with_sweeps else []
+    tasks: list[tuple[_Task, int, str]] = []
     for number in range(runs):
-        uses = generator.run(number)
-        uses_per_run.append(len(uses))
-        for result in results:
-            columns = _columns(generator, uses, result.licensee, scenario.currency)
-            result.runs.append(_tally(evaluators[result.name], columns, generator, artists))
-            step += 1
-            if progress is not None:
-                progress(f"{result.name}, run {number + 1}", step, total_steps)
-    sweeps = (
-        [_sweep(scenario, sweep, catalogue, generator, progress) for sweep in scenario.sweeps]
-        if with_sweeps
-        else []
-    )
+        for v, result in enumerate(results):
+            tasks.append((("run", result.name, number), v, f"{result.name}, run {number + 1}"))
+    main = len(tasks)
+    for s, sweep in enumerate(sweeps):
+        for k, value in enumerate(sweep.values):
+            label = f"sweep {sweep.contract}.{sweep.parameter} = {value}"
+            tasks.append((("sweep", s, k), k, label))
+    drawn = max([runs, *(sweep.runs for sweep in sweeps)])
+    tasks.append((("shapes", drawn), 0, "shapes"))
+    workers = default_workers() if workers is None else max(1, workers)
+    workers = min(workers, len(tasks) - 1) or 1
+    if workers > 1:
+        work.uses(0)  # drawn once here, before the workers are forked, and shared with them
+    answers: list[Any] = [None] * len(tasks)
+    finished = [0] * (len(sweeps) + 1)
+
+    def done(index: int, answer: Any) -> None:
+        answers[index] = answer
+        if progress is None or index == len(tasks) - 1:
+            return
+        label = tasks[index][2]
+        if index < main:
+            finished[0] += 1
+            progress(label, finished[0], main)
+        else:
+            s = tasks[index][0][1]
+            finished[s + 1] += 1
+            progress(label, finished[s + 1], len(sweeps[s].values))
+
+    _run_tasks(work, tasks, workers, done)
+    uses_per_run: list[int] = []
+    for index in range(main):
+        (_, name, number), v, _ = tasks[index]
+        count, tally = answers[index]
+        if v == 0:
+            uses_per_run.append(count)
+        results[v].runs.append(tally)
+    sweep_results: list[SweepResult] = []
+    position = main
+    for sweep in sweeps:
+        points = answers[position : position + len(sweep.values)]
+        position += len(sweep.values)
+        sweep_results.append(SweepResult(sweep.variant, sweep.contract, sweep.parameter, points))
     return SimulationResult(
         scenario,
         results,
-        sweeps,
+        sweep_results,
         uses_per_run,
-        len(generator.shapes.base),
+        answers[-1],
         time.perf_counter() - started,
         scenario.currency,
     )
@@ -352,46 +585,3 @@ def _columns(generator: UsageGenerator, uses: RunUses, licensee: str, currency: 
         streams=uses.streams,
         currency=currency,
     )
-
-
-def _sweep(
-    scenario: Scenario,
-    sweep: Any,
-    catalogue: SyntheticData,
-    generator: UsageGenerator,
-    progress: Progress | None,
-) -> SweepResult:
-    variant = scenario.variants[sweep.variant]
-    artists = frozenset(catalogue.artists)
-    points: list[SweepPoint] = []
-    result = VariantResult(sweep.variant, "", variant.licensee, {}, artists=catalogue.artists)
-    for k, value in enumerate(sweep.values):
-        loaded = load_variant(
-            scenario,
-            sweep.variant,
-            catalogue.data,
-            catalogue.label,
-            {sweep.contract: {sweep.parameter: str(value)}},
-        )
-        evaluator = BatchEvaluator(loaded)
-        tallies = []
-        for number in range(sweep.runs):
-            uses = generator.run(number)
-            columns = _columns(generator, uses, variant.licensee, scenario.currency)
-            tallies.append(_tally(evaluator, columns, generator, artists))
-        n = Decimal(len(tallies))
-        points.append(
-            SweepPoint(
-                value=str(value),
-                paid_artists=sum((t.paid_artists for t in tallies), Decimal(0)) / n,
-                paid_rights_holders=sum((t.paid_rights_holders for t in tallies), Decimal(0)) / n,
-                developer_keeps=sum((t.developer_keeps for t in tallies), Decimal(0)) / n,
-                denied_share=float(np.mean([t.denied / t.uses if t.uses else 0 for t in tallies])),
-                gini=float(np.mean([result.distribution(t)["gini"] for t in tallies])),
-            )
-        )
-        if progress is not None:
-            progress(
-                f"sweep {sweep.contract}.{sweep.parameter} = {value}", k + 1, len(sweep.values)
-            )
-    return SweepResult(sweep.variant, sweep.contract, sweep.parameter, points)
