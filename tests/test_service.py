@@ -8,6 +8,7 @@ file never touches the repository.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import json
 import os
@@ -438,23 +439,16 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture
-def server(policies: Path) -> Iterator[str]:
+@contextlib.contextmanager
+def _service(*options: str, start_within: float) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`clausula serve` with these options on a free loopback port, once it answers."""
     port = _free_port()
-    command = [
-        str(Path(sys.executable).parent / "clausula"),
-        "serve",
-        "--policies",
-        str(policies),
-        "--port",
-        str(port),
-        "--reload-interval",
-        "0.1",
-    ]
+    command = [str(Path(sys.executable).parent / "clausula"), "serve", *options]
+    command += ["--port", str(port)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + start_within
         while True:
             assert process.poll() is None, process.stdout.read().decode()  # type: ignore[union-attr]
             try:
@@ -464,14 +458,23 @@ def server(policies: Path) -> Iterator[str]:
                 pass
             assert time.monotonic() < deadline, "the service did not start"
             time.sleep(0.1)
-        yield url
+        yield url, process
     finally:
         process.terminate()
         try:
-            process.wait(10)
+            process.wait(15)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture
+def server(policies: Path) -> Iterator[str]:
+    with _service("--policies", str(policies), "--reload-interval", "0.1", start_within=30) as (
+        url,
+        _,
+    ):
+        yield url
 
 
 def _docs_blocks(language: str) -> list[str]:
@@ -738,42 +741,9 @@ async def test_serve_app_logs_decisions_with_the_ledger_head(
 
 @pytest.fixture
 def two_workers(policies: Path, ledger_url: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = _free_port()
-    command = [
-        str(Path(sys.executable).parent / "clausula"),
-        "serve",
-        "--policies",
-        str(policies),
-        "--port",
-        str(port),
-        "--workers",
-        "2",
-        "--ledger",
-        ledger_url,
-        "--log-level",
-        "warning",
-    ]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, process.stdout.read().decode()  # type: ignore[union-attr]
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the service did not start"
-            time.sleep(0.1)
-        yield url, process
-    finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    options = ["--policies", str(policies), "--workers", "2", "--ledger", ledger_url]
+    with _service(*options, "--log-level", "warning", start_within=60) as running:
+        yield running
 
 
 def test_two_worker_processes_answer_from_the_ledger(

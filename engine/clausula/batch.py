@@ -884,26 +884,12 @@ class UseColumns:
 
 def _key(use: Use) -> tuple[Any, ...]:
     """Everything about a use but its id, metrics and attribution weights."""
-    output = use.output
     revenue = use.metrics.revenue
     return (
-        use.date,
-        use.licensee,
-        use.purpose,
-        use.territory,
+        *_frame_key(use),
         tuple(use.works),
         tuple(use.artists),
         tuple(use.attribution),
-        (
-            output.synthetic_audio,
-            output.digital_replica,
-            output.public,
-            output.names_artist,
-            output.labelled_ai,
-        ),
-        tuple(use.context),
-        use.commercial,
-        tuple((k, type(v).__name__, str(v)) for k, v in use.facts.items()),
         revenue.currency if revenue is not None else None,
     )
 

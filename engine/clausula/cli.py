@@ -63,6 +63,18 @@ def _reason(error: BaseException) -> str:
 # ------------------------------------------------------------------ check
 
 
+# `--ledger` of the commands that decide (eval, serve).
+LedgerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--ledger",
+        metavar="URL",
+        help="Decide consent against this consent ledger (sqlite:///FILE, "
+        "postgresql://…) as of each use's date, instead of the data files' grants.",
+    ),
+]
+
+
 @app.command()
 def check(
     paths: Annotated[
@@ -180,15 +192,7 @@ def eval_(
             "Lines log.",
         ),
     ] = None,
-    ledger: Annotated[
-        str | None,
-        typer.Option(
-            "--ledger",
-            metavar="URL",
-            help="Decide consent against this consent ledger (sqlite:///FILE, "
-            "postgresql://…) as of each use's date, instead of the data files' grants.",
-        ),
-    ] = None,
+    ledger: LedgerOption = None,
 ) -> None:
     """Decide proposed uses: allow, deny or pay, with payments, obligations and reasons.
 

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from .cli import _console, _fail, app
+from .cli import LedgerOption, _console, _fail, app
 
 
 def _load_failure(policies: Path, error: Exception) -> None:
@@ -39,15 +39,7 @@ def serve(
         list[str] | None,
         typer.Option("--assume", metavar="PACK", help="Treat a proposed law as enacted."),
     ] = None,
-    ledger: Annotated[
-        str | None,
-        typer.Option(
-            "--ledger",
-            metavar="URL",
-            help="Decide consent against this consent ledger (sqlite:///FILE, "
-            "postgresql://…) as of each use's date, instead of the data files' grants.",
-        ),
-    ] = None,
+    ledger: LedgerOption = None,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
     workers: Annotated[

@@ -165,8 +165,9 @@ class Candidates:
         return found
 
 
-def _both(parts: Sequence[Guard | None]) -> Guard | None:
-    """The guard of `a and b and …`: false if one is false, true if all are true."""
+def _combine(parts: Sequence[Guard | None], decisive: bool) -> Guard | None:
+    """The guard of `a and b and …` (`decisive` False: false if one is false, true if all
+    are true) or of `a or b or …` (`decisive` True: true if one is, false if all are not)."""
     guards = [g for g in parts if g is not None]
     if not guards:
         return None
@@ -174,37 +175,17 @@ def _both(parts: Sequence[Guard | None]) -> Guard | None:
         return guards[0]
     certain = len(guards) == len(parts)  # an operand with no guard is never known
 
-    def both(purpose: str, territory: str) -> bool | None:
-        result: bool | None = True if certain else None
+    def combined(purpose: str, territory: str) -> bool | None:
+        result: bool | None = (not decisive) if certain else None
         for guard in guards:
             known = guard(purpose, territory)
-            if known is False:
-                return False
+            if known is decisive:
+                return decisive
             if known is None:
                 result = None
         return result
 
-    return both
-
-
-def _either(parts: Sequence[Guard | None]) -> Guard | None:
-    """The guard of `a or b or …`: true if one is true, false if all are false."""
-    guards = [g for g in parts if g is not None]
-    if not guards:
-        return None
-    certain = len(guards) == len(parts)
-
-    def either(purpose: str, territory: str) -> bool | None:
-        result: bool | None = False if certain else None
-        for guard in guards:
-            known = guard(purpose, territory)
-            if known is True:
-                return True
-            if known is None:
-                result = None
-        return result
-
-    return either
+    return combined
 
 
 def format_value(value: Any) -> str:
@@ -542,7 +523,7 @@ class _BlockCompiler:
 
     def _all_guard(self, conditions: Sequence[ast.Expr]) -> Guard | None:
         """The guard of conditions that must all hold."""
-        return _both([self._guard(c) for c in conditions])
+        return _combine([self._guard(c) for c in conditions], decisive=False)
 
     def _guard(self, node: ast.Expr) -> Guard | None:
         """What the use's purpose and territory alone tell about `node` (see `Guard`), or
@@ -552,7 +533,7 @@ class _BlockCompiler:
             return self._guard(self.checked.definitions[node.name])
         if isinstance(node, ast.Logical):
             parts = [self._guard(o) for o in node.operands]
-            return _both(parts) if node.op == "and" else _either(parts)
+            return _combine(parts, decisive=node.op == "or")
         if isinstance(node, ast.Compare) and isinstance(node.left, ast.Path):
             return self._compare_guard(node)
         return None
