@@ -19,6 +19,7 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from .ledger import Ledger
     from .models import Use
     from .use_input import UseError
 
@@ -61,6 +62,19 @@ def _reason(error: BaseException) -> str:
 
 
 # ------------------------------------------------------------------ check
+
+
+def _open_ledger(url: str | None) -> Ledger | None:
+    """The consent ledger named by `--ledger`, opened (None without one); exits with the
+    reason when it cannot be opened."""
+    if url is None:
+        return None
+    from .ledger import Ledger, LedgerError
+
+    try:
+        return Ledger(url)
+    except LedgerError as error:
+        _fail(str(error))
 
 
 # `--ledger` of the commands that decide (eval, serve).
@@ -223,14 +237,7 @@ def eval_(
         )
     if data is not None and not data.is_dir():
         _fail(f"cannot load data from {data}: there is no such directory")
-    ledger_store = None
-    if ledger is not None:
-        from .ledger import Ledger, LedgerError
-
-        try:
-            ledger_store = Ledger(ledger)
-        except LedgerError as error:
-            _fail(str(error))
+    ledger_store = _open_ledger(ledger)
     try:
         policy_set = load(policies, data=data, assume=list(assume or ()), ledger=ledger_store)
     except PolicyError as error:

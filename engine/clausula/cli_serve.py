@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from .cli import LedgerOption, _console, _fail, app
+from .cli import LedgerOption, _console, _fail, _open_ledger, app
 
 
 def _load_failure(policies: Path, error: Exception) -> None:
@@ -102,14 +102,7 @@ def serve(
         max_batch=max_batch,
         decision_log=log,
     )
-    ledger_store = None
-    if ledger is not None:
-        from .ledger import Ledger, LedgerError
-
-        try:
-            ledger_store = Ledger(ledger)
-        except LedgerError as error:
-            _fail(str(error))
+    ledger_store = _open_ledger(ledger)
     # This process loads the policies first, so that errors stop the start-up here.
     live = LivePolicies(
         policies=policies,
