@@ -255,6 +255,22 @@ def test_revenue_in_an_other_currency_is_a_use_error(policy: PolicySet) -> None:
     assert "EUR" in error.value.problems[0].message
 
 
+def test_a_denied_use_owes_nothing_and_needs_no_figures_for_it(policy: PolicySet) -> None:
+    """Payments are computed only for a licensed use: the same EUR revenue that is an error
+    for a use that would be paid (above) does not stop a use that is denied anyway."""
+    denied = use(
+        purpose="generation",
+        works=[],
+        attribution={A: "1"},
+        output={"names_artist": True},  # c-main §6 denies outputs that name the artist
+        metrics={"revenue": {"amount": "10.00", "currency": "EUR"}},
+    )
+    decision = policy.decide(denied)
+    assert decision.decision == "deny"
+    assert decision.payments == [] and decision.totals == []
+    assert "deny" in effects(decision)
+
+
 # ----------------------------------------------------------------- the use itself
 
 

@@ -74,12 +74,14 @@ class _PayLine:
 class _Outcome:
     """What one block contributed to a decision."""
 
-    __slots__ = ("blocked", "licences", "lines", "obligations", "permitted", "reasons", "risks")
+    __slots__ = ("blocked", "licences", "obligations", "pays", "permitted", "reasons", "risks")
 
     def __init__(self) -> None:
         self.reasons: list[dict[str, Any]] = []
         self.obligations: list[dict[str, Any]] = []
-        self.lines: list[_PayLine] = []
+        # Payments that apply, computed only once the use is known to be licensed: a
+        # denied use owes nothing, and needs no figures to compute it.
+        self.pays: list[tuple[CompiledEffect, Any]] = []
         self.permitted = False
         self.blocked = False
         # Damages or fines a law states: shown on a deny, never a payment.
@@ -483,7 +485,7 @@ def _apply(
     elif kind == "consent":
         _consent(effect, provision, ctx, records, out)
     elif kind == "pay":
-        _pay(effect, provision, ctx, out)
+        out.pays.append((effect, provision))
     elif kind == "pay_nothing":
         out.reasons.append(
             _reason(
@@ -538,7 +540,7 @@ def _consent(
                 )
 
 
-def _pay(effect: CompiledEffect, provision: Any, ctx: Context, out: _Outcome) -> None:
+def _pay(effect: CompiledEffect, provision: Any, ctx: Context, lines: list[_PayLine]) -> None:
     assert effect.amount is not None and effect.basis is not None and effect.subject is not None
     payees, _ = subjects(ctx, effect)
     share = Decimal(1) / len(payees) if payees else None
@@ -554,9 +556,7 @@ def _pay(effect: CompiledEffect, provision: Any, ctx: Context, out: _Outcome) ->
                 raise EvaluationError(
                     f"the amount for {payee} is negative ({format_value(amount)})"
                 )
-            out.lines.append(
-                _PayLine(payee, amount, provision.label, effect.source, effect.basis(ctx))
-            )
+            lines.append(_PayLine(payee, amount, provision.label, effect.source, effect.basis(ctx)))
     except Missing as missing:
         if missing.what.startswith("use."):
             pointer = "/" + missing.what.removeprefix("use.").replace(".", "/")
@@ -640,7 +640,7 @@ def decide(policy: CompiledPolicy, records: Records, use: Use) -> Decision:
     ctx = Context(use, records.catalogue, use_facts(use, policy))
     reasons: list[dict[str, Any]] = []
     obligations: list[dict[str, Any]] = []
-    lines: list[_PayLine] = []
+    pays: list[tuple[CompiledEffect, Any]] = []
     risks: list[dict[str, Any]] = []
     licences: list[tuple[str, Any, CompiledEffect]] = []
     blocked = False
@@ -654,7 +654,7 @@ def decide(policy: CompiledPolicy, records: Records, use: Use) -> Decision:
         outcome = _run_block(block, ctx, records)
         reasons += outcome.reasons
         obligations += outcome.obligations
-        lines += outcome.lines
+        pays += outcome.pays
         risks += outcome.risks
         licences += outcome.licences
         blocked = blocked or outcome.blocked
@@ -682,7 +682,7 @@ def decide(policy: CompiledPolicy, records: Records, use: Use) -> Decision:
     if chosen is not None:
         reasons += chosen[1].reasons
         obligations += chosen[1].obligations
-        lines += chosen[1].lines
+        pays += chosen[1].pays
         risks += chosen[1].risks
         contracts = [chosen[0].name]
         blocked = _licensed(chosen[0], licences, ctx, reasons) or blocked
@@ -743,6 +743,9 @@ def decide(policy: CompiledPolicy, records: Records, use: Use) -> Decision:
                 "policy": info,
             }
         )
+    lines: list[_PayLine] = []
+    for effect, provision in pays:
+        _pay(effect, provision, ctx, lines)
     payments, totals = _round(lines)
     outcome_name = "pay" if any(total["amount"] > 0 for total in totals) else "allow"
     return Decision.model_validate(
