@@ -1,0 +1,163 @@
+"""Classes of shapes: uses that provably decide alike (why, and when, is argued in the
+docstring of `clausula.batch`), their frames and the layouts of their artists and works."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from ..compiler import CompiledBlock, CompiledEffect, Context
+from ..models import Use
+from .results import Outcome
+
+_PERFORMER, _NAMED, _ATTRIBUTED = 1, 2, 4
+_ERROR: Any = object()  # a payment formula that raises for these metrics
+_ALLOWED = Outcome(-1, "allow", (), (), ())
+_MEMO_LIMIT = 400_000  # entries kept per memo before it is cleared
+# Grant fields the signature of an artist projects on the use (or, for `note`, leaves out:
+# it is never read); every other field of a grant or ledger record is kept as it is.
+_GRANT_PROJECTED = frozenset(
+    {"id", "grantor", "on_behalf_of", "grantee", "purposes", "territories", "except_territories"}
+    | {"note"}
+)
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return tuple(_hashable(v) for v in value)
+    if isinstance(value, set):
+        return frozenset(value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class _Frame:
+    """A frame of uses: a use without its works, artists, attribution and metrics."""
+
+    number: int
+    use: Use
+    licensee: str
+    purpose: str
+    territory: str
+    date: dt.date
+    contracts: tuple[CompiledBlock, ...]
+    signing: int  # frames that tell artists and works apart alike share this number
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """The artists and works of a shape in canonical order (first seen: the performers of
+    the works, then `use.artists`, then the attribution), and how they are connected."""
+
+    artists: tuple[str, ...]
+    roles: tuple[int, ...]
+    works: tuple[str, ...]
+    graph: tuple[Any, ...]
+    number: int = -1
+    graph_number: int = -1
+
+
+def _layout(
+    works: Sequence[str],
+    artists: Sequence[str],
+    attributed: Iterable[str],
+    performers_of: Callable[[str], tuple[str, ...]],
+) -> _Layout:
+    found: dict[str, int] = {}
+    roles: list[int] = []
+    distinct: dict[str, int] = {}
+    positions: list[int] = []
+    performers: list[tuple[int, ...]] = []
+    for work in works:
+        index = distinct.get(work)
+        if index is None:
+            index = distinct[work] = len(distinct)
+            people = []
+            for artist in performers_of(work):
+                place = found.get(artist)
+                if place is None:
+                    place = found[artist] = len(roles)
+                    roles.append(_PERFORMER)
+                else:
+                    roles[place] |= _PERFORMER
+                people.append(place)
+            performers.append(tuple(people))
+        positions.append(index)
+    places: list[tuple[int, ...]] = []
+    for group, role in ((artists, _NAMED), (attributed, _ATTRIBUTED)):
+        placed = []
+        for artist in group:
+            place = found.get(artist)
+            if place is None:
+                place = found[artist] = len(roles)
+                roles.append(role)
+            else:
+                roles[place] |= role
+            placed.append(place)
+        places.append(tuple(placed))
+    return _Layout(
+        tuple(found),
+        tuple(roles),
+        tuple(distinct),
+        (tuple(positions), tuple(performers), places[0], places[1]),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _SlotPlan:
+    """A payment formula that applied, with its payees as places in the layout."""
+
+    effect: CompiledEffect
+    label: str
+    counted: bool
+    slots: tuple[tuple[int, Any], ...]  # (0, party id) | (1, artist index) | (2, work index)
+    rep_payees: tuple[str, ...]
+    share: Decimal | None
+    over_attribution: bool
+    to_party: bool
+    memo_id: int  # what the amount depends on besides metrics and weight
+    per_payee: bool  # the amount may depend on the payee (not only on `weight`)
+
+
+class _Class:
+    """Shapes that decide alike: the same frame, and works and artists that the policy
+    cannot tell apart (see the module docstring). Resolved with its first use."""
+
+    __slots__ = (
+        "answer",
+        "by_metrics",
+        "ctx",
+        "dead",
+        "denial",
+        "denied",
+        "failures",
+        "frame",
+        "layout",
+        "metrics",
+        "number",
+        "plans",
+        "resolved",
+    )
+
+    def __init__(self, number: int, frame: _Frame, layout: _Layout) -> None:
+        self.number = number
+        self.frame = frame
+        self.layout = layout  # of the representative
+        self.resolved = False
+        self.dead = False  # its representative kept raising: every use takes the one-use path
+        self.failures = 0
+        self.denied = False
+        self.denial: tuple[tuple[str, str], ...] = ()
+        self.plans: tuple[_SlotPlan, ...] = ()
+        self.ctx: Context | None = None
+        self.metrics: tuple[Any, ...] | None = None  # the metrics `ctx` holds
+        self.answer = _ALLOWED  # the answer when nothing is due (or the use is denied)
+        self.by_metrics = False  # the answer depends only on the metrics
+
+
+_Classified = tuple[_Class, _Layout, Mapping[str, Decimal], int]

@@ -1,0 +1,120 @@
+"""The values of the expressions the clauses compare the use's date with, over the data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .. import ast
+from ..checker import add_duration
+from .analysis import _COLLECTION_NAMES, _DATED
+
+
+class _NotConstant(Exception):
+    """An expression compared with the use's date whose values cannot all be listed."""
+
+
+class _Unknown(Exception):
+    """A field the data leaves empty: the comparison is unknown, so it is never made."""
+
+
+_Duration = tuple[int, int]  # months, days (as the compiler's `Duration`)
+
+
+def _moved(day: dt.date, duration: _Duration, sign: int = 1) -> dt.date:
+    """`day` plus (or minus) a duration, months first, as the compiler moves dates."""
+    months, days = duration
+    moved = add_duration(day, sign * months, "months") if months else day
+    return moved + dt.timedelta(days=sign * days)
+
+
+def _constant(
+    node: ast.Expr,
+    entity: Any,
+    definitions: Mapping[str, ast.Expr],
+    parameters: Mapping[str, Any],
+) -> Any:
+    """The value of a date expression for one artist or work of the data (`entity`):
+    a date, a duration (months, days) or a count."""
+    if isinstance(node, ast.DateLit):
+        return node.value
+    if isinstance(node, ast.DurationLit):
+        if node.unit == "days":
+            return (0, node.count)
+        return (node.count * (12 if node.unit == "years" else 1), 0)
+    if isinstance(node, ast.NumberLit) and "." not in node.text:
+        return int(node.value)
+    if isinstance(node, ast.Path) and node.parts[0] in _COLLECTION_NAMES:
+        if entity is None or node.parts[1] in _DATED:
+            raise _NotConstant
+        value = getattr(entity, node.parts[1], None)
+        if value is None:
+            raise _Unknown
+        return value
+    if isinstance(node, ast.Name):
+        if node.name in definitions:
+            return _constant(definitions[node.name], entity, definitions, parameters)
+        if node.name in parameters:
+            value = parameters[node.name]
+            if hasattr(value, "months") and hasattr(value, "days"):
+                return (value.months, value.days)
+            if isinstance(value, dt.date | int) and not isinstance(value, bool):
+                return value
+        raise _NotConstant
+    if isinstance(node, ast.Binary):
+        left = _constant(node.left, entity, definitions, parameters)
+        right = _constant(node.right, entity, definitions, parameters)
+        if node.op in ("+", "-"):
+            sign = 1 if node.op == "+" else -1
+            if isinstance(left, dt.date) and isinstance(right, tuple):
+                return _moved(left, right, sign)
+            if isinstance(left, tuple) and isinstance(right, tuple):
+                return (left[0] + sign * right[0], left[1] + sign * right[1])
+        if node.op == "*":
+            if isinstance(left, tuple) and isinstance(right, int):
+                return (left[0] * right, left[1] * right)
+            if isinstance(left, int) and isinstance(right, tuple):
+                return (right[0] * left, right[1] * left)
+    raise _NotConstant
+
+
+def _holds_entity(node: Any, definitions: Mapping[str, ast.Expr], seen: set[str]) -> set[str]:
+    """The variables (`artist`, `performer`, `work`) an expression reads fields of."""
+    if isinstance(node, ast.Path):
+        return {node.parts[0]} if node.parts[0] in _COLLECTION_NAMES else set()
+    if isinstance(node, ast.Name):
+        if node.name in definitions and node.name not in seen:
+            seen.add(node.name)
+            return _holds_entity(definitions[node.name], definitions, seen)
+        return set()
+    if isinstance(node, ast.Binary):
+        return _holds_entity(node.left, definitions, seen) | _holds_entity(
+            node.right, definitions, seen
+        )
+    return set()
+
+
+def _date_values(
+    node: ast.Expr,
+    definitions: Mapping[str, ast.Expr],
+    parameters: Mapping[str, Any],
+    catalogue: Any,
+) -> set[dt.date]:
+    """Every value `node` (compared with the use's date) can take, over the data."""
+    variables = _holds_entity(node, definitions, set())
+    if len(variables) > 1:
+        raise _NotConstant
+    entities: Iterable[Any] = [None]
+    if variables:
+        entities = catalogue.works.values() if variables == {"work"} else catalogue.parties.values()
+    values: set[dt.date] = set()
+    for entity in entities:
+        try:
+            value = _constant(node, entity, definitions, parameters)
+        except _Unknown:
+            continue
+        if not isinstance(value, dt.date):
+            raise _NotConstant
+        values.add(value)
+    return values

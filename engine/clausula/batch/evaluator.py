@@ -1,0 +1,874 @@
+"""`BatchEvaluator`: many uses decided against one policy set, exactly as one by one."""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import dataclasses
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+
+from ..compiler import CompiledBlock
+from ..models import Decision, Use
+from ..money import Money, split_rounded
+from ..policy_set import PolicySet
+from ..territory import TerritorySet, code_problem
+from ..use_input import UseError, parse_use
+from .analysis import Analysis, analyse
+from .classes import (
+    _ALLOWED,
+    _ATTRIBUTED,
+    _ERROR,
+    _GRANT_PROJECTED,
+    _MEMO_LIMIT,
+    _NAMED,
+    _PERFORMER,
+    _Class,
+    _Classified,
+    _Frame,
+    _hashable,
+    _Layout,
+    _layout,
+    _SlotPlan,
+)
+from .dates import _date_values, _Duration, _moved, _NotConstant
+from .loading import LoadedPolicy
+from .results import (
+    Outcome,
+    ShapeTable,
+    UseColumns,
+    _decision_from_outcome,
+    _frame_key,
+    _full_key,
+    _key,
+    _outcome_from_decision,
+)
+from .structure import _Fallback, _Line, _lines, _rounded, _Structure, _structure
+
+
+class BatchEvaluator:
+    """Decide many uses against one policy set, with the results of `PolicySet.decide`.
+
+    Give it the `LoadedPolicy` from `load_files` (which carries the clause text needed to
+    prove that grouping is safe); with a bare `PolicySet` every use takes the one-use path.
+    Not thread-safe: one evaluator per thread.
+    """
+
+    def __init__(self, policy: LoadedPolicy | PolicySet) -> None:
+        if isinstance(policy, LoadedPolicy):
+            self.policy_set = policy.policy_set
+            self.analysis = analyse(policy.checked)
+        else:
+            self.policy_set = policy
+            self.analysis = Analysis(reads_id=True, metrics_in_conditions=True)
+        self._structures: dict[tuple[Any, ...], _Structure | None] = {}
+        self.stats = {"uses": 0, "structures": 0, "one_use": 0, "cached": 0, "classes": 0}
+        compiled = self.policy_set.compiled
+        self._records = self.policy_set._records
+        self._catalogue = self._records.catalogue
+        # Payment formulas that read only metrics, weight and share: memoised across classes.
+        self._pure: set[int] = set()
+        blocks = {b.name: b for b in compiled.jurisdictions}
+        for contracts in compiled.contracts_by_licensee.values():
+            blocks.update((c.name, c) for c in contracts)
+        for name, p_index, e_index in self.analysis.pure_amounts:
+            block = blocks.get(name)
+            if block is not None and p_index < len(block.provisions):
+                effects = block.provisions[p_index].effects
+                if e_index < len(effects) and effects[e_index].kind == "pay":
+                    self._pure.add(id(effects[e_index]))
+        # Who must consent, per role of an artist in a use, and for which purposes (None:
+        # the use's purpose).
+        self._consent: dict[int, tuple[str | None, ...]] = {}
+        wanted: dict[int, dict[str | None, None]] = {
+            _PERFORMER: {},
+            _NAMED: {},
+            _ATTRIBUTED: {},
+        }
+        for block in blocks.values():
+            for provision in block.provisions:
+                for effect in provision.effects:
+                    subject = effect.subject
+                    if effect.kind != "consent" or subject is None or subject.kind == "party":
+                        continue
+                    role = (
+                        _PERFORMER
+                        if subject.kind == "each_performer"
+                        else _ATTRIBUTED
+                        if subject.over_attribution
+                        else _NAMED
+                    )
+                    wanted[role].update(dict.fromkeys(effect.consent_purposes or (None,)))
+        for roles in range(8):
+            purposes: dict[str | None, None] = {}
+            for role, names in wanted.items():
+                if roles & role:
+                    purposes.update(names)
+            self._consent[roles] = tuple(purposes)
+        # Caches: frames, layouts, signatures, classes, and amounts.
+        self._frames: dict[tuple[Any, ...], _Frame] = {}
+        self._layouts: dict[tuple[Any, ...], _Layout] = {}
+        self._signatures: dict[tuple[Any, ...], int] = {}
+        self._signature_ids: dict[Any, int] = {}
+        self._grants: dict[tuple[str, str], Any] = {}
+        self._classes: dict[tuple[Any, ...], _Class] = {}
+        self._signed: dict[tuple[int, int], int] = {}  # (signing, layout) → signatures
+        self._by_signing: dict[int, dict[Any, int]] = {}  # work or (artist, roles) → signature
+        self._layout_count = 0
+        self._table: Any = None
+        self._of_shape: list[_Classified | None] = []
+        self._table_frames: dict[int, _Frame] = {}
+        self._table_entities: dict[int, tuple[_Layout, int]] = {}
+        self._placed: dict[tuple[int, int], _Class] = {}  # (frame, layout) → class
+        self._amounts: dict[str, dict[tuple[Any, ...], Any]] = {}  # per currency
+        self._roundings: dict[tuple[Any, ...], Outcome] = {}
+        self._answers: dict[tuple[Any, ...], Outcome] = {}
+        # Dates at which something the policy compares the use's date with changes; the
+        # territory sets that tell territories apart.
+        self._boundaries = self._date_boundaries(blocks)
+        self._territory_sets = self._territory_tests(blocks)
+        self._territory_keys: dict[str, Any] = {}
+
+    # -------------------------------------------------------------- full decisions
+    def decide_many(self, uses: Iterable[Use | Mapping[str, Any]]) -> list[Decision | UseError]:
+        """Every use's `Decision` (or the `UseError` that `PolicySet.decide` would raise),
+        in order, identical to deciding them one by one."""
+        results: list[Decision | UseError] = []
+        for raw in uses:
+            try:
+                use = parse_use(raw)
+            except UseError as error:
+                results.append(error)
+                continue
+            results.append(self._decide(use))
+        return results
+
+    def _one(self, use: Use) -> Decision | UseError:
+        self.stats["one_use"] += 1
+        try:
+            return self.policy_set.decide(use)
+        except UseError as error:
+            return error
+
+    def _structure_for(self, key: tuple[Any, ...], use: Use) -> _Structure | None:
+        if key in self._structures:
+            return self._structures[key]
+        try:
+            structure: _Structure | None = _structure(self.policy_set, use)
+            self.stats["structures"] += 1
+        except UseError:
+            structure = None
+        self._structures[key] = structure
+        return structure
+
+    def _decide(self, use: Use) -> Decision | UseError:
+        self.stats["uses"] += 1
+        analysis = self.analysis
+        if analysis.reads_id:
+            return self._one(use)
+        key = _key(use) if analysis.groups_without_metrics else _full_key(use)
+        structure = self._structure_for(key, use)
+        if structure is None:
+            return self._one(use)
+        revenue = use.metrics.revenue
+        money = Money(revenue.amount, revenue.currency) if revenue else Money(Decimal(0), "")
+        try:
+            lines = _lines(
+                structure,
+                money,
+                use.metrics.generations,
+                use.metrics.streams,
+                use.attribution,
+                True,
+            )
+        except _Fallback:
+            return self._one(use)
+        parts, totals = _rounded(lines)
+        outcome = self._outcome(0, structure, parts, totals)
+        return _decision_from_outcome(outcome, structure, parts, use.id)
+
+    @staticmethod
+    def _outcome(
+        index: int,
+        structure: _Structure,
+        parts: list[tuple[_Line, Decimal]],
+        totals: list[tuple[str, Decimal]],
+    ) -> Outcome:
+        if structure.denied:
+            return Outcome(index, "deny", (), (), structure.denial)
+        decision = "pay" if any(amount > 0 for _, amount in totals) else "allow"
+        return Outcome(
+            index,
+            decision,
+            tuple(
+                (line[0], part, line[1].currency, line[2].provision.label) for line, part in parts
+            ),
+            tuple(totals),
+            (),
+        )
+
+    # -------------------------------------------------------------- columns
+    def evaluate(
+        self, columns: UseColumns, *, progress: Callable[[int], None] | None = None
+    ) -> Iterator[Outcome]:
+        """The compact `Outcome` of every use of `columns`, in order.
+
+        Uses whose shapes decide alike share one structure; uses with the same shape and
+        the same metrics share one answer. `progress(n)` is called every 10,000 uses.
+        """
+        answers: dict[tuple[Any, ...], Outcome] = {}
+        keys = zip(
+            [int(s) for s in columns.shape],
+            columns.revenue,
+            [int(g) for g in columns.generations],
+            [int(s) for s in columns.streams],
+            strict=True,
+        )
+        for index, key in enumerate(keys):
+            if progress is not None and index % 10_000 == 0 and index:
+                progress(10_000)
+            self.stats["uses"] += 1
+            known = answers.get(key)
+            if known is None or self.analysis.reads_id:
+                known = answers[key] = self._answer(columns, key)
+            else:
+                self.stats["cached"] += 1
+            yield known._replace(position=index)
+
+    def tally(
+        self, columns: UseColumns, *, progress: Callable[[int], None] | None = None
+    ) -> list[tuple[Outcome, tuple[int, Decimal | None, int, int], int]]:
+        """Every distinct answer of `columns` as `(outcome, key, number of uses)`, where the
+        key is `(shape, revenue, generations, streams)`, in the order of first use.
+
+        What a simulation sums: the uses with the same shape and metrics are counted, and
+        each distinct one is decided once (its `Outcome.position` is -1). Summing an
+        outcome's payments times its count gives the same totals as deciding every use.
+        """
+        keys = Counter(
+            zip(
+                np.asarray(columns.shape).tolist(),
+                columns.revenue,
+                np.asarray(columns.generations).tolist(),
+                np.asarray(columns.streams).tolist(),
+                strict=True,
+            )
+        )
+        self.stats["uses"] += len(columns)
+        self.stats["cached"] += len(columns) - len(keys)
+        answer = self._answer
+        result: list[tuple[Outcome, tuple[int, Decimal | None, int, int], int]] = []
+        append = result.append
+        for done, (key, count) in enumerate(keys.items()):
+            if progress is not None and done % 10_000 == 0 and done:
+                progress(10_000)
+            append((answer(columns, key), key, count))
+        return result
+
+    # -------------------------------------------------------------- one answer
+    def _answer(self, columns: UseColumns, key: tuple[int, Decimal | None, int, int]) -> Outcome:
+        s, amount, generations, streams = key
+        if generations < 0 or streams < 0 or not self.analysis.groups_without_metrics:
+            return self._column_one(columns, key)
+        if self._table is not columns.shapes:
+            self._shape_classes(columns)
+        of_shape = self._of_shape
+        found = of_shape[s] if s < len(of_shape) else None
+        if found is None:
+            found = self._classify(columns.shapes, s)
+        cls, layout, attribution, weights = found
+        if not cls.resolved and not self._resolve(cls, columns, key):
+            return self._column_one(columns, key)
+        if not cls.plans:
+            return cls.answer
+        # The answer depends on the class, the payees and weights (unless every payment is
+        # to a party named in the clauses, with an amount that reads only the metrics).
+        memo_key = (
+            (cls.number, amount, generations, streams, columns.currency)
+            if cls.by_metrics
+            else (
+                cls.number,
+                layout.number,
+                weights,
+                amount,
+                generations,
+                streams,
+                columns.currency,
+            )
+        )
+        known = self._answers.get(memo_key)
+        if known is not None:
+            return known
+        lines = self._payments(
+            cls, layout, attribution, amount, generations, streams, columns.currency
+        )
+        if lines is None:
+            return self._column_one(columns, key)
+        outcome = cls.answer if cls.denied or not lines else self._rounded_outcome(lines)
+        if len(self._answers) > _MEMO_LIMIT:
+            self._answers.clear()
+        self._answers[memo_key] = outcome
+        return outcome
+
+    def _rounded_outcome(self, lines: list[tuple[str, Money, str]]) -> Outcome:
+        """Round once per currency, parts adding up to the total (as the engine does)."""
+        memo_key = tuple(lines)
+        known = self._roundings.get(memo_key)
+        if known is not None:
+            return known
+        if len(self._roundings) > _MEMO_LIMIT:
+            self._roundings.clear()
+        by_currency: dict[str, list[int]] = {}
+        for index, line in enumerate(lines):
+            by_currency.setdefault(line[1].currency, []).append(index)
+        parts: list[Decimal] = [Decimal(0)] * len(lines)
+        totals: list[tuple[str, Decimal]] = []
+        for currency, indexes in by_currency.items():
+            total, split = split_rounded([lines[i][1].amount for i in indexes], currency)
+            totals.append((currency, total))
+            for i, part in zip(indexes, split, strict=True):
+                parts[i] = part
+        order = [i for indexes in by_currency.values() for i in indexes]
+        outcome = self._roundings[memo_key] = Outcome(
+            -1,
+            "pay" if any(amount > 0 for _, amount in totals) else "allow",
+            tuple((lines[i][0], parts[i], lines[i][1].currency, lines[i][2]) for i in order),
+            tuple(totals),
+            (),
+        )
+        return outcome
+
+    def _payments(
+        self,
+        cls: _Class,
+        layout: _Layout,
+        attribution: Mapping[str, Decimal],
+        amount: Decimal | None,
+        generations: int,
+        streams: int,
+        currency: str,
+    ) -> list[tuple[str, Money, str]] | None:
+        """The exact payment lines of one use of `cls` (None: take the one-use path)."""
+        lines: list[tuple[str, Money, str]] = []
+        memo = self._amounts.get(currency)
+        if memo is None or len(memo) > _MEMO_LIMIT:
+            memo = self._amounts[currency] = {}
+        artists = layout.artists
+        for plan in cls.plans:
+            memo_id, per_payee = plan.memo_id, plan.per_payee
+            for k, (kind, value) in enumerate(plan.slots):
+                payee = value if kind == 0 else artists[value] if kind == 1 else layout.works[value]
+                weight = attribution.get(payee) if plan.over_attribution else None
+                memo_key = (
+                    (memo_id, k, amount, generations, streams, weight)
+                    if per_payee
+                    else (memo_id, amount, generations, streams, weight)
+                )
+                exact = memo.get(memo_key)
+                if exact is None:
+                    exact = memo[memo_key] = self._evaluate(
+                        cls,
+                        plan,
+                        k,
+                        weight,
+                        layout,
+                        attribution,
+                        amount,
+                        generations,
+                        streams,
+                        currency,
+                    )
+                if exact is _ERROR:
+                    return None
+                if exact is not False and plan.counted:
+                    lines.append((payee, exact, plan.label))
+        return lines
+
+    def _evaluate(
+        self,
+        cls: _Class,
+        plan: _SlotPlan,
+        k: int,
+        weight: Decimal | None,
+        layout: _Layout,
+        attribution: Mapping[str, Decimal],
+        amount: Decimal | None,
+        generations: int,
+        streams: int,
+        currency: str,
+    ) -> Any:
+        """One payee's amount, computed in the representative's context with this use's
+        metrics and weights: a `Money`, False (nothing due) or `_ERROR`."""
+        ctx = cls.ctx
+        assert ctx is not None
+        metrics = (amount, currency, generations, streams)
+        if cls.metrics != metrics:
+            ctx.revenue = Money(amount, currency) if amount is not None else Money(Decimal(0), "")
+            ctx.generations = generations
+            ctx.streams = streams
+            ctx.memo = {}
+            cls.metrics = metrics
+        if plan.per_payee:
+            # This use's weights, under the names of the representative's artists.
+            names = cls.layout.artists
+            ctx.attribution = {names[layout.artists.index(a)]: w for a, w in attribution.items()}
+        ctx.share = plan.share
+        ctx.weight = weight
+        ctx.artist_id = None if plan.to_party else plan.rep_payees[k]
+        try:
+            value = plan.effect.amount(ctx)  # type: ignore[misc]
+        except Exception:  # the one-use path raises its own, identical, error
+            return _ERROR
+        finally:
+            ctx.share = ctx.weight = None
+            ctx.artist_id = None
+        if not isinstance(value, Money) or value.amount == 0:
+            return False
+        if value.amount < 0:
+            return _ERROR
+        return value
+
+    def _column_one(
+        self, columns: UseColumns, key: tuple[int, Decimal | None, int, int]
+    ) -> Outcome:
+        try:
+            use = columns.use(*key)
+        except ValueError as error:  # a pydantic ValidationError: a negative count
+            return Outcome(-1, "error", (), (), (), str(error).splitlines()[0])
+        result = self._one(use)
+        if isinstance(result, UseError):
+            return Outcome(-1, "error", (), (), (), str(result))
+        return _outcome_from_decision(-1, result)
+
+    # -------------------------------------------------------------- classes
+    def _shape_classes(self, columns: UseColumns) -> list[_Classified | None]:
+        """The classes found so far for the shapes of `columns` (kept while the same shapes
+        object comes back, e.g. run after run of a simulation)."""
+        if self._table is not columns.shapes:
+            self._table = columns.shapes
+            self._of_shape = []
+            self._table_frames = {}
+            self._table_entities = {}
+        return self._of_shape
+
+    def _date_boundaries(self, blocks: Mapping[str, CompiledBlock]) -> list[dt.date] | None:
+        """The dates between which the decisions cannot change with the use's date: every
+        date the clauses compare it with (over all artists and works of the data), when
+        laws and contracts start and end, and the dates of the data from which consents
+        count or lapse (grants, revocations, caps, coming of age, death). None when they
+        cannot all be listed (then each date is a frame of its own)."""
+        terms = self.analysis.date_terms
+        if terms is None or not self._ledger_is_the_data():
+            return None
+        records, catalogue = self._records, self._catalogue
+        parties = getattr(catalogue, "parties", None)
+        grants = getattr(catalogue, "grants", None)
+        if not isinstance(parties, Mapping) or not isinstance(grants, Mapping):
+            return None
+        values: set[dt.date] = set()
+        try:
+            for name, node, definitions in terms:
+                block = blocks.get(name)
+                parameters = block.parameters if block is not None else {}
+                values |= _date_values(node, definitions, parameters, catalogue)
+        except _NotConstant:
+            return None
+        durations: set[_Duration] = {(18 * 12, 0)}  # coming of age
+        for block in blocks.values():
+            values.update(d for d in (block.start, block.end) if d is not None)
+            enacted = records.assumed.get(block.name)
+            if block.proposed and enacted is not None:
+                values.add(enacted)
+                if block.after_enactment is not None:
+                    after = block.after_enactment
+                    values.add(_moved(enacted, (after.months, after.days)))
+            for provision in block.provisions:
+                for effect in provision.effects:
+                    if effect.kind == "consent":
+                        caps = (effect.cap, effect.minors[1] if effect.minors else None)
+                        durations.update((c.months, c.days) for c in caps if c is not None)
+        starts: set[dt.date] = set()  # dates of the data from which something runs
+        for party in parties.values():
+            starts.update(v for _, v in party if isinstance(v, dt.date))
+        artists = set(parties)
+        for grant in grants.values():
+            starts.update(v for _, v in grant if isinstance(v, dt.date))
+            artists.add(grant.artist)
+        for artist in sorted(artists):
+            for record in records.ledger.records_for(artist):
+                if dataclasses.is_dataclass(record):
+                    starts.update(
+                        v
+                        for v in (getattr(record, f.name) for f in dataclasses.fields(record))
+                        if isinstance(v, dt.date)
+                    )
+        values |= starts
+        for start in starts:
+            for duration in durations:
+                with contextlib.suppress(OverflowError, ValueError):
+                    values.add(_moved(start, duration))
+        boundaries: set[dt.date] = set()
+        for value in values:  # `<` and `>=` change at a value; `<=` and `>` the day after
+            boundaries.add(value)
+            with contextlib.suppress(OverflowError):
+                boundaries.add(value + dt.timedelta(days=1))
+        return sorted(boundaries)
+
+    def _ledger_is_the_data(self) -> bool:
+        """Whether every grant the engine can find is one of the data files' (so that their
+        dates and territories can all be listed)."""
+        records = self._records
+        return (
+            records.dated_ledger is None
+            and records.territories_of is None
+            and records.ledger is getattr(self._catalogue, "ledger", None)
+        )
+
+    def _territory_tests(self, blocks: Mapping[str, CompiledBlock]) -> list[TerritorySet] | None:
+        """Every territory set a use's territory is tested against: in the clauses, the
+        contracts' territories and the grants' (None when they cannot all be listed)."""
+        tests = self.analysis.territory_tests
+        grants = getattr(self._catalogue, "grants", None)
+        if tests is None or not isinstance(grants, Mapping) or not self._ledger_is_the_data():
+            return None
+        registry = self.policy_set.compiled.vocabulary.territories
+        sets: dict[TerritorySet, None] = {}
+        for codes in tests[0]:
+            sets[registry.territory_set(codes)] = None
+        for block in blocks.values():
+            if block.territory is not None:
+                sets[block.territory] = None
+        for grant in grants.values():
+            sets[self._records.territories(grant)] = None
+        return list(sets)
+
+    def _territory(self, territory: str) -> Any:
+        """What the policy can tell of a territory: whether it is a valid code, and which
+        of the sets (and exact codes) it tests territories against it falls in."""
+        key = self._territory_keys.get(territory)
+        if key is None:
+            sets, tests = self._territory_sets, self.analysis.territory_tests
+            if sets is None or tests is None or code_problem(territory) is not None:
+                key = ("code", territory)
+            else:
+                try:
+                    key = (
+                        tuple(s.contains(territory) for s in sets),
+                        tuple(sorted(code for code in tests[1] if code == territory)),
+                    )
+                except Exception:  # a code the sets cannot place: on its own
+                    key = ("code", territory)
+            self._territory_keys[territory] = key
+        return key
+
+    def _frame(self, use: Use) -> _Frame:
+        key = _frame_key(use)
+        territory = self._territory(use.territory)
+        key = (key[0], key[1], key[2], territory, *key[4:])
+        if self._boundaries is not None:  # the date only through the period it falls in
+            key = (bisect.bisect_right(self._boundaries, use.date), *key[1:])
+        frame = self._frames.get(key)
+        if frame is None:
+            # What the signatures of artists and works depend on (the date only through
+            # a ledger that answers as of a day).
+            signing = (
+                use.licensee,
+                territory,
+                use.purpose,
+                use.date if self._records.dated_ledger is not None else None,
+            )
+            frame = self._frames[key] = _Frame(
+                len(self._frames),
+                use,
+                use.licensee,
+                use.purpose,
+                use.territory,
+                use.date,
+                self.policy_set.compiled.contracts_by_licensee.get(use.licensee, ()),
+                self._signature(("signing", signing)),
+            )
+        return frame
+
+    def _layout_of(
+        self, works: Sequence[str], artists: Sequence[str], attribution: Mapping[str, Decimal]
+    ) -> _Layout:
+        key = (
+            works if isinstance(works, tuple) else tuple(works),
+            artists if isinstance(artists, tuple) else tuple(artists),
+            tuple(attribution),
+        )
+        layout = self._layouts.get(key)
+        if layout is None:
+            if len(self._layouts) > _MEMO_LIMIT:
+                self._layouts.clear()
+            made = _layout(key[0], key[1], key[2], self._catalogue.performers_of)
+            self._layout_count += 1
+            layout = self._layouts[key] = _Layout(
+                made.artists,
+                made.roles,
+                made.works,
+                made.graph,
+                self._layout_count,
+                self._signature(("graph", made.graph)),
+            )
+        return layout
+
+    def _classify(self, shapes: Sequence[Use], s: int) -> _Classified:
+        attribution: Mapping[str, Decimal]
+        weights: int | None = None
+        if isinstance(shapes, ShapeTable):
+            f = shapes.frame[s]
+            frame = self._table_frames.get(f)
+            if frame is None:
+                frame = self._table_frames[f] = self._frame(shapes.frames[f])
+            attribution = shapes.attribution[s]
+            entities = shapes.entities
+            if entities is None:
+                layout = self._layout_of(shapes.works[s], shapes.artists[s], attribution)
+            else:
+                entity = entities[s]
+                known = self._table_entities.get(entity)
+                if known is None:
+                    layout = self._layout_of(shapes.works[s], shapes.artists[s], attribution)
+                    weights = self._weights(layout, attribution)
+                    self._table_entities[entity] = (layout, weights)
+                else:
+                    layout, weights = known
+        else:
+            use = shapes[s]
+            frame = self._frame(use)
+            attribution = use.attribution
+            layout = self._layout_of(use.works, use.artists, attribution)
+        if weights is None:
+            weights = self._weights(layout, attribution)
+        cls = self._placed.get((frame.number, layout.number))
+        if cls is None:
+            cls = self._placed[(frame.number, layout.number)] = self._class_of(frame, layout)
+        of_shape = self._of_shape
+        if s >= len(of_shape):
+            of_shape.extend([None] * (s + 1 - len(of_shape)))
+        found = of_shape[s] = (cls, layout, attribution, weights)
+        return found
+
+    def _weights(self, layout: _Layout, attribution: Mapping[str, Decimal]) -> int:
+        return self._signature(("weights", layout.number, tuple(attribution.values())))
+
+    def _class_of(self, frame: _Frame, layout: _Layout) -> _Class:
+        """The class of the shapes of this frame with these works and artists."""
+        if len(self._placed) > _MEMO_LIMIT:
+            self._placed.clear()
+        signed = (frame.signing, layout.number)
+        signatures = self._signed.get(signed)
+        if signatures is None:
+            if len(self._signed) > _MEMO_LIMIT:
+                self._signed.clear()
+            known = self._by_signing.get(frame.signing)
+            if known is None:
+                known = self._by_signing[frame.signing] = {}
+            found_works = []
+            for work in layout.works:
+                number = known.get(work)
+                if number is None:
+                    number = known[work] = self._work_signature(work, frame)
+                found_works.append(number)
+            found_artists = []
+            for artist, roles in zip(layout.artists, layout.roles, strict=True):
+                number = known.get((artist, roles))
+                if number is None:
+                    number = known[(artist, roles)] = self._artist_signature(artist, roles, frame)
+                found_artists.append(number)
+            signatures = self._signed[signed] = self._signature(
+                (tuple(found_works), tuple(found_artists))
+            )
+        key = (frame.number, layout.graph_number, signatures)
+        cls = self._classes.get(key)
+        if cls is None:
+            cls = self._classes[key] = _Class(len(self._classes), frame, layout)
+            self.stats["classes"] += 1
+        return cls
+
+    def _signature(self, value: Any) -> int:
+        number = self._signature_ids.get(value)
+        if number is None:
+            number = self._signature_ids[value] = len(self._signature_ids)
+        return number
+
+    def _work_signature(self, work: str, frame: _Frame) -> int:
+        """What the policy can tell of a work in this frame (equal for works it cannot
+        tell apart)."""
+        memo_key = (frame.licensee, work)
+        found = self._signatures.get(memo_key)
+        if found is not None:
+            return found
+        abstraction = self.analysis.abstraction
+        value: Any
+        if abstraction is None or work in abstraction.literals:
+            value = ("id", work)
+        else:
+            record = self._catalogue.works.get(work)
+            scope = tuple(c.scope_works is None or work in c.scope_works for c in frame.contracts)
+            if record is None:
+                value = ("unknown", scope)
+            else:
+                value = (
+                    "work",
+                    scope,
+                    tuple(getattr(record, f) for f in abstraction.work_fields),
+                    tuple(record.rights_holder == c.licensor for c in frame.contracts),
+                )
+        number = self._signatures[memo_key] = self._signature(value)
+        return number
+
+    def _artist_signature(self, artist: str, roles: int, frame: _Frame) -> int:
+        """What the policy can tell of an artist in these roles in this frame: catalogue
+        facts, scopes, and the grants that could count for the consents asked of them."""
+        memo_key = (frame.signing, artist, roles)
+        found = self._signatures.get(memo_key)
+        if found is not None:
+            return found
+        abstraction = self.analysis.abstraction
+        value: Any
+        if abstraction is None or artist in abstraction.literals:
+            value = ("id", artist)
+        else:
+            party = self._catalogue.party(artist)
+            scope = tuple(
+                c.scope_artists is None or artist in c.scope_artists for c in frame.contracts
+            )
+            fields: Any = None
+            if party is not None:
+                residence = party.residence
+                fields = (
+                    tuple(getattr(party, f) for f in abstraction.party_fields),
+                    None
+                    if residence is None
+                    else tuple(s.contains(residence) for s in abstraction.residence),
+                )
+            purposes = tuple(dict.fromkeys(p or frame.purpose for p in self._consent[roles]))
+            consent: Any = None
+            if purposes:
+                consent = (
+                    (party.birth_date, party.death_date) if party is not None else None,
+                    self._grants_of(artist, purposes, frame),
+                )
+            value = ("artist", party is not None, scope, fields, consent)
+        number = self._signatures[memo_key] = self._signature(value)
+        return number
+
+    def _grants_of(self, artist: str, purposes: tuple[str, ...], frame: _Frame) -> Any:
+        """The artist's ledger records that could give a consent asked in this frame, each
+        with which of `purposes` it covers and everything else it says, ids left out."""
+        records = self._records
+        dated = records.dated_ledger
+        found = (
+            dated.records_on(artist, frame.date)
+            if dated is not None
+            else records.ledger.records_for(artist)
+        )
+        kept = []
+        for record in found:
+            grant = record.grant
+            if grant.grantee != "any" and grant.grantee != frame.licensee:
+                continue  # never counts for this licensee
+            covered = tuple(p in grant.purposes or "any" in grant.purposes for p in purposes)
+            if not any(covered) or not records.territories(grant).contains(frame.territory):
+                continue  # never counts here
+            rest = self._grants.get((artist, grant.id))
+            if rest is None:
+                rest = self._grants[(artist, grant.id)] = self._grant_rest(artist, grant)
+            extra = tuple(
+                (item.name, _hashable(getattr(record, item.name)))
+                for item in dataclasses.fields(record)
+                if item.name not in ("grant", "revocation_reason")
+            )
+            kept.append((covered, rest, extra))
+        return tuple(kept)
+
+    def _grant_rest(self, artist: str, grant: Any) -> Any:
+        """A grant's own facts but the projected ones; who gave it, relative to the artist."""
+        rest = tuple(
+            (name, _hashable(value)) for name, value in grant if name not in _GRANT_PROJECTED
+        )
+        if grant.grantor == artist and grant.on_behalf_of in (None, artist):
+            return ("self", rest)
+        grantor = self._catalogue.party(grant.grantor)
+        return (
+            "by",
+            grant.grantor,
+            grant.on_behalf_of,
+            _hashable(grantor.model_dump()) if grantor is not None else None,
+            rest,
+        )
+
+    def _resolve(
+        self, cls: _Class, columns: UseColumns, key: tuple[int, Decimal | None, int, int]
+    ) -> bool:
+        """Compute the structure of `cls` from this use (its representative); False when
+        the use must take the one-use path (its decision raises)."""
+        if cls.dead:
+            return False
+        try:
+            use = columns.use(*key)
+        except ValueError:
+            return False
+        try:
+            structure = _structure(self.policy_set, use)
+        except UseError:
+            cls.failures += 1
+            cls.dead = cls.failures >= 8
+            return False
+        self.stats["structures"] += 1
+        layout = self._layout_of(use.works, use.artists, use.attribution)
+        artists = {a: i for i, a in enumerate(layout.artists)}
+        works = {w: i for i, w in enumerate(layout.works)}
+        plans = []
+        for index, plan in enumerate(structure.pays):
+            slots: list[tuple[int, Any]] = []
+            for payee in plan.payees:
+                if plan.to_party:
+                    slots.append((0, payee))
+                elif payee in artists:
+                    slots.append((1, artists[payee]))
+                elif payee in works:
+                    slots.append((2, works[payee]))
+                else:  # pragma: no cover - payees come from the use or the clause text
+                    slots.append((0, payee))
+            pure = id(plan.effect) in self._pure
+            plans.append(
+                _SlotPlan(
+                    plan.effect,
+                    plan.provision.label,
+                    plan.counted,
+                    tuple(slots),
+                    plan.payees,
+                    plan.share,
+                    plan.over_attribution,
+                    plan.to_party,
+                    self._signature(
+                        ("pure", id(plan.effect), plan.share)
+                        if pure
+                        else ("class", cls.number, index)
+                    ),
+                    not pure,
+                )
+            )
+        cls.layout = layout
+        cls.ctx = structure.ctx
+        cls.metrics = None
+        cls.denied = structure.denied
+        cls.denial = structure.denial
+        cls.plans = tuple(plans)
+        cls.answer = Outcome(-1, "deny", (), (), cls.denial) if cls.denied else _ALLOWED
+        cls.by_metrics = all(
+            not plan.per_payee
+            and not plan.over_attribution
+            and all(kind == 0 for kind, _ in plan.slots)
+            for plan in cls.plans
+        )
+        cls.resolved = True
+        return True

@@ -1,0 +1,112 @@
+"""Loading a policy set for batch evaluation, with the checked clause text behind it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..catalogue import DataSet, load_data
+from ..checker import CheckedPolicy
+from ..compiler import compile_policy
+from ..decide import Records
+from ..diagnostics import Diagnostic, PolicyError, Span
+from ..policy_set import PolicySet, _check, _display, clause_files, version_of
+from ..policy_set import _assumption as _parse_assumption
+from ..territory import TerritorySet
+
+
+@dataclass(frozen=True)
+class LoadedPolicy:
+    """A policy set with the checked clause text behind it (for analysis and overrides)."""
+
+    policy_set: PolicySet
+    checked: CheckedPolicy
+
+
+def load_files(
+    paths: Sequence[str | Path],
+    *,
+    data: str | Path | None = None,
+    catalogue: DataSet | None = None,
+    catalogue_label: str = "<catalogue>",
+    assume: Iterable[str] = (),
+    parameters: Mapping[str, Mapping[str, Any]] | None = None,
+    overrides: Mapping[str, Mapping[str, str]] | None = None,
+    display_root: Path | None = None,
+) -> LoadedPolicy:
+    """Load a policy set from clause files and directories (not just one directory).
+
+    Like `clausula.load`, with: several `paths`; either a `data` directory or an in-memory
+    `catalogue` (a synthetic one, labelled `catalogue_label` in the version hash); and
+    `overrides`, parameter values as text in the language's literal syntax
+    (`{"aria-optin-2026": {"artist_pool": "40%"}}`), checked against the declarations.
+    Raises `PolicyError` with every problem found (an override problem included).
+    """
+    from ..overrides import OverrideError, resolve
+
+    root = display_root or Path.cwd()
+    files = clause_files(list(paths))
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        raise PolicyError(
+            [Diagnostic(Span(str(p), 1, 1), f"there is no file or directory {p}") for p in missing]
+        )
+    if not files:
+        raise PolicyError([Diagnostic(Span(str(paths[0]), 1, 1), "no .clause files found")])
+    checked, contents, sink = _check(files, root)
+    vocabulary = checked.vocabulary
+    dataset: DataSet | None = catalogue
+    if dataset is None and data is not None:
+        dataset, diagnostics = load_data(
+            Path(data),
+            purposes=vocabulary.purposes,
+            territory_problem=vocabulary.territories.problem,
+            display_root=root,
+        )
+        sink.extend(diagnostics)
+    elif dataset is None:
+        dataset = DataSet({}, {}, {}, (), ())
+    known = {b.block.name for b in (*checked.contracts, *checked.jurisdictions)}
+    proposed = {b.block.name for b in checked.jurisdictions if b.proposed}
+    assumed: dict[str, dt.date | None] = {}
+    for text in assume:
+        name, enacted, problem = _parse_assumption(text)
+        if problem is None and name not in proposed:
+            problem = (
+                f"`{name}` is in force already; only proposed laws can be assumed"
+                if name in known
+                else f"there is no jurisdiction pack `{name}` to assume"
+            )
+        if problem is not None:
+            sink.items.append(Diagnostic(Span("--assume", 0, 0), problem))
+        else:
+            assumed[name] = enacted
+    if sink.has_errors or dataset is None:
+        raise PolicyError(sink.sorted())
+    values: dict[str, dict[str, Any]] = {k: dict(v) for k, v in (parameters or {}).items()}
+    if overrides:
+        try:
+            for block, given in resolve(checked, overrides).items():
+                values.setdefault(block, {}).update(given)
+        except OverrideError as error:
+            raise PolicyError([Diagnostic(Span("parameters", 0, 0), str(error))]) from None
+    for path in dataset.files:
+        contents.append((_display(path, root), path.read_bytes()))
+    if catalogue is not None:
+        contents.append((catalogue_label, catalogue_label.encode("utf-8")))
+    compiled = compile_policy(checked, dataset, values)
+    territories: dict[str, TerritorySet] = {
+        grant.id: vocabulary.territories.territory_set(grant.territories, grant.except_territories)
+        for grant in dataset.grants.values()
+    }
+    records = Records(
+        catalogue=dataset,
+        ledger=dataset.ledger,
+        grant_territories=territories,
+        version=version_of(contents),
+        assumed=assumed,
+    )
+    return LoadedPolicy(PolicySet(compiled, records, dataset), checked)

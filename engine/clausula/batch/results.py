@@ -1,0 +1,213 @@
+"""Uses as columns and shapes, the compact `Outcome` of a use, and the keys uses are
+grouped by."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, NamedTuple, overload
+
+import numpy as np
+
+from ..models import Decision, Metrics, MoneyAmount, Obligation, Use
+from .structure import DENYING, _Line, _Structure
+
+
+class Outcome(NamedTuple):
+    """The compact answer about one use of a batch (what a simulation aggregates).
+
+    `payments` are `(payee, amount, currency, rule)` rounded as in the decision; `totals`
+    `(currency, amount)`; `denial` the `(effect, rule)` of the reasons that deny, in order;
+    `error` the `UseError` text when the use cannot be decided (then `decision` is
+    `"error"`).
+    """
+
+    position: int
+    decision: str
+    payments: tuple[tuple[str, Decimal, str, str], ...]
+    totals: tuple[tuple[str, Decimal], ...]
+    denial: tuple[tuple[str, str], ...]
+    error: str | None = None
+
+
+class ShapeTable(Sequence[Use]):
+    """Shapes given by their parts, for many shapes that share a few frames.
+
+    Shape `i` is the use `frames[frame[i]]` (a use whose works, artists and attribution
+    are ignored) with the works `works[i]`, the artists `artists[i]` and the attribution
+    `attribution[i]`. A full `Use` is built only when one is asked for (`table[i]`, e.g.
+    for the one-use path). `entities`, when given, numbers the distinct (works, artists,
+    attribution) of the shapes: shapes with the same number have the same three. The
+    sequences may grow between evaluations (a simulation adds the new shapes of each run)
+    but must not otherwise change.
+    """
+
+    def __init__(
+        self,
+        frames: Sequence[Use],
+        frame: Sequence[int],
+        works: Sequence[tuple[str, ...]],
+        artists: Sequence[tuple[str, ...]],
+        attribution: Sequence[Mapping[str, Decimal]],
+        entities: Sequence[int] | None = None,
+    ) -> None:
+        self.frames = frames
+        self.frame = frame
+        self.works = works
+        self.artists = artists
+        self.attribution = attribution
+        self.entities = entities
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    @overload
+    def __getitem__(self, index: int) -> Use: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Use]: ...
+
+    def __getitem__(self, index: int | slice) -> Use | list[Use]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return self.frames[self.frame[index]].model_copy(
+            update={
+                "works": list(self.works[index]),
+                "artists": list(self.artists[index]),
+                "attribution": dict(self.attribution[index]),
+            }
+        )
+
+
+@dataclass(frozen=True)
+class UseColumns:
+    """Many uses as columns: each use is a *shape* plus its own metrics.
+
+    `shapes` are `Use` objects whose `id` and `metrics` are ignored (a list, or a
+    `ShapeTable`); `shape[i]` is the shape of use `i`; `revenue[i]` its revenue in
+    `currency` (None: no revenue), `generations[i]` and `streams[i]` its counts. Sequences
+    may be NumPy arrays (counts are converted with `int`); revenue must be `Decimal`, never
+    a float.
+    """
+
+    shapes: Sequence[Use]
+    shape: Sequence[Any] | np.ndarray[Any, Any]
+    revenue: Sequence[Decimal | None]
+    generations: Sequence[Any] | np.ndarray[Any, Any]
+    streams: Sequence[Any] | np.ndarray[Any, Any]
+    currency: str = "USD"
+
+    def __len__(self) -> int:
+        return len(self.shape)
+
+    def use(self, shape: int, revenue: Decimal | None, generations: int, streams: int) -> Use:
+        """A use of shape `shape` with these metrics, as a full `Use` (for the one-use path)."""
+        metrics = Metrics(
+            revenue=MoneyAmount(amount=revenue, currency=self.currency)
+            if revenue is not None
+            else None,
+            generations=generations,
+            streams=streams,
+        )
+        base = self.shapes[shape]
+        return base.model_copy(update={"metrics": metrics})
+
+    def at(self, index: int) -> Use:
+        """Use `index` as a full `Use`."""
+        return self.use(
+            int(self.shape[index]),
+            self.revenue[index],
+            int(self.generations[index]),
+            int(self.streams[index]),
+        )
+
+
+def _key(use: Use) -> tuple[Any, ...]:
+    """Everything about a use but its id, metrics and attribution weights."""
+    revenue = use.metrics.revenue
+    return (
+        *_frame_key(use),
+        tuple(use.works),
+        tuple(use.artists),
+        tuple(use.attribution),
+        revenue.currency if revenue is not None else None,
+    )
+
+
+def _frame_key(use: Use) -> tuple[Any, ...]:
+    """Everything about a use but its id, metrics, works, artists and attribution."""
+    output = use.output
+    return (
+        use.date,
+        use.licensee,
+        use.purpose,
+        use.territory,
+        (
+            output.synthetic_audio,
+            output.digital_replica,
+            output.public,
+            output.names_artist,
+            output.labelled_ai,
+        ),
+        tuple(use.context),
+        use.commercial,
+        tuple((k, type(v).__name__, str(v)) for k, v in use.facts.items()),
+    )
+
+
+def _full_key(use: Use) -> tuple[Any, ...]:
+    revenue = use.metrics.revenue
+    return (
+        *_key(use),
+        tuple((k, str(v)) for k, v in use.attribution.items()),
+        str(revenue.amount) if revenue is not None else None,
+        use.metrics.generations,
+        use.metrics.streams,
+    )
+
+
+def _decision_from_outcome(
+    outcome: Outcome, structure: _Structure, lines: list[tuple[_Line, Decimal]], use_id: str | None
+) -> Decision:
+    if structure.denied:
+        payments: list[dict[str, Any]] = []
+        totals: list[dict[str, Any]] = []
+        obligations: list[Obligation] = []
+    else:
+        payments = [
+            dict(
+                payee=line[0],
+                amount=part,
+                currency=line[1].currency,
+                rule=line[2].provision.label,
+                source=line[2].effect.source,
+                basis=f"{line[3]} = {line[1].amount} {line[1].currency}",
+            )
+            for line, part in lines
+        ]
+        totals = [dict(amount=amount, currency=currency) for currency, amount in outcome.totals]
+        obligations = structure.obligations
+    return Decision.model_validate(
+        {
+            "id": use_id,
+            "decision": outcome.decision,
+            "payments": payments,
+            "totals": totals,
+            "obligations": obligations,
+            "reasons": structure.reasons,
+            "policy": structure.info,
+        }
+    )
+
+
+def _outcome_from_decision(index: int, decision: Decision) -> Outcome:
+    return Outcome(
+        index,
+        decision.decision,
+        tuple((p.payee, p.amount, p.currency, p.rule) for p in decision.payments),
+        tuple((t.currency, t.amount) for t in decision.totals),
+        tuple(dict.fromkeys((r.effect, r.rule) for r in decision.reasons if r.effect in DENYING))
+        if decision.decision == "deny"
+        else (),
+    )
