@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -192,8 +192,48 @@ def version_of(contents: Iterable[tuple[str, bytes]]) -> str:
     return "sha256:" + digest.hexdigest()
 
 
-def _iter_grants(data: DataSet) -> Iterator[Any]:
-    return iter(data.grants.values())
+def assumptions(
+    checked: CheckedPolicy, assume: Iterable[str], sink: DiagnosticSink
+) -> dict[str, dt.date | None]:
+    """The proposed laws to treat as enacted (`--assume`), each with its assumed enactment
+    date or None; a diagnostic in `sink` for each name that is not a proposed pack."""
+    known = {b.block.name for b in (*checked.contracts, *checked.jurisdictions)}
+    proposed = {b.block.name for b in checked.jurisdictions if b.proposed}
+    assumed: dict[str, dt.date | None] = {}
+    for text in assume:
+        name, enacted, problem = _assumption(text)
+        if problem is None and name not in proposed:
+            problem = (
+                f"`{name}` is in force already; only proposed laws can be assumed"
+                if name in known
+                else f"there is no jurisdiction pack `{name}` to assume"
+            )
+        if problem is not None:
+            sink.items.append(Diagnostic(Span("--assume", 0, 0), problem))
+        else:
+            assumed[name] = enacted
+    return assumed
+
+
+def records_of(
+    checked: CheckedPolicy,
+    dataset: DataSet,
+    version: str,
+    assumed: Mapping[str, dt.date | None],
+) -> Records:
+    """The records a compiled policy decides against: the data files' catalogue and
+    grants (with each grant's territories resolved once), the version and assumptions."""
+    territories = checked.vocabulary.territories
+    return Records(
+        catalogue=dataset,
+        ledger=dataset.ledger,
+        grant_territories={
+            grant.id: territories.territory_set(grant.territories, grant.except_territories)
+            for grant in dataset.grants.values()
+        },
+        version=version,
+        assumed=assumed,
+    )
 
 
 def _assumption(text: str) -> tuple[str, dt.date | None, str | None]:
@@ -283,37 +323,13 @@ def _load(
             display_root=display_root,
         )
         sink.extend(diagnostics)
-    known = {b.block.name for b in (*checked.contracts, *checked.jurisdictions)}
-    proposed = {b.block.name for b in checked.jurisdictions if b.proposed}
-    assumed: dict[str, dt.date | None] = {}
-    for text in assume:
-        name, enacted, problem = _assumption(text)
-        if problem is None and name not in proposed:
-            problem = (
-                f"`{name}` is in force already; only proposed laws can be assumed"
-                if name in known
-                else f"there is no jurisdiction pack `{name}` to assume"
-            )
-        if problem is not None:
-            sink.items.append(Diagnostic(Span("--assume", 0, 0), problem))
-        else:
-            assumed[name] = enacted
+    assumed = assumptions(checked, assume, sink)
     if sink.has_errors or dataset is None:
         raise PolicyError(sink.sorted())
     for path in dataset.files:
         contents.append((_display(path, display_root), path.read_bytes()))
     compiled = compile_policy(checked, dataset, parameters)
-    territories: dict[str, TerritorySet] = {
-        grant.id: vocabulary.territories.territory_set(grant.territories, grant.except_territories)
-        for grant in _iter_grants(dataset)
-    }
-    records = Records(
-        catalogue=dataset,
-        ledger=dataset.ledger,
-        grant_territories=territories,
-        version=version_of(contents),
-        assumed=assumed,
-    )
+    records = records_of(checked, dataset, version_of(contents), assumed)
     if ledger is not None:
         records = _with_ledger(records, ledger, vocabulary.territories)
     return PolicySet(compiled, records, dataset)

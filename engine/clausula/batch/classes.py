@@ -70,6 +70,17 @@ def _layout(
 ) -> _Layout:
     found: dict[str, int] = {}
     roles: list[int] = []
+
+    def place_of(artist: str, role: int) -> int:
+        """The artist's place in the layout (a new one on first sight), with `role` added."""
+        place = found.get(artist)
+        if place is None:
+            place = found[artist] = len(roles)
+            roles.append(role)
+        else:
+            roles[place] |= role
+        return place
+
     distinct: dict[str, int] = {}
     positions: list[int] = []
     performers: list[tuple[int, ...]] = []
@@ -77,29 +88,12 @@ def _layout(
         index = distinct.get(work)
         if index is None:
             index = distinct[work] = len(distinct)
-            people = []
-            for artist in performers_of(work):
-                place = found.get(artist)
-                if place is None:
-                    place = found[artist] = len(roles)
-                    roles.append(_PERFORMER)
-                else:
-                    roles[place] |= _PERFORMER
-                people.append(place)
-            performers.append(tuple(people))
+            performers.append(tuple(place_of(a, _PERFORMER) for a in performers_of(work)))
         positions.append(index)
-    places: list[tuple[int, ...]] = []
-    for group, role in ((artists, _NAMED), (attributed, _ATTRIBUTED)):
-        placed = []
-        for artist in group:
-            place = found.get(artist)
-            if place is None:
-                place = found[artist] = len(roles)
-                roles.append(role)
-            else:
-                roles[place] |= role
-            placed.append(place)
-        places.append(tuple(placed))
+    places = [
+        tuple(place_of(artist, role) for artist in group)
+        for group, role in ((artists, _NAMED), (attributed, _ATTRIBUTED))
+    ]
     return _Layout(
         tuple(found),
         tuple(roles),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,11 +10,16 @@ from typing import Any
 from ..catalogue import DataSet, load_data
 from ..checker import CheckedPolicy
 from ..compiler import compile_policy
-from ..decide import Records
 from ..diagnostics import Diagnostic, PolicyError, Span
-from ..policy_set import PolicySet, _check, _display, clause_files, version_of
-from ..policy_set import _assumption as _parse_assumption
-from ..territory import TerritorySet
+from ..policy_set import (
+    PolicySet,
+    _check,
+    _display,
+    assumptions,
+    clause_files,
+    records_of,
+    version_of,
+)
 
 
 @dataclass(frozen=True)
@@ -69,21 +73,7 @@ def load_files(
         sink.extend(diagnostics)
     elif dataset is None:
         dataset = DataSet({}, {}, {}, (), ())
-    known = {b.block.name for b in (*checked.contracts, *checked.jurisdictions)}
-    proposed = {b.block.name for b in checked.jurisdictions if b.proposed}
-    assumed: dict[str, dt.date | None] = {}
-    for text in assume:
-        name, enacted, problem = _parse_assumption(text)
-        if problem is None and name not in proposed:
-            problem = (
-                f"`{name}` is in force already; only proposed laws can be assumed"
-                if name in known
-                else f"there is no jurisdiction pack `{name}` to assume"
-            )
-        if problem is not None:
-            sink.items.append(Diagnostic(Span("--assume", 0, 0), problem))
-        else:
-            assumed[name] = enacted
+    assumed = assumptions(checked, assume, sink)
     if sink.has_errors or dataset is None:
         raise PolicyError(sink.sorted())
     values: dict[str, dict[str, Any]] = {k: dict(v) for k, v in (parameters or {}).items()}
@@ -98,15 +88,5 @@ def load_files(
     if catalogue is not None:
         contents.append((catalogue_label, catalogue_label.encode("utf-8")))
     compiled = compile_policy(checked, dataset, values)
-    territories: dict[str, TerritorySet] = {
-        grant.id: vocabulary.territories.territory_set(grant.territories, grant.except_territories)
-        for grant in dataset.grants.values()
-    }
-    records = Records(
-        catalogue=dataset,
-        ledger=dataset.ledger,
-        grant_territories=territories,
-        version=version_of(contents),
-        assumed=assumed,
-    )
+    records = records_of(checked, dataset, version_of(contents), assumed)
     return LoadedPolicy(PolicySet(compiled, records, dataset), checked)
