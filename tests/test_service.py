@@ -369,6 +369,33 @@ def test_the_watcher_picks_up_changes(live: LivePolicies, policies: Path) -> Non
         watcher.stop()
 
 
+def test_the_watcher_waits_for_a_file_being_written(
+    live: LivePolicies, policies: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the files keep changing from one look to the next (an editor still writing),
+    the watcher loads nothing; once they stay as they are for one look, it loads them."""
+    loads: list[object] = []
+    monkeypatch.setattr(live, "reload", lambda **kw: loads.append(kw) or False)
+    watcher = PolicyWatcher(live, interval=0.05)
+    path = policies / CONTRACT
+    text = path.read_text(encoding="utf-8")
+    watcher.start()
+    try:
+        deadline = time.monotonic() + 0.5
+        step = 0
+        while time.monotonic() < deadline:  # a change every 10 ms, several per look
+            step += 1
+            path.write_text(text + f"# {step}\n", encoding="utf-8")
+            time.sleep(0.01)
+        assert loads == []
+        deadline = time.monotonic() + 15
+        while not loads:
+            assert time.monotonic() < deadline, "the watcher never loaded the settled files"
+            time.sleep(0.05)
+    finally:
+        watcher.stop()
+
+
 async def test_reload_under_concurrent_requests(live: LivePolicies, policies: Path) -> None:
     """Batches keep coming while the policy flips between two versions (and a broken one):
     every request is answered, and all decisions in one answer come from one version, with

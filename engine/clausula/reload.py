@@ -132,16 +132,17 @@ class LivePolicies:
             roots.append(self.data)
         return roots
 
-    def reload(self, *, force: bool = False) -> bool:
+    def reload(self, *, force: bool = False, seen: Fingerprint | None = None) -> bool:
         """Load the files again if they changed since the last attempt (or if `force`).
 
+        `seen`: the files' fingerprint as the caller just took it (saves taking it again).
         Returns True when a new policy set was swapped in. Never raises for a bad policy:
         the problems are recorded in the snapshot and logged.
         """
         with self._lock:  # one load at a time; readers never take this lock
             if self.policies.as_posix() == "<in memory>":
                 return False
-            before = fingerprint(self._roots())
+            before = seen if seen is not None else fingerprint(self._roots())
             if not force and before == self._fingerprint:
                 return False
             current = self._snapshot
@@ -208,7 +209,8 @@ def _now() -> dt.datetime:
 
 
 class PolicyWatcher:
-    """A daemon thread that calls `live.reload()` every `interval` seconds until stopped."""
+    """A daemon thread that looks at the policy files every `interval` seconds until
+    stopped, and calls `live.reload()` once a change has settled (unchanged for one look)."""
 
     def __init__(self, live: LivePolicies, interval: float = 1.0) -> None:
         self.live = live
@@ -227,8 +229,17 @@ class PolicyWatcher:
             self._thread.join()
 
     def _run(self) -> None:
+        previous: Fingerprint | None = None
         while not self._stop.wait(self.interval):
             try:
-                self.live.reload()
+                now = fingerprint(self.live._roots())
+                if now != previous:
+                    # Changed since the last look: an editor may be halfway through writing
+                    # the file, so load only once the files have stayed as they are for a
+                    # whole interval (a half-written file that happens to check must never
+                    # be swapped in).
+                    previous = now
+                    continue
+                self.live.reload(seen=now)
             except Exception:  # never let the watcher die; the next poll tries again
                 log.exception("policy watcher: unexpected error")
