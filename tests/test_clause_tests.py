@@ -20,10 +20,10 @@ def test_fixture_passes_and_coverage_counts_are_right() -> None:
     assert result.counts() == (2, 0)
     coverage = result.coverage
     assert len(coverage.provisions) == 6
-    assert [p.rule for p in coverage.missed] == ["demo-2026 §2.1", "demo-2026 §3.2"]
+    assert [p.rule for p in coverage.missed] == ["demo-2026 §3.2"]
     by_file = {name: (total, done) for name, total, done, _ in coverage.by_file()}
     assert by_file == {
-        "tests/fixtures/explain/policies/contract.clause": (5, 3),
+        "tests/fixtures/explain/policies/contract.clause": (5, 4),
         "tests/fixtures/explain/policies/law.clause": (1, 1),
     }
 
@@ -42,7 +42,7 @@ def test_set_aside_and_exception_count_as_exercised(tmp_path: Path) -> None:
     missed = [p.rule for p in result.coverage.missed]
     # §3.2 sets §3.1 aside and the law's exception shows: both exercised. §3.1 itself is
     # not: set aside, its effect never shows.
-    assert missed == ["demo-2026 §2.1", "demo-2026 §3.1"]
+    assert missed == ["demo-2026 §3.1"]
 
 
 def test_a_failing_case_says_how_the_answer_differs(tmp_path: Path) -> None:
@@ -57,7 +57,7 @@ def test_a_failing_case_says_how_the_answer_differs(tmp_path: Path) -> None:
         "      payments:\n"
         "        - {payee: isni:0000000111111118, amount: '99.99', currency: USD}\n"
         "        - {payee: isni:0000000122222227, amount: '33.33', currency: USD}\n"
-        "      reasons: [{effect: consent-met}]\n",
+        "      reasons: [{effect: consent-missing}]\n",
         encoding="utf-8",
     )
     result = CliRunner().invoke(app, ["test", str(test)])
@@ -67,7 +67,7 @@ def test_a_failing_case_says_how_the_answer_differs(tmp_path: Path) -> None:
     assert "decision: expected allow, got pay" in out
     assert "payments: expected isni:0000000111111118 99.99 USD, not paid" in out
     assert "payments: unexpected isni:0000000111111118 100.00 USD (demo-2026 §3.1)" in out
-    assert "reasons: expected effect consent-met" in out
+    assert "reasons: expected effect consent-missing" in out
     assert "1 case: 0 passed, 1 failed" in out
 
 
@@ -76,9 +76,9 @@ def test_json_and_coverage_from_the_command_line() -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["cases"] == 2 and data["failed"] == 0
-    assert data["coverage"]["provisions"] == 6 and data["coverage"]["exercised"] == 4
+    assert data["coverage"]["provisions"] == 6 and data["coverage"]["exercised"] == 5
     result = CliRunner().invoke(app, ["test", str(FIXTURE), "--coverage"])
-    assert "Coverage: 4 of 6 clauses and rules exercised" in result.output
+    assert "Coverage: 5 of 6 clauses and rules exercised" in result.output
     assert 'not exercised: demo-2026 §3.2 "No pool on parodies"' in result.output
 
 

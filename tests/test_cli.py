@@ -427,18 +427,29 @@ def test_demo_optin_training_without_every_consent_is_denied() -> None:
     assert decision["payments"] == []
 
 
-def test_demo_optin_generation_pays_the_artists_and_obliges_marking() -> None:
+def test_demo_optin_generation_in_de_pays_no_one_without_a_valid_grant() -> None:
+    # Vance's generation grant covers the US only, and Roth revoked hers on 2026-05-01:
+    # the pool would pay both, so the opt-in contract denies the use.
     decision = _decide("04-optin-generation-de")
+    assert decision["decision"] == "deny"
+    assert decision["payments"] == []
+    messages = [r["message"] for r in decision["reasons"] if r["effect"] == "consent-missing"]
+    assert any("isni:0000000121032683" in m and "covers US, not DE" in m for m in messages)
+    assert any("isni:0000000368570205" in m and "revoked on 2026-05-01" in m for m in messages)
+
+
+def test_demo_optin_generation_in_us_pays_the_consenting_artists() -> None:
+    decision = _decide("09-optin-generation-us")
     assert decision["decision"] == "pay"
     payments = decision["payments"]
     assert isinstance(payments, list)
     assert {(p["payee"], p["amount"], p["currency"]) for p in payments} == {
         ("isni:0000000121032683", "216.00", "USD"),
-        ("isni:0000000368570205", "144.00", "USD"),
+        ("isni:0000000451273906", "144.00", "USD"),
     }
-    obligations = decision["obligations"]
-    assert isinstance(obligations, list)
-    assert any("50(2)" in obligation["rule"] for obligation in obligations)
+    met = [r["message"] for r in decision["reasons"] if r["effect"] == "consent-met"]
+    assert any("g-vance-generation-us" in m for m in met)
+    assert any("g-arceneaux-estate" in m for m in met)
 
 
 def test_demo_unknown_licensee_has_no_licence() -> None:

@@ -90,10 +90,10 @@ def test_misspelt_header_keyword(tmp_path: Path) -> None:
 def test_misspelt_formality(tmp_path: Path) -> None:
     text = contract(
         '  clause 3.1 "Consent"\n'
-        "    require consent of each performer of use.works for use.purpose in writing sgned\n"
+        "    require consent of each artist in use.touched for use.purpose in writing sgned\n"
     )
     d = one(check_text(tmp_path, text))
-    assert_at(d, 8, 79, "`sgned`", "did you mean `signed`?")
+    assert_at(d, 8, 78, "`sgned`", "did you mean `signed`?")
 
 
 def test_missing_string_points_after_the_keyword(tmp_path: Path) -> None:
@@ -298,7 +298,9 @@ def test_unknown_function(tmp_path: Path) -> None:
 def test_pay_amount_errors(
     tmp_path: Path, line: str, column: int, fragments: tuple[str, ...]
 ) -> None:
-    text = contract(f'  clause 5.1 "Pool"\n{line}\n')
+    # The opt-in clause after the one under test: payments to artists need their consent.
+    opt_in = '  clause 9 "Opt-in"\n    require consent of each artist in use.touched for use.purpose\n'
+    text = contract(f'  clause 5.1 "Pool"\n{line}\n{opt_in}')
     d = one(check_text(tmp_path, text.replace("party:x", "party:example-label")))
     assert_at(d, 8, column, *fragments)
 

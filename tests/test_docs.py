@@ -132,7 +132,7 @@ def test_relative_links_resolve() -> None:
 
 
 def test_the_decision_shown_in_decisions_md_is_the_engines() -> None:
-    """docs/decisions.md shows the decision on policies/uses/04-optin-generation-de.json;
+    """docs/decisions.md shows the decision on policies/uses/09-optin-generation-us.json;
     it must be what the engine answers today (the version hash aside)."""
     import json
 
@@ -141,7 +141,7 @@ def test_the_decision_shown_in_decisions_md_is_the_engines() -> None:
     text = (DOCS / "decisions.md").read_text(encoding="utf-8")
     block = text.split("## The decision\n\n```json\n", 1)[1].split("```", 1)[0]
     shown = json.loads(block)
-    use = json.loads((REPO / "policies" / "uses" / "04-optin-generation-de.json").read_text())
+    use = json.loads((REPO / "policies" / "uses" / "09-optin-generation-us.json").read_text())
     actual = json.loads(clausula.load(REPO / "policies").decide(use).to_json())
     shown["policy"].pop("version")
     actual["policy"].pop("version")

@@ -59,6 +59,9 @@ contract "lsp-demo-2026" "Demo licence"
   clause 6.1 "Labelling"
     when made_public
     oblige "Label the output as AI-generated"
+
+  clause 7.1 "Opt-in"
+    require consent of each artist in use.touched for use.purpose
 """
 LINES = CONTRACT.split("\n")
 

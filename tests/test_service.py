@@ -44,8 +44,9 @@ GENERATION: dict[str, Any] = {
     "date": "2026-09-01",
     "licensee": "party:aria-labs",
     "purpose": "generation",
-    "territory": "DE",
-    "attribution": {"isni:0000000121032683": "0.6", "isni:0000000368570205": "0.4"},
+    "territory": "US",
+    # Both artists hold generation grants valid in the US (Arceneaux through her estate).
+    "attribution": {"isni:0000000121032683": "0.6", "isni:0000000451273906": "0.4"},
     "metrics": {"revenue": {"amount": "1200.00", "currency": "USD"}},
 }
 TRAINING: dict[str, Any] = {

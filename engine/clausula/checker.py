@@ -18,6 +18,7 @@ from . import types as t
 from .diagnostics import DiagnosticSink, Span, did_you_mean
 from .identifiers import id_problem
 from .money import is_currency
+from .optin import payments_without_consent
 from .territory import WORLDWIDE, TerritoryRegistry, TerritorySet, code_problem
 
 # ----------------------------------------------------------------- checked policy
@@ -258,6 +259,9 @@ class _BlockChecker:
             self._condition(condition, "`applies when`")
         keys = self._provisions()
         order, targets = self._notwithstanding(keys)
+        for finding in payments_without_consent(block):
+            report = self.sink.error if finding.severity == "error" else self.sink.warning
+            report(finding.span, finding.message, finding.hint)
         return CheckedBlock(
             block=block,
             parameters={p.name: p.value for p in block.parameters},

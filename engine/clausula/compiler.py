@@ -218,6 +218,7 @@ class SubjectFn:
     describe: str
     party: str | None = None
     over_attribution: bool = False
+    touched: bool = False  # everyone the use touches (`each artist in use.touched`)
     where: Fn | None = None  # only those in hand for whom this holds
 
 
@@ -481,6 +482,10 @@ class _BlockCompiler:
             return SubjectFn("each_performer", "each performer of the works used", where=where)
         if subject.kind == "each_work":
             return SubjectFn("each_work", "each work used", where=where)
+        if subject.path.dotted == "use.touched":
+            return SubjectFn(
+                "each_artist", "each artist the use touches", touched=True, where=where
+            )
         if subject.path.dotted == "use.attribution":
             return SubjectFn(
                 "each_artist", "each artist in the attribution", over_attribution=True, where=where
@@ -1010,6 +1015,22 @@ def _share(ctx: Context) -> Decimal:
     return ctx.share
 
 
+def artists_touched(ctx: Context) -> tuple[list[str], list[str]]:
+    """Everyone the use touches, each once: the performers of its works (in the order of
+    the works), then the artists it names, then those its output is attributed to; and the
+    works whose performers the catalogue does not know (so nobody can say who they touch)."""
+    found: dict[str, None] = {}
+    unknown: list[str] = []
+    for work in ctx.works:
+        performers = ctx.catalogue.performers_of(work)
+        if not performers:
+            unknown.append(work)
+        found.update(dict.fromkeys(performers))
+    found.update(dict.fromkeys(ctx.artists))
+    found.update(dict.fromkeys(ctx.attribution))
+    return list(found), unknown
+
+
 def _path(node: ast.Path) -> Fn:
     dotted = node.dotted
     simple = {
@@ -1021,6 +1042,7 @@ def _path(node: ast.Path) -> Fn:
         "use.works": lambda ctx: frozenset(ctx.works),
         "use.artists": lambda ctx: frozenset(ctx.artists),
         "use.attribution": lambda ctx: frozenset(ctx.attribution),
+        "use.touched": lambda ctx: frozenset(artists_touched(ctx)[0]),
         "use.context": lambda ctx: ctx.context,
         "use.commercial": lambda ctx: ctx.commercial,
         "use.revenue": lambda ctx: ctx.revenue,

@@ -28,6 +28,7 @@ from .compiler import (
     Missing,
     advance,
     age_on,
+    artists_touched,
     format_value,
 )
 from .consent import ConsentLedger, ConsentRecord, DatedConsentLedger
@@ -74,7 +75,16 @@ class _PayLine:
 class _Outcome:
     """What one block contributed to a decision."""
 
-    __slots__ = ("blocked", "licences", "obligations", "pays", "permitted", "reasons", "risks")
+    __slots__ = (
+        "blocked",
+        "consented",
+        "licences",
+        "obligations",
+        "pays",
+        "permitted",
+        "reasons",
+        "risks",
+    )
 
     def __init__(self) -> None:
         self.reasons: list[dict[str, Any]] = []
@@ -88,6 +98,8 @@ class _Outcome:
         self.risks: list[dict[str, Any]] = []
         # Works a law says need a licence from their rights holder (checked against the contract).
         self.licences: list[tuple[str, Any, CompiledEffect]] = []
+        # Artists whose consent a requirement of this block asked for and found.
+        self.consented: set[str] = set()
 
 
 # ----------------------------------------------------------------- the use against the vocabulary
@@ -317,6 +329,8 @@ def subjects(ctx: Context, effect: CompiledEffect) -> tuple[list[str], list[str]
             for artist in performers:
                 artists[artist] = None
         chosen = list(artists)
+    elif subject.touched:
+        chosen, unknown = artists_touched(ctx)
     elif subject.over_attribution:
         chosen = list(ctx.attribution)
     else:
@@ -529,6 +543,7 @@ def _consent(
                     )
                 )
             else:
+                out.consented.add(artist)
                 out.reasons.append(
                     _reason(
                         "consent-met",
@@ -686,6 +701,9 @@ def decide(policy: CompiledPolicy, records: Records, use: Use) -> Decision:
         risks += chosen[1].risks
         contracts = [chosen[0].name]
         blocked = _licensed(chosen[0], licences, ctx, reasons) or blocked
+        unasked = _paid_without_consent(chosen[0], chosen[1], ctx)
+        reasons += unasked
+        blocked = blocked or bool(unasked)
     else:
         for contract, outcome in outcomes:
             reasons += outcome.reasons
@@ -762,6 +780,37 @@ def decide(policy: CompiledPolicy, records: Records, use: Use) -> Decision:
 
 
 _DENYING = frozenset({"deny", "consent-missing", "no-licence"})
+
+
+def _paid_without_consent(
+    contract: CompiledBlock, outcome: _Outcome, ctx: Context
+) -> list[dict[str, Any]]:
+    """The engine's own opt-in rule: a contract pays no artist whose consent it did not ask
+    for and find for this use. The checker refuses a contract that never asks the artists it
+    pays; this catches the uses on which a conditional requirement did not bear."""
+    reasons: list[dict[str, Any]] = []
+    for effect, provision in outcome.pays:
+        subject = effect.subject
+        if subject is None:
+            continue
+        if subject.kind == "party":
+            party = ctx.catalogue.party(subject.party or "")
+            payees = [party.id] if party is not None and party.kind == "artist" else []
+        else:
+            payees, _ = subjects(ctx, effect)
+        for payee in payees:
+            if payee in outcome.consented:
+                continue
+            reasons.append(
+                _reason(
+                    "consent-missing",
+                    "opt-in",
+                    f"{provision.label} would pay {payee}, but no consent of {payee} was asked for and found "
+                    "for this use: no payment to an artist who never said yes",
+                    NO_SOURCE,
+                )
+            )
+    return reasons
 
 
 def _assumption(name: str, enacted: dt.date | None) -> str:

@@ -71,6 +71,17 @@ class DiagnosticSink:
             Diagnostic(span=span, message=message, source_line=self._line(span), hint=hint)
         )
 
+    def warning(self, span: Span, message: str, hint: str | None = None) -> None:
+        self.items.append(
+            Diagnostic(
+                span=span,
+                message=message,
+                severity="warning",
+                source_line=self._line(span),
+                hint=hint,
+            )
+        )
+
     def extend(self, diagnostics: Iterable[Diagnostic]) -> None:
         self.items.extend(diagnostics)
 

@@ -40,6 +40,10 @@ _PATHS = {
     "use.works": "the works used",
     "use.artists": "the artists whose voice, likeness or style the output reproduces",
     "use.attribution": "the artists in the attribution",
+    "use.touched": (
+        "everyone the use touches (the performers of its works, the artists it names and "
+        "the artists its output is attributed to)"
+    ),
     "use.licensee": "the licensee",
     "use.commercial": "the use is commercial",
     "use.output.synthetic_audio": "the output is synthetic audio",
@@ -230,6 +234,11 @@ def _subject(subject: ast.Subject, names: _Names) -> str:
             text = f"each work in {place}"
         elif subject.path.dotted == "use.attribution":
             text = "each artist in the attribution"
+        elif subject.path.dotted == "use.touched":
+            text = (
+                "each artist the use touches (the performers of its works, the artists it "
+                "names and the artists its output is attributed to)"
+            )
         else:
             text = f"each artist in {place}"
     if subject.where is not None:

@@ -91,6 +91,9 @@ USE_FIELDS: dict[str, Type] = {
     "use.works": set_of("work"),
     "use.artists": set_of("party"),
     "use.attribution": set_of("party"),
+    # Everyone the use touches: the performers of its works, the artists it names and the
+    # artists its output is attributed to. Opt-in clauses are written against it.
+    "use.touched": set_of("party"),
     "use.context": set_of("context"),
     "use.commercial": BOOLEAN,
     "use.revenue": MONEY,
@@ -140,7 +143,7 @@ WORK_FIELDS: dict[str, Type] = {
 
 # The collections a policy may go over, and the one in hand's name and kind.
 COLLECTIONS: dict[str, tuple[str, ...]] = {
-    "artist": ("use.artists", "use.attribution"),
+    "artist": ("use.touched", "use.artists", "use.attribution"),
     "performer": ("use.works",),
     "work": ("use.works",),
 }

@@ -96,14 +96,17 @@ class BatchEvaluator:
                     subject = effect.subject
                     if effect.kind != "consent" or subject is None or subject.kind == "party":
                         continue
-                    role = (
-                        _PERFORMER
+                    roles = (
+                        (_PERFORMER, _NAMED, _ATTRIBUTED)
+                        if subject.touched
+                        else (_PERFORMER,)
                         if subject.kind == "each_performer"
-                        else _ATTRIBUTED
+                        else (_ATTRIBUTED,)
                         if subject.over_attribution
-                        else _NAMED
+                        else (_NAMED,)
                     )
-                    wanted[role].update(dict.fromkeys(effect.consent_purposes or (None,)))
+                    for role in roles:
+                        wanted[role].update(dict.fromkeys(effect.consent_purposes or (None,)))
         for roles in range(8):
             purposes: dict[str | None, None] = {}
             for role, names in wanted.items():

@@ -71,8 +71,8 @@ def _requirements(
         for effect in provision.effects:
             if effect.kind != "consent" or effect.subject is None:
                 continue
-            if effect.subject.kind != "each_performer":
-                continue
+            if effect.subject.kind != "each_performer" and not effect.subject.touched:
+                continue  # the performers are among everyone the use touches
             purposes = effect.consent_purposes
             if purposes is not None and ctx.purpose not in purposes:
                 continue
