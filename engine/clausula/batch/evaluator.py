@@ -96,7 +96,7 @@ class BatchEvaluator:
                     subject = effect.subject
                     if effect.kind != "consent" or subject is None or subject.kind == "party":
                         continue
-                    roles = (
+                    asked = (
                         (_PERFORMER, _NAMED, _ATTRIBUTED)
                         if subject.touched
                         else (_PERFORMER,)
@@ -105,7 +105,7 @@ class BatchEvaluator:
                         if subject.over_attribution
                         else (_NAMED,)
                     )
-                    for role in roles:
+                    for role in asked:
                         wanted[role].update(dict.fromkeys(effect.consent_purposes or (None,)))
         for roles in range(8):
             purposes: dict[str | None, None] = {}
