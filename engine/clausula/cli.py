@@ -61,6 +61,27 @@ def _reason(error: BaseException) -> str:
     return str(error)
 
 
+def policies_problem(policies: Path) -> str | None:
+    """Why `policies` cannot be a policy set (it is missing, or holds no clause file), or
+    None: every command that loads one refuses such a directory as `check` does."""
+    from .policy_set import clause_files, no_clause_files
+
+    if not policies.is_dir():
+        return (
+            f"cannot load policies from {policies}: there is no such directory "
+            "(use --policies DIR)"
+        )
+    if not clause_files([policies]):
+        return f"cannot load policies: {no_clause_files(policies)} (use --policies DIR)"
+    return None
+
+
+def _require_policies(policies: Path) -> None:
+    problem = policies_problem(policies)
+    if problem is not None:
+        _fail(problem)
+
+
 # ------------------------------------------------------------------ check
 
 
@@ -231,10 +252,7 @@ def eval_(
     except (OSError, UnicodeDecodeError) as error:
         _fail(f"cannot read {name}: {_reason(error)}")
 
-    if not policies.is_dir():
-        _fail(
-            f"cannot load policies from {policies}: there is no such directory (use --policies DIR)"
-        )
+    _require_policies(policies)
     if data is not None and not data.is_dir():
         _fail(f"cannot load data from {data}: there is no such directory")
     ledger_store = _open_ledger(ledger)

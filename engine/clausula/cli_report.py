@@ -44,10 +44,11 @@ def _load(policies: Path, ledger: str | None) -> PolicySet:
     from .ledger import LedgerError
     from .policy_set import load
 
-    if not policies.is_dir():
-        fail(
-            f"cannot load policies from {policies}: there is no such directory (use --policies DIR)"
-        )
+    from .cli import policies_problem
+
+    problem = policies_problem(policies)
+    if problem is not None:
+        fail(problem)
     try:
         return load(policies, ledger=ledger)
     except PolicyError as error:

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from .cli import LedgerOption, _console, _fail, _open_ledger, app
+from .cli import LedgerOption, _console, _fail, _open_ledger, _require_policies, app
 
 
 def _load_failure(policies: Path, error: Exception) -> None:
@@ -84,10 +84,7 @@ def serve(
     from .reload import LivePolicies
     from .service import ServeConfig, ServiceSettings, serve_app
 
-    if not policies.is_dir():
-        _fail(
-            f"cannot load policies from {policies}: there is no such directory (use --policies DIR)"
-        )
+    _require_policies(policies)
     if data is not None and not data.is_dir():
         _fail(f"cannot load data from {data}: there is no such directory")
     logging.basicConfig(
@@ -225,10 +222,7 @@ def filter_(
 
     if manifest != "-" and not Path(manifest).is_file():
         _fail(f"cannot read {manifest}: there is no such file")
-    if not policies.is_dir():
-        _fail(
-            f"cannot load policies from {policies}: there is no such directory (use --policies DIR)"
-        )
+    _require_policies(policies)
     try:
         template = load_template(use)
         policy = load(policies, data=data, assume=list(assume or ()))

@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from .cli import _console, _fail, _reason, app
+from .cli import _console, _fail, _reason, _require_policies, app
 from .diagnostics import Diagnostic
 
 
@@ -208,10 +208,8 @@ def explain(
         _fail(f"{source}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}")
     if not isinstance(raw, dict):
         _fail(f"{source}: explain takes one use, a JSON object")
-    if not policies.exists():
-        _fail(
-            f"cannot load policies from {policies}: there is no such directory (use --policies DIR)"
-        )
+    if not policies.is_file():  # one clause file may be explained against, too
+        _require_policies(policies)
     if data is not None and not data.is_dir():
         _fail(f"cannot load data from {data}: there is no such directory")
     try:
