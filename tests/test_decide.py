@@ -347,7 +347,8 @@ def test_decision_json_shape(policy: PolicySet) -> None:
     ]
     payment = decision["payments"][0]
     assert payment["amount"] == "5.00" and isinstance(payment["amount"], str)
-    assert payment["source"].startswith("decide/licence.clause:")
+    # Named inside the set (issue 11): `policies/`, whatever the directory is called.
+    assert payment["source"].startswith("policies/licence.clause:")
     assert list(decision["policy"]) == ["version", "contracts", "jurisdictions"]
 
 

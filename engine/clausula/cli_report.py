@@ -40,11 +40,10 @@ OutOption = Annotated[
 
 
 def _load(policies: Path, ledger: str | None) -> PolicySet:
+    from .cli import policies_problem
     from .diagnostics import PolicyError
     from .ledger import LedgerError
     from .policy_set import load
-
-    from .cli import policies_problem
 
     problem = policies_problem(policies)
     if problem is not None:

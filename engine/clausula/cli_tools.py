@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from .cli import _console, _fail, _reason, _require_policies, app
+from .cli import _console, _fail, _load_failed, _reason, _require_policies, app
 from .diagnostics import Diagnostic
 
 
@@ -195,7 +195,7 @@ def explain(
     from . import load
     from .diagnostics import PolicyError
     from .explain import Explainer
-    from .render import check_summary, print_diagnostics, use_error_text
+    from .render import use_error_text
     from .use_input import UseError
 
     try:
@@ -215,10 +215,9 @@ def explain(
     try:
         policy_set = load(policies, data=data, assume=list(assume or ()))
     except PolicyError as error:
-        err = _console(stderr=True)
-        print_diagnostics(err, error.diagnostics)
-        err.print(check_summary(error.diagnostics, str(policies), 0), soft_wrap=True)
-        _fail("the policies have errors, so the use was not decided")
+        _load_failed(
+            error.diagnostics, policies, "the policies have errors, so the use was not decided"
+        )
     except (OSError, UnicodeDecodeError) as error:
         _fail(f"cannot load policies: {_reason(error)}")
     except ValueError as error:

@@ -21,7 +21,7 @@ from .collector import collector_paused
 from .compiler import CompiledPolicy, compile_policy
 from .consent import ConsentLedger, DatedConsentLedger
 from .decide import Records, decide
-from .diagnostics import Diagnostic, DiagnosticSink, PolicyError, Span
+from .diagnostics import Diagnostic, DiagnosticSink, PolicyError, Span, did_you_mean
 from .models import Decision, Use
 from .parser import parse
 from .territory import TerritorySet
@@ -264,11 +264,13 @@ def assumptions(
     for text in assume:
         name, enacted, problem = _assumption(text)
         if problem is None and name not in proposed:
-            problem = (
-                f"`{name}` is in force already; only proposed laws can be assumed"
-                if name in known
-                else f"there is no jurisdiction pack `{name}` to assume"
-            )
+            if name in known:
+                problem = f"`{name}` is in force already; only proposed laws can be assumed"
+            else:
+                hint = did_you_mean(name, proposed)
+                problem = f"there is no jurisdiction pack `{name}` to assume" + (
+                    f"; {hint}" if hint else f" (proposed: {', '.join(sorted(proposed)) or 'none'})"
+                )
         if problem is not None:
             sink.items.append(Diagnostic(Span("--assume", 0, 0), problem))
         else:
@@ -299,9 +301,7 @@ def records_of(
 
 def no_clause_files(root: Path) -> str:
     """The sentence for a policies directory with no clause file in it."""
-    return (
-        f"there are no .clause files in {root}: a policy set needs at least one"
-    )
+    return f"there are no .clause files in {root}: a policy set needs at least one"
 
 
 def _assumption(text: str) -> tuple[str, dt.date | None, str | None]:
