@@ -239,6 +239,26 @@ class RenderFormat(enum.StrEnum):
     md = "md"
 
 
+def _party_names(source: Path, data: Path | None) -> dict[str, str]:
+    """Party id → name from the data directory named, or found next to `source` (the
+    file's folder or its parent); no names (ids alone) when there is none."""
+    from .policy_set import load_data_alone
+    from .render import print_diagnostics
+
+    if data is None:
+        found = [d / "data" for d in (source.parent, source.parent.parent)]
+        data = next((d for d in found if d.is_dir()), None)
+        if data is None:
+            return {}
+    elif not data.is_dir():
+        _fail(f"cannot read the data from {data}: there is no such directory")
+    dataset, diagnostics = load_data_alone(data)
+    if dataset is None:
+        print_diagnostics(_console(stderr=True), diagnostics)
+        _fail(f"the data files in {data} have errors, so the parties cannot be named")
+    return {party_id: party.name for party_id, party in dataset.parties.items()}
+
+
 @app.command()
 def render(
     source: Annotated[
@@ -251,8 +271,17 @@ def render(
         Path | None,
         typer.Option("--output", "-o", help="Write to this file instead of standard output."),
     ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data",
+            help="Data files naming the parties. Default: the data/ directory next to the "
+            "file or its folder (policies/data for policies/contracts/x.clause).",
+        ),
+    ] = None,
 ) -> None:
-    """Render a contract or pack for a reader who will never read the syntax."""
+    """Render a contract or pack for a reader who will never read the syntax: parties by
+    name with their id, terms with their last day; the authors' comments are left out."""
     from .parser import parse
     from .render_clauses import render as render_file
 
@@ -265,7 +294,7 @@ def render(
     if errors:
         _print_diagnostics(list(errors))
         _fail(f"{source} has syntax errors, so it was not rendered")
-    rendered = render_file(parsed, output_format.value)
+    rendered = render_file(parsed, output_format.value, _party_names(source, data))
     if output is None:
         typer.echo(rendered, nl=False)
         return

@@ -77,8 +77,13 @@ class _Sources:
         return None
 
     def _lines(self, path: str, first: int, last: int) -> str:
-        lines = self.texts[path].split("\n")[first - 1 : max(first, last)]
-        while lines and not split_comment(lines[-1])[0].strip():
+        """The clause as written, without its comments: those are the authors' notes."""
+        lines = []
+        for line in self.texts[path].split("\n")[first - 1 : max(first, last)]:
+            code, comment = split_comment(line)
+            if comment is None or code.strip():
+                lines.append(code.rstrip())
+        while lines and not lines[-1].strip():
             lines.pop()
         return textwrap.dedent("\n".join(lines))
 
@@ -279,7 +284,9 @@ class Explainer:
         if block.territory is not None:
             parts.append(f"{use.territory} is within its territory ({block.territory})")
         if block.scope_works is not None and (use.works or use.artists or use.attribution):
-            parts.append(f"what the use touches is within its scope ({block.scope_label})")
+            parts.append(
+                f"what the use touches is within its scope ({self.names(block.scope_label)})"
+            )
         found = self.sources.block(block.source)
         if found is not None and found.applies:
             parts.append(f"its condition `{self._applies_text(block)}` holds")

@@ -149,6 +149,20 @@ def _standard_vocabulary() -> tuple[str, str]:
     return "<standard vocabulary>", repo.read_text(encoding="utf-8")
 
 
+def load_data_alone(directory: Path) -> tuple[DataSet | None, list[Diagnostic]]:
+    """The data files of `directory` read without a policy set, against the standard
+    vocabulary (for a simulation's catalogue, or the party names of a rendering)."""
+    name, text = _standard_vocabulary()
+    source, _ = parse(text, name)
+    vocabulary = check_policy([source], DiagnosticSink()).vocabulary
+    return load_data(
+        directory,
+        purposes=vocabulary.purposes,
+        territory_problem=vocabulary.territories.problem,
+        display_root=Path.cwd(),
+    )
+
+
 def _parse_all(
     files: Sequence[Path], name_of: Callable[[Path], str], sink: DiagnosticSink
 ) -> tuple[list[ast.SourceFile], list[tuple[str, bytes]]]:
