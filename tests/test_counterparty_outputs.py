@@ -128,8 +128,15 @@ def test_reports_show_no_authors_note(tmp_path: Path, monkeypatch: pytest.Monkey
             outputs = [
                 run("report", "licences", "--on", "2026-06-01", *source, *fmt),
                 run(
-                    "report", "training-summary", str(manifest), "--licensee",
-                    "party:aria-labs", "--on", "2026-09-01", *source, *fmt,
+                    "report",
+                    "training-summary",
+                    str(manifest),
+                    "--licensee",
+                    "party:aria-labs",
+                    "--on",
+                    "2026-09-01",
+                    *source,
+                    *fmt,
                 ),
             ]
             outputs += [
@@ -175,7 +182,9 @@ def _uses() -> st.SearchStrategy[dict[str, object]]:
     )
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(use=_uses())
 def test_no_decision_or_explanation_shows_an_authors_note(
     explainer: Explainer, use: dict[str, object]

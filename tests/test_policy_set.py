@@ -64,9 +64,7 @@ def test_every_command_refuses_an_empty_directory(tmp_path: Path) -> None:
     manifest.write_text("work\nisrc:GBAYE2600001\n")
     template = tmp_path / "t.yaml"
     template.write_text("date: 2026-09-01\nlicensee: party:aria-labs\n")
-    assert_refused(
-        run("filter", str(manifest), "-u", str(template), "-o", "-", "-p", str(empty))
-    )
+    assert_refused(run("filter", str(manifest), "-u", str(template), "-o", "-", "-p", str(empty)))
 
 
 def test_simulate_refuses_a_variant_directory_with_no_clause_file(tmp_path: Path) -> None:
@@ -203,8 +201,16 @@ def test_filter_assume_suggests_the_nearest_pack(tmp_path: Path) -> None:
         "date: 2026-09-01\nlicensee: party:aria-labs\npurpose: training\nterritory: DE\n"
     )
     result = run(
-        "filter", str(manifest), "-u", str(template), "-o", "-", "-p", str(POLICIES),
-        "--assume", "nofakes-2026",
+        "filter",
+        str(manifest),
+        "-u",
+        str(template),
+        "-o",
+        "-",
+        "-p",
+        str(POLICIES),
+        "--assume",
+        "nofakes-2026",
     )
     assert_refused(result, "did you mean `us-nofakes-2026`?")
 

@@ -65,6 +65,7 @@ AUTHOR_NOTES = frozenset({"note"})
 grant), like the `#` comments of clause and data files: kept in the files and the ledger,
 never shown in what a counterparty reads (decisions, explanations, reports, renderings)."""
 
+
 class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 

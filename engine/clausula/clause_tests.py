@@ -330,7 +330,7 @@ class Runner:
         for reason in decision.reasons:
             if reason.effect == "set-aside":
                 # The clause that sets another aside is the one at the reason's source.
-                setter = self._places.get((str(key), reason.source))
+                setter = self._places.get((str(key), reason.source or ""))
                 if setter is not None:
                     self.coverage.exercised.add(setter)
             else:

@@ -444,9 +444,9 @@ def _header_row(header: ast.Header, names: _Names) -> tuple[str, str]:
             text += f" until {day_text(end.value)}"
         return ("Term", text)
     if header.kind == "territory":
-        names, excepted = values
-        assert isinstance(names, tuple) and isinstance(excepted, tuple)
-        text = ", ".join(n.code for n in names)
+        included, excepted = values
+        assert isinstance(included, tuple) and isinstance(excepted, tuple)
+        text = ", ".join(n.code for n in included)
         if excepted:
             text += " except " + ", ".join(n.code for n in excepted)
         return ("Territory", text)
