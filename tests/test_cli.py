@@ -458,6 +458,21 @@ def test_demo_unknown_licensee_has_no_licence() -> None:
     assert "no-licence" in _effects(decision)
 
 
+def test_the_engines_own_opt_in_reason_has_no_source() -> None:
+    # Issue 11: no file says "no contract, no use"; the engine does. `source` is null.
+    decision = _decide("05-unknown-licensee")
+    reasons = decision["reasons"]
+    assert isinstance(reasons, list)
+    engine = [r for r in reasons if r["rule"] == "opt-in"]
+    assert engine and all(r["source"] is None for r in engine)
+    assert all(r["source"] is None or r["source"].count(":") >= 2 for r in reasons)
+    schema = json.loads(run("schema", "decision").stdout)
+    source = schema["$defs"]["Reason"]["properties"]["source"]
+    assert {"type": "null"} in source["anyOf"]
+    human = run("eval", str(USES / "05-unknown-licensee.json"), "--policies", str(POLICIES))
+    assert "the opt-in rule of the engine" in human.stdout
+
+
 def test_demo_excluded_territory_is_denied() -> None:
     decision = _decide("06-excluded-territory-cn")
     assert decision["decision"] == "deny"

@@ -9,6 +9,7 @@ split by largest remainder as 100.00 + 33.33).
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -56,3 +57,30 @@ def test_cli_reports_an_invalid_use(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["explain", str(bad), "--policies", str(FIXTURE / "policies")])
     assert result.exit_code == 1
     assert "/territory" in result.output
+
+
+def test_quoted_clauses_leave_out_the_authors_comments(tmp_path: Path) -> None:
+    # Issue 11: a comment is a note for the authors; the quoted clause text omits it.
+    root = tmp_path / "policies"
+    shutil.copytree(FIXTURE / "policies", root)
+    contract = root / "contract.clause"
+    text = contract.read_text(encoding="utf-8")
+    text = text.replace(
+        "    when use.purpose is generation\n",
+        "    # draft: see ../shared/reference/laws.md, pool not agreed yet\n"
+        "    when use.purpose is generation  # GEMA model, secondary source\n",
+    )
+    contract.write_text(text, encoding="utf-8")
+    use = json.loads((FIXTURE / "uses" / "generation.json").read_text(encoding="utf-8"))
+    explained = explain(load(root), root, use)
+    assert "when use.purpose is generation\n" in explained
+    assert "pool not agreed" not in explained and "../" not in explained
+    assert "GEMA" not in explained and "#" not in explained
+
+
+def test_parties_are_named_with_their_id_and_the_term_has_its_end() -> None:
+    use = json.loads((FIXTURE / "uses" / "generation.json").read_text(encoding="utf-8"))
+    explained = explain(load(FIXTURE / "policies"), FIXTURE / "policies", use)
+    assert "(party:synth-co)" in explained
+    assert "(from 2026-01-01 until 2027-12-31)" in " ".join(explained.split())
+    assert "the catalogue of Demo Records (party:demo-records)" in " ".join(explained.split())

@@ -92,3 +92,52 @@ def test_cli_writes_html_and_reports_errors(tmp_path: Path) -> None:
     assert f"{bad}:3:5" in result.output and "Traceback" not in result.output
     result = CliRunner().invoke(app, ["render", str(path), "--format", "pdf"])
     assert result.exit_code == 2
+
+
+def _cli_render(*args: str) -> str:
+    result = CliRunner().invoke(app, ["render", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.mark.parametrize("fmt", ["html", "md"])
+def test_parties_by_name_with_their_id_and_the_term_with_its_last_day(fmt: str) -> None:
+    # Issue 11: a reader sees who the parties are and when the term ends.
+    text = html.unescape(_cli_render(str(REPO / "policies/contracts/aria-optin.clause"), "-f", fmt))
+    assert "Example Label Records (party:example-label)" in text
+    assert "Aria Labs, Inc. (party:aria-labs)" in text
+    assert "from 1 January 2026 until 31 December 2028 (3 years)" in text
+
+
+def test_the_last_day_is_the_one_the_engine_decides_with(tmp_path: Path) -> None:
+    # `effective 2024-02-29 for 1 years`: the engine's term ends on 2025-02-27 (the day
+    # before 2025-02-28); the rendering says the same day, from the same function.
+    import clausula
+
+    policies = tmp_path / "policies"
+    policies.mkdir()
+    (policies / "c.clause").write_text(
+        'contract "leap" "Leap"\n  licensor party:a\n  licensee party:b\n'
+        "  effective 2024-02-29 for 1 years\n  territory worldwide\n  scope all works\n"
+        '  clause 1 "P"\n    permit training\n',
+        encoding="utf-8",
+    )
+    (block,) = clausula.load(policies).compiled.contracts_by_licensee["party:b"]
+    assert block.end is not None
+    text = _cli_render(str(policies / "c.clause"), "-f", "md")
+    assert f"until {block.end.day} February {block.end.year} (1 year)" in text
+
+
+def test_comments_are_never_rendered(tmp_path: Path) -> None:
+    source = tmp_path / "c.clause"
+    source.write_text(
+        "# draft terms, see ../shared/reference/laws.md\n"
+        'contract "c" "C"  # ask legal\n  licensor party:a\n  licensee party:b\n'
+        "  effective 2026-01-01 for 1 years\n  territory worldwide\n  scope all works\n"
+        '  # a note inside\n  clause 1 "P"\n    permit training  # why\n',
+        encoding="utf-8",
+    )
+    for fmt in ("md", "html"):
+        text = _cli_render(str(source), "-f", fmt)
+        assert "draft terms" not in text and "../" not in text
+        assert "ask legal" not in text and "a note inside" not in text and "why" not in text

@@ -60,6 +60,12 @@ Formality = Literal[
 ]
 
 
+AUTHOR_NOTES = frozenset({"note"})
+"""Fields of the data files that are notes for the authors of the data (`note:` of a
+grant), like the `#` comments of clause and data files: kept in the files and the ledger,
+never shown in what a counterparty reads (decisions, explanations, reports, renderings)."""
+
+
 class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -114,7 +120,7 @@ class ConsentGrant(_Record):
     valid_until: Day | None = None
     formalities: frozenset[Formality] = frozenset()
     signed_on: Day | None = None
-    note: str | None = None
+    note: str | None = None  # an author's note: never shown to a counterparty (AUTHOR_NOTES)
 
     @property
     def artist(self) -> str:

@@ -388,7 +388,7 @@ class _BlockChecker:
         elif isinstance(end, ast.DurationLit):
             if end.count <= 0:
                 self.error(end.span, "a term must last at least one day")
-            result["end"] = add_duration(start.value, end.count, end.unit) - dt.timedelta(days=1)
+            result["end"] = term_end(start.value, end.count, end.unit)
 
     def _territory_names(self, names: Iterable[ast.TerritoryLit]) -> list[str]:
         valid = []
@@ -1090,6 +1090,13 @@ def arithmetic(op: str, left: t.Type, right: t.Type) -> t.Type | str:
             return t.NUMBER
         return f"cannot divide {left} by {right}"
     return f"unknown operator {op}"  # pragma: no cover
+
+
+def term_end(start: dt.date, count: int, unit: str) -> dt.date:
+    """The last day of a term `effective START for COUNT UNIT`: the day before START plus
+    the duration (`2026-01-01 for 3 years` → 2028-12-31). The one place this is computed:
+    the decision and every rendering of the term use it."""
+    return add_duration(start, count, unit) - dt.timedelta(days=1)
 
 
 def add_duration(start: dt.date, count: int, unit: str) -> dt.date:

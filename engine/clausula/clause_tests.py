@@ -46,7 +46,7 @@ import yaml
 
 from .diagnostics import PolicyError, Span
 from .models import Decision
-from .policy_set import PolicySet, load
+from .policy_set import PolicySet, file_of, load
 from .use_input import UseError
 
 TEST_SUFFIXES = (".test.yaml", ".test.yml")
@@ -304,7 +304,6 @@ class Runner:
 
     def _register(self, policy_set: PolicySet, spec: _PolicyKey, key: Any) -> None:
         root = spec.policies
-        display_root = (root if root.is_dir() else root.parent).resolve().parent
         compiled = policy_set.compiled
         blocks = [*compiled.jurisdictions]
         for contracts in compiled.contracts_by_licensee.values():
@@ -313,7 +312,8 @@ class Runner:
             for provision in block.provisions:
                 file, _, position = provision.source.rpartition(":")
                 file, _, line = file.rpartition(":")
-                shown = _display(display_root / file)
+                on_disk = file_of(file, root)
+                shown = _display(on_disk) if on_disk is not None else file
                 source = f"{shown}:{line}:{position}"
                 self._labels[(str(key), provision.label)] = source
                 self._places[(str(key), provision.source)] = source
@@ -330,7 +330,7 @@ class Runner:
         for reason in decision.reasons:
             if reason.effect == "set-aside":
                 # The clause that sets another aside is the one at the reason's source.
-                setter = self._places.get((str(key), reason.source))
+                setter = self._places.get((str(key), reason.source or ""))
                 if setter is not None:
                     self.coverage.exercised.add(setter)
             else:

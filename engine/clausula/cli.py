@@ -19,6 +19,7 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from .diagnostics import Diagnostic
     from .ledger import Ledger
     from .models import Use
     from .use_input import UseError
@@ -59,6 +60,39 @@ def _reason(error: BaseException) -> str:
     if isinstance(error, OSError) and error.strerror:
         return error.strerror[0].lower() + error.strerror[1:]
     return str(error)
+
+
+def policies_problem(policies: Path) -> str | None:
+    """Why `policies` cannot be a policy set (it is missing, or holds no clause file), or
+    None: every command that loads one refuses such a directory as `check` does."""
+    from .policy_set import clause_files, no_clause_files
+
+    if not policies.is_dir():
+        return (
+            f"cannot load policies from {policies}: there is no such directory (use --policies DIR)"
+        )
+    if not clause_files([policies]):
+        return f"cannot load policies: {no_clause_files(policies)} (use --policies DIR)"
+    return None
+
+
+def _load_failed(diagnostics: Sequence[Diagnostic], policies: Path, what: str) -> NoReturn:
+    """Report why a policy set did not load and exit 1: a wrong `--assume` in one plain
+    sentence (the files are fine), otherwise every problem of the files and `what`."""
+    from .render import check_summary, print_diagnostics
+
+    if diagnostics and all(d.span.path == "--assume" for d in diagnostics):
+        _fail("--assume: " + "; ".join(d.message for d in diagnostics))
+    err = _console(stderr=True)
+    print_diagnostics(err, list(diagnostics))
+    err.print(check_summary(list(diagnostics), str(policies), 0), soft_wrap=True)
+    _fail(what)
+
+
+def _require_policies(policies: Path) -> None:
+    problem = policies_problem(policies)
+    if problem is not None:
+        _fail(problem)
 
 
 # ------------------------------------------------------------------ check
@@ -216,10 +250,8 @@ def eval_(
     from . import load
     from .diagnostics import PolicyError
     from .render import (
-        check_summary,
         decision_renderable,
         eval_summary,
-        print_diagnostics,
         use_error_json,
         use_error_text,
     )
@@ -231,20 +263,14 @@ def eval_(
     except (OSError, UnicodeDecodeError) as error:
         _fail(f"cannot read {name}: {_reason(error)}")
 
-    if not policies.is_dir():
-        _fail(
-            f"cannot load policies from {policies}: there is no such directory (use --policies DIR)"
-        )
+    _require_policies(policies)
     if data is not None and not data.is_dir():
         _fail(f"cannot load data from {data}: there is no such directory")
     ledger_store = _open_ledger(ledger)
     try:
         policy_set = load(policies, data=data, assume=list(assume or ()), ledger=ledger_store)
     except PolicyError as error:
-        err = _console(stderr=True)
-        print_diagnostics(err, error.diagnostics)
-        err.print(check_summary(error.diagnostics, str(policies), 0), soft_wrap=True)
-        _fail("the policies have errors, so no use was decided")
+        _load_failed(error.diagnostics, policies, "the policies have errors, so no use was decided")
     except (OSError, UnicodeDecodeError) as error:
         filename = getattr(error, "filename", None) or policies
         _fail(f"cannot load policies: cannot read {filename}: {_reason(error)}")

@@ -40,14 +40,14 @@ OutOption = Annotated[
 
 
 def _load(policies: Path, ledger: str | None) -> PolicySet:
+    from .cli import policies_problem
     from .diagnostics import PolicyError
     from .ledger import LedgerError
     from .policy_set import load
 
-    if not policies.is_dir():
-        fail(
-            f"cannot load policies from {policies}: there is no such directory (use --policies DIR)"
-        )
+    problem = policies_problem(policies)
+    if problem is not None:
+        fail(problem)
     try:
         return load(policies, ledger=ledger)
     except PolicyError as error:
@@ -174,6 +174,7 @@ def artist(
     policy_set = _load(policies, ledger)
     history: dict[str, list[dict[str, Any]]] = {}
     store = policy_set._records.ledger
+    from .catalogue import AUTHOR_NOTES
     from .ledger import Ledger
 
     if isinstance(store, Ledger):
@@ -185,7 +186,7 @@ def artist(
                     "effective": event.effective.isoformat(),
                     "recorded_by": event.recorded_by,
                     "recorded_at": event.recorded_at,
-                    "data": dict(event.data),
+                    "data": {k: v for k, v in event.data.items() if k not in AUTHOR_NOTES},
                 }
             )
     report = artist_report(policy_set, artist_id, on=day, log=entries, history=history)

@@ -13,17 +13,15 @@ from typing import Annotated
 
 import typer
 
-from .cli import LedgerOption, _console, _fail, _open_ledger, app
-
-
-def _load_failure(policies: Path, error: Exception) -> None:
-    from .diagnostics import PolicyError
-    from .render import check_summary, print_diagnostics
-
-    err = _console(stderr=True)
-    if isinstance(error, PolicyError):
-        print_diagnostics(err, error.diagnostics)
-        err.print(check_summary(error.diagnostics, str(policies), 0), soft_wrap=True)
+from .cli import (
+    LedgerOption,
+    _console,
+    _fail,
+    _load_failed,
+    _open_ledger,
+    _require_policies,
+    app,
+)
 
 
 @app.command()
@@ -84,10 +82,7 @@ def serve(
     from .reload import LivePolicies
     from .service import ServeConfig, ServiceSettings, serve_app
 
-    if not policies.is_dir():
-        _fail(
-            f"cannot load policies from {policies}: there is no such directory (use --policies DIR)"
-        )
+    _require_policies(policies)
     if data is not None and not data.is_dir():
         _fail(f"cannot load data from {data}: there is no such directory")
     logging.basicConfig(
@@ -114,10 +109,11 @@ def serve(
     live.reload(force=True)
     snapshot = live.snapshot
     if snapshot.policy is None:
-        from .diagnostics import PolicyError
-
-        _load_failure(policies, PolicyError(list(snapshot.errors)))
-        _fail("the policies have errors, so the service did not start")
+        _load_failed(
+            list(snapshot.errors),
+            policies,
+            "the policies have errors, so the service did not start",
+        )
     token = ServiceSettings.from_env().token
     processes = f"{workers} worker processes" if workers > 1 else "1 process"
     started = (
@@ -225,18 +221,14 @@ def filter_(
 
     if manifest != "-" and not Path(manifest).is_file():
         _fail(f"cannot read {manifest}: there is no such file")
-    if not policies.is_dir():
-        _fail(
-            f"cannot load policies from {policies}: there is no such directory (use --policies DIR)"
-        )
+    _require_policies(policies)
     try:
         template = load_template(use)
         policy = load(policies, data=data, assume=list(assume or ()))
     except ManifestError as error:
         _fail(str(error))
     except PolicyError as error:
-        _load_failure(policies, error)
-        _fail("the policies have errors, so no row was decided")
+        _load_failed(error.diagnostics, policies, "the policies have errors, so no row was decided")
     except (OSError, ValueError) as error:
         _fail(f"cannot load policies: {error}")
 

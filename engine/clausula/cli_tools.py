@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from .cli import _console, _fail, _reason, app
+from .cli import _console, _fail, _load_failed, _reason, _require_policies, app
 from .diagnostics import Diagnostic
 
 
@@ -195,7 +195,7 @@ def explain(
     from . import load
     from .diagnostics import PolicyError
     from .explain import Explainer
-    from .render import check_summary, print_diagnostics, use_error_text
+    from .render import use_error_text
     from .use_input import UseError
 
     try:
@@ -208,19 +208,16 @@ def explain(
         _fail(f"{source}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}")
     if not isinstance(raw, dict):
         _fail(f"{source}: explain takes one use, a JSON object")
-    if not policies.exists():
-        _fail(
-            f"cannot load policies from {policies}: there is no such directory (use --policies DIR)"
-        )
+    if not policies.is_file():  # one clause file may be explained against, too
+        _require_policies(policies)
     if data is not None and not data.is_dir():
         _fail(f"cannot load data from {data}: there is no such directory")
     try:
         policy_set = load(policies, data=data, assume=list(assume or ()))
     except PolicyError as error:
-        err = _console(stderr=True)
-        print_diagnostics(err, error.diagnostics)
-        err.print(check_summary(error.diagnostics, str(policies), 0), soft_wrap=True)
-        _fail("the policies have errors, so the use was not decided")
+        _load_failed(
+            error.diagnostics, policies, "the policies have errors, so the use was not decided"
+        )
     except (OSError, UnicodeDecodeError) as error:
         _fail(f"cannot load policies: {_reason(error)}")
     except ValueError as error:
@@ -242,6 +239,26 @@ class RenderFormat(enum.StrEnum):
     md = "md"
 
 
+def _party_names(source: Path, data: Path | None) -> dict[str, str]:
+    """Party id → name from the data directory named, or found next to `source` (the
+    file's folder or its parent); no names (ids alone) when there is none."""
+    from .policy_set import load_data_alone
+    from .render import print_diagnostics
+
+    if data is None:
+        found = [d / "data" for d in (source.parent, source.parent.parent)]
+        data = next((d for d in found if d.is_dir()), None)
+        if data is None:
+            return {}
+    elif not data.is_dir():
+        _fail(f"cannot read the data from {data}: there is no such directory")
+    dataset, diagnostics = load_data_alone(data)
+    if dataset is None:
+        print_diagnostics(_console(stderr=True), diagnostics)
+        _fail(f"the data files in {data} have errors, so the parties cannot be named")
+    return {party_id: party.name for party_id, party in dataset.parties.items()}
+
+
 @app.command()
 def render(
     source: Annotated[
@@ -254,8 +271,17 @@ def render(
         Path | None,
         typer.Option("--output", "-o", help="Write to this file instead of standard output."),
     ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data",
+            help="Data files naming the parties. Default: the data/ directory next to the "
+            "file or its folder (policies/data for policies/contracts/x.clause).",
+        ),
+    ] = None,
 ) -> None:
-    """Render a contract or pack for a reader who will never read the syntax."""
+    """Render a contract or pack for a reader who will never read the syntax: parties by
+    name with their id, terms with their last day; the authors' comments are left out."""
     from .parser import parse
     from .render_clauses import render as render_file
 
@@ -268,7 +294,7 @@ def render(
     if errors:
         _print_diagnostics(list(errors))
         _fail(f"{source} has syntax errors, so it was not rendered")
-    rendered = render_file(parsed, output_format.value)
+    rendered = render_file(parsed, output_format.value, _party_names(source, data))
     if output is None:
         typer.echo(rendered, nl=False)
         return

@@ -38,7 +38,7 @@ from .money import Money, split_rounded
 from .territory import TerritorySet, code_problem
 from .use_input import UseError, UseProblem
 
-NO_SOURCE = "-"  # a reason that comes from the procedure itself, not from a clause
+NO_SOURCE = None  # a reason that comes from the procedure itself, not from a clause
 
 
 @dataclass(frozen=True)
@@ -368,7 +368,7 @@ def _where(
 
 
 def _reason(
-    effect: str, rule: str, message: str, source: str, citation: str | None = None
+    effect: str, rule: str, message: str, source: str | None, citation: str | None = None
 ) -> dict[str, Any]:
     """One reason of the decision, in the shape of `models.Reason`."""
     return {

@@ -25,7 +25,7 @@ from .decide import contract_miss, jurisdiction_applies, use_facts
 from .formatter import expr_text, split_comment
 from .models import Decision, Reason, Use
 from .parser import parse
-from .policy_set import PolicySet
+from .policy_set import PolicySet, file_of
 from .use_input import parse_use
 
 WIDTH = 92
@@ -37,14 +37,17 @@ _DENYING = ("deny", "consent-missing", "no-licence")
 class _Sources:
     """Clause files read again by the display path the engine uses in `source`."""
 
-    root: Path  # the directory that display paths are relative to
+    root: Path  # the policies directory (or lone clause file) the set was loaded from
     texts: dict[str, str]
     files: dict[str, ast.SourceFile]
 
     def file(self, path: str) -> ast.SourceFile | None:
         if path not in self.files:
+            on_disk = file_of(path, self.root)
+            if on_disk is None:
+                return None
             try:
-                text = (self.root / path).read_text(encoding="utf-8")
+                text = on_disk.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
                 return None
             self.texts[path] = text
@@ -74,8 +77,13 @@ class _Sources:
         return None
 
     def _lines(self, path: str, first: int, last: int) -> str:
-        lines = self.texts[path].split("\n")[first - 1 : max(first, last)]
-        while lines and not split_comment(lines[-1])[0].strip():
+        """The clause as written, without its comments: those are the authors' notes."""
+        lines = []
+        for line in self.texts[path].split("\n")[first - 1 : max(first, last)]:
+            code, comment = split_comment(line)
+            if comment is None or code.strip():
+                lines.append(code.rstrip())
+        while lines and not lines[-1].strip():
             lines.pop()
         return textwrap.dedent("\n".join(lines))
 
@@ -127,9 +135,7 @@ class Explainer:
 
     def __init__(self, policy_set: PolicySet, root: str | Path) -> None:
         self.policy_set = policy_set
-        root = Path(root)
-        display_root = (root if root.is_dir() else root.parent).resolve().parent
-        self.sources = _Sources(display_root, {}, {})
+        self.sources = _Sources(Path(root), {}, {})
         compiled = policy_set.compiled
         self.blocks: list[CompiledBlock] = [*compiled.jurisdictions]
         for contracts in compiled.contracts_by_licensee.values():
@@ -278,7 +284,9 @@ class Explainer:
         if block.territory is not None:
             parts.append(f"{use.territory} is within its territory ({block.territory})")
         if block.scope_works is not None and (use.works or use.artists or use.attribution):
-            parts.append(f"what the use touches is within its scope ({block.scope_label})")
+            parts.append(
+                f"what the use touches is within its scope ({self.names(block.scope_label)})"
+            )
         found = self.sources.block(block.source)
         if found is not None and found.applies:
             parts.append(f"its condition `{self._applies_text(block)}` holds")

@@ -132,6 +132,8 @@ def load_template(path: str | Path) -> dict[str, Any]:
         raise ManifestError(f"cannot read the template {path}: {error}") from None
     except yaml.YAMLError as error:
         raise ManifestError(f"the template {path} is not valid YAML: {error}") from None
+    except ValueError as error:  # YAML reads 2026-13-01 as a date, and the date fails
+        raise ManifestError(f"the template {path} holds a date that is not one: {error}") from None
     if not isinstance(data, dict):
         raise ManifestError(f"the template {path} must be a mapping of use fields")
     return data
@@ -153,6 +155,37 @@ def _check_template(template: Mapping[str, Any], header: list[str]) -> None:
             )
     if problems:
         raise ManifestError("the template cannot make a use: " + "; ".join(problems))
+
+
+def _top_field(pointer: str) -> str:
+    """The field of the use a JSON Pointer starts with: `/metrics/revenue` → `metrics`."""
+    return pointer.split("/")[1] if pointer.startswith("/") else ""
+
+
+# Stand-ins for the fields a template leaves to the manifest's columns, so that the fields
+# it does give can be checked before any row is read.
+_STAND_INS = {"date": "2026-01-01", "licensee": "party:template", "territory": "US"}
+
+
+def _check_template_use(policy: PolicySet, template: Mapping[str, Any]) -> None:
+    """Refuse a template whose own fields are wrong (a bad date, an undeclared purpose, a
+    territory that is not a code, …): every row would be an `error` for the same reason.
+    The message names each wrong field of the template by its JSON Pointer."""
+    from .decide import use_facts
+
+    fields = dict(template)
+    for name, value in _STAND_INS.items():
+        fields.setdefault(name, value)
+    fields.setdefault("purpose", min(policy.compiled.vocabulary.purposes, default="training"))
+    try:
+        use_facts(parse_use(fields), policy.compiled)
+    except UseError as error:
+        wrong = [p for p in error.problems if _top_field(p.pointer) in template]
+        if wrong:
+            raise ManifestError(
+                "the template is not a valid use, so no row was decided: "
+                + "; ".join(str(p) for p in wrong)
+            ) from None
 
 
 # ------------------------------------------------------------------ rows → uses
@@ -327,6 +360,7 @@ def filter_manifest(
             header[0] = header[0][1:]
         indices, names, warnings = _use_columns(header)
         _check_template(fields, header)
+        _check_template_use(policy, fields)
         summary = FilterSummary(policy_version=policy.version, warnings=warnings)
         decider = _Decider(policy, fields, names, cache_size)
         lookup = decider.lookup

@@ -114,13 +114,20 @@ class Obligation(BaseModel):
 
 
 class Reason(BaseModel):
-    """One effect that contributed to the decision, with the rule and place behind it."""
+    """One effect that contributed to the decision, with the rule and place behind it.
+
+    `source` is `path:line:column` of the effect in its clause file, or None for a reason
+    the engine's own opt-in rule gives (no contract licenses the licensee), which no file
+    says."""
 
     effect: str
     rule: str
     message: str
     citation: str | None = None
-    source: str
+    source: str | None = Field(
+        description="`path:line:column` of the effect in its clause file; null when the "
+        "engine's own opt-in rule gives the reason (no file says it)."
+    )
 
 
 class PolicyInfo(BaseModel):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -21,13 +21,18 @@ from .collector import collector_paused
 from .compiler import CompiledPolicy, compile_policy
 from .consent import ConsentLedger, DatedConsentLedger
 from .decide import Records, decide
-from .diagnostics import Diagnostic, DiagnosticSink, PolicyError, Span
+from .diagnostics import Diagnostic, DiagnosticSink, PolicyError, Span, did_you_mean
 from .models import Decision, Use
 from .parser import parse
 from .territory import TerritorySet
 from .use_input import parse_use
 
 CLAUSE_SUFFIX = ".clause"
+SET_PREFIX = "policies"
+DATA_PREFIX = "data"  # the data files, in the version: `data/<file name>`
+"""Every file of a policy set loaded with `load` is named `policies/<its path inside the
+policies directory>` in sources and in the version, whatever the directory is called and
+wherever it sits: the same files give the same names, the same version, the same decisions."""
 
 
 class PolicySet:
@@ -68,6 +73,17 @@ class PolicySet:
             return [decide(compiled, records, parse_use(use)) for use in uses]
 
 
+def version_names(paths: Sequence[str | Path]) -> dict[Path, str]:
+    """Each clause file of `clause_files(paths)` named by its place under the path that
+    found it (a directory: its path inside it; a file: its name) — never by where the
+    directories sit — for `version_of`."""
+    names: dict[Path, str] = {}
+    for raw in paths:
+        for path in clause_files([raw]):
+            names.setdefault(path, set_name(path, Path(raw)))
+    return names
+
+
 def clause_files(paths: Sequence[str | Path]) -> list[Path]:
     """The `.clause` files named, or found under the directories named, in a stable order."""
     found: list[Path] = []
@@ -87,6 +103,44 @@ def _display(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
+def _base(root: Path) -> Path:
+    """The directory whose files a policy set names: `root`, or the folder of a lone file."""
+    return root if root.is_dir() else root.parent
+
+
+def set_name(path: Path, root: Path) -> str:
+    """The name of `path`, a file of the policy set loaded from `root`: `policies/` and its
+    path inside `root` (a lone clause file: its file name)."""
+    try:
+        inside = path.resolve().relative_to(_base(root).resolve()).as_posix()
+    except ValueError:  # pragma: no cover - every file of a set is found under its root
+        inside = path.name
+    return f"{SET_PREFIX}/{inside}"
+
+
+def file_of(name: str, root: str | Path) -> Path | None:
+    """The file on disk that `set_name` called `name`, in the set loaded from `root`; None
+    for a name that is not a file of the set (the standard vocabulary)."""
+    prefix = SET_PREFIX + "/"
+    if not name.startswith(prefix):
+        return None
+    inside = Path(name[len(prefix) :])
+    if inside.is_absolute() or ".." in inside.parts:
+        return None
+    return _base(Path(root)) / inside
+
+
+def shown_from_cwd(diagnostics: Iterable[Diagnostic], names: Mapping[str, str]) -> list[Diagnostic]:
+    """`diagnostics` with each file named as it is reached from the current directory
+    (`names`: set name → that path), so that an author can open the place shown."""
+    return [
+        dataclasses.replace(d, span=d.span._replace(path=names[d.span.path]))
+        if d.span.path in names
+        else d
+        for d in diagnostics
+    ]
+
+
 def _standard_vocabulary() -> tuple[str, str]:
     shipped = resources.files("clausula").joinpath("vocabulary/standard.clause")
     if shipped.is_file():
@@ -95,13 +149,27 @@ def _standard_vocabulary() -> tuple[str, str]:
     return "<standard vocabulary>", repo.read_text(encoding="utf-8")
 
 
+def load_data_alone(directory: Path) -> tuple[DataSet | None, list[Diagnostic]]:
+    """The data files of `directory` read without a policy set, against the standard
+    vocabulary (for a simulation's catalogue, or the party names of a rendering)."""
+    name, text = _standard_vocabulary()
+    source, _ = parse(text, name)
+    vocabulary = check_policy([source], DiagnosticSink()).vocabulary
+    return load_data(
+        directory,
+        purposes=vocabulary.purposes,
+        territory_problem=vocabulary.territories.problem,
+        display_root=Path.cwd(),
+    )
+
+
 def _parse_all(
-    files: Sequence[Path], display_root: Path, sink: DiagnosticSink
+    files: Sequence[Path], name_of: Callable[[Path], str], sink: DiagnosticSink
 ) -> tuple[list[ast.SourceFile], list[tuple[str, bytes]]]:
     sources: list[ast.SourceFile] = []
     contents: list[tuple[str, bytes]] = []
     for path in files:
-        shown = _display(path, display_root)
+        shown = name_of(path)
         try:
             raw = path.read_bytes()
             text = raw.decode("utf-8")
@@ -132,10 +200,16 @@ def _parse_all(
 
 
 def _check(
-    paths: Sequence[Path], display_root: Path
+    paths: Sequence[Path], display_root: Path | Callable[[Path], str]
 ) -> tuple[CheckedPolicy, list[tuple[str, bytes]], DiagnosticSink]:
+    """Parse and check `paths`, each named relative to `display_root` (or by a function)."""
     sink = DiagnosticSink()
-    sources, contents = _parse_all(paths, display_root, sink)
+    if isinstance(display_root, Path):
+        root = display_root
+        name_of: Callable[[Path], str] = lambda path: _display(path, root)  # noqa: E731
+    else:
+        name_of = display_root
+    sources, contents = _parse_all(paths, name_of, sink)
     checked = check_policy(sources, sink)
     return checked, contents, sink
 
@@ -184,7 +258,8 @@ def analyse_sources(sources: Mapping[str, str]) -> tuple[CheckedPolicy, list[Dia
 
 
 def version_of(contents: Iterable[tuple[str, bytes]]) -> str:
-    """`sha256:` over every policy and data file, by path; the same files give the same hash."""
+    """`sha256:` over every policy and data file, by its name in the set (never by where
+    the set sits on disk); the same files give the same hash."""
     digest = hashlib.sha256()
     for name, raw in sorted(contents):
         digest.update(name.encode("utf-8") + b"\0")
@@ -203,11 +278,13 @@ def assumptions(
     for text in assume:
         name, enacted, problem = _assumption(text)
         if problem is None and name not in proposed:
-            problem = (
-                f"`{name}` is in force already; only proposed laws can be assumed"
-                if name in known
-                else f"there is no jurisdiction pack `{name}` to assume"
-            )
+            if name in known:
+                problem = f"`{name}` is in force already; only proposed laws can be assumed"
+            else:
+                hint = did_you_mean(name, proposed)
+                problem = f"there is no jurisdiction pack `{name}` to assume" + (
+                    f"; {hint}" if hint else f" (proposed: {', '.join(sorted(proposed)) or 'none'})"
+                )
         if problem is not None:
             sink.items.append(Diagnostic(Span("--assume", 0, 0), problem))
         else:
@@ -234,6 +311,11 @@ def records_of(
         version=version,
         assumed=assumed,
     )
+
+
+def no_clause_files(root: Path) -> str:
+    """The sentence for a policies directory with no clause file in it."""
+    return f"there are no .clause files in {root}: a policy set needs at least one"
 
 
 def _assumption(text: str) -> tuple[str, dt.date | None, str | None]:
@@ -305,13 +387,16 @@ def _load(
     ledger: ConsentLedger | str | None,
 ) -> PolicySet:
     root = Path(policies)
+    cwd = Path.cwd()
     if not root.exists():
         raise PolicyError(
-            [Diagnostic(Span(str(root), 1, 1), f"there is no policy directory or file {root}")]
+            [Diagnostic(Span(str(root), 0, 0), f"there is no policy directory or file {root}")]
         )
-    display_root = (root if root.is_dir() else root.parent).resolve().parent
     files = clause_files([root])
-    checked, contents, sink = _check(files, display_root)
+    if not files:
+        raise PolicyError([Diagnostic(Span(str(root), 0, 0), no_clause_files(root))])
+    names = {set_name(path, root): _display(path, cwd) for path in files}
+    checked, contents, sink = _check(files, lambda path: set_name(path, root))
     data_dir = Path(data) if data is not None else (root / "data" if root.is_dir() else None)
     vocabulary = checked.vocabulary
     dataset: DataSet | None = DataSet({}, {}, {}, (), ())
@@ -320,14 +405,14 @@ def _load(
             data_dir,
             purposes=vocabulary.purposes,
             territory_problem=vocabulary.territories.problem,
-            display_root=display_root,
+            display_root=cwd,
         )
         sink.extend(diagnostics)
     assumed = assumptions(checked, assume, sink)
     if sink.has_errors or dataset is None:
-        raise PolicyError(sink.sorted())
+        raise PolicyError(shown_from_cwd(sink.sorted(), names))
     for path in dataset.files:
-        contents.append((_display(path, display_root), path.read_bytes()))
+        contents.append((f"{DATA_PREFIX}/{path.name}", path.read_bytes()))
     compiled = compile_policy(checked, dataset, parameters)
     records = records_of(checked, dataset, version_of(contents), assumed)
     if ledger is not None:

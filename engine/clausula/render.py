@@ -211,7 +211,7 @@ def decision_renderable(
             body.append(f": {reason.message}")
             if reason.citation:
                 body.append(f" ({reason.citation})", style="italic")
-            body.append(f"\n{reason.source}", style="dim")
+            body.append(f"\n{reason.source or 'the opt-in rule of the engine'}", style="dim")
             reasons.add_row(Text(" " + reason.effect, style=_effect_style(reason.effect)), body)
         parts.append(reasons)
 

@@ -2,8 +2,9 @@
 
 One heading per block and per clause or rule; the block's terms and its parameters as
 tables; every condition and formula in words and in notation (the notation as `fmt`
-writes it); citations as numbered footnotes; the comments written before a block as its
-notes. Markdown, or HTML in one self-contained file with a little CSS.
+writes it); citations as numbered footnotes; parties by name with their id, a term with
+its last day. Comments are the authors' notes and are never shown. Markdown, or HTML in
+one self-contained file with a little CSS.
 
 Both formats are made from one list of elements (headings, paragraphs, lists, tables), so
 they always say the same thing. Inline text uses `backticks` for notation and `[^n]` for a
@@ -12,19 +13,21 @@ footnote reference; the HTML writer escapes everything else.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import ast
+from .checker import term_end
 from .formatter import (
     FORMALITY_ORDER,
     decimal_text,
     duration_text,
     expr_text,
     literal_text,
-    split_comment,
 )
 
 # ----------------------------------------------------------------- expressions in words
@@ -109,6 +112,13 @@ class _Names:
 
     parameters: dict[str, str] = field(default_factory=dict)
     definitions: set[str] = field(default_factory=set)
+    parties: Mapping[str, str] = field(default_factory=dict)
+
+    def party(self, party_id: str) -> str:
+        """A party by name with its id (`Example Label (party:example-label)`), or its id
+        alone when the data does not name it."""
+        name = self.parties.get(party_id)
+        return f"{name} ({party_id})" if name else party_id
 
 
 def words(node: ast.Expr, names: _Names | None = None) -> str:
@@ -224,7 +234,7 @@ def _path_words(dotted: str) -> str:
 
 def _subject(subject: ast.Subject, names: _Names) -> str:
     if subject.kind == "party":
-        text = subject.party or ""
+        text = names.party(subject.party or "")
     else:
         assert subject.path is not None
         place = _path_words(subject.path.dotted)
@@ -329,51 +339,28 @@ class Document:
 _BLOCK_WORDS = {"contract": "Contract", "jurisdiction": "Law", "vocabulary": "Vocabulary"}
 
 
-def build(source: ast.SourceFile) -> Document:
-    """The document for one parsed clause file."""
+def build(source: ast.SourceFile, parties: Mapping[str, str] | None = None) -> Document:
+    """The document for one parsed clause file; `parties` maps party ids to names, so that
+    each party is shown by name with its id."""
     titles = [b.title or b.name for b in source.blocks]
     doc = Document("; ".join(titles) or source.path)
-    lines = source.text.split("\n")
     for block in source.blocks:
-        _block(doc, block, lines)
+        _block(doc, block, parties or {})
     return doc
 
 
-def _notes_before(lines: list[str], line: int) -> list[str]:
-    """The comment lines just above line `line` (1-based), as paragraphs."""
-    found: list[str] = []
-    index = line - 2
-    while index >= 0 and not lines[index].strip():
-        index -= 1
-    while index >= 0:
-        code, comment = split_comment(lines[index])
-        if comment is None or code.strip():
-            break
-        found.insert(0, comment.lstrip("#").strip())
-        index -= 1
-    paragraphs: list[str] = []
-    for text in found:
-        if not text:
-            paragraphs.append("")
-        elif text.startswith(("- ", "[")) or not paragraphs or not paragraphs[-1]:
-            paragraphs.append(text)
-        else:
-            paragraphs[-1] += " " + text
-    return [p for p in paragraphs if p]
-
-
-def _block(doc: Document, block: ast.Block, lines: list[str]) -> None:
+def _block(doc: Document, block: ast.Block, parties: Mapping[str, str]) -> None:
     kind = _BLOCK_WORDS[block.kind]
     title = f": {block.title}" if block.title else ""
     doc.elements.append(("h1", f"{kind} {block.name}{title}"))
-    notes = _notes_before(lines, block.name_span.line)
-    if notes:
-        doc.elements.append(("notes", notes))
+    # Comments (`#`) are the authors' notes — sources, drafts, files of the project's
+    # research — and are never rendered: a reader sees only what the clauses say.
     names = _Names(
         {p.name: literal_text(p.value) or expr_text(p.value) for p in block.parameters},
         {d.name for d in block.definitions},
+        parties,
     )
-    rows = [_header_row(h) for h in block.headers]
+    rows = [_header_row(h, names) for h in block.headers]
     for condition in block.applies:
         rows.append(
             (
@@ -438,25 +425,37 @@ def _block(doc: Document, block: ast.Block, lines: list[str]) -> None:
         _provision(doc, provision, names, block)
 
 
-def _header_row(header: ast.Header) -> tuple[str, str]:
+def day_text(day: dt.date) -> str:
+    """A date as a reader writes it: `1 January 2026` (the same in every locale)."""
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def _header_row(header: ast.Header, names: _Names) -> tuple[str, str]:
     values = header.values
     if header.kind in ("licensor", "licensee"):
         party = values[0]
         assert isinstance(party, ast.PartyLit)
-        return (_capital(header.kind), party.id)
+        return (_capital(header.kind), names.party(party.id))
     if header.kind == "effective":
         start, end = values
         assert isinstance(start, ast.DateLit)
-        text = f"from {start.value.isoformat()}"
+        text = f"from {day_text(start.value)}"
         if isinstance(end, ast.DurationLit):
-            text += f" for {duration_text(end)}"
+            last = term_end(start.value, end.count, end.unit)  # as the engine decides
+            text += f" until {day_text(last)} ({duration_text(end)})"
         elif isinstance(end, ast.DateLit):
-            text += f" until {end.value.isoformat()}"
+            text += f" until {day_text(end.value)}"
         return ("Term", text)
     if header.kind == "territory":
-        names, excepted = values
-        assert isinstance(names, tuple) and isinstance(excepted, tuple)
-        text = ", ".join(n.code for n in names)
+        included, excepted = values
+        assert isinstance(included, tuple) and isinstance(excepted, tuple)
+        text = ", ".join(n.code for n in included)
         if excepted:
             text += " except " + ", ".join(n.code for n in excepted)
         return ("Territory", text)
@@ -464,7 +463,7 @@ def _header_row(header: ast.Header) -> tuple[str, str]:
         what, ids = values
         assert isinstance(ids, tuple)
         if what == "catalogue":
-            return ("Scope", f"the catalogue of {ids[0].id}")
+            return ("Scope", f"the catalogue of {names.party(ids[0].id)}")
         if what == "works":
             return ("Scope", "the works " + ", ".join(i.id for i in ids))
         return ("Scope", "all works")
@@ -473,8 +472,8 @@ def _header_row(header: ast.Header) -> tuple[str, str]:
     if header.kind == "in_force":
         start, end = values
         assert isinstance(start, ast.DateLit)
-        until = f" until {end.value.isoformat()}" if isinstance(end, ast.DateLit) else ""
-        return ("Status", f"in force from {start.value.isoformat()}{until}")
+        until = f" until {day_text(end.value)}" if isinstance(end, ast.DateLit) else ""
+        return ("Status", f"in force from {day_text(start.value)}{until}")
     if header.kind == "proposed":
         after = values[0] if values else None
         text = "proposed: applies only when assumed enacted"
@@ -530,8 +529,6 @@ def to_markdown(doc: Document) -> str:
             out += [f"## {element[1]}", ""]
         elif kind == "p":
             out += [element[1], ""]
-        elif kind == "notes":
-            out += [f"> {p}" if i == 0 else f">\n> {p}" for i, p in enumerate(element[1])] + [""]
         elif kind == "ul":
             out += [f"- {item}" for item in element[1]] + [""]
         elif kind == "table":
@@ -556,7 +553,6 @@ th, td { border: 1px solid #bbb; padding: .3rem .6rem; text-align: left; vertica
 th { background: #f2f2f2; }
 code { font-family: Menlo, Consolas, monospace; font-size: .85em; background: #f5f5f5;
        padding: 0 .2em; }
-blockquote { color: #555; border-left: 3px solid #ccc; margin: 0; padding-left: 1rem; }
 sup a { text-decoration: none; }
 .footnotes { border-top: 1px solid #ccc; margin-top: 2.5rem; font-size: .9rem; }
 """.strip()
@@ -580,12 +576,6 @@ def to_html(doc: Document) -> str:
             body.append(f"<{kind}>{_inline(element[1])}</{kind}>")
         elif kind == "p":
             body.append(f"<p>{_inline(element[1])}</p>")
-        elif kind == "notes":
-            body.append(
-                "<blockquote>"
-                + "".join(f"<p>{_inline(p)}</p>" for p in element[1])
-                + "</blockquote>"
-            )
         elif kind == "ul":
             body.append("<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in element[1]) + "</ul>")
         elif kind == "table":
@@ -609,7 +599,8 @@ def to_html(doc: Document) -> str:
     )
 
 
-def render(source: ast.SourceFile, fmt: str) -> str:
-    """A parsed clause file as `md` (Markdown) or `html`."""
-    doc = build(source)
+def render(source: ast.SourceFile, fmt: str, parties: Mapping[str, str] | None = None) -> str:
+    """A parsed clause file as `md` (Markdown) or `html`; `parties` maps party ids to
+    names (from the data files), so that parties are shown by name with their id."""
+    doc = build(source, parties)
     return to_html(doc) if fmt == "html" else to_markdown(doc)

@@ -12,12 +12,15 @@ from ..checker import CheckedPolicy
 from ..compiler import compile_policy
 from ..diagnostics import Diagnostic, PolicyError, Span
 from ..policy_set import (
+    DATA_PREFIX,
     PolicySet,
     _check,
     _display,
     assumptions,
     clause_files,
+    no_clause_files,
     records_of,
+    version_names,
     version_of,
 )
 
@@ -60,7 +63,13 @@ def load_files(
         )
     if not files:
         raise PolicyError([Diagnostic(Span(str(paths[0]), 1, 1), "no .clause files found")])
+    empty = [Path(p) for p in paths if Path(p).is_dir() and not clause_files([p])]
+    if empty:  # a directory named is meant to count: an empty one is a mistake
+        raise PolicyError([Diagnostic(Span(str(p), 0, 0), no_clause_files(p)) for p in empty])
     checked, contents, sink = _check(files, root)
+    # The version names each file by its place under the path given, not by where it sits.
+    by_shown = {_display(path, root): name for path, name in version_names(paths).items()}
+    contents = [(by_shown.get(name, name), raw) for name, raw in contents]
     vocabulary = checked.vocabulary
     dataset: DataSet | None = catalogue
     if dataset is None and data is not None:
@@ -84,7 +93,7 @@ def load_files(
         except OverrideError as error:
             raise PolicyError([Diagnostic(Span("parameters", 0, 0), str(error))]) from None
     for path in dataset.files:
-        contents.append((_display(path, root), path.read_bytes()))
+        contents.append((f"{DATA_PREFIX}/{path.name}", path.read_bytes()))
     if catalogue is not None:
         contents.append((catalogue_label, catalogue_label.encode("utf-8")))
     compiled = compile_policy(checked, dataset, values)

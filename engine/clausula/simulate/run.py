@@ -27,18 +27,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..batch import BatchEvaluator, LoadedPolicy, UseColumns, load_files
-from ..catalogue import DataSet, load_data
-from ..checker import check_policy
-from ..diagnostics import DiagnosticSink, PolicyError
+from ..catalogue import DataSet
+from ..diagnostics import PolicyError
 from ..money import minor_unit
-from ..parser import parse
-from ..policy_set import _standard_vocabulary
+from ..policy_set import load_data_alone
 from .catalogue import SyntheticData, from_dataset, generate
 from .scenario import Scenario, ScenarioError, Variant
 from .usage import RunUses, ShapeInfo, UsageGenerator
@@ -181,16 +178,7 @@ def _catalogue(scenario: Scenario) -> SyntheticData:
         seed = spec.synthetic.seed if spec.synthetic.seed is not None else scenario.seed
         return generate(spec.synthetic, seed)
     assert spec.data is not None
-    directory = scenario.path(spec.data)
-    name, text = _standard_vocabulary()
-    source, _ = parse(text, name)
-    vocabulary = check_policy([source], DiagnosticSink()).vocabulary
-    data, diagnostics = load_data(
-        directory,
-        purposes=vocabulary.purposes,
-        territory_problem=vocabulary.territories.problem,
-        display_root=Path.cwd(),
-    )
+    data, diagnostics = load_data_alone(scenario.path(spec.data))
     if data is None:
         raise ScenarioError([d.render() for d in diagnostics])
     return from_dataset(data)
