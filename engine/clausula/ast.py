@@ -267,6 +267,8 @@ class Parameter:
     name: str
     value: Expr
     span: Span
+    # `, above 100% intended`: the author says a share above the whole is meant.
+    above_whole: Span | None = None
 
 
 @dataclass(frozen=True, slots=True, eq=False)

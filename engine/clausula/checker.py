@@ -18,6 +18,7 @@ from . import types as t
 from .diagnostics import DiagnosticSink, Span, did_you_mean
 from .identifiers import id_problem
 from .money import is_currency
+from .nearest import currency_code
 from .territory import WORLDWIDE, TerritoryRegistry, TerritorySet, code_problem
 
 # ----------------------------------------------------------------- checked policy
@@ -692,7 +693,12 @@ class _BlockChecker:
     def _expr(self, node: ast.Expr) -> t.Type:
         if isinstance(node, ast.MoneyLit):
             if not is_currency(node.currency):
-                self.error(node.span, f"`{node.currency}` is not an ISO 4217 currency code")
+                meant = currency_code(node.currency)
+                self.error(
+                    _currency_span(node),
+                    f"`{node.currency}` is not an ISO 4217 currency code"
+                    + (f"; did you mean {meant}?" if meant else ""),
+                )
                 return t.ERROR
             return t.money(node.currency)
         if isinstance(node, ast.PercentLit):
@@ -1003,6 +1009,14 @@ class _BlockChecker:
 
 
 # ----------------------------------------------------------------- type rules
+
+
+def _currency_span(node: ast.MoneyLit) -> Span:
+    """The place of the currency in `3000 EURO`: the last word of the literal."""
+    span = node.span
+    if span.line != span.end_line or span.end_column <= span.column:
+        return span
+    return span._replace(column=span.end_column - len(node.currency))
 
 
 def _comparable(left: t.Type, right: t.Type) -> bool:

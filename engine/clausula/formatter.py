@@ -493,6 +493,8 @@ def _block_units(block: ast.Block, lines: list[str]) -> list[_Unit]:
         items.append((group.span.line, 0, [_Unit(group.span.line, tokens, 1)]))
     for parameter in block.parameters:
         tokens = [*_words("parameter", parameter.name, "="), *expr_tokens(parameter.value)]
+        if parameter.above_whole is not None:
+            tokens += [Tok(",", GLUE), *_words("above", "100%", "intended")]
         items.append((parameter.span.line, 0, [_Unit(parameter.span.line, tokens, 1)]))
     for definition in block.definitions:
         tokens = [*_words("define", definition.name, "="), *expr_tokens(definition.value)]

@@ -411,7 +411,13 @@ class _Builder(Transformer[Token, Any]):
 
     # -------------------------------------------------------------- block items
     def parameter(self, c: list[Any]) -> ast.Parameter:
-        return ast.Parameter(str(c[0]), c[1], self._span(c))
+        above = c[2] if len(c) > 2 else None
+        return ast.Parameter(str(c[0]), c[1], self._span(c), above)
+
+    def above_whole(self, c: list[Any]) -> Span:
+        if Decimal(str(c[0])[:-1]) != 100:
+            raise _BadLiteral(c[0], f"write `above 100% intended`, not `above {c[0]} intended`")
+        return self._span(c)
 
     def definition(self, c: list[Any]) -> ast.Definition:
         return ast.Definition(str(c[0]), c[1], self._span(c))
