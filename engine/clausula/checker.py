@@ -19,7 +19,7 @@ from .diagnostics import DiagnosticSink, Span, did_you_mean
 from .identifiers import id_problem
 from .money import is_currency
 from .nearest import currency_code
-from .shares import is_negative_literal, share_problem
+from .shares import WHOLE, is_negative_literal, share_problem
 from .territory import WORLDWIDE, TerritoryRegistry, TerritorySet, code_problem
 
 # ----------------------------------------------------------------- checked policy
@@ -311,11 +311,14 @@ class _BlockChecker:
             self.types[id(value)] = t.ERROR
             return
         self.expr(value)
-        if parameter.above_whole is not None and not (
-            isinstance(value, ast.PercentLit) and value.value > 100
-        ):
+        above = parameter.above_whole
+        if above is not None and above.value != WHOLE:
             self.error(
-                parameter.above_whole,
+                above.span, f"write `above 100% intended`, not `above {above.value}% intended`"
+            )
+        elif above is not None and not (isinstance(value, ast.PercentLit) and value.value > WHOLE):
+            self.error(
+                above.span,
                 f"`above 100% intended` is said of a share above 100%, but `{parameter.name}` "
                 "is not one; remove it",
             )

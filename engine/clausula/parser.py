@@ -414,10 +414,8 @@ class _Builder(Transformer[Token, Any]):
         above = c[2] if len(c) > 2 else None
         return ast.Parameter(str(c[0]), c[1], self._span(c), above)
 
-    def above_whole(self, c: list[Any]) -> Span:
-        if Decimal(str(c[0])[:-1]) != 100:
-            raise _BadLiteral(c[0], f"write `above 100% intended`, not `above {c[0]} intended`")
-        return self._span(c)
+    def above_whole(self, c: list[Any]) -> ast.Expr:
+        return self.percent(c)
 
     def definition(self, c: list[Any]) -> ast.Definition:
         return ast.Definition(str(c[0]), c[1], self._span(c))
@@ -656,11 +654,14 @@ def parse(text: str, path: str) -> tuple[ast.SourceFile, list[Diagnostic]]:
     work = text.split("\n")
     _recover(work, path, sink)
     for _ in range(_MAX_SYNTAX_ERRORS):
-        line = _parse_error(work, path, sink, 0, len(work))
-        if line is None:
+        # What the pieces missed (an item split where it should not be) is found the slow
+        # way, as before: one error per parse of the whole, its item blanked out.
+        try:
             blocks = _parse_blocks("\n".join(work), path)
             return ast.SourceFile(path, text, tuple(blocks)), sink.sorted()
-        if not _blank_item(work, line):
+        except Exception:
+            line = _parse_error(work, path, sink, 0, len(work))
+        if line is None or not _blank_item(work, line):
             break
     return ast.SourceFile(path, text, ()), sink.sorted()
 
