@@ -77,9 +77,7 @@ def pay(parameters: str, amount: str) -> str:
 # ------------------------------------------------------------------ shares without a unit
 
 
-@pytest.mark.parametrize(
-    ("value", "fix"), [("25", "`25%`"), ("0.5", "`50%`"), ("2", "`2%`")]
-)
+@pytest.mark.parametrize(("value", "fix"), [("25", "`25%`"), ("0.5", "`50%`"), ("2", "`2%`")])
 def test_a_share_without_a_unit_is_an_error_with_the_fix(
     tmp_path: Path, value: str, fix: str
 ) -> None:
@@ -156,9 +154,7 @@ def test_the_statement_of_intent_round_trips_through_the_formatter() -> None:
     ("declared", "written"),
     [("-5%", "-5%"), ("- 0.50 USD", "-0.50 USD"), ("-1", "-1"), ("-0.25", "-0.25")],
 )
-def test_a_negative_literal_is_a_single_value(
-    tmp_path: Path, declared: str, written: str
-) -> None:
+def test_a_negative_literal_is_a_single_value(tmp_path: Path, declared: str, written: str) -> None:
     text = pay(f"  parameter delta = {declared}", "10 USD")
     assert check(tmp_path, text) == []
     assert f"  parameter delta = {written}\n" in format_text(text, "c.clause")
@@ -196,9 +192,7 @@ def optin(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ("30 %%", "is not a single value"),
     ],
 )
-def test_a_wrong_python_override_is_a_policy_error(
-    optin: Path, value: object, words: str
-) -> None:
+def test_a_wrong_python_override_is_a_policy_error(optin: Path, value: object, words: str) -> None:
     with pytest.raises(PolicyError) as raised:
         clausula.load(optin, parameters={"aria-optin-2026": {"artist_pool": value}})
     assert words in raised.value.diagnostics[0].message

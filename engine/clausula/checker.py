@@ -930,8 +930,8 @@ class _BlockChecker:
     def _parameter_behind(self, node: ast.Expr) -> ast.Parameter | None:
         """The parameter a name stands for, through definitions that are just a name."""
         seen: set[str] = set()
-        while isinstance(node, ast.Name) and node.name not in seen and not (
-            node.name in self.bindings
+        while (
+            isinstance(node, ast.Name) and node.name not in seen and node.name not in self.bindings
         ):
             seen.add(node.name)
             if node.name in self.parameters:

@@ -711,7 +711,7 @@ def _token_width(error: UnexpectedInput, lines: list[str], line: int) -> int:
     if isinstance(error, UnexpectedToken) and not _ends_early(error):
         token = error.token
         if token.line == token.end_line and token.end_column and token.column:
-            return max(1, token.end_column - token.column)
+            return max(1, int(token.end_column) - int(token.column))
     return 1
 
 

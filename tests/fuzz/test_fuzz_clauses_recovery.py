@@ -30,7 +30,14 @@ REPO = Path(__file__).resolve().parents[2]
 SHIPPED = sorted((REPO / "policies").rglob("*.clause"))
 _VOCABULARY = parse(_standard_vocabulary()[1], "<standard vocabulary>")[0]
 _TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|\S+')
-GARBAGE = ["    )(", "  @@@ !!", "    when when", '    oblige "never closed', "  = = =", "    pay to"]
+GARBAGE = [
+    "    )(",
+    "  @@@ !!",
+    "    when when",
+    '    oblige "never closed',
+    "  = = =",
+    "    pay to",
+]
 
 
 def _items(lines: list[str]) -> list[tuple[int, int]]:
@@ -121,5 +128,5 @@ def test_garbage_lines_anywhere_never_raise(path: Path, inserts: list[tuple[int,
     lines = path.read_text(encoding="utf-8").split("\n")
     for at, garbage in inserts:
         lines.insert(at % (len(lines) + 1), garbage.replace("\n", " "))
-    syntax, everything = _check("\n".join(lines))
+    _, everything = _check("\n".join(lines))
     assert all(isinstance(d, Diagnostic) and d.message for d in everything)
