@@ -270,7 +270,7 @@ def test_unknown_function(tmp_path: Path) -> None:
             ("`min` cannot compare money with a date",),
         ),
         ("    pay 1 USD + 2 EUR to party:x", 9, ("USD and EUR", "different currencies")),
-        ("    pay 1 XYZ to party:x", 9, ("`XYZ` is not an ISO 4217 currency code",)),
+        ("    pay 1 XYZ to party:x", 11, ("`XYZ` is not an ISO 4217 currency code",)),
         ("    pay 1 USD * weight to party:x", 17, ("`weight` only exists", "use.attribution")),
         ("    pay 1 USD * weight to each artist in use.artists", 17, ("`weight` only exists",)),
         ("    pay 1 USD to each artist in use.works", 33, ("`each artist in`", "not `use.works`")),

@@ -588,6 +588,11 @@ def scopes(line: str, text: str) -> set[str]:
         ('  rule "art. 50(2)" "Marking"', '"art. 50(2)"', "entity.name.section.rule-key.clausula"),
         ("    permit training, generation", "permit", "keyword.other.effect.clausula"),
         ("    pay nothing", "nothing", "keyword.other.effect.clausula"),
+        (
+            "  parameter uplift = 150%, above 100% intended",
+            "intended",
+            "keyword.operator.word.clausula",
+        ),
         ("    when use.purpose is generation", "when", "keyword.control.clausula"),
         ("    when use.purpose is generation", "use", "variable.language.clausula"),
         ("    when use.purpose is generation", ".purpose", "variable.other.member.clausula"),

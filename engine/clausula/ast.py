@@ -267,6 +267,9 @@ class Parameter:
     name: str
     value: Expr
     span: Span
+    # `, above 100% intended`: the author says a share above the whole is meant (the
+    # literal written, which the checker holds to 100%).
+    above_whole: PercentLit | None = None
 
 
 @dataclass(frozen=True, slots=True, eq=False)

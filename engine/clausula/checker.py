@@ -18,7 +18,9 @@ from . import types as t
 from .diagnostics import DiagnosticSink, Span, did_you_mean
 from .identifiers import id_problem
 from .money import is_currency
+from .nearest import currency_code
 from .optin import payments_without_consent
+from .shares import WHOLE, is_negative_literal, share_problem
 from .territory import WORLDWIDE, TerritoryRegistry, TerritorySet, code_problem
 
 # ----------------------------------------------------------------- checked policy
@@ -55,6 +57,9 @@ class CheckedBlock:
     text: str | None = None
     # `proposed, effective 180 days after enactment`: with an assumed enactment date.
     after_enactment: ast.DurationLit | None = None
+    # Parameters that multiply an amount of money (shares of it): an override of one of
+    # them is held to the same range as its declaration (see clausula.shares).
+    shares: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -239,6 +244,7 @@ class _BlockChecker:
         # The variables (`artist`, `work`) read by the expression being checked, if tracked.
         self.reads: set[str] | None = None
         self.definition_reads: dict[str, frozenset[str]] = {}
+        self.shares: set[str] = set()
 
     def error(self, span: Span, message: str, hint: str | None = None) -> None:
         self.sink.error(span, message, hint)
@@ -268,6 +274,7 @@ class _BlockChecker:
             definitions={d.name: d.value for d in block.definitions},
             order=order,
             targets=targets,
+            shares=frozenset(self.shares),
             **headers,  # type: ignore[arg-type]
         )
 
@@ -296,7 +303,7 @@ class _BlockChecker:
             ast.TerritoryLit,
             ast.PartyLit,
         )
-        if isinstance(value, ast.Negate) and isinstance(value.operand, ast.NumberLit):
+        if is_negative_literal(value):  # `-1`, `-5%`, `-0.50 USD`: one value, negative
             self.expr(value)
             return
         if not isinstance(value, literal_kinds):
@@ -308,6 +315,17 @@ class _BlockChecker:
             self.types[id(value)] = t.ERROR
             return
         self.expr(value)
+        above = parameter.above_whole
+        if above is not None and above.value != WHOLE:
+            self.error(
+                above.span, f"write `above 100% intended`, not `above {above.value}% intended`"
+            )
+        elif above is not None and not (isinstance(value, ast.PercentLit) and value.value > WHOLE):
+            self.error(
+                above.span,
+                f"`above 100% intended` is said of a share above 100%, but `{parameter.name}` "
+                "is not one; remove it",
+            )
 
     def _headers(self) -> dict[str, object]:
         block = self.block
@@ -696,7 +714,12 @@ class _BlockChecker:
     def _expr(self, node: ast.Expr) -> t.Type:
         if isinstance(node, ast.MoneyLit):
             if not is_currency(node.currency):
-                self.error(node.span, f"`{node.currency}` is not an ISO 4217 currency code")
+                meant = currency_code(node.currency)
+                self.error(
+                    _currency_span(node),
+                    f"`{node.currency}` is not an ISO 4217 currency code"
+                    + (f"; did you mean {meant}?" if meant else ""),
+                )
                 return t.ERROR
             return t.money(node.currency)
         if isinstance(node, ast.PercentLit):
@@ -889,7 +912,38 @@ class _BlockChecker:
         if isinstance(result, str):
             self.error(node.span, result)
             return t.ERROR
+        if node.op == "*" and (left.kind == "money") != (right.kind == "money"):
+            self._share_of_money(node.right if left.kind == "money" else node.left)
         return result
+
+    def _share_of_money(self, share: ast.Expr) -> None:
+        """`share` multiplies an amount of money: a parameter without a unit, a share above
+        the whole not declared as meant, or a negative share is an error (see
+        clausula.shares for the rule, which overrides share)."""
+        parameter = self._parameter_behind(share)
+        if parameter is not None:
+            self.shares.add(parameter.name)
+            problem = share_problem(
+                parameter.value, intended=parameter.above_whole is not None, name=parameter.name
+            )
+        else:
+            problem = share_problem(share, intended=False, name=None)
+        if problem is not None:
+            self.error(share.span, problem)
+
+    def _parameter_behind(self, node: ast.Expr) -> ast.Parameter | None:
+        """The parameter a name stands for, through definitions that are just a name."""
+        seen: set[str] = set()
+        while (
+            isinstance(node, ast.Name) and node.name not in seen and node.name not in self.bindings
+        ):
+            seen.add(node.name)
+            if node.name in self.parameters:
+                return self.parameters[node.name]
+            if node.name not in self.definitions:
+                return None
+            node = self.definitions[node.name].value
+        return None
 
     def _compare(self, node: ast.Compare) -> t.Type:
         left, right = self.expr(node.left), self.expr(node.right)
@@ -988,6 +1042,8 @@ class _BlockChecker:
             if "error" in (base.kind, rate.kind):
                 continue
             amount = arithmetic("*", rate, base)
+            if base.kind == "money" and rate.kind != "money":
+                self._share_of_money(tier.rate)
             if isinstance(amount, str) or amount.kind != "money":
                 self.error(
                     tier.rate.span,
@@ -1007,6 +1063,14 @@ class _BlockChecker:
 
 
 # ----------------------------------------------------------------- type rules
+
+
+def _currency_span(node: ast.MoneyLit) -> Span:
+    """The place of the currency in `3000 EURO`: the last word of the literal."""
+    span = node.span
+    if span.line != span.end_line or span.end_column <= span.column:
+        return span
+    return span._replace(column=span.end_column - len(node.currency))
 
 
 def _comparable(left: t.Type, right: t.Type) -> bool:

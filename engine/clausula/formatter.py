@@ -493,6 +493,9 @@ def _block_units(block: ast.Block, lines: list[str]) -> list[_Unit]:
         items.append((group.span.line, 0, [_Unit(group.span.line, tokens, 1)]))
     for parameter in block.parameters:
         tokens = [*_words("parameter", parameter.name, "="), *expr_tokens(parameter.value)]
+        if parameter.above_whole is not None:
+            above = literal_text(parameter.above_whole) or "100%"
+            tokens += [Tok(",", GLUE), *_words("above", above, "intended")]
         items.append((parameter.span.line, 0, [_Unit(parameter.span.line, tokens, 1)]))
     for definition in block.definitions:
         tokens = [*_words("define", definition.name, "="), *expr_tokens(definition.value)]

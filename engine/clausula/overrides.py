@@ -10,7 +10,9 @@ percentage as a `Decimal` fraction, money as `clausula.money.Money`), ready for
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from . import ast
@@ -19,6 +21,7 @@ from .compiler import Duration
 from .diagnostics import did_you_mean
 from .money import Money
 from .parser import parse
+from .shares import is_negative_literal, share_problem
 
 _KINDS: dict[type[ast.Expr], str] = {
     ast.MoneyLit: "an amount of money such as 0.002 USD",
@@ -34,12 +37,18 @@ _KINDS: dict[type[ast.Expr], str] = {
 
 
 class OverrideError(ValueError):
-    """A parameter override that cannot be used; the message is one plain sentence."""
+    """A parameter override that cannot be used; the message is one plain sentence, or
+    several joined; `problems` holds them one by one."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems if problems is not None else [message]
 
 
 def _literal_kind(node: ast.Expr) -> type[ast.Expr] | None:
-    if isinstance(node, ast.Negate) and isinstance(node.operand, ast.NumberLit):
-        return ast.NumberLit
+    if is_negative_literal(node):
+        assert isinstance(node, ast.Negate)
+        return type(node.operand)
     kind = type(node)
     return kind if kind in _KINDS else None
 
@@ -63,9 +72,10 @@ def parse_literal(text: str) -> ast.Expr:
 
 def runtime_value(node: ast.Expr) -> Any:
     """The engine's runtime value of a literal (as the compiler makes it)."""
-    if isinstance(node, ast.Negate) and isinstance(node.operand, ast.NumberLit):
+    if is_negative_literal(node):
+        assert isinstance(node, ast.Negate)
         inner = runtime_value(node.operand)
-        return -inner
+        return Money(-inner.amount, inner.currency) if isinstance(inner, Money) else -inner
     if isinstance(node, ast.MoneyLit):
         return Money(node.amount, node.currency)
     if isinstance(node, ast.PercentLit):
@@ -114,39 +124,102 @@ def describe(node: ast.Expr) -> str:
 
 
 def resolve(
-    checked: CheckedPolicy, overrides: Mapping[str, Mapping[str, str]]
+    checked: CheckedPolicy, overrides: Mapping[str, Mapping[str, object]]
 ) -> dict[str, dict[str, Any]]:
-    """Check text overrides `{contract: {parameter: "30%"}}` against the declarations and
-    convert them to runtime values for `clausula.load(parameters=...)`.
+    """Check overrides `{contract: {parameter: value}}` against the declarations and convert
+    them to runtime values for the compiler. The one validation of every override: scenario
+    files, `clausula.load(parameters=...)`, `load_files`, the service and the CLI.
 
-    Raises `OverrideError` naming the first problem: an unknown contract or parameter
-    (with a suggestion), a value that is not a literal, a literal of another kind than the
-    declared one, or money in another currency than the declared amount.
+    A value is text in the language's literal syntax (`"30%"`, `"0.003 USD"`), or a Python
+    value: a percentage as its fraction (`Decimal("0.3")`), `Money`, `int`, `Decimal`,
+    `bool`, `date`; an `int` or `float` is read as its text, as a scenario file's number is.
+    Raises `OverrideError` naming every problem: an unknown contract or parameter (with a
+    suggestion), a value that is not a literal, a literal of another kind than the declared
+    one, money in another currency, a value out of range (see `check_value`).
     """
     declared = declared_parameters(checked)
+    shares = {b.block.name: b.shares for b in (*checked.contracts, *checked.jurisdictions)}
+    above = {
+        b.block.name: {p.name for p in b.block.parameters if p.above_whole is not None}
+        for b in (*checked.contracts, *checked.jurisdictions)
+    }
     resolved: dict[str, dict[str, Any]] = {}
+    problems: list[str] = []
     for block, values in overrides.items():
         params = declared.get(block)
         if params is None:
             hint = did_you_mean(block, declared)
-            raise OverrideError(
+            problems.append(
                 f"no contract or pack `{block}` is loaded" + (f"; {hint}" if hint else "")
             )
-        for name, text in values.items():
+            continue
+        for name, value in values.items():
             default = params.get(name)
             if default is None:
                 hint = did_you_mean(name, params)
                 known = ", ".join(sorted(params)) or "none"
-                raise OverrideError(
+                problems.append(
                     f"`{block}` has no parameter `{name}`"
                     + (f"; {hint}" if hint else f" (its parameters: {known})")
                 )
-            resolved.setdefault(block, {})[name] = check_value(block, name, default, str(text))
+                continue
+            try:
+                text = value_text(block, name, default, value)
+                resolved.setdefault(block, {})[name] = check_value(
+                    block,
+                    name,
+                    default,
+                    text,
+                    share=name in shares[block],
+                    intended=name in above[block],
+                )
+            except OverrideError as error:
+                problems.append(str(error))
+    if problems:
+        raise OverrideError("; ".join(problems), problems)
     return resolved
 
 
-def check_value(block: str, name: str, default: ast.Expr, text: str) -> Any:
-    """One override value, checked against its declared default, in runtime form."""
+def value_text(block: str, name: str, default: ast.Expr, value: object) -> str:
+    """A Python override value as the literal text it stands for (see `resolve`)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Money):
+        return f"{value.amount} {value.currency}"
+    if isinstance(value, Decimal) and value.is_finite():
+        if isinstance(default, ast.PercentLit):  # the engine's form: the fraction
+            return f"{value * 100}%"
+        return format(value, "f")
+    if isinstance(value, int | float) and not isinstance(value, Decimal):
+        return repr(value)  # as a number in a scenario file is read
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Duration):
+        return str(value)
+    raise OverrideError(
+        f"{block}.{name}: a {type(value).__name__} is not a value a parameter can take; "
+        f"write it as text such as `{describe(default)}`"
+    )
+
+
+def check_value(
+    block: str,
+    name: str,
+    default: ast.Expr,
+    text: str,
+    *,
+    share: bool = False,
+    intended: bool = False,
+) -> Any:
+    """One override value, checked against its declared default, in runtime form.
+
+    `share`: the parameter multiplies money in the contract, so the value is held to the
+    rule of shares (`clausula.shares`): no share above 100% unless the declaration says
+    `above 100% intended`, none negative. A negative value is refused where the declared
+    value is not negative itself.
+    """
     try:
         node = parse_literal(text)
     except OverrideError as error:
@@ -158,14 +231,28 @@ def check_value(block: str, name: str, default: ast.Expr, text: str) -> Any:
             f"{block}.{name} is declared as {describe(default)}, so write {expected}, "
             f"not `{text.strip()}`"
         )
-    if isinstance(default, ast.MoneyLit) and isinstance(node, ast.MoneyLit):
-        if node.currency != default.currency:
+    plain = node.operand if isinstance(node, ast.Negate) else node
+    if isinstance(default, ast.MoneyLit | ast.Negate) and isinstance(plain, ast.MoneyLit):
+        declared = default.operand if isinstance(default, ast.Negate) else default
+        assert isinstance(declared, ast.MoneyLit)
+        if plain.currency != declared.currency:
             raise OverrideError(
-                f"{block}.{name} is an amount in {default.currency}; write it in "
-                f"{default.currency}, not {node.currency}"
+                f"{block}.{name} is an amount in {declared.currency}; write it in "
+                f"{declared.currency}, not {plain.currency}"
             )
-        if node.amount < 0:
-            raise OverrideError(f"{block}.{name} cannot be negative")
-    if isinstance(node, ast.PercentLit) and node.value < 0:
-        raise OverrideError(f"{block}.{name} cannot be negative")
+    if _negative(node) and not _negative(default):
+        raise OverrideError(
+            f"{block}.{name} cannot be negative (it is declared as {describe(default)})"
+        )
+    if share:
+        problem = share_problem(node, intended=intended, name=name)
+        if problem is not None:
+            raise OverrideError(f"{block}.{name}: {problem}")
     return runtime_value(node)
+
+
+def _negative(node: ast.Expr) -> bool:
+    if isinstance(node, ast.Negate):
+        return not _negative(node.operand)
+    value = getattr(node, "value", None) if not isinstance(node, ast.MoneyLit) else node.amount
+    return isinstance(value, Decimal) and value < 0

@@ -411,7 +411,11 @@ class _Builder(Transformer[Token, Any]):
 
     # -------------------------------------------------------------- block items
     def parameter(self, c: list[Any]) -> ast.Parameter:
-        return ast.Parameter(str(c[0]), c[1], self._span(c))
+        above = c[2] if len(c) > 2 else None
+        return ast.Parameter(str(c[0]), c[1], self._span(c), above)
+
+    def above_whole(self, c: list[Any]) -> ast.Expr:
+        return self.percent(c)
 
     def definition(self, c: list[Any]) -> ast.Definition:
         return ast.Definition(str(c[0]), c[1], self._span(c))
@@ -625,39 +629,152 @@ _ITEM_START = re.compile(
 )
 _BLOCK_START = re.compile(r"^[ \t]*(contract|jurisdiction|vocabulary)\b")
 _MAX_SYNTAX_ERRORS = 50
+# Items parsed together while looking for the ones with syntax errors (see `_recover`).
+_RECOVERY_GROUP = 32
 
 
 def parse(text: str, path: str) -> tuple[ast.SourceFile, list[Diagnostic]]:
-    """Parse one clause file. Returns the AST of what parsed and every syntax error."""
+    """Parse one clause file. Returns the AST of what parsed and every syntax error.
+
+    Valid text is parsed once, on the fast path. Text with errors is recovered from by
+    pieces (see `_recover`): each block, and each item of a block that does not parse, is
+    parsed on its own, so that one mistake does not hide the others and a large file with a
+    few errors costs a few parses of the whole, not one per error.
+    """
     sink = DiagnosticSink()
     sink.add_source(path, text)
-    lines = text.split("\n")
-    work = list(lines)
+    try:
+        blocks = _parse_blocks(text, path)
+        return ast.SourceFile(path, text, tuple(blocks)), []
+    except (UnexpectedInput, _BadLiteral):
+        pass
+    except Exception as error:  # a Lark internal error wrapping a bad literal
+        if not isinstance(getattr(error, "orig_exc", None), _BadLiteral):
+            raise
+    work = text.split("\n")
+    _recover(work, path, sink)
     for _ in range(_MAX_SYNTAX_ERRORS):
+        # What the pieces missed (an item split where it should not be) is found the slow
+        # way, as before: one error per parse of the whole, its item blanked out.
         try:
             blocks = _parse_blocks("\n".join(work), path)
             return ast.SourceFile(path, text, tuple(blocks)), sink.sorted()
-        except _BadLiteral as bad:
-            line, column = bad.token.line or 1, bad.token.column or 1
-            sink.error(Span(path, line, column, line, column + len(str(bad.token))), bad.message)
-        except UnexpectedInput as error:
-            error, seen = _incomplete_line(error, work)
-            line, column = _position(error, seen)
-            sink.error(
-                Span(path, line, column), _syntax_message(error, seen, len(seen) < len(work))
-            )
-        except Exception as error:  # a Lark internal error wrapping ours
-            inner = getattr(error, "orig_exc", None)
-            if isinstance(inner, _BadLiteral):
-                line, column = inner.token.line or 1, inner.token.column or 1
-                sink.error(
-                    Span(path, line, column, line, column + len(str(inner.token))), inner.message
-                )
-            else:
-                raise
-        if not _blank_item(work, line):
+        except Exception:
+            line = _parse_error(work, path, sink, 0, len(work))
+        if line is None or not _blank_item(work, line):
             break
     return ast.SourceFile(path, text, ()), sink.sorted()
+
+
+def _parse_error(
+    lines: list[str], path: str, sink: DiagnosticSink, start: int, end: int, prefix: str = ""
+) -> int | None:
+    """Parse `lines[start:end]` (after `prefix`, a line of its own when given) and report its
+    first syntax error in `sink`, placed in the whole file. The 1-based line of the error in
+    the file, or None when the piece parses."""
+    piece = lines[start:end]
+    head = [prefix] if prefix else []
+    # Lines of the piece as the parser numbers them, and the offset back to the file's.
+    shift = start - len(head)
+    chunk = [*head, *piece]
+    chunk_text = "\n".join(chunk)
+    try:
+        _parse_blocks(chunk_text, path)
+        return None
+    except _BadLiteral as bad:
+        return _literal_error(bad, path, sink, shift)
+    except UnexpectedInput as error:
+        error, seen = _incomplete_line(error, chunk)
+        line, column = _position(error, seen)
+        more = len(seen) < len(chunk) or any(_code_end(x) for x in lines[end:])
+        width = _token_width(error, seen, line)
+        sink.error(
+            Span(path, line + shift, column, line + shift, column + width),
+            _syntax_message(error, seen, more),
+        )
+        return line + shift
+    except Exception as error:  # a Lark internal error wrapping ours
+        inner = getattr(error, "orig_exc", None)
+        if isinstance(inner, _BadLiteral):
+            return _literal_error(inner, path, sink, shift)
+        raise
+
+
+def _literal_error(bad: _BadLiteral, path: str, sink: DiagnosticSink, shift: int) -> int:
+    line, column = (bad.token.line or 1) + shift, bad.token.column or 1
+    sink.error(Span(path, line, column, line, column + len(str(bad.token))), bad.message)
+    return line
+
+
+def _token_width(error: UnexpectedInput, lines: list[str], line: int) -> int:
+    """How many columns the caret covers: the whole unexpected word, or one character."""
+    if isinstance(error, UnexpectedToken) and not _ends_early(error):
+        token = error.token
+        if token.line == token.end_line and token.end_column and token.column:
+            return max(1, int(token.end_column) - int(token.column))
+    return 1
+
+
+def _recover(lines: list[str], path: str, sink: DiagnosticSink) -> None:
+    """Report the syntax errors of `lines` and blank out the items that hold them.
+
+    Each block is parsed alone; in a block that does not parse, the head (`contract "…"`)
+    and each item are parsed alone, an item behind a line naming the block's kind. An item
+    with an error is blanked out; a head with an error blanks out its whole block. Items are
+    independent in the grammar, so a piece that parses alone parses in place.
+    """
+    starts = [i for i, line in enumerate(lines) if _BLOCK_START.match(line)]
+    if not starts or any(_code_end(x) for x in lines[: starts[0]]):
+        # Text before the first block: not a block at all.
+        end = starts[0] if starts else len(lines)
+        if _parse_error(lines, path, sink, 0, end) is not None:
+            _blank(lines, 0, end)
+    reported = 0
+    for index, start in enumerate(starts):
+        end = starts[index + 1] if index + 1 < len(starts) else len(lines)
+        if reported >= _MAX_SYNTAX_ERRORS:
+            return
+        whole = len(starts) == 1 and not any(_code_end(x) for x in lines[:start])
+        if not whole and _fast_parses("\n".join(lines[start:end]), path):
+            continue  # (a file of one block is known not to parse)
+        items = [i for i in range(start + 1, end) if _ITEM_START.match(lines[i])]
+        kind = _BLOCK_START.match(lines[start])
+        assert kind is not None
+        prefix = f'{kind.group(1)} "recovery"'
+        head_end = items[0] if items else end
+        head_broken = _parse_error(lines, path, sink, start, head_end) is not None
+        bounds = [*items, end]
+        # Items in groups first: most of a large block is valid, and a parse has a cost of
+        # its own; only the items of a group that does not parse are parsed one by one.
+        for group in range(0, len(items), _RECOVERY_GROUP):
+            first, last = bounds[group], bounds[min(group + _RECOVERY_GROUP, len(items))]
+            if _fast_parses("\n".join([prefix, *lines[first:last]]), path):
+                continue
+            for position in range(group, min(group + _RECOVERY_GROUP, len(items))):
+                item, item_end = bounds[position], bounds[position + 1]
+                if _parse_error(lines, path, sink, item, item_end, prefix) is not None:
+                    reported += 1
+                    _blank(lines, item, item_end)
+        if head_broken:
+            reported += 1
+            _blank(lines, start, end)
+
+
+def _fast_parses(text: str, path: str) -> bool:
+    """Whether the fast path parses `text` (False also when it cannot tell: the pieces are
+    then parsed one by one, which finds the same)."""
+    with collector_paused(), _lock:
+        _, builder, fast = _parser()
+        builder.file_path = path
+        try:
+            return fast.parse(text) is not None
+        except Exception:  # a bad literal
+            return False
+
+
+def _blank(lines: list[str], start: int, end: int) -> None:
+    for i in range(start, end):
+        lines[i] = ""
 
 
 # A line that starts an item or a provision's part. When the parser stumbles on one, the

@@ -257,6 +257,23 @@ def analyse_sources(sources: Mapping[str, str]) -> tuple[CheckedPolicy, list[Dia
     return checked, sink.sorted()
 
 
+def checked_parameters(
+    checked: CheckedPolicy, parameters: Mapping[str, Mapping[str, object]] | None
+) -> dict[str, dict[str, Any]]:
+    """Parameter overrides validated as a scenario file's are (`clausula.overrides.resolve`)
+    and in runtime form; raises `PolicyError` with one diagnostic per problem."""
+    from .overrides import OverrideError, resolve
+
+    if not parameters:
+        return {}
+    try:
+        return resolve(checked, parameters)
+    except OverrideError as error:
+        raise PolicyError(
+            [Diagnostic(Span("parameters", 0, 0), problem) for problem in error.problems]
+        ) from None
+
+
 def version_of(contents: Iterable[tuple[str, bytes]]) -> str:
     """`sha256:` over every policy and data file, by its name in the set (never by where
     the set sits on disk); the same files give the same hash."""
@@ -413,7 +430,7 @@ def _load(
         raise PolicyError(shown_from_cwd(sink.sorted(), names))
     for path in dataset.files:
         contents.append((f"{DATA_PREFIX}/{path.name}", path.read_bytes()))
-    compiled = compile_policy(checked, dataset, parameters)
+    compiled = compile_policy(checked, dataset, checked_parameters(checked, parameters))
     records = records_of(checked, dataset, version_of(contents), assumed)
     if ledger is not None:
         records = _with_ledger(records, ledger, vocabulary.territories)

@@ -38,7 +38,11 @@ def code_problem(code: str) -> str | None:
     Otherwise one plain sentence saying what is wrong, with a suggestion when one is close.
     """
     from .diagnostics import did_you_mean
+    from .nearest import territory_code
 
+    if any(c.islower() for c in code):  # a name such as `Germany`, not a code
+        meant = territory_code(code)
+        return f"`{code}` is not a territory code" + (f"; did you mean {meant}?" if meant else "")
     if "-" in code:
         country = country_of(code)
         if country not in _country_codes():

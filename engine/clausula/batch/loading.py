@@ -17,6 +17,7 @@ from ..policy_set import (
     _check,
     _display,
     assumptions,
+    checked_parameters,
     clause_files,
     no_clause_files,
     records_of,
@@ -52,8 +53,6 @@ def load_files(
     (`{"aria-optin-2026": {"artist_pool": "40%"}}`), checked against the declarations.
     Raises `PolicyError` with every problem found (an override problem included).
     """
-    from ..overrides import OverrideError, resolve
-
     root = display_root or Path.cwd()
     files = clause_files(list(paths))
     missing = [p for p in paths if not Path(p).exists()]
@@ -85,13 +84,11 @@ def load_files(
     assumed = assumptions(checked, assume, sink)
     if sink.has_errors or dataset is None:
         raise PolicyError(sink.sorted())
-    values: dict[str, dict[str, Any]] = {k: dict(v) for k, v in (parameters or {}).items()}
-    if overrides:
-        try:
-            for block, given in resolve(checked, overrides).items():
-                values.setdefault(block, {}).update(given)
-        except OverrideError as error:
-            raise PolicyError([Diagnostic(Span("parameters", 0, 0), str(error))]) from None
+    # Python values and text overrides pass the same validation (text wins on a clash).
+    given: dict[str, dict[str, object]] = {k: dict(v) for k, v in (parameters or {}).items()}
+    for block, texts in (overrides or {}).items():
+        given.setdefault(block, {}).update(texts)
+    values = checked_parameters(checked, given)
     for path in dataset.files:
         contents.append((f"{DATA_PREFIX}/{path.name}", path.read_bytes()))
     if catalogue is not None:
