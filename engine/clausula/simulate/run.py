@@ -25,7 +25,7 @@ import traceback
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ from ..batch import BatchEvaluator, LoadedPolicy, UseColumns, load_files
 from ..catalogue import DataSet, load_data
 from ..checker import check_policy
 from ..diagnostics import DiagnosticSink, PolicyError
-from ..money import minor_unit
+from ..money import round_once
 from ..parser import parse
 from ..policy_set import _standard_vocabulary
 from .catalogue import SyntheticData, from_dataset, generate
@@ -169,7 +169,7 @@ class SimulationResult:
 
     def quantize(self, amount: Decimal) -> Decimal:
         """An amount rounded to the currency's minor unit (for display and means)."""
-        return amount.quantize(minor_unit(self.currency), ROUND_HALF_UP)
+        return round_once(amount, self.currency)
 
 
 # ----------------------------------------------------------------- preparing
