@@ -120,26 +120,31 @@ def policy() -> PolicySet:
     return clausula.load(FIXTURE)
 
 
-def _use(artists: int, amount: Decimal, currency: str) -> dict[str, Any]:
-    return {
+def _use(payees: int, amount: Decimal, currency: str, kind: str = "performers") -> dict[str, Any]:
+    """A use paying `payees` performers (of as many works) or artists named by the use."""
+    use: dict[str, Any] = {
         "id": "u",
         "date": "2026-03-01",
         "licensee": "party:dev",
-        "purpose": "generation",
         "territory": "US",
-        "works": ["isrc:USEXL2400102"],
-        "artists": [f"isni:{i:016}" for i in range(artists)],
         "metrics": {"revenue": {"amount": str(amount), "currency": currency}},
     }
+    if kind == "performers":  # clause 3: each performer of use.works
+        works = [f"isrc:USEXL26{i:05}" for i in range(1, payees + 1)]
+        return {**use, "purpose": "training", "works": works}
+    artists = [f"isni:{i:016}" for i in range(payees)]  # clause 2: each artist in use.artists
+    return {**use, "purpose": "generation", "works": ["isrc:USEXL2600001"], "artists": artists}
 
 
-def test_nine_performers_share_a_half_cent_total(policy: PolicySet) -> None:
+@pytest.mark.parametrize("kind", ["performers", "artists"])
+def test_nine_performers_share_a_half_cent_total(policy: PolicySet, kind: str) -> None:
     """The case found: 30% of 0.25 USD is 0.075, so 0.08 in total, not 0.07."""
-    decision = policy.decide(_use(9, Decimal("0.25"), "USD"))
+    decision = policy.decide(_use(9, Decimal("0.25"), "USD", kind))
     assert [(t.amount, t.currency) for t in decision.totals] == [(Decimal("0.08"), "USD")]
     assert sum(p.amount for p in decision.payments) == Decimal("0.08")
-    # The extra units go to the smallest payee ids (all remainders are equal).
-    assert [p.amount for p in decision.payments] == [Decimal("0.01")] * 8 + [Decimal("0.00")]
+    # All remainders are equal: the extra units go to the smallest payee ids.
+    paid = sorted((p.payee, p.amount) for p in decision.payments)
+    assert [amount for _, amount in paid] == [Decimal("0.01")] * 8 + [Decimal("0.00")]
 
 
 @given(
@@ -147,27 +152,26 @@ def test_nine_performers_share_a_half_cent_total(policy: PolicySet) -> None:
     st.sampled_from(["JPY", "USD", "KWD"]),
     st.integers(1, 10**7),
     st.integers(0, 3),
+    st.sampled_from(["performers", "artists"]),
 )
 @settings(
     max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 def test_a_decision_pays_the_formula_rounded_once(
-    policy: PolicySet, artists: int, currency: str, units: int, extra: int
+    policy: PolicySet, payees: int, currency: str, units: int, extra: int, kind: str
 ) -> None:
     places = -minor_unit(currency).as_tuple().exponent  # type: ignore[operator]
     revenue = Decimal(units).scaleb(-(places + extra))
-    use = _use(artists, revenue, currency)
+    use = _use(payees, revenue, currency, kind)
     decision = policy.decide(use)
     exact = Fraction(revenue) * Fraction(3, 10)  # pool = 30%
     expected = _half_up(exact, currency)
-    if expected == 0:
-        assert decision.decision == "allow" and decision.totals[0].amount == 0
-    else:
-        assert decision.decision == "pay"
+    assert decision.decision == ("pay" if expected else "allow")
     assert [(t.amount, t.currency) for t in decision.totals] == [(expected, currency)]
     assert sum(p.amount for p in decision.payments) == expected
+    assert len(decision.payments) == payees
     for payment in decision.payments:
-        assert abs(Fraction(payment.amount) - exact / artists) < Fraction(minor_unit(currency))
+        assert abs(Fraction(payment.amount) - exact / payees) < Fraction(minor_unit(currency))
     # The batch path rounds with the same function, to the same answer.
     [batch] = BatchEvaluator(policy).decide_many([use])
     assert batch == decision
