@@ -151,17 +151,21 @@ def test_nine_performers_share_a_half_cent_total(policy: PolicySet, kind: str) -
     st.integers(1, 40),
     st.sampled_from(["JPY", "USD", "KWD"]),
     st.integers(1, 10**7),
-    st.integers(0, 3),
+    st.sampled_from([0, 1, 2, 3, "half"]),
     st.sampled_from(["performers", "artists"]),
 )
 @settings(
     max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 def test_a_decision_pays_the_formula_rounded_once(
-    policy: PolicySet, payees: int, currency: str, units: int, extra: int, kind: str
+    policy: PolicySet, payees: int, currency: str, units: int, extra: int | str, kind: str
 ) -> None:
     places = -minor_unit(currency).as_tuple().exponent  # type: ignore[operator]
-    revenue = Decimal(units).scaleb(-(places + extra))
+    if extra == "half":  # 30% of an odd multiple of 5 units is an exact half unit
+        revenue = Decimal((2 * units + 1) * 5).scaleb(-places)
+    else:
+        assert isinstance(extra, int)
+        revenue = Decimal(units).scaleb(-(places + extra))
     use = _use(payees, revenue, currency, kind)
     decision = policy.decide(use)
     exact = Fraction(revenue) * Fraction(3, 10)  # pool = 30%
