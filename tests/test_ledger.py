@@ -915,3 +915,14 @@ def test_any_single_field_changed_in_any_row_is_detected(
             assert not ledger.verify().ok
         with Ledger(url) as fresh, pytest.raises(ChainBroken):
             fresh.verify_chain()
+
+
+def test_without_a_key_events_removed_while_in_use_are_still_found(url: str) -> None:
+    _revoked_ledger(url)
+    with Ledger(url, max_staleness=0) as ledger:
+        policies = clausula.load(POLICIES, ledger=ledger)
+        assert policies.decide(_training("2026-08-01")).decision == "deny"
+        _tamper(url, "DELETE FROM consent_events WHERE seq = 3")
+        with pytest.raises(ChainBroken, match="events 3 to 3 were removed") as broken:
+            policies.decide(_training("2026-08-01"))
+        assert broken.value.seq == 3
