@@ -12,7 +12,7 @@ from decimal import (
     Context,
     Decimal,
 )
-from functools import cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 import pycountry
@@ -176,6 +176,6 @@ def _stated(amount: Decimal, currency: str) -> Decimal:
     return _context(digits).plus(amount)
 
 
-@cache
+@lru_cache(maxsize=64)  # bounded: an amount's size is the use's to choose
 def _context(digits: int) -> Context:
     return Context(prec=digits, rounding=ROUND_HALF_EVEN, Emax=MAX_EMAX, Emin=MIN_EMIN)
