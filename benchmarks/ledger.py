@@ -8,6 +8,10 @@
    (`load(…, ledger=…)`) and against the same grants held in memory
    (`FileConsentLedger`), and prints decisions/s of each and their ratio.
 Targets (issue 4): import ≥ 50,000 grants/s; ledger ≥ half the in-memory rate.
+
+With `--verify` (instead of 2): what the decision path's verification costs — the whole
+chain at opening, without and with a signed head, and per append afterwards (only the new
+event is verified), and what signing the head adds to an append.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from stdnum.iso7064 import mod_11_2
 import clausula
 from clausula.catalogue import ConsentGrant
 from clausula.consent import FileConsentLedger
-from clausula.ledger import Ledger, Vocabulary, import_file
+from clausula.ledger import Ledger, Vocabulary, generate_key, import_file
 from clausula.ledger.events import fold
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,6 +47,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=1_000_000)
     parser.add_argument("--quick", action="store_true", help="100,000 grants")
     parser.add_argument("--decisions", type=int, default=20_000)
+    parser.add_argument("--verify", action="store_true", help="measure verification instead")
     args = parser.parse_args()
     count = 100_000 if args.quick else args.count
     work = Path(tempfile.mkdtemp(prefix="clausula-bench-"))
@@ -76,6 +81,11 @@ def main() -> None:
             f"import: {count:,} grants in {seconds:.1f} s = {count / seconds:,.0f} grants/s "
             "(SQLite, validated, one transaction)"
         )
+
+        if args.verify:
+            verify_costs(ledger, work)
+            ledger.close()
+            return
 
         uses = [
             clausula.parse_use(
@@ -114,6 +124,57 @@ def main() -> None:
         ledger.close()
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def verify_costs(ledger: Ledger, work: Path) -> None:
+    """Print the cost of verifying at opening and per append, without and with a key."""
+    url = ledger.url
+    start = time.perf_counter()
+    result = ledger.verify()
+    print(f"consent verify: {result.events:,} events in {time.perf_counter() - start:.2f} s")
+    start = time.perf_counter()
+    fresh = Ledger(url)
+    head = fresh.verify_chain()
+    print(f"verify at opening: {head[0]:,} events in {time.perf_counter() - start:.2f} s")
+    appends(fresh, "without a key")
+    fresh.close()
+    key = generate_key(work / "ledger.key")
+    with Ledger(url, key=key) as signer:
+        signer.sign_head()
+    start = time.perf_counter()
+    signed = Ledger(url, key=key)
+    signed.verify_chain()
+    print(f"verify at opening, signed head: {time.perf_counter() - start:.2f} s")
+    appends(signed, "with a key")
+    signed.close()
+
+
+def appends(store: Ledger, name: str, rounds: int = 200) -> None:
+    """Append one grant at a time and verify after each: the cost of each part."""
+    appending = verifying = 0.0
+    before = store.verified_events
+    for i in range(rounds):
+        grant = ConsentGrant.model_validate(
+            {
+                "id": f"g-new-{name.replace(' ', '-')}-{i}",
+                "grantor": isni(800_000_000 + i),
+                "grantee": "party:aria-labs",
+                "purposes": ["training"],
+                "territories": ["worldwide"],
+                "valid_from": "2026-01-01",
+            }
+        )
+        start = time.perf_counter()
+        store.grant(grant)
+        middle = time.perf_counter()
+        store.verify_chain()
+        verifying += time.perf_counter() - middle
+        appending += middle - start
+    checked = store.verified_events - before
+    print(
+        f"per append {name}: append {appending / rounds * 1e3:.2f} ms, then verify "
+        f"{verifying / rounds * 1e3:.2f} ms ({checked / rounds:.0f} event(s) verified each)"
+    )
 
 
 if __name__ == "__main__":

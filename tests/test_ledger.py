@@ -24,10 +24,13 @@ import clausula
 from clausula.catalogue import ConsentGrant
 from clausula.cli import app
 from clausula.ledger import (
+    ChainBroken,
     Ledger,
     LedgerError,
+    NewEvent,
     RowsError,
     Vocabulary,
+    generate_key,
     import_file,
     read_rows,
     write_rows,
@@ -644,3 +647,282 @@ def test_cli_grant_list_show_history(tmp_path: Path) -> None:
     assert [json.loads(line)["kind"] for line in history.output.splitlines()] == ["grant", "revoke"]
     exported = runner.invoke(app, ["consent", "export", *base])
     assert exported.exit_code == 0 and '"event": "revoke"' in exported.output
+
+
+# ------------------------------------------------------------------ tampering is never decided on
+
+
+def _revoked_ledger(url: str, key: Path | None = None) -> None:
+    """Vance's training grant, revoked on 2026-07-01: a training use after that is denied."""
+    with Ledger(url, key=key) as ledger:
+        ledger.grant(grant("g-other", artist=ROTH))
+        ledger.grant(grant("g-vance"))
+        ledger.revoke("g-vance", date(2026, 7, 1), "withdrawn")
+
+
+def _tamper(url: str, statement: str) -> None:
+    """Change the database behind the ledger's back (no ledger code involved)."""
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as connection:
+        connection.execute(sa.text(statement))
+    engine.dispose()
+
+
+_MOVE_REVOCATION = "UPDATE consent_events SET effective = '2027-01-01' WHERE seq = 3"
+
+
+def test_eval_refuses_a_ledger_edited_behind_its_back(tmp_path: Path) -> None:
+    """The case found: moving a revocation's date in the database turned a deny into a pay."""
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    _revoked_ledger(url)
+    use = tmp_path / "use.json"
+    use.write_text(json.dumps(_training("2026-08-01")))
+    runner = CliRunner()
+    args = ["eval", str(use), "--json", "--policies", str(POLICIES), "--ledger", url]
+    before = runner.invoke(app, args)
+    assert before.exit_code == 0 and json.loads(before.stdout)["decision"] == "deny"
+    _tamper(url, _MOVE_REVOCATION)
+    after = runner.invoke(app, args)
+    assert after.exit_code == 1
+    assert "event 3" in after.output and "was changed" in after.output
+    assert '"decision"' not in after.output and "Traceback" not in after.output
+
+
+def test_an_edit_while_the_ledger_is_in_use_stops_every_decision(url: str) -> None:
+    """Rows read for a decision are checked against the digests kept when verified."""
+    _revoked_ledger(url)
+    with Ledger(url, max_staleness=0) as ledger:
+        policies = clausula.load(POLICIES, ledger=ledger)
+        assert policies.decide(_training("2026-08-01")).decision == "deny"
+        _tamper(url, _MOVE_REVOCATION)
+        ledger.grant(grant("g-third", artist=ARTISTS[2]))  # new events: Vance's are read again
+        with pytest.raises(ChainBroken, match="event 3") as broken:
+            policies.decide(_training("2026-08-01"))
+        assert broken.value.seq == 3
+        with pytest.raises(ChainBroken):  # and every decision after, about anyone
+            policies.decide(_training("2026-08-01", work="isrc:USUM71703861"))
+
+
+def test_the_newest_events_removed_are_found_by_the_signed_head(url: str, tmp_path: Path) -> None:
+    key = generate_key(tmp_path / "ledger.key")
+    _revoked_ledger(url, key)
+    assert json.loads((tmp_path / "ledger.key.head").read_text())["seq"] == 3
+    _tamper(url, "DELETE FROM consent_events WHERE seq = 3")  # the revocation, the newest
+    # Without the key, what is left is a sound chain: this is what the key is for.
+    with Ledger(url) as bare:
+        assert bare.verify().ok
+    with Ledger(url, key=key) as ledger:
+        result = ledger.verify()
+        assert not result.ok and result.broken_seq == 3
+        assert "events 3 to 3 were removed" in result.message
+        policies = clausula.load(POLICIES, ledger=ledger)
+        with pytest.raises(ChainBroken, match="ends at event 2"):
+            policies.decide(_training("2026-08-01"))
+
+
+def test_events_appended_without_the_key_are_not_decided_on(url: str, tmp_path: Path) -> None:
+    key = generate_key(tmp_path / "ledger.key")
+    _revoked_ledger(url, key)
+    with Ledger(url) as keyless:  # a writer without the key (or someone with SQL access)
+        keyless.grant(grant("g-forged", artist=ARTISTS[3]))
+    with Ledger(url, key=key) as ledger:
+        with pytest.raises(ChainBroken, match="events 4 to 4 are not covered") as broken:
+            ledger.verify_chain()
+        assert broken.value.seq == 4
+    runner = CliRunner()
+    result = runner.invoke(app, ["consent", "verify", "--ledger", url, "--ledger-key", str(key)])
+    assert result.exit_code == 1 and "events 4 to 4" in result.output
+    # The keeper of the key checks the chain and signs its head again.
+    signed = runner.invoke(app, ["consent", "sign-head", "--ledger", url, "--ledger-key", str(key)])
+    assert signed.exit_code == 0, signed.output
+    with Ledger(url, key=key) as ledger:
+        assert ledger.verify_chain()[0] == 4
+
+
+def test_a_signed_head_edited_or_missing_is_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    key = generate_key(tmp_path / "ledger.key")
+    _revoked_ledger(url, key)
+    head = tmp_path / "ledger.key.head"
+    item = json.loads(head.read_text())
+    head.write_text(json.dumps({**item, "seq": 2}))
+    with Ledger(url, key=key) as ledger, pytest.raises(ChainBroken, match="does not verify"):
+        ledger.verify_chain()
+    head.unlink()
+    with Ledger(url, key=key) as ledger, pytest.raises(ChainBroken, match="no signed head"):
+        ledger.verify_chain()
+
+
+def test_appending_verifies_only_the_new_events(url: str) -> None:
+    with Ledger(url, max_staleness=0) as ledger:
+        ledger.append(
+            [
+                NewEvent(
+                    "grant",
+                    f"g-{i}",
+                    VANCE,
+                    date(2026, 1, 1),
+                    grant(f"g-{i}").model_dump(mode="json", exclude_none=True),
+                )
+                for i in range(40)
+            ]
+        )
+        policies = clausula.load(POLICIES, ledger=ledger)
+        policies.decide(_training("2026-08-01"))
+        assert ledger.verified_events == 40  # the whole chain, once
+        policies.decide(_training("2026-08-02"))
+        assert ledger.verified_events == 40  # nothing new, nothing verified again
+        ledger.revoke("g-3", date(2026, 9, 1))
+        ledger.grant(grant("g-new", artist=ROTH))
+        policies.decide(_training("2026-08-03"))
+        assert ledger.verified_events == 42  # only the two new events
+        assert ledger.cached_head() == ledger.head()
+
+
+def test_the_decision_log_records_the_verified_head(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    key = generate_key(tmp_path / "ledger.key")
+    _revoked_ledger(url, key)
+    use = tmp_path / "use.json"
+    use.write_text(json.dumps(_training("2026-08-01")))
+    log = tmp_path / "decisions.jsonl"
+    result = CliRunner().invoke(
+        app,
+        [
+            "eval",
+            str(use),
+            "--policies",
+            str(POLICIES),
+            "--ledger",
+            url,
+            "--ledger-key",
+            str(key),
+            "--log",
+            str(log),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    signed = json.loads((tmp_path / "ledger.key.head").read_text())
+    [line] = [json.loads(text) for text in log.read_text().splitlines()]
+    assert line["ledger"] == {"events": signed["seq"], "head": signed["hash"]}
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_the_service_answers_503_naming_the_event(tmp_path: Path, anyio_backend: str) -> None:
+    import httpx
+
+    from clausula.reload import LivePolicies
+    from clausula.service import create_app
+
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    _revoked_ledger(url)
+    ledger = Ledger(url, max_staleness=0)
+    live = LivePolicies(policies=POLICIES, ledger=ledger)
+    assert live.reload(force=True)
+    transport = httpx.ASGITransport(app=create_app(live))
+    async with httpx.AsyncClient(transport=transport, base_url="http://clausula") as client:
+        assert (await client.post("/v1/decide", json=_training("2026-08-01"))).status_code == 200
+        _tamper(
+            url, "UPDATE consent_events SET data = REPLACE(data, 'withdrawn', 'x') WHERE seq = 3"
+        )
+        ledger.grant(grant("g-third", artist=ARTISTS[2]))
+        for path, body in (
+            ("/v1/decide", _training("2026-08-01")),
+            ("/v1/decide/batch", [_training("2026-08-01")]),
+        ):
+            answer = await client.post(path, json=body)
+            assert answer.status_code == 503
+            assert answer.headers["content-type"].startswith("application/problem+json")
+            assert "event 3" in answer.json()["detail"]
+    ledger.close()
+
+
+_FIELDS = [
+    "kind",
+    "grant_id",
+    "artist",
+    "effective",
+    "data",
+    "recorded_by",
+    "recorded_at",
+    "prev_hash",
+    "hash",
+    "seq",
+]
+
+
+@st.composite
+def _event_runs(draw: st.DrawFn) -> list[tuple[str, int]]:
+    """Grants and revocations, in an order the ledger accepts: (kind, grant number)."""
+    events: list[tuple[str, int]] = []
+    live: list[int] = []
+    for _ in range(draw(st.integers(1, 12))):
+        if live and draw(st.booleans()):
+            number = draw(st.sampled_from(live))
+            live.remove(number)
+            events.append(("revoke", number))
+        else:
+            number = len(events)
+            live.append(number)
+            events.append(("grant", number))
+    return events
+
+
+def _changed(field: str, value: Any, seed: int) -> Any:
+    """A different value of the same kind for one stored field."""
+    if field == "seq":
+        return int(value) + 1000 + seed
+    if field == "kind":
+        return {"grant": "revoke", "revoke": "amend", "amend": "grant"}[value]
+    if field == "effective":
+        day = value if isinstance(value, date) else date.fromisoformat(str(value))
+        return (day + timedelta(days=1 + seed)).isoformat()
+    text = str(value)
+    position = seed % len(text)
+    swapped = "0" if text[position] != "0" else "1"
+    return text[:position] + swapped + text[position + 1 :]
+
+
+@given(_event_runs(), st.data())
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_any_single_field_changed_in_any_row_is_detected(
+    tmp_path: Path, events: list[tuple[str, int]], data: st.DataObject
+) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory(dir=tmp_path) as folder:
+        url = f"sqlite:///{Path(folder) / 'c.db'}"
+        with Ledger(url) as ledger:
+            for kind, number in events:
+                if kind == "grant":
+                    ledger.grant(grant(f"g-{number}", artist=ARTISTS[number % len(ARTISTS)]))
+                else:
+                    ledger.revoke(f"g-{number}", date(2026, 3, 1))
+            seq = data.draw(st.integers(1, len(events)), label="row")
+            field = data.draw(st.sampled_from(_FIELDS), label="field")
+            seed = data.draw(st.integers(0, 63), label="seed")
+            with ledger.engine.begin() as connection:
+                value = connection.execute(
+                    sa.text(f"SELECT {field} FROM consent_events WHERE seq = :s"), {"s": seq}
+                ).scalar_one()
+                connection.execute(
+                    sa.text(f"UPDATE consent_events SET {field} = :v WHERE seq = :s"),
+                    {"v": _changed(field, value, seed), "s": seq},
+                )
+            assert not ledger.verify().ok
+        with Ledger(url) as fresh, pytest.raises(ChainBroken):
+            fresh.verify_chain()
+
+
+def test_without_a_key_events_removed_while_in_use_are_still_found(url: str) -> None:
+    _revoked_ledger(url)
+    with Ledger(url, max_staleness=0) as ledger:
+        policies = clausula.load(POLICIES, ledger=ledger)
+        assert policies.decide(_training("2026-08-01")).decision == "deny"
+        _tamper(url, "DELETE FROM consent_events WHERE seq = 3")
+        with pytest.raises(ChainBroken, match="events 3 to 3 were removed") as broken:
+            policies.decide(_training("2026-08-01"))
+        assert broken.value.seq == 3

@@ -98,18 +98,51 @@ def _require_policies(policies: Path) -> None:
 # ------------------------------------------------------------------ check
 
 
-def _open_ledger(url: str | None) -> Ledger | None:
-    """The consent ledger named by `--ledger`, opened (None without one); exits with the
-    reason when it cannot be opened."""
+def _open_ledger(
+    url: str | None, key: Path | None = None, *, verify: bool = False
+) -> Ledger | None:
+    """The consent ledger named by `--ledger`, opened (None without one), with the key of
+    `--ledger-key` (default: `CLAUSULA_LEDGER_KEY`); exits with the reason when it cannot
+    be opened or, with `verify`, when its chain is broken (naming the event)."""
     if url is None:
         return None
-    from .ledger import Ledger, LedgerError
+    from .ledger import ChainBroken, Ledger, LedgerError
 
     try:
-        return Ledger(url)
+        ledger = Ledger(url, key=key)
     except LedgerError as error:
         _fail(str(error))
+    if ledger.anchor is None:
+        _console(stderr=True).print(
+            "warning: no ledger key (--ledger-key or CLAUSULA_LEDGER_KEY): the hash chain is "
+            "verified, but events removed from its end cannot be detected",
+            soft_wrap=True,
+            markup=False,
+        )
+    if verify:
+        try:
+            ledger.verify_chain()
+        except ChainBroken as error:
+            ledger.close()
+            _fail(f"the consent ledger's hash chain is broken, so no use was decided: {error}")
+        except LedgerError as error:
+            ledger.close()
+            _fail(str(error))
+    return ledger
 
+
+# `--ledger-key` of the commands that decide (eval, serve).
+LedgerKeyOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--ledger-key",
+        envvar="CLAUSULA_LEDGER_KEY",
+        metavar="FILE",
+        help="The ledger's Ed25519 key (clausula consent keygen): its head is checked "
+        "against the head signed beside it, so that removed events are detected.",
+        show_default=False,
+    ),
+]
 
 # `--ledger` of the commands that decide (eval, serve).
 LedgerOption = Annotated[
@@ -241,6 +274,7 @@ def eval_(
         ),
     ] = None,
     ledger: LedgerOption = None,
+    ledger_key: LedgerKeyOption = None,
 ) -> None:
     """Decide proposed uses: allow, deny or pay, with payments, obligations and reasons.
 
@@ -266,7 +300,7 @@ def eval_(
     _require_policies(policies)
     if data is not None and not data.is_dir():
         _fail(f"cannot load data from {data}: there is no such directory")
-    ledger_store = _open_ledger(ledger)
+    ledger_store = _open_ledger(ledger, ledger_key, verify=True)
     try:
         policy_set = load(policies, data=data, assume=list(assume or ()), ledger=ledger_store)
     except PolicyError as error:
@@ -277,6 +311,11 @@ def eval_(
     except ValueError as error:  # e.g. an unknown pack named by --assume
         _fail(f"cannot load policies: {error}")
 
+    ledger_errors: tuple[type[Exception], ...] = ()
+    if ledger_store is not None:
+        from .ledger import LedgerError
+
+        ledger_errors = (LedgerError,)
     decision_log = None
     if log is not None:
         from .decision_log import DecisionLog
@@ -296,6 +335,8 @@ def eval_(
         if not isinstance(item, UseError):
             try:
                 decision = policy_set.decide(item)
+            except ledger_errors as error:  # e.g. a chain broken while the uses were decided
+                _fail(f"{label}: the consent ledger cannot be decided on: {error}")
             except UseError as error:
                 item = (
                     error if error.use_id or item.id is None else UseError(error.problems, item.id)

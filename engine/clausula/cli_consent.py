@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 consent_app = typer.Typer(
     name="consent",
-    help="The consent ledger: grant, amend, revoke, list, show, history, import, export, verify.",
+    help="The consent ledger: grant, amend, revoke, list, show, history, import, export, "
+    "verify, keygen, sign-head.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,
@@ -36,6 +37,17 @@ LedgerOption = Annotated[
         metavar="URL",
         help="Ledger database: sqlite:///FILE, postgresql://… or a file path. "
         "Default: consent.db in the policy directory.",
+        show_default=False,
+    ),
+]
+KeyOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--ledger-key",
+        envvar="CLAUSULA_LEDGER_KEY",
+        metavar="FILE",
+        help="The ledger's Ed25519 key (`clausula consent keygen`): every write signs the "
+        "head beside it, and verify checks the ledger against that signed head.",
         show_default=False,
     ),
 ]
@@ -68,8 +80,9 @@ def parse_day(value: str | None, what: str) -> date | None:
         fail(f"{what} must be a date written YYYY-MM-DD, not `{value}`", 2)
 
 
-def open_ledger(url: str | None, policies: Path) -> Ledger:
-    """Open the ledger named, or the default one beside the policies; exit 1 on failure."""
+def open_ledger(url: str | None, policies: Path, key: Path | None = None) -> Ledger:
+    """Open the ledger named, or the default one beside the policies, with the key given
+    (default: `CLAUSULA_LEDGER_KEY`); exit 1 on failure."""
     from .ledger import Ledger, LedgerError, default_url
 
     if url is None and not policies.is_dir():
@@ -78,7 +91,7 @@ def open_ledger(url: str | None, policies: Path) -> Ledger:
             "use --policies DIR or --ledger URL"
         )
     try:
-        return Ledger(url or default_url(policies))
+        return Ledger(url or default_url(policies), key=key)
     except LedgerError as error:
         fail(str(error))
 
@@ -153,6 +166,7 @@ def grant_(
     signed_on: Annotated[str | None, typer.Option("--signed-on", help="Date signed.")] = None,
     note: Annotated[str | None, typer.Option("--note", help="Free text.")] = None,
     ledger: LedgerOption = None,
+    ledger_key: KeyOption = None,
     policies: PoliciesOption = Path("policies"),
     by: ByOption = None,
 ) -> None:
@@ -177,7 +191,7 @@ def grant_(
         row["except_territories"] = except_territory
     if formality:
         row["formalities"] = formality
-    with open_ledger(ledger, policies) as store:
+    with open_ledger(ledger, policies, ledger_key) as store:
         _record(store, [row], policies, by)
 
 
@@ -202,6 +216,7 @@ def amend_(
     ] = None,
     note: Annotated[str | None, typer.Option("--note", help="New note.")] = None,
     ledger: LedgerOption = None,
+    ledger_key: KeyOption = None,
     policies: PoliciesOption = Path("policies"),
     by: ByOption = None,
 ) -> None:
@@ -219,7 +234,7 @@ def amend_(
         row["valid_until"] = None if valid_until == "none" else valid_until
     if note is not None:
         row["note"] = note
-    with open_ledger(ledger, policies) as store:
+    with open_ledger(ledger, policies, ledger_key) as store:
         _record(store, [row], policies, by)
 
 
@@ -231,6 +246,7 @@ def revoke_(
     ] = None,
     reason: Annotated[str | None, typer.Option("--reason", help="Why.")] = None,
     ledger: LedgerOption = None,
+    ledger_key: KeyOption = None,
     policies: PoliciesOption = Path("policies"),
     by: ByOption = None,
 ) -> None:
@@ -239,7 +255,7 @@ def revoke_(
     row: dict[str, Any] = {"event": "revoke", "grant": grant_id, "date": day.isoformat()}
     if reason:
         row["reason"] = reason
-    with open_ledger(ledger, policies) as store:
+    with open_ledger(ledger, policies, ledger_key) as store:
         _record(store, [row], policies, by)
 
 
@@ -284,12 +300,13 @@ def list_(
         typer.Option("--on", help="The state on this day (default: everything recorded)."),
     ] = None,
     ledger: LedgerOption = None,
+    ledger_key: KeyOption = None,
     policies: PoliciesOption = Path("policies"),
     as_json: JsonOption = False,
 ) -> None:
     """List grants as they stood on a day: amended as then in effect, revoked if by then."""
     day = parse_day(on, "--on")
-    with open_ledger(ledger, policies) as store:
+    with open_ledger(ledger, policies, ledger_key) as store:
         records = list(store.records_for(artist, as_of=day)) if artist else store.state_on(day)
     if as_json:
         typer.echo(json.dumps([_record_json(r, day) for r in records], ensure_ascii=False))
@@ -334,12 +351,13 @@ def show(
         str | None, typer.Option("--on", help="The grant as it stood on this day.")
     ] = None,
     ledger: LedgerOption = None,
+    ledger_key: KeyOption = None,
     policies: PoliciesOption = Path("policies"),
     as_json: JsonOption = False,
 ) -> None:
     """Show one grant (as on a day) and every event recorded about it."""
     day = parse_day(on, "--on")
-    with open_ledger(ledger, policies) as store:
+    with open_ledger(ledger, policies, ledger_key) as store:
         history = store.history(grant_id)
         events = list(store.events(grant=grant_id))
     if history is None:
@@ -367,11 +385,12 @@ def history_(
     grant_id: Annotated[str | None, typer.Option("--grant", help="Only this grant.")] = None,
     artist: Annotated[str | None, typer.Option("--artist", help="Only this artist.")] = None,
     ledger: LedgerOption = None,
+    ledger_key: KeyOption = None,
     policies: PoliciesOption = Path("policies"),
     as_json: JsonOption = False,
 ) -> None:
     """Every event in the order recorded, with who recorded it and when."""
-    with open_ledger(ledger, policies) as store:
+    with open_ledger(ledger, policies, ledger_key) as store:
         for event in store.events(grant=grant_id, artist=artist):
             typer.echo(
                 json.dumps(_event_json(event), ensure_ascii=False)
@@ -387,6 +406,7 @@ def import_(
         str | None, typer.Option("--format", help="yaml, jsonl or csv (default: by suffix).")
     ] = None,
     ledger: LedgerOption = None,
+    ledger_key: KeyOption = None,
     policies: PoliciesOption = Path("policies"),
     by: ByOption = None,
 ) -> None:
@@ -404,7 +424,7 @@ def import_(
         reason = getattr(error, "strerror", None) or str(error)
         fail(f"cannot read {source}: {reason}")
     vocabulary = vocabulary_of(policies)
-    with open_ledger(ledger, policies) as store:
+    with open_ledger(ledger, policies, ledger_key) as store:
         try:
             events = import_file(
                 store, source, fmt=chosen, vocabulary=vocabulary, recorded_by=by, text=text
@@ -429,6 +449,7 @@ def export(
         typer.Option("--format", help="yaml, jsonl or csv (default: by suffix; jsonl on stdout)."),
     ] = None,
     ledger: LedgerOption = None,
+    ledger_key: KeyOption = None,
     policies: PoliciesOption = Path("policies"),
 ) -> None:
     """Export every event, oldest first, in a form `consent import` reads."""
@@ -438,7 +459,7 @@ def export(
         chosen = format_of(target, fmt) if (target != "-" or fmt) else "jsonl"
     except ValueError as error:
         fail(str(error), 2)
-    with open_ledger(ledger, policies) as store:
+    with open_ledger(ledger, policies, ledger_key) as store:
         if target == "-":
             write_rows(store.events(), chosen, sys.stdout)
             return
@@ -453,12 +474,13 @@ def export(
 @consent_app.command("verify")
 def verify(
     ledger: LedgerOption = None,
+    ledger_key: KeyOption = None,
     policies: PoliciesOption = Path("policies"),
     as_json: JsonOption = False,
 ) -> None:
     """Check the hash chain: exit 0 if every event is as recorded, else 1 naming the first
     broken event."""
-    with open_ledger(ledger, policies) as store:
+    with open_ledger(ledger, policies, ledger_key) as store:
         result = store.verify()
     if as_json:
         typer.echo(
@@ -478,3 +500,44 @@ def verify(
         if not as_json:
             typer.echo(f"error: the ledger has been tampered with: {result.message}", err=True)
         raise typer.Exit(1)
+
+
+@consent_app.command("keygen")
+def keygen(
+    path: Annotated[Path, typer.Argument(help="Where to write the new key (never overwritten).")],
+) -> None:
+    """Make an Ed25519 key to sign the ledger's head with. Keep it outside the database
+    (and away from whoever can write to it); the signed head is kept beside it."""
+    from .ledger import generate_key
+
+    try:
+        generate_key(path)
+    except FileExistsError:
+        fail(f"{path} exists already; a key is never overwritten")
+    except OSError as error:
+        fail(f"cannot write {path}: {error.strerror or error}")
+    typer.echo(f"wrote the ledger key {path} (readable by you only)", err=True)
+
+
+@consent_app.command("sign-head")
+def sign_head(
+    ledger: LedgerOption = None,
+    ledger_key: KeyOption = None,
+    policies: PoliciesOption = Path("policies"),
+) -> None:
+    """Verify the whole chain and, if it is sound, sign its head with the key: for a ledger
+    recorded before it had a key, or written once without it. Exit 1 if the chain is broken."""
+    from .ledger import LedgerError
+
+    if ledger_key is None:
+        fail("give the key to sign with: --ledger-key FILE (or CLAUSULA_LEDGER_KEY)", 2)
+    with open_ledger(ledger, policies, ledger_key) as store:
+        try:
+            result = store.sign_head()
+        except LedgerError as error:
+            fail(str(error))
+        anchor = store.anchor
+    if not result.ok:
+        fail(f"the ledger has been tampered with, so its head was not signed: {result.message}")
+    assert anchor is not None
+    typer.echo(f"signed the head of {result.events} event(s), {result.head}, in {anchor.head_path}")

@@ -7,6 +7,7 @@ options live next to each other.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -14,6 +15,7 @@ from typing import Annotated
 import typer
 
 from .cli import (
+    LedgerKeyOption,
     LedgerOption,
     _console,
     _fail,
@@ -38,6 +40,7 @@ def serve(
         typer.Option("--assume", metavar="PACK", help="Treat a proposed law as enacted."),
     ] = None,
     ledger: LedgerOption = None,
+    ledger_key: LedgerKeyOption = None,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
     workers: Annotated[
@@ -75,7 +78,6 @@ def serve(
     CLAUSULA_TOKEN to require `Authorization: Bearer <token>` on the decide and reload
     endpoints. With --workers N, N processes share the port; each has its own metrics.
     """
-    import os
 
     import uvicorn
 
@@ -97,7 +99,11 @@ def serve(
         max_batch=max_batch,
         decision_log=log,
     )
-    ledger_store = _open_ledger(ledger)
+    if ledger_key is not None:  # the worker processes open the ledger with it too
+        from .ledger import KEY_ENV
+
+        os.environ[KEY_ENV] = str(ledger_key)
+    ledger_store = _open_ledger(ledger, ledger_key, verify=True)
     # This process loads the policies first, so that errors stop the start-up here.
     live = LivePolicies(
         policies=policies,

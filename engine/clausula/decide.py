@@ -34,7 +34,7 @@ from .compiler import (
 from .consent import ConsentLedger, ConsentRecord, DatedConsentLedger
 from .diagnostics import did_you_mean
 from .models import Decision, Use
-from .money import Money, split_rounded
+from .money import Money, payment_key, split_rounded
 from .territory import TerritorySet, code_problem
 from .use_input import UseError, UseProblem
 
@@ -862,7 +862,11 @@ def _round(lines: list[_PayLine]) -> tuple[list[dict[str, Any]], list[dict[str, 
     payments: list[dict[str, Any]] = []
     totals: list[dict[str, Any]] = []
     for currency, group in by_currency.items():
-        total, parts = split_rounded([line.exact.amount for line in group], currency)
+        total, parts = split_rounded(
+            [line.exact.amount for line in group],
+            currency,
+            [payment_key(line.payee, line.rule) for line in group],
+        )
         totals.append(dict(amount=total, currency=currency))
         for line, part in zip(group, parts, strict=True):
             payments.append(

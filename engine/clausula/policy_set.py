@@ -350,11 +350,18 @@ def _assumption(text: str) -> tuple[str, dt.date | None, str | None]:
 
 
 def _with_ledger(records: Records, ledger: ConsentLedger | str, registry: Any) -> Records:
-    """`records` deciding consent against `ledger` (opened first if it is a URL)."""
+    """`records` deciding consent against `ledger` (opened and its chain verified first if
+    it is a URL: a broken chain raises `ChainBroken` here, not at the first decision)."""
     if isinstance(ledger, str):
         from .ledger import Ledger
 
-        ledger = Ledger(ledger)
+        opened = Ledger(ledger)
+        try:
+            opened.verify_chain()
+        except BaseException:
+            opened.close()
+            raise
+        ledger = opened
     cache: dict[tuple[tuple[str, ...], tuple[str, ...]], TerritorySet] = {}
 
     def territories_of(grant: Any) -> TerritorySet:
@@ -390,7 +397,10 @@ def load(
     `ledger` decides consent against a consent ledger instead of the data files' grants:
     a `ConsentLedger` (a `clausula.ledger.Ledger` is read as of each use's date) or a
     ledger URL (`sqlite:///policies/consent.db`, `postgresql://…`); it raises
-    `clausula.ledger.LedgerError` when that ledger cannot be opened.
+    `clausula.ledger.LedgerError` when that ledger cannot be opened, and its subclass
+    `ChainBroken` when its hash chain is broken (with a key from `CLAUSULA_LEDGER_KEY`,
+    also against the signed head). Every decision after raises `ChainBroken` if the chain
+    is found broken later.
     """
     with collector_paused():
         return _load(policies, data, assume, parameters, ledger)

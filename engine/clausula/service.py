@@ -729,6 +729,13 @@ def _ledger_failures() -> tuple[type[Exception], ...]:
 
 
 def _ledger_problem(error: Exception) -> _Problem:
+    from .ledger import ChainBroken
+
+    if isinstance(error, ChainBroken):  # tampered with: decided on by no one until mended
+        log.error("the consent ledger's hash chain is broken: %s", error)
+        return _Problem(
+            503, "The consent ledger's hash chain is broken", f"no use was decided: {error}"
+        )
     log.error("the consent ledger cannot be read: %s", error)
     return _Problem(503, "The consent ledger cannot be read", "no use was decided; try again later")
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..compiler import CompiledBlock
 from ..models import Decision, Use
-from ..money import Money, split_rounded
+from ..money import Money, payment_key, split_rounded
 from ..policy_set import PolicySet
 from ..territory import TerritorySet, code_problem
 from ..use_input import UseError, parse_use
@@ -332,7 +332,11 @@ class BatchEvaluator:
         parts: list[Decimal] = [Decimal(0)] * len(lines)
         totals: list[tuple[str, Decimal]] = []
         for currency, indexes in by_currency.items():
-            total, split = split_rounded([lines[i][1].amount for i in indexes], currency)
+            total, split = split_rounded(
+                [lines[i][1].amount for i in indexes],
+                currency,
+                [payment_key(lines[i][0], lines[i][2]) for i in indexes],
+            )
             totals.append((currency, total))
             for i, part in zip(indexes, split, strict=True):
                 parts[i] = part

@@ -10,7 +10,7 @@ from decimal import Decimal
 from ..compiler import CompiledBlock, CompiledEffect, CompiledProvision, Context
 from ..decide import condition_holds, contract_miss, decide, subjects, use_facts
 from ..models import Obligation, PolicyInfo, Reason, Use
-from ..money import Money, split_rounded
+from ..money import Money, payment_key, split_rounded
 from ..policy_set import PolicySet
 
 DENYING = frozenset({"deny", "consent-missing", "no-licence"})
@@ -174,7 +174,11 @@ def _rounded(
     parts_out: list[tuple[_Line, Decimal]] = []
     totals: list[tuple[str, Decimal]] = []
     for currency, group in by_currency.items():
-        total, parts = split_rounded([line[1].amount for line in group], currency)
+        total, parts = split_rounded(
+            [line[1].amount for line in group],
+            currency,
+            [payment_key(line[0], line[2].provision.label) for line in group],
+        )
         totals.append((currency, total))
         parts_out += zip(group, parts, strict=True)
     return parts_out, totals

@@ -7,6 +7,7 @@ revocations in SQLite or PostgreSQL, which the engine decides against as of a us
     ledger.revoke("g-roth-generation", date(2026, 5, 1), "withdrawn")
     ledger.records_for("isni:0000000368570205", as_of=date(2026, 4, 30))
     ledger.verify()                           # the first broken event, if any
+    Ledger(url, key="ledger.key")             # the head signed outside the database
 
 See docs/ledger.md.
 """
@@ -17,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .anchor import KEY_ENV, HeadAnchor, SignedHead, generate_key
 from .events import AMENDABLE, GENESIS, Event, GrantHistory, NewEvent
 from .rows import (
     CSV_COLUMNS,
@@ -32,6 +34,7 @@ from .rows import (
 from .store import (
     DEFAULT_FILE,
     Appender,
+    ChainBroken,
     Ledger,
     LedgerError,
     RecordedEvents,
@@ -46,22 +49,27 @@ __all__ = [
     "CSV_COLUMNS",
     "DEFAULT_FILE",
     "GENESIS",
+    "KEY_ENV",
     "Appender",
+    "ChainBroken",
     "Event",
     "Format",
     "GrantHistory",
+    "HeadAnchor",
     "Ledger",
     "LedgerError",
     "NewEvent",
     "RecordedEvents",
     "RowProblem",
     "RowsError",
+    "SignedHead",
     "VerifyResult",
     "Vocabulary",
     "current_user",
     "default_url",
     "display_url",
     "format_of",
+    "generate_key",
     "import_file",
     "read_rows",
     "record_rows",

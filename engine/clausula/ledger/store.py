@@ -14,11 +14,19 @@ gets a larger page cache for its transaction; `synchronous=NORMAL` in WAL mode a
 For decisions the ledger keeps, per artist, the folded histories of their grants in
 memory, and drops them when another writer moves the head (checked at most every
 `max_staleness` seconds; at once after a write through this object).
+
+Decisions are made only on a verified chain: the first read for a decision checks every
+event, later reads only the events added since (from the last verified event), and each
+event read for a decision is checked against the digest kept when it was verified. With a
+key (`HeadAnchor`), the head is also checked against the signed head kept outside the
+database, so that the newest events cannot be removed unnoticed. A broken chain raises
+`ChainBroken`, naming the event, for every decision from then on.
 """
 
 from __future__ import annotations
 
 import getpass
+import hashlib
 import json
 import os
 import queue
@@ -30,6 +38,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import chain as concatenate
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, cast, overload
 
@@ -41,6 +50,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, SQLAlchemy
 from ..catalogue import ConsentGrant
 from ..consent import ConsentRecord
 from . import migrate
+from .anchor import AnchorError, HeadAnchor, SignedHead
 from .events import (
     GENESIS,
     Event,
@@ -85,6 +95,80 @@ class LedgerError(Exception):
     def __init__(self, message: str, problems: Sequence[str] = ()) -> None:
         super().__init__(message)
         self.problems = list(problems)
+
+
+class ChainBroken(LedgerError):
+    """The hash chain is broken, or disagrees with the signed head: no decision is made
+    on it. `seq` is the number of the first event found wrong (None: not one event)."""
+
+    def __init__(self, seq: int | None, message: str) -> None:
+        super().__init__(message)
+        self.seq = seq
+
+
+_DIGEST_BYTES = 16
+"""Bytes of each verified event's hash kept in memory (16 MB per million events): an
+edit that kept them would need a second preimage of 128 bits of sha256."""
+
+
+class _Verified:
+    """The verified prefix of the chain: `seq` events, the last with hash `hash`, and a
+    digest of every one (to check an event again when a decision reads it)."""
+
+    __slots__ = ("digests", "hash", "seq")
+
+    def __init__(self) -> None:
+        self.seq = 0
+        self.hash = GENESIS
+        self.digests = bytearray()
+
+    def add(self, seq: int, digest: str) -> None:
+        self.seq, self.hash = seq, digest
+        self.digests += bytes.fromhex(digest[: 2 * _DIGEST_BYTES])
+
+    def holds(self, seq: int, digest: str) -> bool:
+        kept = self.digests[(seq - 1) * _DIGEST_BYTES : seq * _DIGEST_BYTES]
+        return bytes(kept) == bytes.fromhex(digest[: 2 * _DIGEST_BYTES])
+
+
+def _computed_hash(row: Any) -> str:
+    """The hash of a stored row's contents, as `chain` made it when the row was written."""
+    effective = row.effective
+    return text_hash(
+        body_text(
+            int(row.seq),
+            row.kind,
+            row.grant_id,
+            row.artist,
+            effective.isoformat() if isinstance(effective, date) else str(effective),
+            row.data,
+            row.recorded_by,
+            row.recorded_at,
+            row.prev_hash,
+        )
+    )
+
+
+def _row_problem(row: Any, expected_seq: int, prev: str) -> str | None:
+    """Why a stored row is not event `expected_seq` following a head with hash `prev`."""
+    seq = int(row.seq)
+    if seq != expected_seq:
+        return (
+            f"event {expected_seq} is missing: the chain jumps from event "
+            f"{expected_seq - 1} to event {seq}"
+        )
+    if row.prev_hash != prev:
+        return (
+            f"event {seq} (grant {row.grant_id}) does not follow event {seq - 1}: "
+            "its previous-hash differs from that event's hash"
+        )
+    if _computed_hash(row) != row.hash:
+        return (
+            f"event {seq} ({row.kind} of grant {row.grant_id}, recorded by "
+            f"{row.recorded_by} at {row.recorded_at}) was changed after it was "
+            "recorded: its hash does not match its contents"
+        )
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +235,10 @@ class Ledger:
     `url`: a SQLAlchemy URL (`sqlite:///policies/consent.db`,
     `postgresql://user@host/db`) or a path to a SQLite file, created on first use.
     `clock` gives the recording time of events (inject a fixed one in tests).
+    `key`: the Ed25519 key file (`clausula consent keygen`) whose signed head anchors the
+    chain, or a `HeadAnchor`; default: the file named by `CLAUSULA_LEDGER_KEY`, if set.
+    Without one, the chain is still verified, but removing the newest events before the
+    ledger is opened cannot be detected.
     """
 
     def __init__(
@@ -159,14 +247,30 @@ class Ledger:
         *,
         clock: Callable[[], datetime] = utc_now,
         max_staleness: float = 1.0,
+        key: str | Path | HeadAnchor | None = None,
     ) -> None:
         self.url = normalise_url(url)
         self.clock = clock
         self.max_staleness = max_staleness
         self._lock = threading.Lock()
+        self._verify_lock = threading.Lock()
         self._cache: dict[str, tuple[GrantHistory, ...]] = {}
-        self._seen_head: tuple[int, str] | None = None
+        self._verified: _Verified | None = None
+        self._broken: ChainBroken | None = None
         self._checked_at = 0.0
+        self.verified_events = 0
+        """How many events the decision path has verified by their hash and link (a
+        measure: the first read verifies them all, later reads only the new ones)."""
+        try:
+            self.anchor = (
+                key
+                if isinstance(key, HeadAnchor)
+                else HeadAnchor(key)
+                if key is not None
+                else HeadAnchor.from_env()
+            )
+        except AnchorError as error:
+            raise LedgerError(str(error)) from None
         try:
             parsed = make_url(self.url)
         except ArgumentError:
@@ -321,21 +425,173 @@ class Ledger:
     # ---------------------------------------------------------------- the engine's protocol
 
     def _refresh(self) -> None:
+        broken = self._broken
+        if broken is not None:
+            raise broken
         now = time.monotonic()
-        if self._seen_head is not None and now - self._checked_at < self.max_staleness:
+        if self._verified is not None and now - self._checked_at < self.max_staleness:
             return
-        head = self.head()
-        with self._lock:
-            if head != self._seen_head:
-                self._cache = {}
-                self._seen_head = head
+        with self._verify_lock:
+            if self._broken is not None:
+                raise self._broken
+            try:
+                moved = self._advance()
+            except ChainBroken as error:
+                self._broken = error
+                raise
+            if moved:
+                with self._lock:
+                    self._cache = {}
             self._checked_at = now
+
+    def verify_chain(self) -> tuple[int, str]:
+        """Verify the chain as the decision path does, now: every event the first time,
+        then those added since; raises `ChainBroken` naming the event. The verified head."""
+        self._checked_at = 0.0
+        return self.cached_head()
+
+    def _advance(self) -> bool:
+        """Verify the events added since the last verified one (all, the first time) and
+        the head against the signed head; whether the verified head moved."""
+        verified = self._verified
+        opening = verified is None
+        if verified is None:
+            verified = _Verified()
+        seq, digest = self.head()
+        if seq < verified.seq:
+            raise ChainBroken(
+                seq + 1,
+                f"events {seq + 1} to {verified.seq} were removed from the ledger after "
+                "they were verified",
+            )
+        if seq == verified.seq and not opening:
+            if digest != verified.hash:
+                raise ChainBroken(seq, f"event {seq} was changed after it was verified")
+            return False
+        with self._read() as connection:
+            self._verify_rows(connection, verified, seq)
+        if self.anchor is not None:
+            self._check_anchor(verified, opening)
+        self._verified = verified
+        return True
+
+    def _verify_rows(self, connection: sa.Connection, verified: _Verified, until: int) -> None:
+        """Verify events `verified.seq + 1` to `until` and add them to `verified`.
+
+        The hot loop of opening a large ledger: rows as plain tuples, each hash computed
+        inline as `body_text` does; a row found wrong is described by `_row_problem`."""
+        query = (
+            sa.select(*(table.c[name] for name in _COLUMNS))
+            .where(table.c.seq > verified.seq, table.c.seq <= until)
+            .order_by(table.c.seq)
+        )
+        seq, prev = verified.seq, verified.hash
+        digests = verified.digests
+        sha256, dumps, fromhex = hashlib.sha256, encode_basestring, bytes.fromhex
+        kept = 2 * _DIGEST_BYTES
+        result = connection.execution_options(yield_per=5000).execute(query)
+        try:
+            for row in result:
+                number, kind, grant, artist, effective, data, by, at, prev_hash, digest = row
+                day = effective if isinstance(effective, str) else effective.isoformat()
+                text = (
+                    f'{{"artist":{dumps(artist)},"data":{data},"effective":"{day}",'
+                    f'"grant":{dumps(grant)},"kind":"{kind}","prev":"{prev_hash}",'
+                    f'"recorded_at":"{at}","recorded_by":{dumps(by)},"seq":{number}}}'
+                )
+                if (
+                    number != seq + 1
+                    or prev_hash != prev
+                    or sha256(text.encode("utf-8")).hexdigest() != digest
+                ):
+                    problem = _row_problem(row, seq + 1, prev)
+                    raise ChainBroken(min(int(number), seq + 1), problem or "the chain is broken")
+                seq, prev = number, digest
+                digests += fromhex(digest[:kept])
+                self.verified_events += 1
+        finally:
+            verified.seq, verified.hash = seq, prev
+        if seq < until:
+            raise ChainBroken(seq + 1, f"event {seq + 1} is missing")
+
+    def _check_anchor(self, verified: _Verified, opening: bool) -> None:
+        """The verified head against the signed one. A signed head ahead of the database
+        is a write being committed while the ledger is in use, but at opening it is looked
+        at again under the write lock: then it means events were removed."""
+        anchor = self.anchor
+        assert anchor is not None
+        signed = self._signed_head()
+        if signed is not None and signed.seq > verified.seq and opening:
+            with self._write() as connection:  # no write is being committed meanwhile
+                seq, _ = _head(connection)
+                self._verify_rows(connection, verified, seq)
+                signed = self._signed_head()
+        if signed is None:
+            if verified.seq == 0:
+                return  # a new ledger: its first write signs its head
+            raise ChainBroken(
+                None,
+                f"the ledger has {verified.seq} event(s) but there is no signed head "
+                f"{anchor.head_path}: check it with `clausula consent verify`, then sign "
+                "it with `clausula consent sign-head`",
+            )
+        if signed.seq > verified.seq:
+            if opening:
+                raise ChainBroken(
+                    verified.seq + 1,
+                    f"the signed head names event {signed.seq}, but the ledger ends at event "
+                    f"{verified.seq}: events {verified.seq + 1} to {signed.seq} were removed",
+                )
+            return
+        if signed.seq < verified.seq:
+            raise ChainBroken(
+                signed.seq + 1,
+                f"events {signed.seq + 1} to {verified.seq} are not covered by the signed "
+                f"head {anchor.head_path}: they were recorded without the key, or added "
+                "behind the ledger's back",
+            )
+        if signed.hash != verified.hash:
+            raise ChainBroken(
+                signed.seq,
+                f"event {signed.seq} is not the event signed in {anchor.head_path}: "
+                "the ledger was rewritten",
+            )
+
+    def _signed_head(self) -> SignedHead | None:
+        assert self.anchor is not None
+        try:
+            return self.anchor.read()
+        except AnchorError as error:
+            raise ChainBroken(None, str(error)) from None
+
+    def _verified_events(self, artist: str) -> Iterator[Event]:
+        """The events of one artist that have been verified, each checked again against
+        its digest (an event changed since it was verified breaks the chain)."""
+        verified = self._verified
+        assert verified is not None
+        query = (
+            sa.select(table)
+            .where(table.c.artist == artist, table.c.seq <= verified.seq)
+            .order_by(table.c.seq)
+        )
+        with self._read() as connection:
+            rows = connection.execute(query).all()
+        for row in rows:
+            digest = _computed_hash(row)
+            if digest != row.hash or not verified.holds(int(row.seq), digest):
+                self._broken = ChainBroken(
+                    int(row.seq),
+                    f"event {row.seq} ({row.kind} of grant {row.grant_id}) was changed after "
+                    "it was verified: its hash does not match its contents",
+                )
+                raise self._broken
+            yield _row_event(row)
 
     def _artist_histories(self, artist: str) -> tuple[GrantHistory, ...]:
         self._refresh()
         found = self._cache.get(artist)
         if found is None:
-            histories = fold(self.events(artist=artist)).values()
+            histories = fold(self._verified_events(artist)).values()
             found = tuple(sorted(histories, key=lambda h: (h.grant.valid_from, h.grant.id)))
             with self._lock:
                 if len(self._cache) > 200_000:
@@ -356,11 +612,12 @@ class Ledger:
         return tuple(history.record(day) for history in self._artist_histories(artist))
 
     def cached_head(self) -> tuple[int, str]:
-        """The head the in-memory view was last checked against (reads it if never)."""
-        if self._seen_head is None:
-            self._refresh()
-        assert self._seen_head is not None
-        return self._seen_head
+        """The verified head decisions are made on, (number of events, hash of the last);
+        verifies the chain first if it is due. Raises `ChainBroken` on a broken chain."""
+        self._refresh()
+        verified = self._verified
+        assert verified is not None
+        return verified.seq, verified.hash
 
     # ---------------------------------------------------------------- writing
 
@@ -397,6 +654,8 @@ class Ledger:
         """
         who = recorded_by or current_user()
         integrity, failure = _driver_errors(self.engine.dialect)
+        anchor = self.anchor
+        touched, signed_before = False, None  # the head file as it was before this write
         try:
             with self._write(bulk=bulk) as connection:
                 appender = Appender(connection, who, self.clock, keep=keep)
@@ -405,18 +664,48 @@ class Ledger:
                     appender.finish()
                 finally:
                     appender.close()
-        except integrity:
-            raise LedgerError(
-                "another writer recorded an event at the same place in the chain; "
-                "nothing was recorded, try again"
-            ) from None
-        except failure as error:
-            raise LedgerError(f"cannot write to the ledger: {_db_reason(error)}") from None
+                if anchor is not None and appender.count:
+                    # Signed under the write lock, before the commit: whoever sees these
+                    # events sees a signed head that covers them.
+                    signed_before, touched = anchor.raw(), True
+                    self._sign(anchor, appender.seq, appender.prev)
+        except BaseException as error:
+            if touched and anchor is not None:
+                with suppress(OSError):  # not committed: the old signed head holds
+                    anchor.put_back(signed_before)
+            if isinstance(error, integrity):
+                raise LedgerError(
+                    "another writer recorded an event at the same place in the chain; "
+                    "nothing was recorded, try again"
+                ) from None
+            if isinstance(error, failure):
+                raise LedgerError(f"cannot write to the ledger: {_db_reason(error)}") from None
+            raise
         if appender.count:
             with self._lock:
                 self._cache = {}
-                self._seen_head = (appender.seq, appender.prev)
-                self._checked_at = time.monotonic()
+                self._checked_at = 0.0  # verify the new events before the next decision
+
+    @staticmethod
+    def _sign(anchor: HeadAnchor, seq: int, digest: str) -> None:
+        try:
+            anchor.write(seq, digest)
+        except OSError as error:
+            raise LedgerError(
+                f"cannot sign the ledger's head in {anchor.head_path}: "
+                f"{error.strerror or error}; nothing was recorded"
+            ) from None
+
+    def sign_head(self) -> VerifyResult:
+        """Verify the whole chain and, if it is sound, sign its head with the key (for a
+        ledger recorded before it had a key, or after a write without it)."""
+        if self.anchor is None:
+            raise LedgerError("there is no key to sign with (--ledger-key or CLAUSULA_LEDGER_KEY)")
+        with self._write() as connection:  # no write in between
+            result = self._verify_chain(connection)
+            if result.ok:
+                self._sign(self.anchor, result.events, result.head)
+        return result
 
     def grant(self, grant: ConsentGrant, *, recorded_by: str | None = None) -> Event:
         """Record a new grant."""
@@ -467,55 +756,32 @@ class Ledger:
     # ---------------------------------------------------------------- verifying
 
     def verify(self) -> VerifyResult:
-        """Check the hash chain from the first event; name the first broken event."""
+        """Check the hash chain from the first event, and with a key its head against the
+        signed head; name the first broken event."""
+        with self.engine.connect() as connection:
+            result = self._verify_chain(connection)
+        if not result.ok or self.anchor is None:
+            return result
+        verified = _Verified()
+        verified.seq, verified.hash = result.events, result.head
+        try:
+            self._check_anchor(verified, opening=True)
+        except ChainBroken as error:
+            return VerifyResult(False, result.events, result.head, error.seq, str(error))
+        return result
+
+    @staticmethod
+    def _verify_chain(connection: sa.Connection) -> VerifyResult:
         expected_seq, prev, count = 1, GENESIS, 0
         query = sa.select(table).order_by(table.c.seq)
-        with self.engine.connect() as connection:
-            for row in connection.execution_options(yield_per=5000).execute(query):
-                count += 1
-                seq = int(row.seq)
-                if seq != expected_seq:
-                    return VerifyResult(
-                        False,
-                        count,
-                        prev,
-                        expected_seq,
-                        f"event {expected_seq} is missing: the chain jumps from event "
-                        f"{expected_seq - 1} to event {seq}",
-                    )
-                if row.prev_hash != prev:
-                    return VerifyResult(
-                        False,
-                        count,
-                        prev,
-                        seq,
-                        f"event {seq} (grant {row.grant_id}) does not follow event {seq - 1}: "
-                        "its previous-hash differs from that event's hash",
-                    )
-                effective = row.effective
-                text = body_text(
-                    seq,
-                    row.kind,
-                    row.grant_id,
-                    row.artist,
-                    effective.isoformat() if isinstance(effective, date) else str(effective),
-                    row.data,
-                    row.recorded_by,
-                    row.recorded_at,
-                    row.prev_hash,
-                )
-                if text_hash(text) != row.hash:
-                    return VerifyResult(
-                        False,
-                        count,
-                        prev,
-                        seq,
-                        f"event {seq} ({row.kind} of grant {row.grant_id}, recorded by "
-                        f"{row.recorded_by} at {row.recorded_at}) was changed after it was "
-                        "recorded: its hash does not match its contents",
-                    )
-                prev = row.hash
-                expected_seq += 1
+        for row in connection.execution_options(yield_per=5000).execute(query):
+            count += 1
+            problem = _row_problem(row, expected_seq, prev)
+            if problem is not None:
+                broken = expected_seq if int(row.seq) != expected_seq else int(row.seq)
+                return VerifyResult(False, count, prev, broken, problem)
+            prev = row.hash
+            expected_seq += 1
         return VerifyResult(True, count, prev)
 
 

@@ -25,7 +25,7 @@ import traceback
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -34,7 +34,7 @@ import numpy as np
 from ..batch import BatchEvaluator, LoadedPolicy, UseColumns, load_files
 from ..catalogue import DataSet
 from ..diagnostics import PolicyError
-from ..money import minor_unit
+from ..money import round_once
 from ..policy_set import load_data_alone
 from .catalogue import SyntheticData, from_dataset, generate
 from .scenario import Scenario, ScenarioError, Variant
@@ -166,7 +166,7 @@ class SimulationResult:
 
     def quantize(self, amount: Decimal) -> Decimal:
         """An amount rounded to the currency's minor unit (for display and means)."""
-        return amount.quantize(minor_unit(self.currency), ROUND_HALF_UP)
+        return round_once(amount, self.currency)
 
 
 # ----------------------------------------------------------------- preparing
