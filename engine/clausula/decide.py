@@ -33,7 +33,7 @@ from .compiler import (
 from .consent import ConsentLedger, ConsentRecord, DatedConsentLedger
 from .diagnostics import did_you_mean
 from .models import Decision, Use
-from .money import Money, split_rounded
+from .money import Money, equals_money, split_rounded
 from .territory import TerritorySet, code_problem
 from .use_input import UseError, UseProblem
 
@@ -823,7 +823,7 @@ def _round(lines: list[_PayLine]) -> tuple[list[dict[str, Any]], list[dict[str, 
                     currency=currency,
                     rule=line.rule,
                     source=line.source,
-                    basis=f"{line.basis} = {line.exact.amount} {currency}",
+                    basis=f"{line.basis} {equals_money(line.exact.amount, currency)}",
                 )
             )
     return payments, totals
