@@ -23,7 +23,9 @@ class JSONProblems(ValueError):
     """JSON text that cannot be read: (JSON Pointer, plain sentence) pairs."""
 
     def __init__(self, problems: list[tuple[str, str]], *, syntax: bool = False) -> None:
-        self.problems = problems
+        # Pointers and messages repeat what was sent: make sure they can be printed.
+        self.problems = [(printable(p), printable(m)) for p, m in problems]
+        problems = self.problems
         self.syntax = syntax  # the text is not JSON at all (as opposed to refused JSON)
         super().__init__("; ".join(f"{p or '/'}: {m}" for p, m in problems))
 

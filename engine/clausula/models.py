@@ -222,10 +222,8 @@ class MoneyAmount(_Strict):
                     )
                 ],
             )
-        if -exponent < digits:
-            return self.model_copy(
-                update={"amount": self.amount.scaleb(0).quantize(Decimal(1).scaleb(-digits))}
-            )
+        if -exponent < digits:  # the same value, written to the minor unit (frozen: set once)
+            object.__setattr__(self, "amount", self.amount.quantize(Decimal(1).scaleb(-digits)))
         return self
 
 
