@@ -18,6 +18,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    WithJsonSchema,
     ValidationError,
     field_validator,
     model_validator,
@@ -52,15 +53,6 @@ class _Strict(BaseModel):
 
 
 # ----------------------------------------------------------------- checks of single values
-
-
-def _unicode(value: str) -> str:
-    """Refuse lone surrogates: no answer that repeats the text could be written as UTF-8."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("text with a lone surrogate (not a Unicode character)") from None
-    return value
 
 
 @lru_cache(maxsize=65_536)
@@ -161,7 +153,11 @@ def _fact(value: object) -> object:
     if isinstance(value, str):
         if len(value) > MAX_TEXT_CHARS:
             raise ValueError(f"a text fact has at most {MAX_TEXT_CHARS:,} characters")
-        return _unicode(value)
+        try:  # a str in a union is not checked for lone surrogates as a plain str field is
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("text with a lone surrogate (not a Unicode character)") from None
+        return value
     if isinstance(value, int | Decimal) and not isinstance(value, bool):
         problem = number_problem(value)
         if problem:
@@ -181,7 +177,7 @@ def _count(value: object) -> object:
     return value
 
 
-Count = Annotated[int, BeforeValidator(_count), Field(ge=0, le=MAX_COUNT)]
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT), BeforeValidator(_count)]
 
 
 class MoneyAmount(_Strict):
@@ -190,7 +186,16 @@ class MoneyAmount(_Strict):
     amount: Annotated[
         DecimalString,
         BeforeValidator(_amount),
-        Field(json_schema_extra={"pattern": r"^[0-9]+(\.[0-9]+)?$"}),
+        WithJsonSchema(
+            {
+                "type": "string",
+                "pattern": r"^[0-9]+(\.[0-9]+)?$",
+                "maxLength": MAX_NUMBER_CHARS,
+                "description": "A decimal string, at most the currency's minor unit, "
+                f"at most {MAX_AMOUNT:,}",
+            },
+            mode="validation",
+        ),
     ]
     currency: Annotated[
         str, Field(json_schema_extra={"pattern": "^[A-Z]{3}$"}), AfterValidator(_currency)
@@ -248,7 +253,8 @@ class Output(_Strict):
 class Use(_Strict):
     """One proposed use: (licensee, purpose, territory, date) and what it touches and earned."""
 
-    id: Annotated[str, Field(max_length=MAX_ID_CHARS), AfterValidator(_unicode)] | None = None
+    # Lone surrogates in any string are refused by pydantic itself (`string_unicode`).
+    id: Annotated[str, Field(max_length=MAX_ID_CHARS)] | None = None
     date: dt.date
     licensee: PartyId
     purpose: Name
@@ -307,7 +313,11 @@ class Obligation(BaseModel):
 class Reason(BaseModel):
     """One effect that contributed to the decision, with the rule and place behind it."""
 
-    effect: str
+    effect: str = Field(
+        description="permit, deny, consent-met, consent-missing, no-licence, licence-met, "
+        "exception, set-aside, oblige, obligation-met, risk, no-payment, or unknown-id (an id "
+        "of the use that no contract or data file names; `rule` is its JSON Pointer)"
+    )
     rule: str
     message: str
     citation: str | None = None

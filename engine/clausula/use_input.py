@@ -52,6 +52,7 @@ def _pointer(loc: tuple[int | str, ...]) -> str:
 _MESSAGES = {
     "missing": "this field is required",
     "extra_forbidden": "this field is not part of a use",
+    "string_unicode": "text with a lone surrogate (not a Unicode character)",
 }
 
 
