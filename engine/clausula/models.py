@@ -18,8 +18,8 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
-    WithJsonSchema,
     ValidationError,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
