@@ -122,7 +122,14 @@ def _decimal_text(value: object, what: str) -> Decimal:
     )
 
 
+_PLAIN_WEIGHT = re.compile(rf"[01](?:\.[0-9]{{1,{MAX_FRACTION_DIGITS}}})?")
+
+
 def _amount(value: object) -> Decimal:
+    if type(value) is str and len(value) <= MAX_NUMBER_CHARS and _PLAIN_DECIMAL.fullmatch(value):
+        amount = Decimal(value)  # the common case, checked first
+        if amount <= MAX_AMOUNT:
+            return amount
     # Money is a decimal string: a JSON number would have passed through binary floating point.
     if isinstance(value, bool | int | float):
         raise ValueError('write money as a decimal string such as "1200.00", not a number')
@@ -133,6 +140,10 @@ def _amount(value: object) -> Decimal:
 
 
 def _weight(value: object) -> Decimal:
+    if type(value) is str and _PLAIN_WEIGHT.fullmatch(value):
+        weight = Decimal(value)  # the common case, checked first
+        if weight <= 1:
+            return weight
     weight = _decimal_text(value, "a weight")
     exponent = weight.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -MAX_FRACTION_DIGITS:
