@@ -426,3 +426,60 @@ async def test_the_service_answers_hostile_input_with_a_problem(text: str) -> No
             assert answer.headers["content-type"] == "application/problem+json"
             problem = answer.json()
             assert problem["errors"], problem
+
+
+@pytest.fixture(scope="module")
+def with_facts(tmp_path_factory: pytest.TempPathFactory) -> PolicySet:
+    """The decide fixture with a money fact and a number fact in its vocabulary."""
+    target = tmp_path_factory.mktemp("facts") / "decide"
+    shutil.copytree(REPO / "tests" / "fixtures" / "decide", target)
+    vocabulary = (REPO / "policies" / "vocabulary.clause").read_text(encoding="utf-8")
+    vocabulary += '  fact fee: money "A fee"\n  fact size: number "A size"\n'
+    (target / "vocabulary.clause").write_text(vocabulary, encoding="utf-8")
+    return clausula.load(target)
+
+
+@pytest.mark.parametrize(
+    ("facts", "pointer"),
+    [
+        ({"fee": "1e30 USD"}, "/facts/fee"),
+        ({"fee": "10.005 USD"}, "/facts/fee"),
+        ({"fee": "-1.00 USD"}, "/facts/fee"),
+        ({"fee": "1.00 EURO"}, "/facts/fee"),
+        ({"size": "1e30"}, "/facts/size"),
+        ({"size": "NaN"}, "/facts/size"),
+        ({"size": 10**20}, "/facts/size"),
+    ],
+)
+def test_money_and_number_facts_obey_the_same_rules(
+    with_facts: PolicySet, facts: dict[str, Any], pointer: str
+) -> None:
+    use = {
+        "date": "2026-03-01",
+        "licensee": "party:dev",
+        "purpose": "training",
+        "territory": "US",
+        "facts": facts,
+    }
+    assert pointer in problems(use, with_facts)
+    # A fact within the rules is decided.
+    good = {**use, "facts": {"fee": "12.50 USD", "size": "1.5"}}
+    with_facts.decide(good)
+
+
+@pytest.mark.anyio
+async def test_json_lines_batches_use_the_same_reader() -> None:
+    live = LivePolicies(policies=REPO / "policies")
+    assert live.reload(force=True)
+    transport = httpx.ASGITransport(app=create_app(live))
+    body = json.dumps(GENERATION) + "\n" + "[" * 5_000 + "]" * 5_000 + "\n"
+    async with httpx.AsyncClient(transport=transport, base_url="http://clausula") as client:
+        answer = await client.post(
+            "/v1/decide/batch",
+            content=body.encode("utf-8"),
+            headers={"content-type": "application/x-ndjson"},
+        )
+    assert answer.status_code == 400, answer.text
+    errors = answer.json()["errors"]
+    assert [(e["pointer"], e["line"]) for e in errors] == [("/1", 2)]
+    assert "nested more than" in errors[0]["detail"]
