@@ -483,3 +483,14 @@ async def test_json_lines_batches_use_the_same_reader() -> None:
     errors = answer.json()["errors"]
     assert [(e["pointer"], e["line"]) for e in errors] == [("/1", 2)]
     assert "nested more than" in errors[0]["detail"]
+
+
+@pytest.mark.parametrize("text", HOSTILE[:2] + HOSTILE[-1:])
+def test_explain_reads_a_use_through_the_same_reader(text: str, tmp_path: Path) -> None:
+    path = tmp_path / "use.json"
+    path.write_text(text, encoding="utf-8")
+    runner = CliRunner(env={"NO_COLOR": "1"})
+    result = runner.invoke(app, ["explain", str(path), "--policies", str(REPO / "policies")])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
