@@ -494,3 +494,11 @@ def test_explain_reads_a_use_through_the_same_reader(text: str, tmp_path: Path) 
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_use_over_the_size_limit_is_refused_unread() -> None:
+    from clausula.limits import MAX_USE_BYTES
+
+    text = json.dumps({**GENERATION, "id": "é" * (MAX_USE_BYTES // 2)}, ensure_ascii=False)
+    assert len(text) < MAX_USE_BYTES < len(text.encode("utf-8"))
+    assert "bytes of JSON (the limit)" in problems(text)[""]

@@ -100,7 +100,10 @@ def _json_error(error: JSONProblems) -> UseError:
 
 def parse_use_json(text: str | bytes) -> Use:
     """Validate a use given as JSON text (at most `MAX_USE_BYTES`). Raises `UseError`."""
-    if len(text) > MAX_USE_BYTES:
+    size = len(text)
+    if isinstance(text, str) and size > MAX_USE_BYTES // 4:  # up to 4 bytes a character
+        size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_USE_BYTES:
         raise UseError(
             [UseProblem("", f"a use is at most {MAX_USE_BYTES:,} bytes of JSON (the limit)")]
         )
