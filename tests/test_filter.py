@@ -30,7 +30,7 @@ MANIFEST = """\
 work,path,territory,note
 isrc:USUM71703861,a.flac,,"one, with a comma"
 isrc:GBEXL2400530,b.flac,,
-isrc:ZZX0000000001,c.flac,,
+isrc:QZX000000001,c.flac,,
 isrc:USUM71703861,d.flac,XX,
 isrc:USUM71703861,e.flac,US-TN,
 isrc:USUM71703861,f.flac,,

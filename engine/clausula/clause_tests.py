@@ -35,7 +35,6 @@ that sets another aside.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -45,6 +44,7 @@ from typing import Any
 import yaml
 
 from .diagnostics import PolicyError, Span
+from .json_input import JSONProblems, load_json
 from .models import Decision
 from .policy_set import PolicySet, file_of, load
 from .use_input import UseError
@@ -488,17 +488,14 @@ def _use(value: Any, base: Path) -> Any:
         return dict(value)
     if isinstance(value, str):
         path = base / value
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+        try:  # the one reader of uses: limits on depth and numbers, no duplicate keys
+            data = load_json(path.read_text(encoding="utf-8"))
+        except JSONProblems as error:
+            raise ValueError(f"the use file {_display(path)}: {error}") from None
         except FileNotFoundError:
             raise ValueError(f"the use file {_display(path)} does not exist") from None
         except (OSError, UnicodeDecodeError) as error:
             raise ValueError(f"the use file {_display(path)} cannot be read: {error}") from None
-        except json.JSONDecodeError as error:
-            raise ValueError(
-                f"the use file {_display(path)} is not valid JSON at line {error.lineno} "
-                f"column {error.colno}: {error.msg}"
-            ) from None
         if not isinstance(data, dict):
             raise ValueError(f"the use file {_display(path)} must hold one JSON object")
         return data

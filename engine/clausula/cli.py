@@ -215,22 +215,8 @@ def _uses(text: str, source: str) -> Iterator[Use | UseError]:
     """The uses in the input: a `.json` file is one JSON document (an object or an array),
     anything else is read as JSON, or JSON Lines if it is not one JSON document."""
     from . import read_uses
-    from .use_input import UseError, UseProblem
 
-    if source.endswith(".json"):
-        try:
-            json.loads(text)
-        except json.JSONDecodeError as error:
-            yield UseError(
-                [
-                    UseProblem(
-                        "",
-                        f"not valid JSON at line {error.lineno} column {error.colno}: {error.msg}",
-                    )
-                ]
-            )
-            return
-    yield from read_uses(text)
+    yield from read_uses(text, lines=not source.endswith(".json"))
 
 
 @app.command("eval")

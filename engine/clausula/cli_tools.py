@@ -202,10 +202,12 @@ def explain(
         text = source.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         _fail(f"cannot read {source}: {_reason(error)}")
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as error:
-        _fail(f"{source}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}")
+    from .json_input import JSONProblems, load_json
+
+    try:  # the one reader of uses: limits on depth and numbers, no duplicate keys
+        raw = load_json(text)
+    except JSONProblems as error:
+        _fail(f"{source}: {error}")
     if not isinstance(raw, dict):
         _fail(f"{source}: explain takes one use, a JSON object")
     if not policies.is_file():  # one clause file may be explained against, too

@@ -33,9 +33,11 @@ from .compiler import (
 )
 from .consent import ConsentLedger, ConsentRecord, DatedConsentLedger
 from .diagnostics import did_you_mean
-from .models import Decision, Use
-from .money import Money, payment_key, split_rounded
+from .limits import number_problem
+from .models import Decision, MoneyAmount, Use
+from .money import Money, equals_money, payment_key, split_rounded
 from .territory import TerritorySet, code_problem
+from .unknown_ids import unknown_id_reasons
 from .use_input import UseError, UseProblem
 
 NO_SOURCE = None  # a reason that comes from the procedure itself, not from a clause
@@ -180,10 +182,13 @@ def _convert_fact(value: Any, declared: t.Type) -> Any:
             if isinstance(value, bool):
                 return None
             number = Decimal(str(value)) if isinstance(value, int | str | Decimal) else None
-            return number / 100 if number is not None and kind == "percentage" else number
-        if kind == "money":
+            if number is None or number_problem(number):  # NaN, 1e30: beyond the limits
+                return None
+            return number / 100 if kind == "percentage" else number
+        if kind == "money":  # "100.00 USD", checked as the use's own money is
             amount, currency = str(value).split()
-            return Money(Decimal(amount), currency)
+            money = MoneyAmount.model_validate({"amount": amount, "currency": currency})
+            return Money(money.amount, money.currency)
         if kind == "territory":
             return value if isinstance(value, str) and code_problem(value) is None else None
         return value if isinstance(value, str) else None
@@ -653,7 +658,11 @@ def jurisdiction_applies(
 def decide(policy: CompiledPolicy, records: Records, use: Use) -> Decision:
     """Decide one validated use."""
     ctx = Context(use, records.catalogue, use_facts(use, policy))
-    reasons: list[dict[str, Any]] = []
+    # Ids that no contract or data file names keep their meaning; the answer says so first.
+    data = records.catalogue
+    reasons = unknown_id_reasons(
+        use, policy.contracts_by_licensee, data.parties, data.works, NO_SOURCE
+    )
     obligations: list[dict[str, Any]] = []
     pays: list[tuple[CompiledEffect, Any]] = []
     risks: list[dict[str, Any]] = []
@@ -876,7 +885,7 @@ def _round(lines: list[_PayLine]) -> tuple[list[dict[str, Any]], list[dict[str, 
                     currency=currency,
                     rule=line.rule,
                     source=line.source,
-                    basis=f"{line.basis} = {line.exact.amount} {currency}",
+                    basis=f"{line.basis} {equals_money(line.exact.amount, currency)}",
                 )
             )
     return payments, totals

@@ -394,12 +394,14 @@ class Explainer:
                 out.para("No payment is due.")
             return
         for number, payment in enumerate(decision.payments, start=1):
-            formula, _, exact = payment.basis.rpartition(" = ")
-            exact_amount = Decimal(exact.split()[0]) if exact else payment.amount
-            if exact_amount == payment.amount:
-                computed = f"{formula} = {exact}"
-            else:
-                computed = f"{formula} = {exact}, rounded to {payment.amount} {payment.currency}"
+            # The basis ends `= 216.00 USD` or `≈ 33.33 USD` (money.equals_money); the part
+            # paid may differ by a minor unit so that the parts add up to the rounded total.
+            shown = payment.basis.rsplit(" ", 2)[-2]
+            computed = payment.basis
+            if shown.replace(".", "", 1).isdigit() and Decimal(shown) != payment.amount:
+                computed += (
+                    f", paid as {payment.amount} {payment.currency} so that the parts add up"
+                )
             title = ""
             if payment.rule in self.provisions:
                 _, provision = self.provisions[payment.rule]

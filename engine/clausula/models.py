@@ -6,43 +6,249 @@ Field names follow the product brief exactly; unknown fields in a use are an err
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
+from functools import lru_cache
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from .identifiers import PARTY_SCHEMES, WORK_SCHEMES, id_problem
+from .limits import (
+    MAX_AMOUNT,
+    MAX_ARTISTS,
+    MAX_CONTEXTS,
+    MAX_COUNT,
+    MAX_FACTS,
+    MAX_FRACTION_DIGITS,
+    MAX_ID_CHARS,
+    MAX_NAME_CHARS,
+    MAX_NUMBER_CHARS,
+    MAX_TEXT_CHARS,
+    MAX_WORKS,
+    number_problem,
+)
+from .money import currency_problem, minor_digits
 
 # Decimals travel as strings in JSON, never as binary floats.
 DecimalString = Annotated[
     Decimal, PlainSerializer(lambda d: str(d), return_type=str, when_used="json")
 ]
 
-FactValue = bool | int | Decimal | dt.date | str
-
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class MoneyAmount(_Strict):
-    """An exact amount with its ISO 4217 currency."""
+# ----------------------------------------------------------------- checks of single values
 
-    amount: DecimalString
-    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 
-    @field_validator("amount", mode="before")
-    @classmethod
-    def _no_floats(cls, value: object) -> object:
-        if isinstance(value, float):
-            raise ValueError('write money as a decimal string such as "1200.00", not a number')
+@lru_cache(maxsize=65_536)
+def _id_problem(value: str, kinds: frozenset[str]) -> str | None:
+    return id_problem(value, kinds)
+
+
+def _party_id(value: str) -> str:
+    problem = _id_problem(value, PARTY_SCHEMES)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _work_id(value: str) -> str:
+    problem = _id_problem(value, WORK_SCHEMES)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+PartyId = Annotated[
+    str,
+    Field(
+        max_length=MAX_ID_CHARS,
+        json_schema_extra={"pattern": "^(isni|ipi|dpid|party):"},
+        description="A party id with its scheme and check character: isni:, ipi:, dpid:, party:",
+    ),
+    AfterValidator(_party_id),
+]
+WorkId = Annotated[
+    str,
+    Field(
+        max_length=MAX_ID_CHARS,
+        json_schema_extra={"pattern": "^(isrc|iswc):"},
+        description="A work id with its scheme and check character: isrc:, iswc:",
+    ),
+    AfterValidator(_work_id),
+]
+Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME_CHARS)]
+
+_PLAIN_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
+
+def _decimal_text(value: object, what: str) -> Decimal:
+    """A decimal written plainly (`1200.00`, `0.6`): no sign, no exponent, no `NaN`."""
+    if isinstance(value, Decimal):
+        text = str(value)
+        if not value.is_finite():
+            raise ValueError(f"{text} is not {what}")
+        if value < 0:
+            raise ValueError(f"{what} cannot be negative ({text})")
         return value
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError(f'write {what} as a decimal string such as "0.5"')
+    text = value if isinstance(value, str) else repr(value)
+    if len(text) > MAX_NUMBER_CHARS:
+        raise ValueError(f"{what} has at most {MAX_NUMBER_CHARS} characters")
+    if _PLAIN_DECIMAL.fullmatch(text):
+        return Decimal(text)
+    if text.lstrip().startswith("-"):
+        raise ValueError(f"{what} cannot be negative (`{text}`)")
+    if "e" in text.lower() and "n" not in text.lower():  # 1e3, 2.5E-2; not inf/nan
+        raise ValueError(f"write {what} without an exponent: `{text}` is not a plain decimal")
+    raise ValueError(
+        f'`{text}` is not {what}: write digits with an optional decimal point, such as "12.50"'
+    )
+
+
+_PLAIN_WEIGHT = re.compile(rf"[01](?:\.[0-9]{{1,{MAX_FRACTION_DIGITS}}})?")
+
+
+def _amount(value: object) -> Decimal:
+    if type(value) is str and len(value) <= MAX_NUMBER_CHARS and _PLAIN_DECIMAL.fullmatch(value):
+        amount = Decimal(value)  # the common case, checked first
+        if amount <= MAX_AMOUNT:
+            return amount
+    # Money is a decimal string: a JSON number would have passed through binary floating point.
+    if isinstance(value, bool | int | float):
+        raise ValueError('write money as a decimal string such as "1200.00", not a number')
+    amount = _decimal_text(value, "an amount")
+    if amount > MAX_AMOUNT:
+        raise ValueError(f"an amount in a use is at most {MAX_AMOUNT:,} (the limit)")
+    return amount
+
+
+def _weight(value: object) -> Decimal:
+    if type(value) is str and _PLAIN_WEIGHT.fullmatch(value):
+        weight = Decimal(value)  # the common case, checked first
+        if weight <= 1:
+            return weight
+    weight = _decimal_text(value, "a weight")
+    exponent = weight.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MAX_FRACTION_DIGITS:
+        raise ValueError(f"a weight has at most {MAX_FRACTION_DIGITS} decimal places")
+    if weight > 1:
+        raise ValueError(f"a weight is between 0 and 1, not {weight}")
+    return weight
+
+
+def _currency(value: str) -> str:
+    problem = currency_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _fact(value: object) -> object:
+    if isinstance(value, str):
+        if len(value) > MAX_TEXT_CHARS:
+            raise ValueError(f"a text fact has at most {MAX_TEXT_CHARS:,} characters")
+        try:  # a str in a union is not checked for lone surrogates as a plain str field is
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("text with a lone surrogate (not a Unicode character)") from None
+        return value
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        problem = number_problem(value)
+        if problem:
+            raise ValueError(problem)
+    return value
+
+
+Weight = Annotated[DecimalString, BeforeValidator(_weight)]
+FactValue = bool | int | Decimal | dt.date | str
+CheckedFact = Annotated[FactValue, AfterValidator(_fact)]
+
+
+def _count(value: object) -> object:
+    # Checked before pydantic converts it: 1e30 would otherwise fail as an unparsable int.
+    if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) > MAX_COUNT:
+        raise ValueError(f"a count is at most {MAX_COUNT:,} (the limit)")
+    return value
+
+
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT), BeforeValidator(_count)]
+
+
+class MoneyAmount(_Strict):
+    """An exact amount with its ISO 4217 currency, in at most the currency's minor unit."""
+
+    amount: Annotated[
+        DecimalString,
+        BeforeValidator(_amount),
+        WithJsonSchema(
+            {
+                "type": "string",
+                "pattern": r"^[0-9]+(\.[0-9]+)?$",
+                "maxLength": MAX_NUMBER_CHARS,
+                "description": "A decimal string, at most the currency's minor unit, "
+                f"at most {MAX_AMOUNT:,}",
+            },
+            mode="validation",
+        ),
+    ]
+    currency: Annotated[
+        str, Field(json_schema_extra={"pattern": "^[A-Z]{3}$"}), AfterValidator(_currency)
+    ]
+
+    @model_validator(mode="after")
+    def _minor_unit(self) -> MoneyAmount:
+        """At most as many decimals as the currency has; fewer are written out (`1200` →
+        `1200.00`), so that every amount prints to the currency's minor unit."""
+        digits = minor_digits(self.currency)
+        exponent = self.amount.as_tuple().exponent
+        assert isinstance(exponent, int)  # finite: checked by `_amount`
+        if -exponent > digits:
+            raise ValidationError.from_exception_data(
+                "MoneyAmount",
+                [
+                    InitErrorDetails(
+                        type=PydanticCustomError(
+                            "minor_unit",
+                            "{amount} has more decimals than {currency} has ({digits})",
+                            {
+                                "amount": str(self.amount),
+                                "currency": self.currency,
+                                "digits": digits,
+                            },
+                        ),
+                        loc=("amount",),
+                        input=str(self.amount),
+                    )
+                ],
+            )
+        if -exponent < digits:  # the same value, written to the minor unit (frozen: set once)
+            object.__setattr__(self, "amount", self.amount.quantize(Decimal(1).scaleb(-digits)))
+        return self
 
 
 class Metrics(_Strict):
     """What the use earned and how much of it there was."""
 
     revenue: MoneyAmount | None = None
-    generations: Annotated[int, Field(ge=0)] = 0
-    streams: Annotated[int, Field(ge=0)] = 0
+    generations: Count = 0
+    streams: Count = 0
 
 
 class Output(_Strict):
@@ -58,26 +264,28 @@ class Output(_Strict):
 class Use(_Strict):
     """One proposed use: (licensee, purpose, territory, date) and what it touches and earned."""
 
-    id: str | None = None
+    # Lone surrogates in any string are refused by pydantic itself (`string_unicode`).
+    id: Annotated[str, Field(max_length=MAX_ID_CHARS)] | None = None
     date: dt.date
-    licensee: Annotated[str, Field(min_length=1)]
-    purpose: Annotated[str, Field(min_length=1)]
-    territory: Annotated[str, Field(min_length=2)]
-    works: list[str] = Field(default_factory=list)
-    artists: list[str] = Field(default_factory=list)
-    attribution: dict[str, DecimalString] = Field(default_factory=dict)
+    licensee: PartyId
+    purpose: Name
+    territory: Annotated[str, Field(min_length=2, max_length=MAX_NAME_CHARS)]
+    works: Annotated[list[WorkId], Field(max_length=MAX_WORKS)] = Field(default_factory=list)
+    artists: Annotated[list[PartyId], Field(max_length=MAX_ARTISTS)] = Field(default_factory=list)
+    attribution: Annotated[dict[PartyId, Weight], Field(max_length=MAX_ARTISTS)] = Field(
+        default_factory=dict
+    )
     output: Output = Field(default_factory=Output)
-    context: list[str] = Field(default_factory=list)
+    context: Annotated[list[Name], Field(max_length=MAX_CONTEXTS)] = Field(default_factory=list)
     commercial: bool = False
     metrics: Metrics = Field(default_factory=Metrics)
-    facts: dict[str, FactValue] = Field(default_factory=dict)
+    facts: Annotated[dict[Name, CheckedFact], Field(max_length=MAX_FACTS)] = Field(
+        default_factory=dict
+    )
 
     @field_validator("attribution")
     @classmethod
     def _weights(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
-        for artist, weight in value.items():
-            if not weight.is_finite() or weight < 0 or weight > 1:
-                raise ValueError(f"the weight of {artist} must be between 0 and 1")
         if sum(value.values(), Decimal(0)) > 1:
             raise ValueError("attribution weights must add up to at most 1")
         return value
@@ -120,7 +328,11 @@ class Reason(BaseModel):
     the engine's own opt-in rule gives (no contract licenses the licensee), which no file
     says."""
 
-    effect: str
+    effect: str = Field(
+        description="permit, deny, consent-met, consent-missing, no-licence, licence-met, "
+        "exception, set-aside, oblige, obligation-met, risk, no-payment, or unknown-id (an id "
+        "of the use that no contract or data file names; `rule` is its JSON Pointer)"
+    )
     rule: str
     message: str
     citation: str | None = None

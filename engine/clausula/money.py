@@ -56,9 +56,49 @@ def is_currency(code: str) -> bool:
 
 
 @cache
+def currency_problem(code: str) -> str | None:
+    """None for an ISO 4217 code such as `EUR`; otherwise what is wrong, with the code
+    meant where one is close (`EURO` is not a currency code; did you mean `EUR`?)."""
+    if len(code) == 3 and code.isascii() and code.isupper() and is_currency(code):
+        return None
+    shown = code if len(code) <= 20 else code[:20] + "…"
+    if len(code) == 3 and is_currency(code.upper()):
+        return f"write the currency code `{shown}` in capitals: `{code.upper()}`"
+    from .diagnostics import did_you_mean
+
+    hint = did_you_mean(code.upper(), _currency_codes()) if len(code) <= 20 else None
+    return f"`{shown}` is not an ISO 4217 currency code" + (f"; {hint}" if hint else "")
+
+
+@cache
+def _currency_codes() -> tuple[str, ...]:
+    return tuple(sorted(c.alpha_3 for c in pycountry.currencies))
+
+
+@cache
+def minor_digits(currency: str) -> int:
+    """How many decimals a currency has: 2 for USD, 0 for JPY, 3 for KWD."""
+    return _MINOR_UNITS.get(currency, 2)
+
+
+@cache
 def minor_unit(currency: str) -> Decimal:
     """The smallest amount of a currency: 0.01 USD, 1 JPY, 0.001 KWD."""
-    return Decimal(1).scaleb(-_MINOR_UNITS.get(currency, 2))
+    return Decimal(1).scaleb(-minor_digits(currency))
+
+
+def format_money(amount: Decimal, currency: str) -> str:
+    """An amount as every decision prints it: at the currency's minor unit, rounded
+    half-up, with its code (`216.00 USD`, `1 JPY`, `0.125 KWD`)."""
+    return f"{amount.quantize(minor_unit(currency), ROUND_HALF_UP)} {currency}"
+
+
+def equals_money(amount: Decimal, currency: str) -> str:
+    """The end of a payment's basis: `= 216.00 USD` when the formula gives exactly that,
+    `≈ 33.33 USD` when it gives more decimals (a third of 100 USD): never an equality that
+    does not hold."""
+    exact = amount == amount.quantize(minor_unit(currency), ROUND_HALF_UP)
+    return f"{'=' if exact else '≈'} {format_money(amount, currency)}"
 
 
 class Money(NamedTuple):

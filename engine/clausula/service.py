@@ -23,7 +23,6 @@ factory reading a `ServeConfig` from `CLAUSULA_*` environment variables) in each
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 import os
 import time
@@ -48,6 +47,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .compiler import CompiledBlock, format_value
 from .diagnostics import Diagnostic
+from .json_input import JSONProblems, load_json
 from .models import Decision, Use
 from .policy_set import PolicySet, check_sources
 from .reload import LivePolicies, PolicySnapshot, PolicyWatcher
@@ -235,10 +235,15 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
 
 def _json(body: bytes) -> Any:
+    # The one JSON reader of uses (json_input): limits on depth and numbers, no NaN, no
+    # duplicate keys, no lone surrogates; each problem with its pointer.
     try:
-        return json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise _Problem(400, "Malformed JSON", f"the body is not valid JSON: {error}") from None
+        return load_json(body)
+    except JSONProblems as error:
+        items = [ProblemItem(pointer=p, detail=m) for p, m in error.problems]
+        raise _Problem(
+            400, "Malformed JSON", f"the body is not acceptable JSON: {error}", items
+        ) from None
 
 
 def _policy(snapshot: PolicySnapshot) -> PolicySet:
@@ -629,13 +634,12 @@ def _batch_items(body: bytes, as_lines: bool, limit: int) -> tuple[list[Any], li
             if not line.strip():
                 continue
             try:
-                items.append(json.loads(line))
-            except json.JSONDecodeError as error:
-                bad.append(
-                    ProblemItem(
-                        pointer=f"/{len(items)}", detail=f"not valid JSON: {error}", line=number
-                    )
-                )
+                items.append(load_json(line))
+            except JSONProblems as error:
+                bad += [
+                    ProblemItem(pointer=f"/{len(items)}{p}", detail=m, line=number)
+                    for p, m in error.problems
+                ]
                 items.append(None)
             numbers.append(number)
         if bad:

@@ -1,14 +1,21 @@
-"""Reading a proposed use from JSON, with a JSON Pointer to every bad field."""
+"""Reading a proposed use from JSON, with a JSON Pointer to every bad field.
+
+Every way a use comes in — `eval`, `PolicySet.decide`, the service, `filter`, simulations —
+ends in `parse_use` (the `Use` model's validation: ids, money, limits); JSON text is read
+by `parse_use_json` or `read_uses`, through `json_input.load_json` (depth, number sizes,
+duplicate keys, lone surrogates). See `limits` for every limit.
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 
+from .json_input import JSONProblems, load_json, printable, read_json
+from .limits import MAX_USE_BYTES
 from .models import Use
 
 
@@ -27,20 +34,25 @@ class UseError(ValueError):
     """A use that cannot be decided: every problem with a pointer to its field."""
 
     def __init__(self, problems: list[UseProblem], use_id: str | None = None) -> None:
-        self.problems = problems
+        # What the caller sent is repeated in the messages: make sure it can be printed.
+        self.problems = [UseProblem(printable(p.pointer), printable(p.message)) for p in problems]
+        use_id = printable(use_id) if use_id is not None else None
         self.use_id = use_id
+        problems = self.problems
         head = f"use {use_id}: " if use_id else ""
         super().__init__(head + "; ".join(str(p) for p in problems))
 
 
 def _pointer(loc: tuple[int | str, ...]) -> str:
-    parts = [str(p).replace("~", "~0").replace("/", "~1") for p in loc]
+    # A bad key of a mapping (`attribution`) is reported at the key: drop pydantic's `[key]`.
+    parts = [str(p).replace("~", "~0").replace("/", "~1") for p in loc if p != "[key]"]
     return "/" + "/".join(parts) if parts else ""
 
 
 _MESSAGES = {
     "missing": "this field is required",
     "extra_forbidden": "this field is not part of a use",
+    "string_unicode": "text with a lone surrogate (not a Unicode character)",
 }
 
 
@@ -82,44 +94,62 @@ def parse_use(obj: Mapping[str, Any] | Use) -> Use:
         raise UseError(problems, use_id) from None
 
 
-def parse_use_json(text: str) -> Use:
-    """Validate a use given as JSON text. Raises `UseError`."""
-    try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as error:
+def _json_error(error: JSONProblems) -> UseError:
+    return UseError([UseProblem(pointer, message) for pointer, message in error.problems])
+
+
+def parse_use_json(text: str | bytes) -> Use:
+    """Validate a use given as JSON text (at most `MAX_USE_BYTES`). Raises `UseError`."""
+    size = len(text)
+    if isinstance(text, str) and size > MAX_USE_BYTES // 4:  # up to 4 bytes a character
+        size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_USE_BYTES:
         raise UseError(
-            [
-                UseProblem(
-                    "", f"not valid JSON at line {error.lineno} column {error.colno}: {error.msg}"
-                )
-            ]
-        ) from None
+            [UseProblem("", f"a use is at most {MAX_USE_BYTES:,} bytes of JSON (the limit)")]
+        )
+    try:
+        obj = load_json(text)
+    except JSONProblems as error:
+        raise _json_error(error) from None
     return parse_use(obj)
 
 
-def read_uses(text: str) -> Iterator[Use | UseError]:
-    """Uses from a JSON object, a JSON array, or JSON Lines; a bad one yields its `UseError`."""
+def read_uses(text: str, *, lines: bool = True) -> Iterator[Use | UseError]:
+    """Uses from a JSON object, a JSON array, or JSON Lines; a bad one yields its `UseError`.
+
+    With `lines=False`, the text must be one JSON document (a `.json` file).
+    """
     try:
-        whole = json.loads(text)
-    except json.JSONDecodeError:
-        whole = None
-        lines = True
-    else:
-        lines = False
-    if not lines:
-        items = whole if isinstance(whole, list) else [whole]
-        for index, item in enumerate(items):
-            try:
-                yield parse_use(item)
-            except UseError as bad:
-                if not isinstance(whole, list):
-                    yield bad
-                    continue
-                yield UseError(
-                    [UseProblem(f"/{index}{p.pointer}", p.message) for p in bad.problems],
-                    bad.use_id,
-                )
+        whole, refused = read_json(text)
+    except JSONProblems as error:
+        if error.syntax and lines:
+            yield from _read_lines(text)
+        else:
+            yield _json_error(error)
         return
+    if refused and not isinstance(whole, list):
+        yield _json_error(JSONProblems(refused))
+        return
+    items = whole if isinstance(whole, list) else [whole]
+    for index, item in enumerate(items):
+        # The problems the JSON reader found in this use (pointers `/index/…`), if any.
+        prefix = f"/{index}"
+        own = [(p, m) for p, m in refused if p == prefix or p.startswith(prefix + "/")]
+        try:
+            if own:
+                raise _json_error(JSONProblems([(p[len(prefix) :], m) for p, m in own]))
+            yield parse_use(item)
+        except UseError as bad:
+            if not isinstance(whole, list):
+                yield bad
+                continue
+            yield UseError(
+                [UseProblem(f"/{index}{p.pointer}", p.message) for p in bad.problems],
+                bad.use_id,
+            )
+
+
+def _read_lines(text: str) -> Iterator[Use | UseError]:
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple, overload
 import numpy as np
 
 from ..models import Decision, Metrics, MoneyAmount, Obligation, Use
+from ..money import equals_money
 from .structure import DENYING, _Line, _Structure
 
 
@@ -182,7 +183,7 @@ def _decision_from_outcome(
                 currency=line[1].currency,
                 rule=line[2].provision.label,
                 source=line[2].effect.source,
-                basis=f"{line[3]} = {line[1].amount} {line[1].currency}",
+                basis=f"{line[3]} {equals_money(line[1].amount, line[1].currency)}",
             )
             for line, part in lines
         ]
