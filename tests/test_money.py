@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -120,6 +121,16 @@ def policy() -> PolicySet:
     return clausula.load(FIXTURE)
 
 
+# The 40 performers of the fixture's data, each with a grant (their ISNIs are well formed).
+PERFORMERS = [
+    party["id"]
+    for party in yaml.safe_load((FIXTURE / "data" / "data.yaml").read_text(encoding="utf-8"))[
+        "parties"
+    ]
+    if party["kind"] == "artist"
+]
+
+
 def _use(payees: int, amount: Decimal, currency: str, kind: str = "performers") -> dict[str, Any]:
     """A use paying `payees` performers (of as many works) or artists named by the use."""
     use: dict[str, Any] = {
@@ -132,7 +143,7 @@ def _use(payees: int, amount: Decimal, currency: str, kind: str = "performers") 
     if kind == "performers":  # clause 3: each performer of use.works
         works = [f"isrc:USEXL26{i:05}" for i in range(1, payees + 1)]
         return {**use, "purpose": "training", "works": works}
-    artists = [f"isni:{i:016}" for i in range(payees)]  # clause 2: each artist in use.artists
+    artists = PERFORMERS[:payees]  # clause 2: each artist in use.artists
     return {**use, "purpose": "generation", "works": ["isrc:USEXL2600001"], "artists": artists}
 
 
@@ -151,7 +162,9 @@ def test_nine_performers_share_a_half_cent_total(policy: PolicySet, kind: str) -
     st.integers(1, 40),
     st.sampled_from(["JPY", "USD", "KWD"]),
     st.integers(1, 10**7),
-    st.sampled_from([0, 1, 2, 3, "half"]),
+    # Revenue is given at the currency's minor unit (a use with more decimals is refused
+    # where it enters); 30% of it still falls between units, or on an exact half.
+    st.sampled_from([0, "half"]),
     st.sampled_from(["performers", "artists"]),
 )
 @settings(

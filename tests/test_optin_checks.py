@@ -41,7 +41,7 @@ def check(tmp_path: Path, text: str) -> list[clausula.Diagnostic]:
         ("each artist in use.attribution", "the artists in use.attribution"),
         ("each artist in use.artists", "the artists in use.artists"),
         ("each performer of use.works", "the performers of use.works"),
-        ("each artist in use.touched", "the performers of use.works"),
+        ("each artist in use.touched", "everyone the use touches"),
     ],
 )
 def test_paying_artists_nobody_asked_is_refused(tmp_path: Path, payee: str, role: str) -> None:

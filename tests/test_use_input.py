@@ -29,14 +29,16 @@ from clausula.service import create_app
 REPO = Path(__file__).resolve().parents[1]
 A = "isni:0000000121032683"  # Marlowe Vance, in the shipped data
 B = "isni:0000000368570205"
+ARCENEAUX = "isni:0000000451273906"
 UNREGISTERED = "isni:0000000121032691"  # a well-formed ISNI that no data file names
 GENERATION: dict[str, Any] = {
     "id": "gen-1",
     "date": "2026-09-01",
     "licensee": "party:aria-labs",
     "purpose": "generation",
-    "territory": "DE",
-    "attribution": {A: "0.6", B: "0.4"},
+    "territory": "US",
+    # Both hold generation grants valid in the US (Arceneaux through her estate).
+    "attribution": {A: "0.6", ARCENEAUX: "0.4"},
     "metrics": {"revenue": {"amount": "1200.00", "currency": "USD"}},
 }
 
@@ -132,7 +134,8 @@ def test_an_unregistered_artist_still_needs_consent(tmp_path: Path) -> None:
     decision = policy.decide(use)
     assert decision.decision == "deny"
     missing = [r.message for r in decision.reasons if r.effect == "consent-missing"]
-    assert missing == [
+    # Asked twice: by the opt-in of everyone touched (clause 2) and for the voice (clause 3).
+    assert missing == 2 * [
         f"no valid consent of {UNREGISTERED} for voice_replica in US: none is recorded"
     ]
     unknown = [r for r in decision.reasons if r.effect == "unknown-id"]

@@ -107,7 +107,11 @@ def payments_without_consent(block: ast.Block) -> Iterator[OptInFinding]:
             partly = sorted((needed - always) & set(sometimes))
             where = _label(provision)
             if unasked:
-                who = " and ".join(_ROLE_WORDS[role] for role in unasked)
+                who = (
+                    "everyone the use touches"
+                    if len(unasked) == len(_ROLE_WORDS)
+                    else " and ".join(_ROLE_WORDS[role] for role in unasked)
+                )
                 yield OptInFinding(
                     "error",
                     effect.payee.span,
