@@ -250,7 +250,12 @@ async def test_metrics(client: httpx.AsyncClient) -> None:
 
 async def test_bearer_token_guards_write_and_admin_endpoints(live: LivePolicies) -> None:
     async with _client(create_app(live, ServiceSettings(token="s3cret"))) as client:
-        for path, body in [("/v1/decide", TRAINING), ("/v1/decide/batch", [TRAINING])]:
+        check = {"files": [{"name": "a.clause", "text": "vocabulary standard\n"}]}
+        for path, body in [
+            ("/v1/decide", TRAINING),
+            ("/v1/decide/batch", [TRAINING]),
+            ("/v1/check", check),
+        ]:
             denied = await client.post(path, json=body)
             assert denied.status_code == 401
             assert denied.headers["www-authenticate"] == "Bearer"

@@ -23,7 +23,6 @@ factory reading a `ServeConfig` from `CLAUSULA_*` environment variables) in each
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 import os
 import time
@@ -48,6 +47,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .compiler import CompiledBlock, format_value
 from .diagnostics import Diagnostic
+from .json_body import MAX_JSON_DEPTH, MAX_NUMBER_CHARS, BodyError, read_json
 from .models import Decision, Use
 from .policy_set import PolicySet, check_sources
 from .reload import LivePolicies, PolicySnapshot, PolicyWatcher
@@ -67,8 +67,10 @@ JSON_LINES_TYPES = ("application/x-ndjson", "application/jsonl", "application/js
 class ServiceSettings:
     """Limits and access control of the service.
 
-    `token`: when set, `POST /v1/decide`, `POST /v1/decide/batch` (which write the decision
-    log) and `POST /v1/policy/reload` (admin) require `Authorization: Bearer <token>`.
+    `token`: when set, every endpoint that takes a body or acts — `POST /v1/decide`,
+    `POST /v1/decide/batch` (which write the decision log), `POST /v1/check` (which runs
+    the checker on any text) and `POST /v1/policy/reload` (admin) — requires
+    `Authorization: Bearer <token>`.
     `clausula serve` reads it from the `CLAUSULA_TOKEN` environment variable.
     """
 
@@ -102,6 +104,20 @@ class ProblemItem(BaseModel):
     line: int | None = Field(default=None, description="line of a JSON Lines body, from 1")
 
 
+class DiagnosticOut(BaseModel):
+    """One problem in a clause file, with its place."""
+
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    severity: str
+    message: str
+    hint: str | None = None
+    source_line: str | None = None
+
+
 class Problem(BaseModel):
     """An error response (RFC 9457 problem details)."""
 
@@ -110,6 +126,9 @@ class Problem(BaseModel):
     status: int
     detail: str | None = None
     errors: list[ProblemItem] = Field(default_factory=list)
+    diagnostics: list[DiagnosticOut] | None = Field(
+        default=None, description="why a policy reload failed (`POST /v1/policy/reload`)"
+    )
 
 
 class ClauseText(BaseModel):
@@ -125,20 +144,6 @@ class CheckRequest(BaseModel):
     model_config = {"extra": "forbid"}
 
     files: list[ClauseText] = Field(min_length=1, max_length=200)
-
-
-class DiagnosticOut(BaseModel):
-    """One problem in a clause file, with its place."""
-
-    path: str
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-    severity: str
-    message: str
-    hint: str | None = None
-    source_line: str | None = None
 
 
 class CheckResult(BaseModel):
@@ -162,6 +167,11 @@ class PolicyStatus(BaseModel):
     loaded_at: str | None
     reloads: int
     failed_at: str | None = None
+    failure: str | None = Field(
+        default=None,
+        description="why the last reload failed: `invalid` (the files have errors or could "
+        "not be loaded) or `inconsistent` (not the published set: a deploy is unfinished)",
+    )
     errors: list[DiagnosticOut] = Field(default_factory=list)
 
 
@@ -177,10 +187,21 @@ class Health(BaseModel):
 
 class _Problem(Exception):
     def __init__(
-        self, status: int, title: str, detail: str | None = None, errors: Sequence[ProblemItem] = ()
+        self,
+        status: int,
+        title: str,
+        detail: str | None = None,
+        errors: Sequence[ProblemItem] = (),
+        diagnostics: Sequence[DiagnosticOut] | None = None,
     ) -> None:
         super().__init__(title)
-        self.problem = Problem(title=title, status=status, detail=detail, errors=list(errors))
+        self.problem = Problem(
+            title=title,
+            status=status,
+            detail=detail,
+            errors=list(errors),
+            diagnostics=list(diagnostics) if diagnostics is not None else None,
+        )
 
 
 def _problem_response(problem: Problem, headers: Mapping[str, str] | None = None) -> Response:
@@ -234,11 +255,17 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _json(body: bytes) -> Any:
+def _json(body: bytes | str, prefix: str = "", line: int | None = None) -> Any:
+    """The JSON value of a body (or of one line of JSON Lines), within the reader's limits
+    (`clausula.json_body`); anything else is a 400 problem pointing at the place."""
     try:
-        return json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise _Problem(400, "Malformed JSON", f"the body is not valid JSON: {error}") from None
+        return read_json(body)
+    except BodyError as error:
+        raise _Problem(400, "Malformed JSON", error.summary, _body_items(error, prefix, line))
+
+
+def _body_items(error: BodyError, prefix: str = "", line: int | None = None) -> list[ProblemItem]:
+    return [ProblemItem(pointer=prefix + p.pointer, detail=p.message, line=line) for p in error.problems]
 
 
 def _policy(snapshot: PolicySnapshot) -> PolicySet:
@@ -251,9 +278,11 @@ def _problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     titles = {
         400: "Malformed JSON",
         401: "Missing or wrong bearer token",
+        409: "The policy files are not the published set; the last good set is served",
         413: "Request body too large",
         415: "Unsupported media type",
-        422: "The request cannot be processed; `errors` points at each bad field",
+        422: "The request cannot be processed; `errors` points at each bad field "
+        "(for a reload: the policy files have errors, in `diagnostics`)",
         503: "No policy loaded, or the consent ledger cannot be read",
     }
     return {
@@ -273,6 +302,55 @@ def _body(ref: str, *, lines: bool = False) -> dict[str, Any]:
         }
         content["application/x-ndjson"] = {"schema": {"type": "string"}}
     return {"requestBody": {"required": True, "content": content}}
+
+
+class _ProblemOnCrash:
+    """ASGI middleware: an unexpected error becomes a problem+json 500, logged with its
+    traceback, and the connection stays open for the next request.
+
+    Starlette's own last resort answers `text/plain` and raises the error again, after which
+    the ASGI server closes the keep-alive connection; here the error ends with the answer.
+    An error after the answer has started (never seen: answers are written in one piece)
+    is raised on: the server then closes the connection, the only honest end.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Any) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception:
+            log.exception("unexpected error answering %s %s", scope["method"], scope["path"])
+            if started:
+                raise
+            body = Problem(
+                title="Internal error",
+                status=500,
+                detail="the service failed to answer this request; the error is in its log",
+            ).model_dump_json(exclude_none=True)
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [
+                        (b"content-type", PROBLEM_JSON.encode()),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body.encode()})
 
 
 # ------------------------------------------------------------------ the app
@@ -341,6 +419,7 @@ def create_app(
         ),
         lifespan=lifespan,
     )
+    app.add_middleware(_ProblemOnCrash)
     app.state.live = live
     app.state.settings = settings
     app.state.registry = registry
@@ -486,7 +565,7 @@ def create_app(
         "/v1/check",
         summary="Check clause texts",
         response_model=CheckResult,
-        responses=_problem_responses(400, 413, 422),
+        responses=_problem_responses(400, 401, 413, 422),
         openapi_extra=_body("#/components/schemas/CheckRequest"),
     )
     async def check(request: Request) -> CheckResult:
@@ -494,6 +573,7 @@ def create_app(
         is used when none of them declares one). The answer is 200 with `ok: false` when
         the texts have errors; each diagnostic has its line and column."""
         start = time.perf_counter()
+        authorize(request)
         body = await _read_body(request, settings.max_body_bytes)
         try:
             payload = CheckRequest.model_validate(_json(body))
@@ -532,15 +612,33 @@ def create_app(
         "/v1/policy/reload",
         summary="Reload the policy files now",
         response_model=PolicyStatus,
-        responses=_problem_responses(401),
+        responses=_problem_responses(401, 409, 413, 422),
     )
     async def reload(request: Request) -> PolicyStatus:
-        """Look at the policy files now instead of at the next poll (admin)."""
+        """Look at the policy files now instead of at the next poll (admin).
+
+        200 with the served set when the files load (or are unchanged and loaded); when
+        they do not, the last good set goes on serving and the answer is a problem: 409
+        when the files are not the published set (a deploy is unfinished), 422 when they
+        have errors or cannot be loaded, with the diagnostics."""
         authorize(request)
+        await _read_body(request, settings.max_body_bytes)  # none is expected; bounded
         start = time.perf_counter()
         await run_in_threadpool(live.reload)
         timed("reload")(time.perf_counter() - start)
-        return _status(live.snapshot)
+        snapshot = live.snapshot
+        if snapshot.errors:
+            serving = snapshot.policy.version if snapshot.policy else "no policy set"
+            inconsistent = snapshot.failure == "inconsistent"
+            raise _Problem(
+                409 if inconsistent else 422,
+                "The policy files are not a published set"
+                if inconsistent
+                else "The policy files cannot be loaded",
+                f"still serving {serving}: {snapshot.errors[0].message}",
+                diagnostics=[_diagnostic_out(d) for d in snapshot.errors],
+            )
+        return _status(snapshot)
 
     @app.get(
         "/healthz",
@@ -624,18 +722,19 @@ def _batch_items(body: bytes, as_lines: bool, limit: int) -> tuple[list[Any], li
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError as error:
-            raise _Problem(400, "Malformed JSON", f"the body is not UTF-8: {error}") from None
+            raise _Problem(
+                400,
+                "Malformed JSON",
+                "the body is not UTF-8",
+                [ProblemItem(pointer="", detail=f"not UTF-8 at byte {error.start}")],
+            ) from None
         for number, line in enumerate(text.split("\n"), start=1):
             if not line.strip():
                 continue
             try:
-                items.append(json.loads(line))
-            except json.JSONDecodeError as error:
-                bad.append(
-                    ProblemItem(
-                        pointer=f"/{len(items)}", detail=f"not valid JSON: {error}", line=number
-                    )
-                )
+                items.append(read_json(line))
+            except BodyError as error:
+                bad += _body_items(error, f"/{len(items)}", number)
                 items.append(None)
             numbers.append(number)
         if bad:
@@ -751,6 +850,7 @@ def _status(snapshot: PolicySnapshot) -> PolicyStatus:
         loaded_at=snapshot.loaded_at.isoformat() if snapshot.loaded_at else None,
         reloads=snapshot.reloads,
         failed_at=snapshot.failed_at.isoformat() if snapshot.failed_at else None,
+        failure=snapshot.failure if errors else None,
         errors=errors,
     )
 
