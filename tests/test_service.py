@@ -744,6 +744,7 @@ def test_the_configuration_travels_in_the_environment(tmp_path: Path) -> None:
         reload_interval=0.25,
         max_batch=77,
         decision_log=tmp_path / "log.jsonl",
+        body_seconds=2.5,
     )
     environ = {k: v for k, v in config.environ().items() if v is not None}
     assert ServeConfig.from_env(environ) == config
@@ -804,3 +805,118 @@ def test_two_worker_processes_answer_from_the_ledger(
     output = process.communicate(timeout=15)[0].decode()
     assert "with 2 worker processes" in output
     assert "Traceback" not in output
+
+
+# ------------------------------------------------------------------ hostile input, errors (issue 12)
+
+
+@contextlib.contextmanager
+def _uvicorn_in_thread(app: Any) -> Iterator[int]:
+    """A real uvicorn server on a free loopback port, in this process (so that a test can
+    make the decision procedure fail), for the length of the block."""
+    import uvicorn
+
+    port = _free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(15)
+
+
+def test_an_unexpected_error_is_a_problem_and_keeps_the_connection(
+    live: LivePolicies, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A use that makes the decision procedure raise is answered with a problem+json 500,
+    logged with its traceback, and the same keep-alive connection answers the next request
+    — on `/v1/decide`, on both batch forms and on `/v1/check`."""
+    import http.client
+
+    import clausula.service as service
+    from clausula.policy_set import PolicySet
+
+    original = PolicySet.decide
+
+    def decide(self: PolicySet, use: Any) -> Decision:
+        if (use["id"] if isinstance(use, dict) else use.id) == "boom":
+            raise RuntimeError("the decision procedure broke")
+        return original(self, use)
+
+    def check_sources(texts: Any) -> Any:
+        raise RuntimeError("the checker broke")
+
+    monkeypatch.setattr(PolicySet, "decide", decide)
+    monkeypatch.setattr(service, "check_sources", check_sources)
+    boom = {**TRAINING, "id": "boom"}
+    requests = [
+        ("/v1/decide", json.dumps(boom), "application/json"),
+        ("/v1/decide/batch", json.dumps([TRAINING, boom]), "application/json"),
+        ("/v1/decide/batch", json.dumps(TRAINING) + "\n" + json.dumps(boom), "application/x-ndjson"),
+        ("/v1/check", json.dumps({"files": [{"name": "a.clause", "text": "x"}]}), "application/json"),
+    ]
+    with _uvicorn_in_thread(create_app(live)) as port:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.connect()
+        sock = connection.sock
+        for path, body, content_type in requests:
+            connection.request("POST", path, body, {"Content-Type": content_type})
+            failed = connection.getresponse()
+            problem = json.loads(failed.read())
+            assert failed.status == 500, (path, problem)
+            assert failed.getheader("content-type") == "application/problem+json"
+            assert problem["status"] == 500 and problem["title"] == "Internal error"
+            assert "broke" not in json.dumps(problem)  # the cause is in the log, not the answer
+            assert failed.getheader("connection") != "close"
+            connection.request("POST", "/v1/decide", json.dumps(TRAINING))
+            answer = connection.getresponse()
+            assert answer.status == 200 and json.loads(answer.read())["id"] == "train-1"
+            assert connection.sock is sock, f"{path}: the connection was closed after the 500"
+        connection.close()
+    errors = [r for r in caplog.records if r.name == "clausula.service" and r.levelname == "ERROR"]
+    assert len(errors) == len(requests)
+    assert all(r.exc_info and "broke" in str(r.exc_info[1]) for r in errors)
+
+
+DEEP = "[" * 5000 + "]" * 5000
+HOSTILE_BODIES = [
+    pytest.param(DEEP, "", id="5000-deep-array"),
+    pytest.param('{"id": ' * 70 + "1" + "}" * 70, "/id/id/id", id="70-deep-object"),
+    pytest.param(json.dumps(TRAINING)[:-1] + ', "streams": ' + "9" * 5000 + "}", "/streams",
+                 id="5000-digit-integer"),
+    pytest.param(json.dumps({**TRAINING, "id": "\ud800"}), "/id", id="surrogate-in-id"),
+    pytest.param(json.dumps({**TRAINING, "works": ["isrc:X", "\udc00"]}), "/works/1",
+                 id="surrogate-in-works"),
+    pytest.param(json.dumps({**GENERATION, "attribution": {"\ud83d": "1"}}),
+                 "/attribution/\\ud83d", id="surrogate-in-attribution-key"),
+    pytest.param('{"id": NaN}', "/id", id="nan"),
+    pytest.param(b"\xff\xfe{}", "", id="not-utf8"),
+]
+
+
+@pytest.mark.parametrize(("body", "pointer"), HOSTILE_BODIES)
+async def test_hostile_bodies_are_400_problems_with_pointers(
+    client: httpx.AsyncClient, body: str | bytes, pointer: str
+) -> None:
+    raw = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
+    whole = isinstance(body, bytes)  # not UTF-8: the whole body is refused, at ""
+    for path, content, content_type, prefix in [
+        ("/v1/decide", raw, "application/json", ""),
+        ("/v1/decide/batch", b"[" + raw + b"]", "application/json", "/0"),
+        ("/v1/decide/batch", raw.replace(b"\n", b" "), "application/x-ndjson", "/0"),
+    ]:
+        answer = await client.post(path, content=content, headers={"Content-Type": content_type})
+        assert answer.status_code == 400, (path, answer.text)
+        assert answer.headers["content-type"] == "application/problem+json"
+        pointers = [item["pointer"] for item in answer.json()["errors"]]
+        if whole or (body == DEEP and content_type == "application/json"):
+            assert pointers == [""]  # too deep for the parser: no place to point at
+        else:
+            assert any(p.startswith(prefix + pointer) for p in pointers), (path, pointers)

@@ -16,6 +16,14 @@ import typer
 from .cli import LedgerOption, _console, _fail, _open_ledger, app
 
 
+# The limits of a serving process (uvicorn's, and the body's), documented in docs/serving.md.
+KEEP_ALIVE_SECONDS = 5
+BODY_SECONDS = 30.0
+CONCURRENCY = 1024
+HEADER_BYTES = 16 * 1024
+GRACEFUL_SECONDS = 10
+
+
 def _load_failure(policies: Path, error: Exception) -> None:
     from .diagnostics import PolicyError
     from .render import check_summary, print_diagnostics
@@ -68,6 +76,45 @@ def serve(
     log_level: Annotated[
         str, typer.Option("--log-level", help="debug, info, warning, error.")
     ] = "info",
+    timeout_keep_alive: Annotated[
+        int,
+        typer.Option(
+            "--timeout-keep-alive",
+            min=1,
+            help="Seconds an idle keep-alive connection is kept open between requests.",
+        ),
+    ] = KEEP_ALIVE_SECONDS,
+    body_seconds: Annotated[
+        float,
+        typer.Option(
+            "--body-seconds", min=0.1, help="Seconds a client may take to send a request body."
+        ),
+    ] = BODY_SECONDS,
+    limit_concurrency: Annotated[
+        int,
+        typer.Option(
+            "--limit-concurrency",
+            min=1,
+            help="Open connections (and requests in progress) per process beyond which a "
+            "new request is answered 503.",
+        ),
+    ] = CONCURRENCY,
+    max_header_bytes: Annotated[
+        int,
+        typer.Option(
+            "--max-header-bytes",
+            min=1024,
+            help="Most bytes of a request's line and headers (uvicorn's h11 parser).",
+        ),
+    ] = HEADER_BYTES,
+    graceful_seconds: Annotated[
+        int,
+        typer.Option(
+            "--timeout-graceful-shutdown",
+            min=0,
+            help="Seconds requests in progress get to finish when the service stops.",
+        ),
+    ] = GRACEFUL_SECONDS,
 ) -> None:
     """Run the decision service (HTTP, JSON): POST /v1/decide, /v1/decide/batch, /v1/check;
     GET /v1/policy, /healthz, /metrics; OpenAPI at /openapi.json and /docs.
@@ -101,7 +148,14 @@ def serve(
         reload_interval=reload_interval,
         max_batch=max_batch,
         decision_log=log,
+        body_seconds=body_seconds,
     )
+    limits = {
+        "timeout_keep_alive": timeout_keep_alive,
+        "limit_concurrency": limit_concurrency,
+        "h11_max_incomplete_event_size": max_header_bytes,
+        "timeout_graceful_shutdown": graceful_seconds,
+    }
     ledger_store = _open_ledger(ledger)
     # This process loads the policies first, so that errors stop the start-up here.
     live = LivePolicies(
@@ -133,7 +187,12 @@ def serve(
         typer.echo(started, err=True)
         try:
             uvicorn.run(
-                application, host=host, port=port, log_level=log_level.lower(), access_log=False
+                application,
+                host=host,
+                port=port,
+                log_level=log_level.lower(),
+                access_log=False,
+                **limits,
             )
         finally:
             if ledger_store is not None:
@@ -167,7 +226,33 @@ def serve(
         port=port,
         log_level=log_level.lower(),
         access_log=False,
+        **limits,
     )
+
+
+@app.command()
+def publish(
+    directories: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="DIR...", help="Directories of a policy set (policies, and data if apart)."
+        ),
+    ],
+) -> None:
+    """Mark the files now in DIR as the published policy set: write DIR/.clausula-published,
+    each clause and data file with its SHA-256 (the format of `sha256sum`). Run it last in a
+    deploy: a service watching DIR loads the files only when they all match it, so a set
+    still being written is never loaded."""
+    from .publish import set_files, write_marker
+
+    for directory in directories:
+        if not directory.is_dir():
+            _fail(f"cannot publish {directory}: there is no such directory")
+        try:
+            marker = write_marker(directory)
+        except OSError as error:
+            _fail(f"cannot publish {directory}: {error}")
+        typer.echo(f"{marker}: {len(set_files(directory))} files published")
 
 
 @app.command("filter")

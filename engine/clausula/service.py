@@ -77,6 +77,7 @@ class ServiceSettings:
     max_body_bytes: int = 1 << 20  # one use, or the clause texts to check: 1 MiB
     max_batch_bytes: int = 32 << 20  # a batch: 32 MiB
     max_batch_uses: int = 10_000
+    body_seconds: float = 30.0  # the most time a client may take to send a body
     token: str | None = None
 
     @classmethod
@@ -240,18 +241,23 @@ def _blocks(policy: PolicySet) -> list[CompiledBlock]:
     return list(seen.values())
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
-    """The request body, refused with 413 as soon as it exceeds `limit` bytes."""
+async def _read_body(request: Request, limit: int, seconds: float) -> bytes:
+    """The request body, refused with 413 as soon as it exceeds `limit` bytes, and with 408
+    when it has not all arrived within `seconds` (a client trickling a body in would
+    otherwise hold its connection and its memory for as long as it likes)."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise _Problem(413, "Request body too large", f"the limit is {limit} bytes")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _Problem(413, "Request body too large", f"the limit is {limit} bytes")
-        chunks.append(chunk)
+    with anyio.move_on_after(seconds) as scope:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise _Problem(413, "Request body too large", f"the limit is {limit} bytes")
+            chunks.append(chunk)
+    if scope.cancelled_caught:
+        raise _Problem(408, "Request body too slow", f"the limit is {seconds:g} seconds")
     return b"".join(chunks)
 
 
@@ -276,7 +282,8 @@ def _policy(snapshot: PolicySnapshot) -> PolicySet:
 
 def _problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     titles = {
-        400: "Malformed JSON",
+        400: "Malformed JSON, or beyond the reader's limits (depth, number length, surrogates)",
+        408: "The body did not arrive in time",
         401: "Missing or wrong bearer token",
         409: "The policy files are not the published set; the last good set is served",
         413: "Request body too large",
@@ -470,7 +477,7 @@ def create_app(
         response_model=None,
         responses={
             200: {"description": "The decision", "model": Decision},
-            **_problem_responses(400, 401, 413, 422, 503),
+            **_problem_responses(400, 401, 408, 413, 422, 503),
         },
         openapi_extra=_body("#/components/schemas/Use"),
     )
@@ -479,7 +486,7 @@ def create_app(
         start = time.perf_counter()
         authorize(request)
         policy = _policy(live.snapshot)  # this request's policy, whatever reloads meanwhile
-        body = await _read_body(request, settings.max_body_bytes)
+        body = await _read_body(request, settings.max_body_bytes, settings.body_seconds)
         if ledger_failures:  # the ledger may wait on its database: not on the event loop
             text = await run_in_threadpool(decide_one, policy, body)
         else:
@@ -513,7 +520,7 @@ def create_app(
                 "description": "The decisions, in the order of the uses",
                 "model": list[Decision],
             },
-            **_problem_responses(400, 401, 413, 422, 503),
+            **_problem_responses(400, 401, 408, 413, 422, 503),
         },
         openapi_extra=_body("#/components/schemas/Use", lines=True),
     )
@@ -527,7 +534,7 @@ def create_app(
         start = time.perf_counter()
         authorize(request)
         policy = _policy(live.snapshot)
-        body = await _read_body(request, settings.max_batch_bytes)
+        body = await _read_body(request, settings.max_batch_bytes, settings.body_seconds)
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         as_lines = content_type in JSON_LINES_TYPES
         # Parsing, validating, deciding and writing the answer take the processor for a
@@ -565,7 +572,7 @@ def create_app(
         "/v1/check",
         summary="Check clause texts",
         response_model=CheckResult,
-        responses=_problem_responses(400, 401, 413, 422),
+        responses=_problem_responses(400, 401, 408, 413, 422),
         openapi_extra=_body("#/components/schemas/CheckRequest"),
     )
     async def check(request: Request) -> CheckResult:
@@ -574,7 +581,7 @@ def create_app(
         the texts have errors; each diagnostic has its line and column."""
         start = time.perf_counter()
         authorize(request)
-        body = await _read_body(request, settings.max_body_bytes)
+        body = await _read_body(request, settings.max_body_bytes, settings.body_seconds)
         try:
             payload = CheckRequest.model_validate(_json(body))
         except ValueError as error:
@@ -612,7 +619,7 @@ def create_app(
         "/v1/policy/reload",
         summary="Reload the policy files now",
         response_model=PolicyStatus,
-        responses=_problem_responses(401, 409, 413, 422),
+        responses=_problem_responses(401, 408, 409, 413, 422),
     )
     async def reload(request: Request) -> PolicyStatus:
         """Look at the policy files now instead of at the next poll (admin).
@@ -622,7 +629,8 @@ def create_app(
         when the files are not the published set (a deploy is unfinished), 422 when they
         have errors or cannot be loaded, with the diagnostics."""
         authorize(request)
-        await _read_body(request, settings.max_body_bytes)  # none is expected; bounded
+        # No body is expected; one sent anyway is read within the limits and dropped.
+        await _read_body(request, settings.max_body_bytes, settings.body_seconds)
         start = time.perf_counter()
         await run_in_threadpool(live.reload)
         timed("reload")(time.perf_counter() - start)
@@ -874,6 +882,7 @@ class ServeConfig:
     | `CLAUSULA_RELOAD_INTERVAL` | `reload_interval`, seconds between looks; 0: never |
     | `CLAUSULA_MAX_BATCH` | `max_batch`, the most uses in one batch |
     | `CLAUSULA_DECISION_LOG` | `decision_log`, the file every decision is appended to |
+    | `CLAUSULA_BODY_SECONDS` | `body_seconds`, the most time a client may take to send a body |
 
     The bearer token is `CLAUSULA_TOKEN`, read by `ServiceSettings.from_env`;
     `app_from_env` also reads `CLAUSULA_LOG_LEVEL` when logging is not set up yet.
@@ -886,6 +895,7 @@ class ServeConfig:
     reload_interval: float = 1.0
     max_batch: int = 10_000
     decision_log: Path | None = None
+    body_seconds: float = 30.0
 
     def environ(self) -> dict[str, str | None]:
         """The environment variables that give this configuration (None: unset)."""
@@ -899,6 +909,7 @@ class ServeConfig:
             "CLAUSULA_DECISION_LOG": (
                 str(self.decision_log) if self.decision_log is not None else None
             ),
+            "CLAUSULA_BODY_SECONDS": repr(self.body_seconds),
         }
 
     @classmethod
@@ -930,6 +941,7 @@ class ServeConfig:
             reload_interval=number("RELOAD_INTERVAL", float, 1.0),
             max_batch=number("MAX_BATCH", int, 10_000),
             decision_log=Path(log_file) if log_file else None,
+            body_seconds=number("BODY_SECONDS", float, 30.0),
         )
 
 
@@ -973,7 +985,9 @@ def serve_app(config: ServeConfig, live: LivePolicies | None = None) -> FastAPI:
                 log_file.close()
             live.close()
 
-    settings = ServiceSettings.from_env(max_batch_uses=config.max_batch)
+    settings = ServiceSettings.from_env(
+        max_batch_uses=config.max_batch, body_seconds=config.body_seconds
+    )
     return create_app(live, settings, decision_log=decision_log, lifespan=lifespan)
 
 
