@@ -920,3 +920,158 @@ async def test_hostile_bodies_are_400_problems_with_pointers(
             assert pointers == [""]  # too deep for the parser: no place to point at
         else:
             assert any(p.startswith(prefix + pointer) for p in pointers), (path, pointers)
+
+
+# ------------------------------------------------------------------ a reload tells the truth (issue 12)
+
+
+async def test_a_loader_that_raises_is_a_reported_failure(
+    client: httpx.AsyncClient, live: LivePolicies, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not only diagnostics: an exception in the loader itself is a failed reload, shown in
+    `/v1/policy`, counted in `clausula_policy_reload_failing`, and `POST /v1/policy/reload`
+    answers a 422 problem while the old set goes on serving."""
+    import clausula.reload as reload_module
+
+    first = live.snapshot.policy.version  # type: ignore[union-attr]
+
+    def broken_load(*args: Any, **kwargs: Any) -> Any:
+        raise KeyError("research")
+
+    monkeypatch.setattr(reload_module, "load", broken_load)
+    assert live.reload(force=True) is False
+    status = (await client.get("/v1/policy")).json()
+    assert status["status"] == "error" and status["version"] == first
+    assert status["failure"] == "invalid"
+    assert "the loader failed (KeyError: 'research')" in status["errors"][0]["message"]
+    assert "clausula_policy_reload_failing 1.0" in (await client.get("/metrics")).text
+    answer = await client.post("/v1/policy/reload")
+    assert answer.status_code == 422
+    assert answer.headers["content-type"] == "application/problem+json"
+    problem = answer.json()
+    assert problem["detail"].startswith(f"still serving {first}: cannot load: the loader failed")
+    assert problem["diagnostics"][0]["message"] == status["errors"][0]["message"]
+    decided = await client.post("/v1/decide", json=TRAINING)
+    assert decided.status_code == 200 and decided.json()["policy"]["version"] == first
+
+
+def _truncate_before_training_fees(policies: Path) -> None:
+    """What a writer that paused leaves: the contract cut at a clause boundary, before the
+    training fees. The cut file checks, and would let training through for nothing."""
+    path = policies / CONTRACT
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    cut = next(i for i, line in enumerate(lines) if line.strip().startswith('clause 4.1 "'))
+    path.write_text("".join(lines[:cut]), encoding="utf-8")
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+
+
+def test_without_a_marker_a_half_written_file_that_checks_is_loaded(policies: Path) -> None:
+    """The limit of the "unchanged for one look" heuristic, as docs/serving.md says: a set
+    cut at a clause boundary by a writer that paused checks, and is loaded."""
+    live = LivePolicies(policies=policies)
+    assert live.reload(force=True)
+    _truncate_before_training_fees(policies)
+    assert live.reload() is True
+    assert live.snapshot.policy.decide(TRAINING).decision == "allow"  # type: ignore[union-attr]
+
+
+async def test_with_a_marker_a_half_written_set_is_never_loaded(policies: Path) -> None:
+    from typer.testing import CliRunner
+
+    from clausula.cli import app
+
+    result = CliRunner().invoke(app, ["publish", str(policies)])
+    assert result.exit_code == 0, result.output
+    assert (policies / ".clausula-published").is_file()
+    live = LivePolicies(policies=policies)
+    assert live.reload(force=True)
+    first = live.snapshot.policy.version  # type: ignore[union-attr]
+    _truncate_before_training_fees(policies)  # the writer pauses here, for any length of time
+    watcher = PolicyWatcher(live, interval=0.05)
+    watcher.start()
+    try:
+        deadline = time.monotonic() + 15
+        while not live.snapshot.errors:
+            assert time.monotonic() < deadline, "the unpublished set was not reported"
+            time.sleep(0.05)
+        assert live.snapshot.policy.version == first  # type: ignore[union-attr]
+        assert live.snapshot.failure == "inconsistent"
+        [problem] = live.snapshot.errors
+        assert "contracts/aria-optin.clause differs from .clausula-published" in problem.message
+        async with _client(create_app(live)) as client:
+            decided = (await client.post("/v1/decide", json=TRAINING)).json()
+            assert decided["decision"] == "pay" and decided["policy"]["version"] == first
+            status = (await client.get("/v1/policy")).json()
+            assert status["status"] == "error" and status["failure"] == "inconsistent"
+            answer = await client.post("/v1/policy/reload")
+            assert answer.status_code == 409
+            assert answer.headers["content-type"] == "application/problem+json"
+            assert "differs from .clausula-published" in answer.json()["detail"]
+        # The writer finishes (a new fee) and publishes: the whole new set is loaded.
+        shutil.copy(REPO / "policies" / CONTRACT, policies / CONTRACT)
+        _edit(policies, "training_fee = 3000 USD", "training_fee = 4000 USD")
+        assert CliRunner().invoke(app, ["publish", str(policies)]).exit_code == 0
+        deadline = time.monotonic() + 15
+        while live.snapshot.policy.version == first:  # type: ignore[union-attr]
+            assert time.monotonic() < deadline, "the published set was not loaded"
+            time.sleep(0.05)
+        assert live.snapshot.errors == () and live.snapshot.failure is None
+        decision = live.snapshot.policy.decide(TRAINING)  # type: ignore[union-attr]
+        assert decision.totals[0].amount == Decimal("4000.00")
+    finally:
+        watcher.stop()
+
+
+def test_the_marker_names_every_way_a_set_is_unpublished(policies: Path) -> None:
+    from clausula.publish import unpublished, write_marker
+
+    assert unpublished(policies) is None  # no marker: nothing to check
+    marker = write_marker(policies)
+    assert unpublished(policies) == []
+    if shutil.which("sha256sum"):  # the format is sha256sum's
+        check = subprocess.run(["sha256sum", "-c", "--quiet", marker.name], cwd=policies)
+        assert check.returncode == 0
+    (policies / "contracts/new.clause").write_text("vocabulary standard\n", encoding="utf-8")
+    (policies / "data/parties.yaml").unlink()
+    (policies / "consent.db").write_bytes(b"not part of the set")
+    assert unpublished(policies) == [
+        "contracts/new.clause is not in .clausula-published",
+        "data/parties.yaml is in .clausula-published but missing",
+    ]
+    marker.write_text(f"{'0' * 64}  ../../etc/passwd\n", encoding="utf-8")
+    assert unpublished(policies) == [
+        "line 1 of .clausula-published is not `<sha256>  <relative path>`"
+    ]
+
+
+def test_a_swapped_directory_link_is_loaded_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Deploying by swapping a `current` link: a load reads the directory the link named
+    when the load began, even if the link is swapped while it reads."""
+    import clausula.reload as reload_module
+
+    first, second = tmp_path / "release-1", tmp_path / "release-2"
+    shutil.copytree(REPO / "policies", first)
+    shutil.copytree(REPO / "policies", second)
+    _edit(second, "training_fee = 3000 USD", "training_fee = 4000 USD")
+    current = tmp_path / "current"
+    current.symlink_to(first)
+    real_load = reload_module.load
+
+    def load_while_swapping(*args: Any, **kwargs: Any) -> Any:
+        link = tmp_path / "current.new"
+        link.symlink_to(second)
+        os.replace(link, current)  # the deploy swaps the link in the middle of the load
+        return real_load(*args, **kwargs)
+
+    live = LivePolicies(policies=current)
+    monkeypatch.setattr(reload_module, "load", load_while_swapping)
+    assert live.reload(force=True)
+    fee = live.snapshot.policy.decide(TRAINING).totals[0].amount  # type: ignore[union-attr]
+    assert fee == Decimal("3000.00")  # all of release-1, none of release-2
+    monkeypatch.setattr(reload_module, "load", real_load)
+    assert live.reload() is True  # the swap is a change, seen at the next look
+    fee = live.snapshot.policy.decide(TRAINING).totals[0].amount  # type: ignore[union-attr]
+    assert fee == Decimal("4000.00")
