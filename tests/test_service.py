@@ -859,8 +859,16 @@ def test_an_unexpected_error_is_a_problem_and_keeps_the_connection(
     requests = [
         ("/v1/decide", json.dumps(boom), "application/json"),
         ("/v1/decide/batch", json.dumps([TRAINING, boom]), "application/json"),
-        ("/v1/decide/batch", json.dumps(TRAINING) + "\n" + json.dumps(boom), "application/x-ndjson"),
-        ("/v1/check", json.dumps({"files": [{"name": "a.clause", "text": "x"}]}), "application/json"),
+        (
+            "/v1/decide/batch",
+            json.dumps(TRAINING) + "\n" + json.dumps(boom),
+            "application/x-ndjson",
+        ),
+        (
+            "/v1/check",
+            json.dumps({"files": [{"name": "a.clause", "text": "x"}]}),
+            "application/json",
+        ),
     ]
     with _uvicorn_in_thread(create_app(live)) as port:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
@@ -889,13 +897,20 @@ DEEP = "[" * 5000 + "]" * 5000
 HOSTILE_BODIES = [
     pytest.param(DEEP, "", id="5000-deep-array"),
     pytest.param('{"id": ' * 70 + "1" + "}" * 70, "/id/id/id", id="70-deep-object"),
-    pytest.param(json.dumps(TRAINING)[:-1] + ', "streams": ' + "9" * 5000 + "}", "/streams",
-                 id="5000-digit-integer"),
+    pytest.param(
+        json.dumps(TRAINING)[:-1] + ', "streams": ' + "9" * 5000 + "}",
+        "/streams",
+        id="5000-digit-integer",
+    ),
     pytest.param(json.dumps({**TRAINING, "id": "\ud800"}), "/id", id="surrogate-in-id"),
-    pytest.param(json.dumps({**TRAINING, "works": ["isrc:X", "\udc00"]}), "/works/1",
-                 id="surrogate-in-works"),
-    pytest.param(json.dumps({**GENERATION, "attribution": {"\ud83d": "1"}}),
-                 "/attribution/\\ud83d", id="surrogate-in-attribution-key"),
+    pytest.param(
+        json.dumps({**TRAINING, "works": ["isrc:X", "\udc00"]}), "/works/1", id="surrogate-in-works"
+    ),
+    pytest.param(
+        json.dumps({**GENERATION, "attribution": {"\ud83d": "1"}}),
+        "/attribution/\\ud83d",
+        id="surrogate-in-attribution-key",
+    ),
     pytest.param('{"id": NaN}', "/id", id="nan"),
     pytest.param(b"\xff\xfe{}", "", id="not-utf8"),
 ]

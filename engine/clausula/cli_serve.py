@@ -15,7 +15,6 @@ import typer
 
 from .cli import LedgerOption, _console, _fail, _open_ledger, app
 
-
 # The limits of a serving process (uvicorn's, and the body's), documented in docs/serving.md.
 KEEP_ALIVE_SECONDS = 5
 BODY_SECONDS = 30.0
@@ -150,12 +149,6 @@ def serve(
         decision_log=log,
         body_seconds=body_seconds,
     )
-    limits = {
-        "timeout_keep_alive": timeout_keep_alive,
-        "limit_concurrency": limit_concurrency,
-        "h11_max_incomplete_event_size": max_header_bytes,
-        "timeout_graceful_shutdown": graceful_seconds,
-    }
     ledger_store = _open_ledger(ledger)
     # This process loads the policies first, so that errors stop the start-up here.
     live = LivePolicies(
@@ -192,7 +185,10 @@ def serve(
                 port=port,
                 log_level=log_level.lower(),
                 access_log=False,
-                **limits,
+                timeout_keep_alive=timeout_keep_alive,
+                limit_concurrency=limit_concurrency,
+                h11_max_incomplete_event_size=max_header_bytes,
+                timeout_graceful_shutdown=graceful_seconds,
             )
         finally:
             if ledger_store is not None:
@@ -226,7 +222,10 @@ def serve(
         port=port,
         log_level=log_level.lower(),
         access_log=False,
-        **limits,
+        timeout_keep_alive=timeout_keep_alive,
+        limit_concurrency=limit_concurrency,
+        h11_max_incomplete_event_size=max_header_bytes,
+        timeout_graceful_shutdown=graceful_seconds,
     )
 
 

@@ -140,7 +140,7 @@ def _problems(value: Any, *, strings: bool, numbers: bool) -> list[BodyProblem]:
                         )
                     )
                     continue
-                if isinstance(item, dict | list) or isinstance(item, leaves):
+                if isinstance(item, (dict, list, *leaves)):
                     stack.append((item, (*path, key)))
         elif isinstance(node, _Refused):
             if len(node.text) > MAX_NUMBER_CHARS:
@@ -152,8 +152,6 @@ def _problems(value: Any, *, strings: bool, numbers: bool) -> list[BodyProblem]:
             found.append(BodyProblem(_pointer(path), message))
         elif strings and isinstance(node, str) and _SURROGATE.search(node):
             found.append(
-                BodyProblem(
-                    _pointer(path), "this text contains a lone surrogate (\\ud800-\\udfff)"
-                )
+                BodyProblem(_pointer(path), "this text contains a lone surrogate (\\ud800-\\udfff)")
             )
     return found

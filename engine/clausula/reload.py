@@ -210,9 +210,7 @@ class LivePolicies:
                 self._fingerprint = before if after == before else None
                 if current.policy is not None and current.policy.version == policy.version:
                     if current.errors:
-                        self._snapshot = replace(
-                            current, errors=(), failed_at=None, failure=None
-                        )
+                        self._snapshot = replace(current, errors=(), failed_at=None, failure=None)
                     return False
                 self._snapshot = PolicySnapshot(
                     policy=policy, loaded_at=_now(), reloads=current.reloads + 1
@@ -229,9 +227,7 @@ class LivePolicies:
                 return True
             # A set that changed while it was read is looked at again at the next poll.
             self._fingerprint = before if fingerprint(self._roots()) == before else None
-            self._snapshot = replace(
-                current, errors=diagnostics, failed_at=_now(), failure=failure
-            )
+            self._snapshot = replace(current, errors=diagnostics, failed_at=_now(), failure=failure)
             kept = current.policy.version if current.policy else "none"
             log.error(
                 "policy reload failed with %d problem(s); still serving %s\n%s",

@@ -47,7 +47,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .compiler import CompiledBlock, format_value
 from .diagnostics import Diagnostic
-from .json_body import MAX_JSON_DEPTH, MAX_NUMBER_CHARS, BodyError, read_json
+from .json_body import BodyError, read_json
 from .models import Decision, Use
 from .policy_set import PolicySet, check_sources
 from .reload import LivePolicies, PolicySnapshot, PolicyWatcher
@@ -267,11 +267,14 @@ def _json(body: bytes | str, prefix: str = "", line: int | None = None) -> Any:
     try:
         return read_json(body)
     except BodyError as error:
-        raise _Problem(400, "Malformed JSON", error.summary, _body_items(error, prefix, line))
+        items = _body_items(error, prefix, line)
+        raise _Problem(400, "Malformed JSON", error.summary, items) from None
 
 
 def _body_items(error: BodyError, prefix: str = "", line: int | None = None) -> list[ProblemItem]:
-    return [ProblemItem(pointer=prefix + p.pointer, detail=p.message, line=line) for p in error.problems]
+    return [
+        ProblemItem(pointer=prefix + p.pointer, detail=p.message, line=line) for p in error.problems
+    ]
 
 
 def _policy(snapshot: PolicySnapshot) -> PolicySet:

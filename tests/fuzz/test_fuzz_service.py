@@ -106,7 +106,9 @@ duplicate_keys = st.sampled_from(["id", "territory", "purpose", "date"]).map(
 )
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
-    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=10), inner, max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=10), inner, max_size=5)
+    ),
     max_leaves=30,
 ).map(json.dumps)
 scalars = (
@@ -121,20 +123,28 @@ mutated_uses = st.builds(
     st.sampled_from([*USE, "works", "output", "context", "facts", "commercial", "colour"]),
     scalars,
 )
-oversized = st.integers(min_value=LIMITS.max_batch_bytes + 1, max_value=3 * LIMITS.max_batch_bytes).map(
-    lambda size: json.dumps({**USE, "id": "x" * size})
-)
+oversized = st.integers(
+    min_value=LIMITS.max_batch_bytes + 1, max_value=3 * LIMITS.max_batch_bytes
+).map(lambda size: json.dumps({**USE, "id": "x" * size}))
 texts = (
-    deep_json | huge_numbers | lone_surrogates | duplicate_keys | json_values | mutated_uses | oversized
+    deep_json
+    | huge_numbers
+    | lone_surrogates
+    | duplicate_keys
+    | json_values
+    | mutated_uses
+    | oversized
 )
 bodies = texts.map(lambda text: text.encode("utf-8", "surrogatepass")) | st.binary(max_size=2000)
 
 
 def _forms(text: bytes) -> list[tuple[bytes, str]]:
     """The body as itself, inside a batch array, as a JSON Lines line, and inside a check."""
-    check = b'{"files": [{"name": "a.clause", "text": ' + json.dumps(
-        text.decode("utf-8", "replace")
-    ).encode() + b"}]}"
+    check = (
+        b'{"files": [{"name": "a.clause", "text": '
+        + json.dumps(text.decode("utf-8", "replace")).encode()
+        + b"}]}"
+    )
     return [(text, ""), (b"[" + text + b"]", ""), (text + b"\n" + text, "lines"), (check, "check")]
 
 
