@@ -91,6 +91,15 @@ class Soak:
 
     async def _one(self, client: httpx.AsyncClient, rng: random.Random, n: int) -> None:
         roll = rng.random()
+        kind = "good" if roll < 0.5 else "batch" if roll < 0.6 else "bad" if roll < 0.8 else ""
+        try:
+            await self._send(client, rng, n, roll, kind)
+        except httpx.HTTPError as error:
+            self.transport_errors[f"{type(error).__name__} ({kind})"] += 1
+
+    async def _send(
+        self, client: httpx.AsyncClient, rng: random.Random, n: int, roll: float, kind: str
+    ) -> None:
         if roll < 0.5:
             answer = await client.post("/v1/decide", json={**GOOD, "id": f"s{n}"})
             if answer.status_code == 200:
@@ -107,9 +116,15 @@ class Soak:
         elif roll < 0.8:
             answer = await client.post("/v1/decide", json={**GOOD, "territory": "XX"})
         else:
-            body = rng.choice(HOSTILE)
+            which = rng.randrange(len(HOSTILE))
+            body = HOSTILE[which]
             path = rng.choice(["/v1/decide", "/v1/decide/batch", "/v1/check"])
-            answer = await client.post(path, content=body)
+            kind = f"hostile {which} to {path}"
+            try:
+                answer = await client.post(path, content=body)
+            except httpx.HTTPError as error:
+                self.transport_errors[f"{type(error).__name__} ({kind})"] += 1
+                return
         self.statuses[answer.status_code] += 1
         if answer.status_code >= 400 and answer.headers.get("content-type") != (
             "application/problem+json"
@@ -121,10 +136,7 @@ class Soak:
         n = 0
         while time.monotonic() < self.deadline:
             n += 1
-            try:
-                await self._one(client, rng, seed * 10_000_000 + n)
-            except httpx.HTTPError as error:
-                self.transport_errors[type(error).__name__] += 1
+            await self._one(client, rng, seed * 10_000_000 + n)
 
     async def _editor(self, client: httpx.AsyncClient) -> None:
         path = self.policies / CONTRACT

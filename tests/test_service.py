@@ -1090,3 +1090,60 @@ def test_a_swapped_directory_link_is_loaded_whole(
     assert live.reload() is True  # the swap is a change, seen at the next look
     fee = live.snapshot.policy.decide(TRAINING).totals[0].amount  # type: ignore[union-attr]
     assert fee == Decimal("4000.00")
+
+
+# ------------------------------------------------------------------ slow connections (issue 12)
+
+
+def _closed_within(sock: socket.socket, seconds: float, trickle: bytes = b"") -> float | None:
+    """Seconds until the server closes `sock` (None if it does not within `seconds`),
+    sending one byte of `trickle` every 0.2 s meanwhile."""
+    start = time.monotonic()
+    sock.settimeout(0.2)
+    sent = 0
+    while time.monotonic() - start < seconds:
+        try:
+            if sock.recv(65536) == b"":
+                return time.monotonic() - start
+        except TimeoutError:
+            pass
+        except ConnectionResetError:
+            return time.monotonic() - start
+        if sent < len(trickle):
+            try:
+                sock.sendall(trickle[sent : sent + 1])
+            except (BrokenPipeError, ConnectionResetError):
+                return time.monotonic() - start
+            sent += 1
+    return None
+
+
+def test_slow_and_silent_connections_are_closed(policies: Path) -> None:
+    """A connection that sends nothing, or trickles its request head in, is closed after
+    `--head-seconds`; one whose head arrived in time may send its body slowly (within
+    `--body-seconds`) and is answered."""
+    options = ("--policies", str(policies), "--reload-interval", "0", "--head-seconds", "1")
+    with _service(*options, "--timeout-keep-alive", "30", start_within=30) as (url, _):
+        port = int(url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port)) as silent:
+            waited = _closed_within(silent, 8)
+            assert waited is not None and waited < 6, "a silent connection was kept open"
+        head = b"POST /v1/decide HTTP/1.1\r\nHost: x\r\n" + b"X-Slow: " + b"a" * 100
+        with socket.create_connection(("127.0.0.1", port)) as slow:
+            waited = _closed_within(slow, 8, trickle=head)
+            assert waited is not None and waited < 6, "a trickled request head was waited for"
+        body = json.dumps(TRAINING).encode()
+        with socket.create_connection(("127.0.0.1", port)) as patient:
+            patient.sendall(
+                b"POST /v1/decide HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            )
+            for start in range(0, len(body), len(body) // 8 + 1):  # over about 2 s
+                time.sleep(0.25)
+                patient.sendall(body[start : start + len(body) // 8 + 1])
+            patient.settimeout(30)
+            answer = patient.recv(65536)
+            assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+            # After the answer the head limit runs again: an idle keep-alive is closed.
+            waited = _closed_within(patient, 8)
+            assert waited is not None and waited < 6

@@ -21,6 +21,8 @@ BODY_SECONDS = 30.0
 CONCURRENCY = 1024
 HEADER_BYTES = 16 * 1024
 GRACEFUL_SECONDS = 10
+HEAD_SECONDS = 10.0  # clausula.serve_protocol.HEAD_SECONDS, without importing uvicorn here
+HEAD_LIMITED_HTTP = "clausula.serve_protocol:HeadLimitedHTTP"
 
 
 def _load_failure(policies: Path, error: Exception) -> None:
@@ -83,6 +85,15 @@ def serve(
             help="Seconds an idle keep-alive connection is kept open between requests.",
         ),
     ] = KEEP_ALIVE_SECONDS,
+    head_seconds: Annotated[
+        float,
+        typer.Option(
+            "--head-seconds",
+            min=0.1,
+            help="Seconds a connection has to send a whole request line and headers, from "
+            "connecting or from the previous answer; then it is closed.",
+        ),
+    ] = HEAD_SECONDS,
     body_seconds: Annotated[
         float,
         typer.Option(
@@ -120,8 +131,8 @@ def serve(
 
     Policy files are watched: a change that checks is swapped in; a broken edit keeps the
     last good version serving and shows its errors on GET /v1/policy and in the log. Set
-    CLAUSULA_TOKEN to require `Authorization: Bearer <token>` on the decide and reload
-    endpoints. With --workers N, N processes share the port; each has its own metrics.
+    CLAUSULA_TOKEN to require `Authorization: Bearer <token>` on the decide, check and
+    reload endpoints. With --workers N, N processes share the port; each has its own metrics.
     """
     import os
 
@@ -136,6 +147,7 @@ def serve(
         )
     if data is not None and not data.is_dir():
         _fail(f"cannot load data from {data}: there is no such directory")
+    os.environ["CLAUSULA_HEAD_SECONDS"] = repr(head_seconds)  # read by each serving process
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -185,6 +197,7 @@ def serve(
                 port=port,
                 log_level=log_level.lower(),
                 access_log=False,
+                http=HEAD_LIMITED_HTTP,
                 timeout_keep_alive=timeout_keep_alive,
                 limit_concurrency=limit_concurrency,
                 h11_max_incomplete_event_size=max_header_bytes,
@@ -222,6 +235,7 @@ def serve(
         port=port,
         log_level=log_level.lower(),
         access_log=False,
+        http=HEAD_LIMITED_HTTP,
         timeout_keep_alive=timeout_keep_alive,
         limit_concurrency=limit_concurrency,
         h11_max_incomplete_event_size=max_header_bytes,
