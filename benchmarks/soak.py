@@ -141,8 +141,10 @@ class Soak:
     async def _editor(self, client: httpx.AsyncClient) -> None:
         path = self.policies / CONTRACT
         pools = ["30%", "40%"]
-        while time.monotonic() < self.deadline:
-            await asyncio.sleep(self.edit_every)
+        while True:
+            await asyncio.sleep(min(self.edit_every, max(0.0, self.deadline - time.monotonic())))
+            if time.monotonic() >= self.deadline:
+                return
             text = path.read_text(encoding="utf-8")
             current, target = (pools[0], pools[1]) if f"= {pools[0]}" in text else pools[::-1]
             path.write_text(
