@@ -112,7 +112,7 @@ def read_json(body: bytes | str) -> Any:
 
 
 def _problems(value: Any, *, strings: bool, numbers: bool) -> list[BodyProblem]:
-    """The places beyond a limit, in document order (an explicit stack: no recursion).
+    """The places beyond a limit, at most 20 (an explicit stack: no recursion).
 
     Only containers are visited, and strings or numbers only when the text has an escape
     that may be a surrogate or a number was refused: a plain use costs one pass over its

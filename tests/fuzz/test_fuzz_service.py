@@ -209,3 +209,52 @@ def test_even_a_server_error_is_a_problem(client: TestClient, metrics: dict[str,
     assert answer.status_code != 200
     assert answer.headers["content-type"] == "application/problem+json"
     assert answer.json()["status"] == answer.status_code
+
+
+# ------------------------------------------------------------------ the body reader itself
+
+ordinary = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**40), max_value=10**40)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(st.characters(exclude_categories=("Cs",)), max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.text(st.characters(exclude_categories=("Cs",)), max_size=8), inner, max_size=4
+        )
+    ),
+    max_leaves=40,
+)
+
+
+@BUDGET
+@given(value=ordinary, ascii_only=st.booleans())
+def test_the_reader_reads_ordinary_json_as_json_does(value: Any, ascii_only: bool) -> None:
+    """Within the limits the reader is `json.loads`: it refuses nothing a use could hold."""
+    from clausula.json_body import read_json
+
+    text = json.dumps(value, ensure_ascii=ascii_only)
+    assert read_json(text.encode("utf-8")) == json.loads(text)
+
+
+@BUDGET
+@given(
+    depth=st.integers(min_value=1, max_value=200), digits=st.integers(min_value=1, max_value=200)
+)
+def test_the_reader_refuses_exactly_beyond_its_limits(depth: int, digits: int) -> None:
+    from clausula.json_body import MAX_JSON_DEPTH, MAX_NUMBER_CHARS, BodyError, read_json
+
+    nested = ("[" * depth + "1" * digits + "]" * depth).encode()
+    try:
+        read_json(nested)
+    except BodyError as error:
+        assert depth > MAX_JSON_DEPTH or digits > MAX_NUMBER_CHARS
+        [problem] = error.problems
+        if depth > MAX_JSON_DEPTH:
+            assert problem.pointer == "/0" * MAX_JSON_DEPTH
+        else:
+            assert problem.pointer == "/0" * depth and str(MAX_NUMBER_CHARS) in problem.message
+    else:
+        assert depth <= MAX_JSON_DEPTH and digits <= MAX_NUMBER_CHARS
