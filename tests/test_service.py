@@ -251,7 +251,12 @@ async def test_metrics(client: httpx.AsyncClient) -> None:
 
 async def test_bearer_token_guards_write_and_admin_endpoints(live: LivePolicies) -> None:
     async with _client(create_app(live, ServiceSettings(token="s3cret"))) as client:
-        for path, body in [("/v1/decide", TRAINING), ("/v1/decide/batch", [TRAINING])]:
+        check = {"files": [{"name": "a.clause", "text": "vocabulary standard\n"}]}
+        for path, body in [
+            ("/v1/decide", TRAINING),
+            ("/v1/decide/batch", [TRAINING]),
+            ("/v1/check", check),
+        ]:
             denied = await client.post(path, json=body)
             assert denied.status_code == 401
             assert denied.headers["www-authenticate"] == "Bearer"
@@ -740,6 +745,7 @@ def test_the_configuration_travels_in_the_environment(tmp_path: Path) -> None:
         reload_interval=0.25,
         max_batch=77,
         decision_log=tmp_path / "log.jsonl",
+        body_seconds=2.5,
     )
     environ = {k: v for k, v in config.environ().items() if v is not None}
     assert ServeConfig.from_env(environ) == config
@@ -800,3 +806,345 @@ def test_two_worker_processes_answer_from_the_ledger(
     output = process.communicate(timeout=15)[0].decode()
     assert "with 2 worker processes" in output
     assert "Traceback" not in output
+
+
+# ------------------------------------------------------------------ hostile input, errors (issue 12)
+
+
+@contextlib.contextmanager
+def _uvicorn_in_thread(app: Any) -> Iterator[int]:
+    """A real uvicorn server on a free loopback port, in this process (so that a test can
+    make the decision procedure fail), for the length of the block."""
+    import uvicorn
+
+    port = _free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(15)
+
+
+def test_an_unexpected_error_is_a_problem_and_keeps_the_connection(
+    live: LivePolicies, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A use that makes the decision procedure raise is answered with a problem+json 500,
+    logged with its traceback, and the same keep-alive connection answers the next request
+    — on `/v1/decide`, on both batch forms and on `/v1/check`."""
+    import http.client
+
+    import clausula.service as service
+    from clausula.policy_set import PolicySet
+
+    original = PolicySet.decide
+
+    def decide(self: PolicySet, use: Any) -> Decision:
+        if (use["id"] if isinstance(use, dict) else use.id) == "boom":
+            raise RuntimeError("the decision procedure broke")
+        return original(self, use)
+
+    def check_sources(texts: Any) -> Any:
+        raise RuntimeError("the checker broke")
+
+    monkeypatch.setattr(PolicySet, "decide", decide)
+    monkeypatch.setattr(service, "check_sources", check_sources)
+    boom = {**TRAINING, "id": "boom"}
+    requests = [
+        ("/v1/decide", json.dumps(boom), "application/json"),
+        ("/v1/decide/batch", json.dumps([TRAINING, boom]), "application/json"),
+        (
+            "/v1/decide/batch",
+            json.dumps(TRAINING) + "\n" + json.dumps(boom),
+            "application/x-ndjson",
+        ),
+        (
+            "/v1/check",
+            json.dumps({"files": [{"name": "a.clause", "text": "x"}]}),
+            "application/json",
+        ),
+    ]
+    with _uvicorn_in_thread(create_app(live)) as port:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.connect()
+        sock = connection.sock
+        for path, body, content_type in requests:
+            connection.request("POST", path, body, {"Content-Type": content_type})
+            failed = connection.getresponse()
+            problem = json.loads(failed.read())
+            assert failed.status == 500, (path, problem)
+            assert failed.getheader("content-type") == "application/problem+json"
+            assert problem["status"] == 500 and problem["title"] == "Internal error"
+            assert "broke" not in json.dumps(problem)  # the cause is in the log, not the answer
+            assert failed.getheader("connection") != "close"
+            connection.request("POST", "/v1/decide", json.dumps(TRAINING))
+            answer = connection.getresponse()
+            assert answer.status == 200 and json.loads(answer.read())["id"] == "train-1"
+            assert connection.sock is sock, f"{path}: the connection was closed after the 500"
+        connection.close()
+    errors = [r for r in caplog.records if r.name == "clausula.service" and r.levelname == "ERROR"]
+    assert len(errors) == len(requests)
+    assert all(r.exc_info and "broke" in str(r.exc_info[1]) for r in errors)
+
+
+DEEP = "[" * 5000 + "]" * 5000
+HOSTILE_BODIES = [
+    pytest.param(DEEP, "", id="5000-deep-array"),
+    pytest.param('{"id": ' * 70 + "1" + "}" * 70, "/id/id/id", id="70-deep-object"),
+    pytest.param(
+        json.dumps(TRAINING)[:-1] + ', "streams": ' + "9" * 5000 + "}",
+        "/streams",
+        id="5000-digit-integer",
+    ),
+    pytest.param(json.dumps({**TRAINING, "id": "\ud800"}), "/id", id="surrogate-in-id"),
+    pytest.param(
+        json.dumps({**TRAINING, "works": ["isrc:X", "\udc00"]}), "/works/1", id="surrogate-in-works"
+    ),
+    pytest.param(
+        json.dumps({**GENERATION, "attribution": {"\ud83d": "1"}}),
+        "/attribution/\\ud83d",
+        id="surrogate-in-attribution-key",
+    ),
+    pytest.param('{"id": NaN}', "/id", id="nan"),
+    pytest.param(b"\xff\xfe{}", "", id="not-utf8"),
+]
+
+
+@pytest.mark.parametrize(("body", "pointer"), HOSTILE_BODIES)
+async def test_hostile_bodies_are_400_problems_with_pointers(
+    client: httpx.AsyncClient, body: str | bytes, pointer: str
+) -> None:
+    raw = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
+    whole = isinstance(body, bytes)  # not UTF-8: the whole body is refused, at ""
+    for path, content, content_type, prefix in [
+        ("/v1/decide", raw, "application/json", ""),
+        ("/v1/decide/batch", b"[" + raw + b"]", "application/json", "/0"),
+        ("/v1/decide/batch", raw.replace(b"\n", b" "), "application/x-ndjson", "/0"),
+    ]:
+        answer = await client.post(path, content=content, headers={"Content-Type": content_type})
+        assert answer.status_code == 400, (path, answer.text)
+        assert answer.headers["content-type"] == "application/problem+json"
+        pointers = [item["pointer"] for item in answer.json()["errors"]]
+        if whole or (body == DEEP and content_type == "application/json"):
+            assert pointers == [""]  # too deep for the parser: no place to point at
+        else:
+            assert any(p.startswith(prefix + pointer) for p in pointers), (path, pointers)
+
+
+# ------------------------------------------------------------------ a reload tells the truth (issue 12)
+
+
+async def test_a_loader_that_raises_is_a_reported_failure(
+    client: httpx.AsyncClient, live: LivePolicies, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not only diagnostics: an exception in the loader itself is a failed reload, shown in
+    `/v1/policy`, counted in `clausula_policy_reload_failing`, and `POST /v1/policy/reload`
+    answers a 422 problem while the old set goes on serving."""
+    import clausula.reload as reload_module
+
+    first = live.snapshot.policy.version  # type: ignore[union-attr]
+
+    def broken_load(*args: Any, **kwargs: Any) -> Any:
+        raise KeyError("research")
+
+    monkeypatch.setattr(reload_module, "load", broken_load)
+    assert live.reload(force=True) is False
+    status = (await client.get("/v1/policy")).json()
+    assert status["status"] == "error" and status["version"] == first
+    assert status["failure"] == "invalid"
+    assert "the loader failed (KeyError: 'research')" in status["errors"][0]["message"]
+    assert "clausula_policy_reload_failing 1.0" in (await client.get("/metrics")).text
+    answer = await client.post("/v1/policy/reload")
+    assert answer.status_code == 422
+    assert answer.headers["content-type"] == "application/problem+json"
+    problem = answer.json()
+    assert problem["detail"].startswith(f"still serving {first}: cannot load: the loader failed")
+    assert problem["diagnostics"][0]["message"] == status["errors"][0]["message"]
+    decided = await client.post("/v1/decide", json=TRAINING)
+    assert decided.status_code == 200 and decided.json()["policy"]["version"] == first
+
+
+def _truncate_before_training_fees(policies: Path) -> None:
+    """What a writer that paused leaves: the contract cut at a clause boundary, before the
+    training fees. The cut file checks, and would let training through for nothing."""
+    path = policies / CONTRACT
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    cut = next(i for i, line in enumerate(lines) if line.strip().startswith('clause 4.1 "'))
+    path.write_text("".join(lines[:cut]), encoding="utf-8")
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+
+
+def test_without_a_marker_a_half_written_file_that_checks_is_loaded(policies: Path) -> None:
+    """The limit of the "unchanged for one look" heuristic, as docs/serving.md says: a set
+    cut at a clause boundary by a writer that paused checks, and is loaded."""
+    live = LivePolicies(policies=policies)
+    assert live.reload(force=True)
+    _truncate_before_training_fees(policies)
+    assert live.reload() is True
+    assert live.snapshot.policy.decide(TRAINING).decision == "allow"  # type: ignore[union-attr]
+
+
+async def test_with_a_marker_a_half_written_set_is_never_loaded(policies: Path) -> None:
+    from typer.testing import CliRunner
+
+    from clausula.cli import app
+
+    result = CliRunner().invoke(app, ["publish", str(policies)])
+    assert result.exit_code == 0, result.output
+    assert (policies / ".clausula-published").is_file()
+    live = LivePolicies(policies=policies)
+    assert live.reload(force=True)
+    first = live.snapshot.policy.version  # type: ignore[union-attr]
+    _truncate_before_training_fees(policies)  # the writer pauses here, for any length of time
+    watcher = PolicyWatcher(live, interval=0.05)
+    watcher.start()
+    try:
+        deadline = time.monotonic() + 15
+        while not live.snapshot.errors:
+            assert time.monotonic() < deadline, "the unpublished set was not reported"
+            time.sleep(0.05)
+        assert live.snapshot.policy.version == first  # type: ignore[union-attr]
+        assert live.snapshot.failure == "inconsistent"
+        [problem] = live.snapshot.errors
+        assert "contracts/aria-optin.clause differs from .clausula-published" in problem.message
+        async with _client(create_app(live)) as client:
+            decided = (await client.post("/v1/decide", json=TRAINING)).json()
+            assert decided["decision"] == "pay" and decided["policy"]["version"] == first
+            status = (await client.get("/v1/policy")).json()
+            assert status["status"] == "error" and status["failure"] == "inconsistent"
+            answer = await client.post("/v1/policy/reload")
+            assert answer.status_code == 409
+            assert answer.headers["content-type"] == "application/problem+json"
+            assert "differs from .clausula-published" in answer.json()["detail"]
+        # The writer finishes (a new fee) and publishes: the whole new set is loaded.
+        shutil.copy(REPO / "policies" / CONTRACT, policies / CONTRACT)
+        _edit(policies, "training_fee = 3000 USD", "training_fee = 4000 USD")
+        assert CliRunner().invoke(app, ["publish", str(policies)]).exit_code == 0
+        deadline = time.monotonic() + 15
+        while live.snapshot.policy.version == first:  # type: ignore[union-attr]
+            assert time.monotonic() < deadline, "the published set was not loaded"
+            time.sleep(0.05)
+        assert live.snapshot.errors == () and live.snapshot.failure is None
+        decision = live.snapshot.policy.decide(TRAINING)  # type: ignore[union-attr]
+        assert decision.totals[0].amount == Decimal("4000.00")
+    finally:
+        watcher.stop()
+
+
+def test_the_marker_names_every_way_a_set_is_unpublished(policies: Path) -> None:
+    from clausula.publish import unpublished, write_marker
+
+    assert unpublished(policies) is None  # no marker: nothing to check
+    marker = write_marker(policies)
+    assert unpublished(policies) == []
+    if shutil.which("sha256sum"):  # the format is sha256sum's
+        check = subprocess.run(["sha256sum", "-c", "--quiet", marker.name], cwd=policies)
+        assert check.returncode == 0
+    (policies / "contracts/new.clause").write_text("vocabulary standard\n", encoding="utf-8")
+    (policies / "data/parties.yaml").unlink()
+    (policies / "consent.db").write_bytes(b"not part of the set")
+    assert unpublished(policies) == [
+        "contracts/new.clause is not in .clausula-published",
+        "data/parties.yaml is in .clausula-published but missing",
+    ]
+    marker.write_text(f"{'0' * 64}  ../../etc/passwd\n", encoding="utf-8")
+    assert unpublished(policies) == [
+        "line 1 of .clausula-published is not `<sha256>  <relative path>`"
+    ]
+
+
+def test_a_swapped_directory_link_is_loaded_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Deploying by swapping a `current` link: a load reads the directory the link named
+    when the load began, even if the link is swapped while it reads."""
+    import clausula.reload as reload_module
+
+    first, second = tmp_path / "release-1", tmp_path / "release-2"
+    shutil.copytree(REPO / "policies", first)
+    shutil.copytree(REPO / "policies", second)
+    _edit(second, "training_fee = 3000 USD", "training_fee = 4000 USD")
+    current = tmp_path / "current"
+    current.symlink_to(first)
+    real_load = reload_module.load
+
+    def load_while_swapping(*args: Any, **kwargs: Any) -> Any:
+        link = tmp_path / "current.new"
+        link.symlink_to(second)
+        os.replace(link, current)  # the deploy swaps the link in the middle of the load
+        return real_load(*args, **kwargs)
+
+    live = LivePolicies(policies=current)
+    monkeypatch.setattr(reload_module, "load", load_while_swapping)
+    assert live.reload(force=True)
+    fee = live.snapshot.policy.decide(TRAINING).totals[0].amount  # type: ignore[union-attr]
+    assert fee == Decimal("3000.00")  # all of release-1, none of release-2
+    monkeypatch.setattr(reload_module, "load", real_load)
+    assert live.reload() is True  # the swap is a change, seen at the next look
+    fee = live.snapshot.policy.decide(TRAINING).totals[0].amount  # type: ignore[union-attr]
+    assert fee == Decimal("4000.00")
+
+
+# ------------------------------------------------------------------ slow connections (issue 12)
+
+
+def _closed_within(sock: socket.socket, seconds: float, trickle: bytes = b"") -> float | None:
+    """Seconds until the server closes `sock` (None if it does not within `seconds`),
+    sending one byte of `trickle` every 0.2 s meanwhile."""
+    start = time.monotonic()
+    sock.settimeout(0.2)
+    sent = 0
+    while time.monotonic() - start < seconds:
+        try:
+            if sock.recv(65536) == b"":
+                return time.monotonic() - start
+        except TimeoutError:
+            pass
+        except ConnectionResetError:
+            return time.monotonic() - start
+        if sent < len(trickle):
+            try:
+                sock.sendall(trickle[sent : sent + 1])
+            except (BrokenPipeError, ConnectionResetError):
+                return time.monotonic() - start
+            sent += 1
+    return None
+
+
+def test_slow_and_silent_connections_are_closed(policies: Path) -> None:
+    """A connection that sends nothing, or trickles its request head in, is closed after
+    `--head-seconds`; one whose head arrived in time may send its body slowly (within
+    `--body-seconds`) and is answered."""
+    options = ("--policies", str(policies), "--reload-interval", "0", "--head-seconds", "1")
+    with _service(*options, "--timeout-keep-alive", "30", start_within=30) as (url, _):
+        port = int(url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port)) as silent:
+            waited = _closed_within(silent, 8)
+            assert waited is not None and waited < 6, "a silent connection was kept open"
+        head = b"POST /v1/decide HTTP/1.1\r\nHost: x\r\n" + b"X-Slow: " + b"a" * 100
+        with socket.create_connection(("127.0.0.1", port)) as slow:
+            waited = _closed_within(slow, 8, trickle=head)
+            assert waited is not None and waited < 6, "a trickled request head was waited for"
+        body = json.dumps(TRAINING).encode()
+        with socket.create_connection(("127.0.0.1", port)) as patient:
+            patient.sendall(
+                b"POST /v1/decide HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            )
+            for start in range(0, len(body), len(body) // 8 + 1):  # over about 2 s
+                time.sleep(0.25)
+                patient.sendall(body[start : start + len(body) // 8 + 1])
+            patient.settimeout(30)
+            answer = patient.recv(65536)
+            assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+            # After the answer the head limit runs again: an idle keep-alive is closed.
+            waited = _closed_within(patient, 8)
+            assert waited is not None and waited < 6

@@ -25,6 +25,15 @@ from .cli import (
     app,
 )
 
+# The limits of a serving process (uvicorn's, and the body's), documented in docs/serving.md.
+KEEP_ALIVE_SECONDS = 5
+BODY_SECONDS = 30.0
+CONCURRENCY = 1024
+HEADER_BYTES = 16 * 1024
+GRACEFUL_SECONDS = 10
+HEAD_SECONDS = 10.0  # clausula.serve_protocol.HEAD_SECONDS, without importing uvicorn here
+HEAD_LIMITED_HTTP = "clausula.serve_protocol:HeadLimitedHTTP"
+
 
 @app.command()
 def serve(
@@ -69,14 +78,62 @@ def serve(
     log_level: Annotated[
         str, typer.Option("--log-level", help="debug, info, warning, error.")
     ] = "info",
+    timeout_keep_alive: Annotated[
+        int,
+        typer.Option(
+            "--timeout-keep-alive",
+            min=1,
+            help="Seconds an idle keep-alive connection is kept open between requests.",
+        ),
+    ] = KEEP_ALIVE_SECONDS,
+    head_seconds: Annotated[
+        float,
+        typer.Option(
+            "--head-seconds",
+            min=0.1,
+            help="Seconds a connection has to send a whole request line and headers, from "
+            "connecting or from the previous answer; then it is closed.",
+        ),
+    ] = HEAD_SECONDS,
+    body_seconds: Annotated[
+        float,
+        typer.Option(
+            "--body-seconds", min=0.1, help="Seconds a client may take to send a request body."
+        ),
+    ] = BODY_SECONDS,
+    limit_concurrency: Annotated[
+        int,
+        typer.Option(
+            "--limit-concurrency",
+            min=1,
+            help="Open connections (and requests in progress) per process beyond which a "
+            "new request is answered 503.",
+        ),
+    ] = CONCURRENCY,
+    max_header_bytes: Annotated[
+        int,
+        typer.Option(
+            "--max-header-bytes",
+            min=1024,
+            help="Most bytes of a request's line and headers (uvicorn's h11 parser).",
+        ),
+    ] = HEADER_BYTES,
+    graceful_seconds: Annotated[
+        int,
+        typer.Option(
+            "--timeout-graceful-shutdown",
+            min=0,
+            help="Seconds requests in progress get to finish when the service stops.",
+        ),
+    ] = GRACEFUL_SECONDS,
 ) -> None:
     """Run the decision service (HTTP, JSON): POST /v1/decide, /v1/decide/batch, /v1/check;
     GET /v1/policy, /healthz, /metrics; OpenAPI at /openapi.json and /docs.
 
     Policy files are watched: a change that checks is swapped in; a broken edit keeps the
     last good version serving and shows its errors on GET /v1/policy and in the log. Set
-    CLAUSULA_TOKEN to require `Authorization: Bearer <token>` on the decide and reload
-    endpoints. With --workers N, N processes share the port; each has its own metrics.
+    CLAUSULA_TOKEN to require `Authorization: Bearer <token>` on the decide, check and
+    reload endpoints. With --workers N, N processes share the port; each has its own metrics.
     """
 
     import uvicorn
@@ -87,6 +144,7 @@ def serve(
     _require_policies(policies)
     if data is not None and not data.is_dir():
         _fail(f"cannot load data from {data}: there is no such directory")
+    os.environ["CLAUSULA_HEAD_SECONDS"] = repr(head_seconds)  # read by each serving process
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -98,6 +156,7 @@ def serve(
         reload_interval=reload_interval,
         max_batch=max_batch,
         decision_log=log,
+        body_seconds=body_seconds,
     )
     if ledger_key is not None:  # the worker processes open the ledger with it too
         from .ledger import KEY_ENV
@@ -135,7 +194,16 @@ def serve(
         typer.echo(started, err=True)
         try:
             uvicorn.run(
-                application, host=host, port=port, log_level=log_level.lower(), access_log=False
+                application,
+                host=host,
+                port=port,
+                log_level=log_level.lower(),
+                access_log=False,
+                http=HEAD_LIMITED_HTTP,
+                timeout_keep_alive=timeout_keep_alive,
+                limit_concurrency=limit_concurrency,
+                h11_max_incomplete_event_size=max_header_bytes,
+                timeout_graceful_shutdown=graceful_seconds,
             )
         finally:
             if ledger_store is not None:
@@ -169,7 +237,37 @@ def serve(
         port=port,
         log_level=log_level.lower(),
         access_log=False,
+        http=HEAD_LIMITED_HTTP,
+        timeout_keep_alive=timeout_keep_alive,
+        limit_concurrency=limit_concurrency,
+        h11_max_incomplete_event_size=max_header_bytes,
+        timeout_graceful_shutdown=graceful_seconds,
     )
+
+
+@app.command()
+def publish(
+    directories: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="DIR...", help="Directories of a policy set (policies, and data if apart)."
+        ),
+    ],
+) -> None:
+    """Mark the files now in DIR as the published policy set: write DIR/.clausula-published,
+    each clause and data file with its SHA-256 (the format of `sha256sum`). Run it last in a
+    deploy: a service watching DIR loads the files only when they all match it, so a set
+    still being written is never loaded."""
+    from .publish import set_files, write_marker
+
+    for directory in directories:
+        if not directory.is_dir():
+            _fail(f"cannot publish {directory}: there is no such directory")
+        try:
+            marker = write_marker(directory)
+        except OSError as error:
+            _fail(f"cannot publish {directory}: {error}")
+        typer.echo(f"{marker}: {len(set_files(directory))} files published")
 
 
 @app.command("filter")

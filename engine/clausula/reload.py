@@ -14,6 +14,13 @@ of each use's date and is not part of the policy version (see docs/ledger.md).
 
 `PolicyWatcher` polls the files' sizes and modification times in a daemon thread (no extra
 dependency, works on every file system) and calls `reload()` when they change.
+
+Which files make a consistent set (see docs/serving.md, "What a reload guarantees"): when
+a watched directory holds a publication marker (`clausula.publish`), only files that match
+it exactly are loaded; a directory given as a symbolic link is resolved once per load, so a
+deploy that swaps the link loads one directory or the other. Without either, the watcher's
+"unchanged for one look" is all there is, and a writer that pauses longer than that can
+get a half-written set loaded.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from typing import Any
 from .consent import ConsentLedger
 from .diagnostics import Diagnostic, PolicyError, Span
 from .policy_set import PolicySet, load
+from .publish import MARKER_NAME, unpublished
 
 log = logging.getLogger("clausula.reload")
 
@@ -40,6 +48,8 @@ def fingerprint(roots: Iterable[Path]) -> Fingerprint:
     """(path, size, mtime in ns) of every file under `roots`, sorted; cheap to compare."""
     entries: list[tuple[str, int, int]] = []
     for root in roots:
+        if root.is_symlink():  # a swapped link is a change, even to identical-looking files
+            entries.append((f"{root.as_posix()} -> {root.resolve().as_posix()}", 0, 0))
         candidates = [root] if root.is_file() else (p for p in root.rglob("*") if p.is_file())
         for path in candidates:
             try:
@@ -55,7 +65,9 @@ class PolicySnapshot:
     """What the service decides with: the last good policy set and the last load's outcome.
 
     `policy` is None only when the very first load failed. `errors` holds the diagnostics of
-    the last load attempt if it failed (the service keeps serving `policy` meanwhile).
+    the last load attempt if it failed (the service keeps serving `policy` meanwhile), and
+    `failure` why: `invalid` (the files have errors, or loading them failed) or
+    `inconsistent` (they are not a published set: a deploy is still writing, or stopped).
     """
 
     policy: PolicySet | None
@@ -63,6 +75,7 @@ class PolicySnapshot:
     errors: tuple[Diagnostic, ...] = ()
     failed_at: dt.datetime | None = None
     reloads: int = 0
+    failure: str | None = None
 
 
 @dataclass
@@ -136,8 +149,10 @@ class LivePolicies:
         """Load the files again if they changed since the last attempt (or if `force`).
 
         `seen`: the files' fingerprint as the caller just took it (saves taking it again).
-        Returns True when a new policy set was swapped in. Never raises for a bad policy:
-        the problems are recorded in the snapshot and logged.
+        Returns True when a new policy set was swapped in. Never raises: whatever stops a
+        load (errors in the files, a set that does not match its publication marker, an
+        exception in the loader itself) is recorded in the snapshot, logged, and the last
+        good set goes on serving.
         """
         with self._lock:  # one load at a time; readers never take this lock
             if self.policies.as_posix() == "<in memory>":
@@ -146,24 +161,56 @@ class LivePolicies:
             if not force and before == self._fingerprint:
                 return False
             current = self._snapshot
+            # A root given as a symbolic link is read through its target of this moment:
+            # a deploy that swaps the link mid-load cannot mix two directories.
+            policies = self.policies.resolve()
+            data = self.data.resolve() if self.data is not None else None
+            roots = [(self.policies, policies)] + ([(self.data, data)] if data else [])
+            published = any((root / MARKER_NAME).is_file() for _, root in roots)
+            failure = "invalid"
             try:
+                problems = [
+                    f"{shown}: {problem}"
+                    for shown, root in roots
+                    for problem in unpublished(root) or ()
+                ]
+                if problems:
+                    failure = "inconsistent"
+                    raise _Unpublished(problems)
                 policy = load(
-                    self.policies,
-                    data=self.data,
+                    policies,
+                    data=data,
                     assume=self.assume,
                     parameters=self.parameters,
                     ledger=self._ledger,
                 )
+                after = fingerprint(self._roots())
+                if published and after != before:
+                    failure = "inconsistent"
+                    raise _Unpublished(["the files changed while they were being loaded"])
             except PolicyError as error:
                 diagnostics: tuple[Diagnostic, ...] = tuple(error.diagnostics)
+            except _Unpublished as error:
+                diagnostics = tuple(
+                    Diagnostic(Span(str(self.policies), 0, 0), f"not a published set: {problem}")
+                    for problem in error.problems
+                )
             except (OSError, UnicodeDecodeError, ValueError) as error:
                 diagnostics = (Diagnostic(Span(str(self.policies), 0, 0), f"cannot load: {error}"),)
+            except Exception as error:  # a bug in the loader must not pass for a good reload
+                log.exception("policy reload: the loader failed")
+                diagnostics = (
+                    Diagnostic(
+                        Span(str(self.policies), 0, 0),
+                        f"cannot load: the loader failed ({type(error).__name__}: {error})",
+                    ),
+                )
             else:
                 # Files edited during the load: look again at the next poll.
-                self._fingerprint = before if fingerprint(self._roots()) == before else None
+                self._fingerprint = before if after == before else None
                 if current.policy is not None and current.policy.version == policy.version:
                     if current.errors:
-                        self._snapshot = replace(current, errors=(), failed_at=None)
+                        self._snapshot = replace(current, errors=(), failed_at=None, failure=None)
                     return False
                 self._snapshot = PolicySnapshot(
                     policy=policy, loaded_at=_now(), reloads=current.reloads + 1
@@ -178,8 +225,9 @@ class LivePolicies:
                     del current, policy  # the replaced set becomes garbage now
                     _refreeze()
                 return True
-            self._fingerprint = before
-            self._snapshot = replace(current, errors=diagnostics, failed_at=_now())
+            # A set that changed while it was read is looked at again at the next poll.
+            self._fingerprint = before if fingerprint(self._roots()) == before else None
+            self._snapshot = replace(current, errors=diagnostics, failed_at=_now(), failure=failure)
             kept = current.policy.version if current.policy else "none"
             log.error(
                 "policy reload failed with %d problem(s); still serving %s\n%s",
@@ -188,6 +236,14 @@ class LivePolicies:
                 "\n".join(d.render() for d in diagnostics),
             )
             return False
+
+
+class _Unpublished(Exception):
+    """The files are not the set their publication marker lists."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
 
 
 def _refreeze() -> None:

@@ -67,14 +67,17 @@ JSON_LINES_TYPES = ("application/x-ndjson", "application/jsonl", "application/js
 class ServiceSettings:
     """Limits and access control of the service.
 
-    `token`: when set, `POST /v1/decide`, `POST /v1/decide/batch` (which write the decision
-    log) and `POST /v1/policy/reload` (admin) require `Authorization: Bearer <token>`.
+    `token`: when set, every endpoint that takes a body or acts — `POST /v1/decide`,
+    `POST /v1/decide/batch` (which write the decision log), `POST /v1/check` (which runs
+    the checker on any text) and `POST /v1/policy/reload` (admin) — requires
+    `Authorization: Bearer <token>`.
     `clausula serve` reads it from the `CLAUSULA_TOKEN` environment variable.
     """
 
     max_body_bytes: int = 1 << 20  # one use, or the clause texts to check: 1 MiB
     max_batch_bytes: int = 32 << 20  # a batch: 32 MiB
     max_batch_uses: int = 10_000
+    body_seconds: float = 30.0  # the most time a client may take to send a body
     token: str | None = None
 
     @classmethod
@@ -102,6 +105,20 @@ class ProblemItem(BaseModel):
     line: int | None = Field(default=None, description="line of a JSON Lines body, from 1")
 
 
+class DiagnosticOut(BaseModel):
+    """One problem in a clause file, with its place."""
+
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    severity: str
+    message: str
+    hint: str | None = None
+    source_line: str | None = None
+
+
 class Problem(BaseModel):
     """An error response (RFC 9457 problem details)."""
 
@@ -110,6 +127,9 @@ class Problem(BaseModel):
     status: int
     detail: str | None = None
     errors: list[ProblemItem] = Field(default_factory=list)
+    diagnostics: list[DiagnosticOut] | None = Field(
+        default=None, description="why a policy reload failed (`POST /v1/policy/reload`)"
+    )
 
 
 class ClauseText(BaseModel):
@@ -125,20 +145,6 @@ class CheckRequest(BaseModel):
     model_config = {"extra": "forbid"}
 
     files: list[ClauseText] = Field(min_length=1, max_length=200)
-
-
-class DiagnosticOut(BaseModel):
-    """One problem in a clause file, with its place."""
-
-    path: str
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-    severity: str
-    message: str
-    hint: str | None = None
-    source_line: str | None = None
 
 
 class CheckResult(BaseModel):
@@ -162,6 +168,11 @@ class PolicyStatus(BaseModel):
     loaded_at: str | None
     reloads: int
     failed_at: str | None = None
+    failure: str | None = Field(
+        default=None,
+        description="why the last reload failed: `invalid` (the files have errors or could "
+        "not be loaded) or `inconsistent` (not the published set: a deploy is unfinished)",
+    )
     errors: list[DiagnosticOut] = Field(default_factory=list)
 
 
@@ -177,10 +188,21 @@ class Health(BaseModel):
 
 class _Problem(Exception):
     def __init__(
-        self, status: int, title: str, detail: str | None = None, errors: Sequence[ProblemItem] = ()
+        self,
+        status: int,
+        title: str,
+        detail: str | None = None,
+        errors: Sequence[ProblemItem] = (),
+        diagnostics: Sequence[DiagnosticOut] | None = None,
     ) -> None:
         super().__init__(title)
-        self.problem = Problem(title=title, status=status, detail=detail, errors=list(errors))
+        self.problem = Problem(
+            title=title,
+            status=status,
+            detail=detail,
+            errors=list(errors),
+            diagnostics=list(diagnostics) if diagnostics is not None else None,
+        )
 
 
 def _problem_response(problem: Problem, headers: Mapping[str, str] | None = None) -> Response:
@@ -219,31 +241,43 @@ def _blocks(policy: PolicySet) -> list[CompiledBlock]:
     return list(seen.values())
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
-    """The request body, refused with 413 as soon as it exceeds `limit` bytes."""
+async def _read_body(request: Request, limit: int, seconds: float) -> bytes:
+    """The request body, refused with 413 as soon as it exceeds `limit` bytes, and with 408
+    when it has not all arrived within `seconds` (a client trickling a body in would
+    otherwise hold its connection and its memory for as long as it likes)."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise _Problem(413, "Request body too large", f"the limit is {limit} bytes")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _Problem(413, "Request body too large", f"the limit is {limit} bytes")
-        chunks.append(chunk)
+    with anyio.move_on_after(seconds) as scope:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise _Problem(413, "Request body too large", f"the limit is {limit} bytes")
+            chunks.append(chunk)
+    if scope.cancelled_caught:
+        raise _Problem(408, "Request body too slow", f"the limit is {seconds:g} seconds")
     return b"".join(chunks)
 
 
-def _json(body: bytes) -> Any:
-    # The one JSON reader of uses (json_input): limits on depth and numbers, no NaN, no
-    # duplicate keys, no lone surrogates; each problem with its pointer.
+def _json(body: bytes | str, prefix: str = "", line: int | None = None) -> Any:
+    """The JSON value of a body (or of one line of JSON Lines), read by the one JSON reader
+    of uses (`clausula.json_input`: limits on depth and numbers, no NaN, no duplicate keys,
+    no lone surrogates); anything else is a 400 problem pointing at the place."""
     try:
         return load_json(body)
     except JSONProblems as error:
-        items = [ProblemItem(pointer=p, detail=m) for p, m in error.problems]
+        items = _body_items(error, prefix, line)
         raise _Problem(
             400, "Malformed JSON", f"the body is not acceptable JSON: {error}", items
         ) from None
+
+
+def _body_items(
+    error: JSONProblems, prefix: str = "", line: int | None = None
+) -> list[ProblemItem]:
+    return [ProblemItem(pointer=prefix + p, detail=m, line=line) for p, m in error.problems]
 
 
 def _policy(snapshot: PolicySnapshot) -> PolicySet:
@@ -254,11 +288,14 @@ def _policy(snapshot: PolicySnapshot) -> PolicySet:
 
 def _problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     titles = {
-        400: "Malformed JSON",
+        400: "Malformed JSON, or beyond the reader's limits (depth, number length, surrogates)",
+        408: "The body did not arrive in time",
         401: "Missing or wrong bearer token",
+        409: "The policy files are not the published set; the last good set is served",
         413: "Request body too large",
         415: "Unsupported media type",
-        422: "The request cannot be processed; `errors` points at each bad field",
+        422: "The request cannot be processed; `errors` points at each bad field "
+        "(for a reload: the policy files have errors, in `diagnostics`)",
         503: "No policy loaded, or the consent ledger cannot be read",
     }
     return {
@@ -278,6 +315,55 @@ def _body(ref: str, *, lines: bool = False) -> dict[str, Any]:
         }
         content["application/x-ndjson"] = {"schema": {"type": "string"}}
     return {"requestBody": {"required": True, "content": content}}
+
+
+class _ProblemOnCrash:
+    """ASGI middleware: an unexpected error becomes a problem+json 500, logged with its
+    traceback, and the connection stays open for the next request.
+
+    Starlette's own last resort answers `text/plain` and raises the error again, after which
+    the ASGI server closes the keep-alive connection; here the error ends with the answer.
+    An error after the answer has started (never seen: answers are written in one piece)
+    is raised on: the server then closes the connection, the only honest end.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Any) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception:
+            log.exception("unexpected error answering %s %s", scope["method"], scope["path"])
+            if started:
+                raise
+            body = Problem(
+                title="Internal error",
+                status=500,
+                detail="the service failed to answer this request; the error is in its log",
+            ).model_dump_json(exclude_none=True)
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [
+                        (b"content-type", PROBLEM_JSON.encode()),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body.encode()})
 
 
 # ------------------------------------------------------------------ the app
@@ -346,6 +432,7 @@ def create_app(
         ),
         lifespan=lifespan,
     )
+    app.add_middleware(_ProblemOnCrash)
     app.state.live = live
     app.state.settings = settings
     app.state.registry = registry
@@ -396,7 +483,7 @@ def create_app(
         response_model=None,
         responses={
             200: {"description": "The decision", "model": Decision},
-            **_problem_responses(400, 401, 413, 422, 503),
+            **_problem_responses(400, 401, 408, 413, 422, 503),
         },
         openapi_extra=_body("#/components/schemas/Use"),
     )
@@ -405,7 +492,7 @@ def create_app(
         start = time.perf_counter()
         authorize(request)
         policy = _policy(live.snapshot)  # this request's policy, whatever reloads meanwhile
-        body = await _read_body(request, settings.max_body_bytes)
+        body = await _read_body(request, settings.max_body_bytes, settings.body_seconds)
         if ledger_failures:  # the ledger may wait on its database: not on the event loop
             text = await run_in_threadpool(decide_one, policy, body)
         else:
@@ -439,7 +526,7 @@ def create_app(
                 "description": "The decisions, in the order of the uses",
                 "model": list[Decision],
             },
-            **_problem_responses(400, 401, 413, 422, 503),
+            **_problem_responses(400, 401, 408, 413, 422, 503),
         },
         openapi_extra=_body("#/components/schemas/Use", lines=True),
     )
@@ -453,7 +540,7 @@ def create_app(
         start = time.perf_counter()
         authorize(request)
         policy = _policy(live.snapshot)
-        body = await _read_body(request, settings.max_batch_bytes)
+        body = await _read_body(request, settings.max_batch_bytes, settings.body_seconds)
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         as_lines = content_type in JSON_LINES_TYPES
         # Parsing, validating, deciding and writing the answer take the processor for a
@@ -491,7 +578,7 @@ def create_app(
         "/v1/check",
         summary="Check clause texts",
         response_model=CheckResult,
-        responses=_problem_responses(400, 413, 422),
+        responses=_problem_responses(400, 401, 408, 413, 422),
         openapi_extra=_body("#/components/schemas/CheckRequest"),
     )
     async def check(request: Request) -> CheckResult:
@@ -499,7 +586,8 @@ def create_app(
         is used when none of them declares one). The answer is 200 with `ok: false` when
         the texts have errors; each diagnostic has its line and column."""
         start = time.perf_counter()
-        body = await _read_body(request, settings.max_body_bytes)
+        authorize(request)
+        body = await _read_body(request, settings.max_body_bytes, settings.body_seconds)
         try:
             payload = CheckRequest.model_validate(_json(body))
         except ValueError as error:
@@ -537,15 +625,34 @@ def create_app(
         "/v1/policy/reload",
         summary="Reload the policy files now",
         response_model=PolicyStatus,
-        responses=_problem_responses(401),
+        responses=_problem_responses(401, 408, 409, 413, 422),
     )
     async def reload(request: Request) -> PolicyStatus:
-        """Look at the policy files now instead of at the next poll (admin)."""
+        """Look at the policy files now instead of at the next poll (admin).
+
+        200 with the served set when the files load (or are unchanged and loaded); when
+        they do not, the last good set goes on serving and the answer is a problem: 409
+        when the files are not the published set (a deploy is unfinished), 422 when they
+        have errors or cannot be loaded, with the diagnostics."""
         authorize(request)
+        # No body is expected; one sent anyway is read within the limits and dropped.
+        await _read_body(request, settings.max_body_bytes, settings.body_seconds)
         start = time.perf_counter()
         await run_in_threadpool(live.reload)
         timed("reload")(time.perf_counter() - start)
-        return _status(live.snapshot)
+        snapshot = live.snapshot
+        if snapshot.errors:
+            serving = snapshot.policy.version if snapshot.policy else "no policy set"
+            inconsistent = snapshot.failure == "inconsistent"
+            raise _Problem(
+                409 if inconsistent else 422,
+                "The policy files are not a published set"
+                if inconsistent
+                else "The policy files cannot be loaded",
+                f"still serving {serving}: {snapshot.errors[0].message}",
+                diagnostics=[_diagnostic_out(d) for d in snapshot.errors],
+            )
+        return _status(snapshot)
 
     @app.get(
         "/healthz",
@@ -629,17 +736,19 @@ def _batch_items(body: bytes, as_lines: bool, limit: int) -> tuple[list[Any], li
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError as error:
-            raise _Problem(400, "Malformed JSON", f"the body is not UTF-8: {error}") from None
+            raise _Problem(
+                400,
+                "Malformed JSON",
+                "the body is not UTF-8",
+                [ProblemItem(pointer="", detail=f"not UTF-8 at byte {error.start}")],
+            ) from None
         for number, line in enumerate(text.split("\n"), start=1):
             if not line.strip():
                 continue
             try:
                 items.append(load_json(line))
             except JSONProblems as error:
-                bad += [
-                    ProblemItem(pointer=f"/{len(items)}{p}", detail=m, line=number)
-                    for p, m in error.problems
-                ]
+                bad += _body_items(error, f"/{len(items)}", number)
                 items.append(None)
             numbers.append(number)
         if bad:
@@ -762,6 +871,7 @@ def _status(snapshot: PolicySnapshot) -> PolicyStatus:
         loaded_at=snapshot.loaded_at.isoformat() if snapshot.loaded_at else None,
         reloads=snapshot.reloads,
         failed_at=snapshot.failed_at.isoformat() if snapshot.failed_at else None,
+        failure=snapshot.failure if errors else None,
         errors=errors,
     )
 
@@ -785,6 +895,7 @@ class ServeConfig:
     | `CLAUSULA_RELOAD_INTERVAL` | `reload_interval`, seconds between looks; 0: never |
     | `CLAUSULA_MAX_BATCH` | `max_batch`, the most uses in one batch |
     | `CLAUSULA_DECISION_LOG` | `decision_log`, the file every decision is appended to |
+    | `CLAUSULA_BODY_SECONDS` | `body_seconds`, the most time a client may take to send a body |
 
     The bearer token is `CLAUSULA_TOKEN`, read by `ServiceSettings.from_env`;
     `app_from_env` also reads `CLAUSULA_LOG_LEVEL` when logging is not set up yet.
@@ -797,6 +908,7 @@ class ServeConfig:
     reload_interval: float = 1.0
     max_batch: int = 10_000
     decision_log: Path | None = None
+    body_seconds: float = 30.0
 
     def environ(self) -> dict[str, str | None]:
         """The environment variables that give this configuration (None: unset)."""
@@ -810,6 +922,7 @@ class ServeConfig:
             "CLAUSULA_DECISION_LOG": (
                 str(self.decision_log) if self.decision_log is not None else None
             ),
+            "CLAUSULA_BODY_SECONDS": repr(self.body_seconds),
         }
 
     @classmethod
@@ -841,6 +954,7 @@ class ServeConfig:
             reload_interval=number("RELOAD_INTERVAL", float, 1.0),
             max_batch=number("MAX_BATCH", int, 10_000),
             decision_log=Path(log_file) if log_file else None,
+            body_seconds=number("BODY_SECONDS", float, 30.0),
         )
 
 
@@ -884,7 +998,9 @@ def serve_app(config: ServeConfig, live: LivePolicies | None = None) -> FastAPI:
                 log_file.close()
             live.close()
 
-    settings = ServiceSettings.from_env(max_batch_uses=config.max_batch)
+    settings = ServiceSettings.from_env(
+        max_batch_uses=config.max_batch, body_seconds=config.body_seconds
+    )
     return create_app(live, settings, decision_log=decision_log, lifespan=lifespan)
 
 
