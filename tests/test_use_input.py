@@ -264,8 +264,10 @@ def test_every_bad_field_is_reported_in_one_answer(policy: PolicySet) -> None:
 def test_deep_nesting_is_a_problem_not_a_recursion_error(policy: PolicySet) -> None:
     for depth in (MAX_DEPTH + 1, 1_000, 100_000):
         text = '{"facts": {"x": ' + "[" * depth + "]" * depth + "}}"
-        found = problems(text)
-        assert "nested more than" in found[""]
+        [(pointer, message)] = problems(text).items()
+        assert "nested more than" in message
+        # The place where it goes too deep; "" when even the parser could not follow it.
+        assert pointer == "" or pointer.startswith("/facts/x/0")
     # A use that nests as a use does is fine.
     parse_use_json(json.dumps(GENERATION))
 

@@ -162,7 +162,7 @@ def read_json(source: str | bytes) -> tuple[Any, list[tuple[str, str]]]:
         # The C parser stops at Python's recursion limit (about 1,000 levels) without harm.
         raise JSONProblems([("", _DEEP)]) from None
     if _too_deep(text):
-        raise JSONProblems([("", _DEEP)])
+        raise JSONProblems([(_too_deep_at(value), _DEEP)])
     if not text.isascii() and not _is_lone_surrogate_free(text):
         marked.append(True)  # a lone surrogate in the text itself (a Python caller's str)
     elif _SURROGATE_ESCAPE.search(text):
@@ -171,6 +171,28 @@ def read_json(source: str | bytes) -> tuple[Any, list[tuple[str, str]]]:
     if marked:
         _walk(value, "", problems)
     return value, problems
+
+
+def _too_deep_at(value: Any) -> str:
+    """The pointer of the first object or array nested beyond `MAX_DEPTH`, found without
+    recursion (the value may be deeper than Python's stack)."""
+    stack: list[tuple[Any, str, int]] = [(value, "", 1)]
+    while stack:
+        item, pointer, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return pointer
+        if isinstance(item, dict):
+            children = [(v, pointer + _pointer_part(k), depth + 1) for k, v in item.items()]
+        elif isinstance(item, list):
+            children = [(v, pointer + _pointer_part(i), depth + 1) for i, v in enumerate(item)]
+        else:
+            continue
+        stack.extend(
+            (child, where, level)
+            for child, where, level in reversed(children)
+            if isinstance(child, dict | list)
+        )
+    return ""
 
 
 def _pointer_part(key: str | int) -> str:
