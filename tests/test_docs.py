@@ -146,3 +146,66 @@ def test_the_decision_shown_in_decisions_md_is_the_engines() -> None:
     shown["policy"].pop("version")
     actual["policy"].pop("version")
     assert shown == actual
+
+
+# ----------------------------------------------------------------- console examples
+
+CLAUSULA = Path(os.environ.get("VIRTUAL_ENV", REPO / ".venv")) / "bin" / "clausula"
+
+
+def _console_cases() -> Iterator[object]:
+    """Every ```console block of the docs and the README that starts with `$ clausula`,
+    unless the line before it says `<!-- not run: why -->`."""
+    for page in [REPO / "README.md", *sorted(DOCS.rglob("*.md"))]:
+        lines = page.read_text(encoding="utf-8").split("\n")
+        for line, body in _blocks(page, "console"):
+            if "not run:" in lines[line - 2] or not body.startswith("$ clausula "):
+                continue
+            name = f"{page.relative_to(REPO).as_posix()}:{line}"
+            yield pytest.param(body, id=name)
+
+
+CONSOLE_CASES = list(_console_cases())
+
+
+def _collapsed(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_the_docs_have_console_examples() -> None:
+    assert len(CONSOLE_CASES) >= 3
+
+
+@pytest.mark.parametrize("body", CONSOLE_CASES)
+def test_console_examples_are_what_the_engine_prints(body: str) -> None:
+    """The output shown under `$ clausula …` is what the command prints, from the
+    repository root, in an 80-column terminal; `…` stands for lines left out."""
+    import shlex
+    import subprocess
+
+    command, *shown = body.rstrip("\n").split("\n")
+    args = shlex.split(command.removeprefix("$ clausula "))
+    env = {**os.environ, "COLUMNS": "80", "NO_COLOR": "1", "TERM": "dumb"}
+    result = subprocess.run(
+        [str(CLAUSULA if CLAUSULA.exists() else "clausula"), *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    printed = _collapsed(result.stdout + result.stderr)
+    chunks: list[list[str]] = [[]]
+    for line in shown:
+        if line.strip() == "…":
+            chunks.append([])
+        else:
+            chunks[-1].append(line)
+    position = 0
+    for chunk in chunks:
+        wanted = _collapsed("\n".join(chunk))
+        if not wanted:
+            continue
+        found = printed.find(wanted, position)
+        assert found >= 0, f"not printed by `{command}`:\n{wanted}\n\nprinted:\n{printed}"
+        position = found + len(wanted)
