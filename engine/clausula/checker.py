@@ -15,6 +15,7 @@ from typing import Any
 
 from . import ast
 from . import types as t
+from .dates import DateOutOfRange, term_end
 from .diagnostics import DiagnosticSink, Span, did_you_mean
 from .identifiers import id_problem
 from .money import is_currency
@@ -251,8 +252,8 @@ class _BlockChecker:
             self._declare(definition.name, definition.span, self.definitions, definition)
         for parameter in block.parameters:
             self._check_parameter(parameter)
-        for definition in block.definitions:
-            self._definition_type(definition.name)
+        for name in self.definitions:  # those declared (a refused name has no type)
+            self._definition_type(name)
         headers = self._headers()
         for condition in block.applies:
             self._condition(condition, "`applies when`")
@@ -384,7 +385,10 @@ class _BlockChecker:
         elif isinstance(end, ast.DurationLit):
             if end.count <= 0:
                 self.error(end.span, "a term must last at least one day")
-            result["end"] = add_duration(start.value, end.count, end.unit) - dt.timedelta(days=1)
+            try:
+                result["end"] = term_end(start.value, end.count, end.unit)
+            except DateOutOfRange as error:
+                self.error(end.span, f"this term cannot end: {error}")
 
     def _territory_names(self, names: Iterable[ast.TerritoryLit]) -> list[str]:
         valid = []
@@ -1086,16 +1090,3 @@ def arithmetic(op: str, left: t.Type, right: t.Type) -> t.Type | str:
             return t.NUMBER
         return f"cannot divide {left} by {right}"
     return f"unknown operator {op}"  # pragma: no cover
-
-
-def add_duration(start: dt.date, count: int, unit: str) -> dt.date:
-    """`start` plus a duration; months and years keep the day of month (clamped to the month's end)."""
-    if unit == "days":
-        return start + dt.timedelta(days=count)
-    months = count * (12 if unit == "years" else 1)
-    month_index = start.month - 1 + months
-    year, month = start.year + month_index // 12, month_index % 12 + 1
-    import calendar
-
-    day = min(start.day, calendar.monthrange(year, month)[1])
-    return dt.date(year, month, day)

@@ -23,6 +23,7 @@ from . import ast
 from .compiler import CompiledBlock, CompiledProvision, Context
 from .decide import contract_miss, jurisdiction_applies, use_facts
 from .formatter import expr_text, split_comment
+from .lines import split_lines
 from .models import Decision, Reason, Use
 from .parser import parse
 from .policy_set import PolicySet
@@ -74,7 +75,7 @@ class _Sources:
         return None
 
     def _lines(self, path: str, first: int, last: int) -> str:
-        lines = self.texts[path].split("\n")[first - 1 : max(first, last)]
+        lines = split_lines(self.texts[path])[first - 1 : max(first, last)]
         while lines and not split_comment(lines[-1])[0].strip():
             lines.pop()
         return textwrap.dedent("\n".join(lines))

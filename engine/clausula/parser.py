@@ -21,6 +21,15 @@ from . import ast
 from .collector import collector_paused
 from .diagnostics import Diagnostic, DiagnosticSink, Span, did_you_mean
 from .lexer import FastParser
+from .limits import (
+    MAX_BLOCKS_PER_FILE,
+    MAX_EXPRESSION_DEPTH,
+    MAX_FILE_CHARS,
+    MAX_ITEMS_PER_BLOCK,
+    MAX_LITERAL_DIGITS,
+    MAX_STRING_LENGTH,
+)
+from .lines import FOREIGN_BREAKS, foreign_break, normalize
 
 
 def grammar_text() -> str:
@@ -41,6 +50,35 @@ class _Builder(Transformer[Token, Any]):
     """Builds AST nodes while the LALR parser reduces. `file_path` is set before each parse."""
 
     file_path = "<text>"
+
+    def __init__(self) -> None:
+        super().__init__()
+        # The nesting depth of each expression built so far that has operands, by `id`,
+        # with the node (kept so that its `id` is not reused during the parse).
+        self.depths: dict[int, tuple[int, Any]] = {}
+
+    def _nested(self, node: Any, operands: Any) -> Any:
+        """`node`, once its depth (one more than its deepest operand's) is within limits.
+
+        Checked here, as the parser builds the tree, so that no later recursive walk
+        (checker, compiler, formatter, renderer) ever meets a tree deep enough to
+        exhaust the stack.
+        """
+        depths = self.depths
+        depth = 2  # operands that are leaves have depth 1
+        for operand in operands:
+            below = depths.get(id(operand))
+            if below is not None and below[0] >= depth:
+                depth = below[0] + 1
+        if depth > MAX_EXPRESSION_DEPTH:
+            raise _BadLiteral(
+                None,
+                f"this expression nests more than {MAX_EXPRESSION_DEPTH} levels deep "
+                "(operators, `not`, sets and calls each count one); split it into definitions",
+                node.span,
+            )
+        depths[id(node)] = (depth, node)
+        return node
 
     def _span(self, children: list[Any]) -> Span:
         """From the start of the first child to the end of the last (keywords not kept)."""
@@ -77,7 +115,24 @@ class _Builder(Transformer[Token, Any]):
     @staticmethod
     def _string(token: Token) -> str:
         text = str(token)[1:-1]
+        if len(text) > MAX_STRING_LENGTH:
+            raise _BadLiteral(
+                token,
+                f"this string has {len(text):,} characters; a string may have at most "
+                f"{MAX_STRING_LENGTH:,}",
+            )
         return _UNESCAPE.sub(r"\1", text) if "\\" in text else text
+
+    @staticmethod
+    def _digits(token: Token) -> str:
+        """The text of a number token, once it is known to have few enough digits."""
+        text = str(token)
+        if len(text) > MAX_LITERAL_DIGITS and sum(c.isdigit() for c in text) > MAX_LITERAL_DIGITS:
+            raise _BadLiteral(
+                token,
+                f"this number has more than {MAX_LITERAL_DIGITS} digits, the most a number may have",
+            )
+        return text
 
     # -------------------------------------------------------------- literals
     # Methods take the list of children, not `@v_args(inline=True)`: Lark's wrapper for
@@ -90,7 +145,7 @@ class _Builder(Transformer[Token, Any]):
         return ast.DateLit(self._tspan(token), value)
 
     def _duration(self, token: Token) -> ast.DurationLit:
-        count, unit = str(token).split()
+        count, unit = self._digits(token).split()
         return ast.DurationLit(
             self._tspan(token), int(count), unit if unit.endswith("s") else unit + "s"
         )
@@ -99,17 +154,18 @@ class _Builder(Transformer[Token, Any]):
         return self._date(c[0])
 
     def money(self, c: list[Token]) -> ast.Expr:
-        amount, currency = str(c[0]).split()
+        amount, currency = self._digits(c[0]).split()
         return ast.MoneyLit(self._tspan(c[0]), Decimal(amount), currency)
 
     def percent(self, c: list[Token]) -> ast.Expr:
-        return ast.PercentLit(self._tspan(c[0]), Decimal(str(c[0])[:-1]))
+        return ast.PercentLit(self._tspan(c[0]), Decimal(self._digits(c[0])[:-1]))
 
     def duration(self, c: list[Token]) -> ast.Expr:
         return self._duration(c[0])
 
     def number(self, c: list[Token]) -> ast.Expr:
-        return ast.NumberLit(self._tspan(c[0]), Decimal(str(c[0])), str(c[0]))
+        text = self._digits(c[0])
+        return ast.NumberLit(self._tspan(c[0]), Decimal(text), text)
 
     def string(self, c: list[Token]) -> ast.Expr:
         return ast.StringLit(self._tspan(c[0]), self._string(c[0]))
@@ -140,7 +196,7 @@ class _Builder(Transformer[Token, Any]):
 
     # -------------------------------------------------------------- operators
     def _binary(self, op: str, c: list[Any]) -> ast.Expr:
-        return ast.Binary(self._span(c), op, c[0], c[1])
+        return self._nested(ast.Binary(self._span(c), op, c[0], c[1]), c)
 
     def add(self, c: list[Any]) -> ast.Expr:
         return self._binary("+", c)
@@ -155,10 +211,10 @@ class _Builder(Transformer[Token, Any]):
         return self._binary("/", c)
 
     def neg(self, c: list[Any]) -> ast.Expr:
-        return ast.Negate(self._span(c), c[0])
+        return self._nested(ast.Negate(self._span(c), c[0]), c)
 
     def _compare(self, op: str, c: list[Any]) -> ast.Expr:
-        return ast.Compare(self._span(c), op, c[0], c[-1])
+        return self._nested(ast.Compare(self._span(c), op, c[0], c[-1]), c)
 
     def is_(self, c: list[Any]) -> ast.Expr:
         return self._compare("is", c)
@@ -173,7 +229,7 @@ class _Builder(Transformer[Token, Any]):
         return self._compare("not in", c)
 
     def compare(self, c: list[Any]) -> ast.Expr:
-        return ast.Compare(self._span(c), str(c[1]), c[0], c[2])
+        return self._nested(ast.Compare(self._span(c), str(c[1]), c[0], c[2]), c)
 
     def _logical(self, op: str, c: list[Any]) -> ast.Expr:
         operands: list[ast.Expr] = []
@@ -182,7 +238,7 @@ class _Builder(Transformer[Token, Any]):
                 operands.extend(item.operands)
             else:
                 operands.append(item)
-        return ast.Logical(self._span(c), op, tuple(operands))
+        return self._nested(ast.Logical(self._span(c), op, tuple(operands)), operands)
 
     def and_(self, c: list[Any]) -> ast.Expr:
         return self._logical("and", c)
@@ -191,22 +247,28 @@ class _Builder(Transformer[Token, Any]):
         return self._logical("or", c)
 
     def not_(self, c: list[Any]) -> ast.Expr:
-        return ast.Not(self._span(c), c[1])
+        return self._nested(ast.Not(self._span(c), c[1]), c)
 
     def set_literal(self, c: list[Any]) -> ast.Expr:
-        return ast.SetLit(self._span(c), (c[0], *c[1]))
+        items = (c[0], *c[1])
+        return self._nested(ast.SetLit(self._span(c), items), items)
 
     def call(self, c: list[Any]) -> ast.Expr:
-        return ast.Call(self._span(c), str(c[0]), self._tspan(c[0]), tuple(c[1]))
+        arguments = tuple(c[1])
+        return self._nested(
+            ast.Call(self._span(c), str(c[0]), self._tspan(c[0]), arguments), arguments
+        )
 
     def per_unit(self, c: list[Any]) -> ast.Expr:
-        return ast.PerUnit(self._span(c), c[0], str(c[1]), self._tspan(c[1]))
+        return self._nested(ast.PerUnit(self._span(c), c[0], str(c[1]), self._tspan(c[1])), c)
 
     def tiered(self, c: list[Any]) -> ast.Expr:
-        return ast.Tiered(self._span(c), c[0], tuple(c[1:]))
+        tiers = tuple(c[1:])
+        node = ast.Tiered(self._span(c), c[0], tiers)
+        return self._nested(node, (c[0], *(tier.rate for tier in tiers)))
 
     def tier_upto(self, c: list[Any]) -> ast.Tier:
-        return ast.Tier(Decimal(str(c[0])), c[1], self._span(c))
+        return ast.Tier(Decimal(self._digits(c[0])), c[1], self._span(c))
 
     def tier_above(self, c: list[Any]) -> ast.Tier:
         return ast.Tier(None, c[0], self._span(c))
@@ -260,7 +322,8 @@ class _Builder(Transformer[Token, Any]):
 
     def quantifier(self, c: list[Any]) -> ast.Expr:
         variable = str(c[1])
-        return ast.Quantifier(self._span(c), str(c[0]), variable, self.path_of(c[2]), c[3])
+        node = ast.Quantifier(self._span(c), str(c[0]), variable, self.path_of(c[2]), c[3])
+        return self._nested(node, (c[3],))
 
     def party_subject(self, c: list[Any]) -> ast.Subject:
         return ast.Subject("party", self._span(c), party=str(c[0]))
@@ -537,17 +600,19 @@ class _Builder(Transformer[Token, Any]):
     def start(self, c: list[list[ast.Block]]) -> list[ast.Block]:
         return c[0] if c else []
 
-    @staticmethod
-    def _append(c: list[Any]) -> list[Any]:
+    def _append(self, c: list[Any], limit: int = MAX_ITEMS_PER_BLOCK) -> list[Any]:
         # Left-recursive lists grow in place: Lark's own `item*` would copy the list
         # at every item, which is quadratic in the number of clauses.
         if len(c) == 1:
             return [c[0]]
+        if len(c[0]) >= limit:
+            what = "blocks in a file" if limit == MAX_BLOCKS_PER_FILE else "items in a block"
+            raise _BadLiteral(None, f"there may be at most {limit:,} {what}", self._span(c[1:]))
         c[0].append(c[1])
         return c[0]  # type: ignore[no-any-return]
 
     def blocks(self, c: list[Any]) -> list[Any]:
-        return self._append(c)
+        return self._append(c, MAX_BLOCKS_PER_FILE)
 
     def vocabulary_items(self, c: list[Any]) -> list[Any]:
         return self._append(c)
@@ -578,13 +643,26 @@ def _edge(items: list[Any] | tuple[Any, ...], last: bool) -> Any:
 
 
 class _BadLiteral(Exception):
-    def __init__(self, token: Token, message: str) -> None:
+    """A token (or, given `span`, a node) the parser refuses: a bad date, a limit passed."""
+
+    def __init__(self, token: Token | None, message: str, span: Span | None = None) -> None:
         super().__init__(message)
-        self.token, self.message = token, message
+        self.token, self.message, self.span = token, message, span
+
+    def report(self, sink: DiagnosticSink, path: str) -> int:
+        """Add the diagnostic to `sink`; the 1-based line it is on."""
+        span = self.span
+        if span is None:
+            token = self.token
+            line, column = (token.line or 1, token.column or 1) if token is not None else (1, 1)
+            span = Span(path, line, column, line, column + len(str(token or "")))
+        sink.error(span, self.message)
+        return span.line
 
 
 _lock = threading.Lock()
 _UNESCAPE = re.compile(r"\\(.)")
+_FOREIGN_BREAK = re.compile("[" + "".join(FOREIGN_BREAKS) + "]")
 
 
 @lru_cache(maxsize=1)
@@ -611,9 +689,14 @@ def _parse_blocks(text: str, path: str) -> list[ast.Block]:
     with collector_paused(), _lock:
         lark, builder, fast = _parser()
         builder.file_path = path
-        blocks = fast.parse(text)
-        if blocks is None:
-            blocks = lark.parse(text)
+        builder.depths = {}
+        try:
+            blocks = fast.parse(text)
+            if blocks is None:
+                builder.depths = {}
+                blocks = lark.parse(text)
+        finally:
+            builder.depths = {}
         return blocks  # type: ignore[no-any-return]
 
 
@@ -628,18 +711,38 @@ _MAX_SYNTAX_ERRORS = 50
 
 
 def parse(text: str, path: str) -> tuple[ast.SourceFile, list[Diagnostic]]:
-    """Parse one clause file. Returns the AST of what parsed and every syntax error."""
+    """Parse one clause file. Returns the AST of what parsed and every syntax error.
+
+    Line ends are those of `clausula.lines`; the returned source holds the text with
+    each written `\n`.
+    """
     sink = DiagnosticSink()
+    text = normalize(text)
     sink.add_source(path, text)
+    if len(text) > MAX_FILE_CHARS:
+        sink.error(
+            Span(path, 1, 1),
+            f"this file has {len(text):,} characters; a clause file may have at most "
+            f"{MAX_FILE_CHARS:,}",
+        )
+        return ast.SourceFile(path, text, ()), sink.sorted()
     lines = text.split("\n")
+    foreign = foreign_break(text)
+    if foreign is not None:
+        line, column, name = foreign
+        sink.error(
+            Span(path, line, column, line, column + 1),
+            f"{name} is not a line end in a clause file and may not appear in one; "
+            "end lines with a newline",
+        )
+        lines = [_FOREIGN_BREAK.sub(" ", line) for line in lines]  # to find other errors
     work = list(lines)
     for _ in range(_MAX_SYNTAX_ERRORS):
         try:
             blocks = _parse_blocks("\n".join(work), path)
             return ast.SourceFile(path, text, tuple(blocks)), sink.sorted()
         except _BadLiteral as bad:
-            line, column = bad.token.line or 1, bad.token.column or 1
-            sink.error(Span(path, line, column, line, column + len(str(bad.token))), bad.message)
+            line = bad.report(sink, path)
         except UnexpectedInput as error:
             error, seen = _incomplete_line(error, work)
             line, column = _position(error, seen)
@@ -649,10 +752,7 @@ def parse(text: str, path: str) -> tuple[ast.SourceFile, list[Diagnostic]]:
         except Exception as error:  # a Lark internal error wrapping ours
             inner = getattr(error, "orig_exc", None)
             if isinstance(inner, _BadLiteral):
-                line, column = inner.token.line or 1, inner.token.column or 1
-                sink.error(
-                    Span(path, line, column, line, column + len(str(inner.token))), inner.message
-                )
+                line = inner.report(sink, path)
             else:
                 raise
         if not _blank_item(work, line):

@@ -26,6 +26,7 @@ from .formatter import (
     literal_text,
     split_comment,
 )
+from .lines import split_lines
 
 # ----------------------------------------------------------------- expressions in words
 
@@ -324,7 +325,7 @@ def build(source: ast.SourceFile) -> Document:
     """The document for one parsed clause file."""
     titles = [b.title or b.name for b in source.blocks]
     doc = Document("; ".join(titles) or source.path)
-    lines = source.text.split("\n")
+    lines = split_lines(source.text)
     for block in source.blocks:
         _block(doc, block, lines)
     return doc
