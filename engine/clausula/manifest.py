@@ -44,6 +44,7 @@ from typing import IO, Any
 
 import yaml
 
+from . import safe_yaml
 from .diagnostics import did_you_mean
 from .models import Decision, Use
 from .policy_set import PolicySet
@@ -127,7 +128,7 @@ class _Row:
 def load_template(path: str | Path) -> dict[str, Any]:
     """Read a use template (YAML or JSON): a mapping of use fields. Raises `ManifestError`."""
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = safe_yaml.load(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
         raise ManifestError(f"cannot read the template {path}: {error}") from None
     except yaml.YAMLError as error:

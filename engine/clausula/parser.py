@@ -8,11 +8,12 @@ import dataclasses
 import datetime as dt
 import re
 import threading
+from collections.abc import Iterable
 from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path as FilePath
-from typing import Any
+from typing import Any, TypeVar
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -41,6 +42,8 @@ def grammar_text() -> str:
     return repo.read_text(encoding="utf-8")
 
 
+_E = TypeVar("_E", bound=ast.Expr)
+
 # A Span straight from its fields: the named tuple's own constructor costs several times more,
 # and the parser makes one for nearly every token.
 _span = tuple.__new__
@@ -57,7 +60,7 @@ class _Builder(Transformer[Token, Any]):
         # with the node (kept so that its `id` is not reused during the parse).
         self.depths: dict[int, tuple[int, Any]] = {}
 
-    def _nested(self, node: Any, operands: Any) -> Any:
+    def _nested(self, node: _E, operands: Iterable[Any]) -> _E:
         """`node`, once its depth (one more than its deepest operand's) is within limits.
 
         Checked here, as the parser builds the tree, so that no later recursive walk

@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from yaml.nodes import MappingNode, Node
 
+from .. import safe_yaml
 from ..catalogue import _Loader, _node_at
 from ..money import Money, is_currency
 
@@ -246,8 +247,8 @@ def load_scenario(path: str | Path) -> Scenario:
     except (OSError, UnicodeDecodeError) as error:
         raise ScenarioError([f"{shown}: cannot be read ({error})"]) from None
     try:
-        root = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)
+        root = safe_yaml.compose(text, _Loader)
+        data = safe_yaml.load(text, _Loader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         where = f"{shown}:{mark.line + 1}:{mark.column + 1}" if mark else shown
