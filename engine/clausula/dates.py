@@ -60,15 +60,16 @@ def shift(day: dt.date, months: int, days: int, sign: int = 1) -> dt.date:
 def term_end(start: dt.date, count: int, unit: str) -> dt.date:
     """The last day of a term of `count` days, months or years from `start`: the day
     before `start` plus the duration. A term that ends on 9999-12-31 is representable even
-    though the day after it is not."""
-    if unit == "days":
-        return add_duration(start, count - 1, "days")
+    though the day after it is not. Raises `DateOutOfRange` naming the whole term."""
     try:
-        after = add_duration(start, count, unit)
+        if unit == "days":
+            return add_duration(start, count - 1, "days")
+        months = count * (12 if unit == "years" else 1)
+        if (
+            start.day == 1
+            and start.year * 12 + start.month - 1 + months == (LAST_DATE.year + 1) * 12
+        ):
+            return LAST_DATE  # the day after the end would be 10000-01-01
+        return add_duration(add_duration(start, count, unit), -1, "days")
     except DateOutOfRange:
-        if start.day == 1 and count > 0:  # the day after the end would be 10000-01-01
-            months = count * (12 if unit == "years" else 1)
-            if start.year * 12 + start.month - 1 + months == (LAST_DATE.year + 1) * 12:
-                return LAST_DATE
-        raise
-    return add_duration(after, -1, "days")
+        raise _out_of_range(start, count, unit) from None

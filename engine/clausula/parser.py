@@ -603,19 +603,20 @@ class _Builder(Transformer[Token, Any]):
     def start(self, c: list[list[ast.Block]]) -> list[ast.Block]:
         return c[0] if c else []
 
-    def _append(self, c: list[Any], limit: int = MAX_ITEMS_PER_BLOCK) -> list[Any]:
+    def _append(self, c: list[Any], blocks: bool = False) -> list[Any]:
         # Left-recursive lists grow in place: Lark's own `item*` would copy the list
         # at every item, which is quadratic in the number of clauses.
         if len(c) == 1:
             return [c[0]]
+        limit = MAX_BLOCKS_PER_FILE if blocks else MAX_ITEMS_PER_BLOCK
         if len(c[0]) >= limit:
-            what = "blocks in a file" if limit == MAX_BLOCKS_PER_FILE else "items in a block"
+            what = "blocks in a file" if blocks else "items in a block"
             raise _BadLiteral(None, f"there may be at most {limit:,} {what}", self._span(c[1:]))
         c[0].append(c[1])
         return c[0]  # type: ignore[no-any-return]
 
     def blocks(self, c: list[Any]) -> list[Any]:
-        return self._append(c, MAX_BLOCKS_PER_FILE)
+        return self._append(c, blocks=True)
 
     def vocabulary_items(self, c: list[Any]) -> list[Any]:
         return self._append(c)
