@@ -43,6 +43,16 @@ class SafeLoader(yaml.SafeLoader):
         self._aliases = 0
         self._depth = 0
 
+    def fetch_flow_collection_start(self, TokenClass: Any) -> None:
+        # The scanner keeps a possible key per open `[`/`{` and looks at all of them for
+        # each token: without a bound, `[[[[…` is quadratic before the composer sees it.
+        if self.flow_level >= MAX_YAML_DEPTH:
+            raise YamlLimitError(
+                f"collections nest more than {MAX_YAML_DEPTH} levels deep",
+                self.get_mark(),
+            )
+        super().fetch_flow_collection_start(TokenClass)
+
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         if self.check_event(AliasEvent):
             self._aliases += 1
@@ -100,8 +110,21 @@ def compose(text: str, loader: type[SafeLoader] = SafeLoader) -> Node | None:
 _NO_CONSTRUCTOR = re.compile(r"could not determine a constructor for the tag '([^']*)'")
 
 
+def place_of(error: yaml.YAMLError, text: str) -> tuple[int, int]:
+    """The 1-based line and column of a YAML error in `text`; (1, 1) if it has none."""
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    if mark is not None:
+        return mark.line + 1, mark.column + 1
+    if isinstance(error, yaml.reader.ReaderError) and isinstance(error.position, int):
+        position = error.position
+        return text.count("\n", 0, position) + 1, position - text.rfind("\n", 0, position)
+    return 1, 1
+
+
 def problem_of(error: yaml.YAMLError) -> str:
     """What is wrong, in one plain phrase (a tag that would build an object is named)."""
+    if isinstance(error, yaml.reader.ReaderError) and isinstance(error.character, int):
+        return f"the character U+{error.character:04X} is not allowed in YAML"
     problem = str(getattr(error, "problem", None) or "") or "it is not valid YAML"
     unknown = _NO_CONSTRUCTOR.match(problem)
     if unknown:

@@ -249,10 +249,12 @@ def load_scenario(path: str | Path) -> Scenario:
     try:
         root = safe_yaml.compose(text, _Loader)
         data = safe_yaml.load(text, _Loader)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
-        where = f"{shown}:{mark.line + 1}:{mark.column + 1}" if mark else shown
-        raise ScenarioError([f"{where}: this is not valid YAML: {error.problem}"]) from None
+    except yaml.YAMLError as error:
+        line, column = safe_yaml.place_of(error, text)
+        problem = safe_yaml.problem_of(error)
+        raise ScenarioError(
+            [f"{shown}:{line}:{column}: this is not valid YAML: {problem}"]
+        ) from None
     if not isinstance(data, dict) or not isinstance(root, MappingNode):
         raise ScenarioError([f"{shown}:1:1: a scenario is a mapping of fields (title, start, …)"])
     try:
