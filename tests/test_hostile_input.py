@@ -181,6 +181,18 @@ def test_a_huge_string_is_refused_and_the_diagnostic_shows_a_window(tmp_path: Pa
     assert parse(at_limit, "f.clause")[1] == []
 
 
+@pytest.mark.parametrize(
+    "line",
+    ['contract "x" "' + "a" * 200_000 + '" licensor', 'contract "x" "t" licensor ' + "a" * 200_000],
+    ids=["string", "name"],
+)
+def test_a_syntax_error_after_a_long_word_is_reported_quickly(line: str) -> None:
+    start = time.perf_counter()
+    _, diagnostics = parse(line + "\n", "f.clause")
+    assert time.perf_counter() - start < 2  # was hours: a regex searched from every position
+    assert diagnostics and all(len(d.message) < 200 for d in diagnostics)
+
+
 def test_too_many_items_in_a_block_is_a_located_diagnostic(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -774,6 +774,14 @@ _LINE_START = re.compile(
     + r"|^[ \t]*(cite|notwithstanding|when|unless|permit|deny|require|pay|oblige)\b"
 )
 _LAST_WORD = re.compile(r'("(?:[^"\\\n]|\\.)*"|[\w.:%-]+|\S)$')
+# How much of a line's end `_LAST_WORD` looks at, and of a word a message quotes: a search
+# anchored at the end still starts at every position, which on a line of a million
+# characters would take hours.
+_SHOWN_WORD = 60
+
+
+def _shown(word: str) -> str:
+    return word if len(word) <= _SHOWN_WORD else word[: _SHOWN_WORD - 1] + "…"
 
 
 def _ends_early(error: UnexpectedInput) -> bool:
@@ -905,7 +913,7 @@ def _syntax_message(error: UnexpectedInput, lines: list[str], more: bool = False
     wanted = f"; expected {_join_or(expected)}" if expected and len(expected) <= 6 else ""
     if _ends_early(error):
         _, code = _last_code(lines)
-        last = _LAST_WORD.search(code)
+        last = _LAST_WORD.search(code[-_SHOWN_WORD:])
         after = f" after `{last.group(1)}`" if last else ""
         if more:
             return f"something is missing{after}" + wanted
@@ -917,9 +925,9 @@ def _syntax_message(error: UnexpectedInput, lines: list[str], more: bool = False
         hint = ""
         if token.type == "NAME":
             keywords = [t.lower() for t in expected_names if t.isalpha() and t.isupper()]
-            suggestion = did_you_mean(str(token), keywords)
+            suggestion = did_you_mean(str(token), keywords) if len(token) <= _SHOWN_WORD else None
             hint = f"; {suggestion}" if suggestion else ""
-        return f"`{token}` is not expected here" + (hint or wanted)
+        return f"`{_shown(str(token))}` is not expected here" + (hint or wanted)
     return "this cannot be read"
 
 

@@ -258,10 +258,18 @@ def clause_files(draw: st.DrawFn) -> str:
         index = draw(st.integers(0, len(lines) - 1))
         at = draw(st.integers(0, len(lines[index])))
         lines[index] = lines[index][:at] + draw(_noise) + lines[index][at:]
+    if draw(st.integers(0, 6)) == 0 and lines:  # a long word or string at a line's end
+        index = draw(st.integers(0, len(lines) - 1))
+        word = "a" * draw(st.integers(10_000, 100_000))
+        lines[index] += " " + draw(st.sampled_from([word, f'"{word}"', f'"{word}']))
     end = draw(_line_ends)
     if draw(st.integers(0, 5)) == 0:  # mixed line ends
-        return "".join(line + draw(_line_ends) for line in lines)
-    return end.join(lines) + end
+        text = "".join(line + draw(_line_ends) for line in lines)
+    else:
+        text = end.join(lines) + end
+    if draw(st.integers(0, 4)) == 0:  # a file cut short, as by a writer halfway through
+        text = text[: draw(st.integers(0, len(text)))]
+    return text
 
 
 # ----------------------------------------------------------------- the properties
