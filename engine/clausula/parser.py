@@ -56,9 +56,16 @@ class _Builder(Transformer[Token, Any]):
 
     def __init__(self) -> None:
         super().__init__()
-        # The nesting depth of each expression built so far that has operands, by `id`,
-        # with the node (kept so that its `id` is not reused during the parse).
-        self.depths: dict[int, tuple[int, Any]] = {}
+        # The nesting depth of each expression built so far that has operands, by `id`.
+        # Every such node stays alive in the tree during the parse, so no `id` is reused,
+        # except the `and`/`or` that a longer one absorbs: those are kept in `absorbed`.
+        self.depths: dict[int, int] = {}
+        self.absorbed: list[Any] = []
+
+    def forget_depths(self) -> None:
+        """Start a new parse: the `id`s of the last one's nodes mean nothing now."""
+        self.depths = {}
+        self.absorbed = []
 
     def _nested(self, node: _E, operands: Iterable[Any]) -> _E:
         """`node`, once its depth (one more than its deepest operand's) is within limits.
@@ -67,12 +74,13 @@ class _Builder(Transformer[Token, Any]):
         (checker, compiler, formatter, renderer) ever meets a tree deep enough to
         exhaust the stack.
         """
-        depths = self.depths
-        depth = 2  # operands that are leaves have depth 1
+        get = self.depths.get
+        depth = 1  # the deepest operand; leaves have depth 1
         for operand in operands:
-            below = depths.get(id(operand))
-            if below is not None and below[0] >= depth:
-                depth = below[0] + 1
+            below = get(id(operand), 1)
+            if below > depth:
+                depth = below
+        depth += 1
         if depth > MAX_EXPRESSION_DEPTH:
             raise _BadLiteral(
                 None,
@@ -80,7 +88,7 @@ class _Builder(Transformer[Token, Any]):
                 "(operators, `not`, sets and calls each count one); split it into definitions",
                 node.span,
             )
-        depths[id(node)] = (depth, node)
+        self.depths[id(node)] = depth
         return node
 
     def _span(self, children: list[Any]) -> Span:
@@ -239,6 +247,7 @@ class _Builder(Transformer[Token, Any]):
         for item in c:
             if isinstance(item, ast.Logical) and item.op == op:
                 operands.extend(item.operands)
+                self.absorbed.append(item)
             else:
                 operands.append(item)
         return self._nested(ast.Logical(self._span(c), op, tuple(operands)), operands)
@@ -693,14 +702,14 @@ def _parse_blocks(text: str, path: str) -> list[ast.Block]:
     with collector_paused(), _lock:
         lark, builder, fast = _parser()
         builder.file_path = path
-        builder.depths = {}
+        builder.forget_depths()
         try:
             blocks = fast.parse(text)
             if blocks is None:
-                builder.depths = {}
+                builder.forget_depths()  # the nodes of the failed parse are gone
                 blocks = lark.parse(text)
         finally:
-            builder.depths = {}
+            builder.forget_depths()
         return blocks  # type: ignore[no-any-return]
 
 
