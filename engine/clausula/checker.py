@@ -16,6 +16,7 @@ from typing import Any
 from . import ast
 from . import types as t
 from .dates import DateOutOfRange, term_end
+from .dates import add_duration as add_duration  # its old home: importers keep working
 from .diagnostics import DiagnosticSink, Span, did_you_mean
 from .identifiers import id_problem
 from .money import is_currency
