@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 import clausula
 from clausula.checker import check_policy
 from clausula.diagnostics import Diagnostic, DiagnosticSink
+from clausula.lines import split_lines
 from clausula.parser import parse
 from clausula.policy_set import _standard_vocabulary
 
@@ -517,7 +518,7 @@ def _check_never_raises(text: str) -> list[Diagnostic]:
     sink = DiagnosticSink()
     sink.extend(diagnostics)
     check_policy([_VOCABULARY, source], sink)
-    lines = text.split("\n")
+    lines = split_lines(text)  # line ends as the parser counts them (clausula.lines)
     # Other line breaks than \n: see test_source_line_with_a_form_feed.
     plain = not _OTHER_BREAKS.search(text)
     for d in sink.sorted():

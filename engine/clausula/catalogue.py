@@ -23,6 +23,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from .consent import ConsentLedger, FileConsentLedger
 from .diagnostics import Diagnostic, Span, did_you_mean
 from .identifiers import PARTY_SCHEMES, WORK_SCHEMES, id_problem
+from .safe_yaml import SafeLoader
 
 ANY = "any"
 """As a grantee: any licensee. As a purpose: every purpose."""
@@ -191,7 +192,7 @@ class DataSet:
 # --- reading YAML ---------------------------------------------------------------------------
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(SafeLoader):
     """SafeLoader, except that only true/false are booleans.
 
     YAML 1.1 reads `NO` (Norway) and `yes`/`on` as booleans, which would silently turn a

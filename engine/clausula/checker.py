@@ -15,6 +15,8 @@ from typing import Any
 
 from . import ast
 from . import types as t
+from .dates import DateOutOfRange, term_end
+from .dates import add_duration as add_duration  # its old home: importers keep working
 from .diagnostics import DiagnosticSink, Span, did_you_mean
 from .identifiers import id_problem
 from .money import is_currency
@@ -258,8 +260,8 @@ class _BlockChecker:
             self._declare(definition.name, definition.span, self.definitions, definition)
         for parameter in block.parameters:
             self._check_parameter(parameter)
-        for definition in block.definitions:
-            self._definition_type(definition.name)
+        for name in self.definitions:  # those declared (a refused name has no type)
+            self._definition_type(name)
         headers = self._headers()
         for condition in block.applies:
             self._condition(condition, "`applies when`")
@@ -406,7 +408,10 @@ class _BlockChecker:
         elif isinstance(end, ast.DurationLit):
             if end.count <= 0:
                 self.error(end.span, "a term must last at least one day")
-            result["end"] = term_end(start.value, end.count, end.unit)
+            try:
+                result["end"] = term_end(start.value, end.count, end.unit)
+            except DateOutOfRange as error:
+                self.error(end.span, f"this term cannot end: {error}")
 
     def _territory_names(self, names: Iterable[ast.TerritoryLit]) -> list[str]:
         valid = []
@@ -1154,23 +1159,3 @@ def arithmetic(op: str, left: t.Type, right: t.Type) -> t.Type | str:
             return t.NUMBER
         return f"cannot divide {left} by {right}"
     return f"unknown operator {op}"  # pragma: no cover
-
-
-def term_end(start: dt.date, count: int, unit: str) -> dt.date:
-    """The last day of a term `effective START for COUNT UNIT`: the day before START plus
-    the duration (`2026-01-01 for 3 years` → 2028-12-31). The one place this is computed:
-    the decision and every rendering of the term use it."""
-    return add_duration(start, count, unit) - dt.timedelta(days=1)
-
-
-def add_duration(start: dt.date, count: int, unit: str) -> dt.date:
-    """`start` plus a duration; months and years keep the day of month (clamped to the month's end)."""
-    if unit == "days":
-        return start + dt.timedelta(days=count)
-    months = count * (12 if unit == "years" else 1)
-    month_index = start.month - 1 + months
-    year, month = start.year + month_index // 12, month_index % 12 + 1
-    import calendar
-
-    day = min(start.day, calendar.monthrange(year, month)[1])
-    return dt.date(year, month, day)

@@ -43,6 +43,7 @@ from typing import Any
 
 import yaml
 
+from . import safe_yaml
 from .diagnostics import PolicyError, Span
 from .json_input import JSONProblems, load_json
 from .models import Decision
@@ -202,7 +203,7 @@ class RunResult:
 # ----------------------------------------------------------------- reading test files
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(safe_yaml.SafeLoader):
     """Remembers the line and column of every mapping, to point at a case."""
 
 
@@ -362,7 +363,7 @@ class Runner:
         except (OSError, UnicodeDecodeError) as error:
             raise TestFileError(Span(shown, 0, 0), f"cannot be read: {error}") from None
         try:
-            document = yaml.load(text, Loader=_Loader)
+            document = safe_yaml.load(text, _Loader)
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)

@@ -15,7 +15,8 @@ from typing import Any
 
 from . import ast
 from . import types as t
-from .checker import CheckedBlock, CheckedPolicy, Vocabulary, add_duration
+from .checker import CheckedBlock, CheckedPolicy, Vocabulary
+from .dates import DateOutOfRange, shift
 from .money import CurrencyMismatch, Money
 from .territory import TerritorySet
 
@@ -1103,8 +1104,10 @@ def advance(day: dt.date, duration: Duration) -> dt.date:
 
 
 def _add_duration(day: dt.date, duration: Duration, sign: int = 1) -> dt.date:
-    moved = add_duration(day, sign * duration.months, "months") if duration.months else day
-    return moved + dt.timedelta(days=sign * duration.days)
+    try:
+        return shift(day, duration.months, duration.days, sign)
+    except DateOutOfRange as error:  # a use's date near the end of time: no answer, no crash
+        raise EvaluationError(str(error)) from None
 
 
 def _decimal(value: Any) -> Decimal:

@@ -10,6 +10,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from .lines import FOREIGN_BREAKS, split_lines
+
+# The most characters of a source line a diagnostic shows: a window around the place.
+_SHOWN = 160
+# Shown as a visible mark: a foreign line break would break the caret's line.
+_VISIBLE = str.maketrans(dict.fromkeys(FOREIGN_BREAKS, "↵"))
+
 
 class Span(NamedTuple):
     """A place in a source file: 1-based line and column, and the end of the place.
@@ -42,13 +49,20 @@ class Diagnostic:
         """`path:line:col: error: message`, the source line and a caret under the place."""
         lines = [f"{self.span}: {self.severity}: {self.message}"]
         if self.source_line is not None:
-            text = self.source_line.rstrip("\n").expandtabs(1)
-            lines.append(f"    {text}")
+            text = self.source_line.rstrip("\n").expandtabs(1).translate(_VISIBLE)
+            column = self.span.column
             width = 1
-            if self.span.end_line == self.span.line and self.span.end_column > self.span.column:
-                width = self.span.end_column - self.span.column
-            width = max(1, min(width, max(1, len(text) - self.span.column + 1)))
-            lines.append("    " + " " * (self.span.column - 1) + "^" * width)
+            if self.span.end_line == self.span.line and self.span.end_column > column:
+                width = self.span.end_column - column
+            width = max(1, min(width, max(1, len(text) - column + 1)))
+            if len(text) > _SHOWN:  # a window of a long line around the place, not all of it
+                start = max(0, min(column - 1 - _SHOWN // 3, len(text) - _SHOWN))
+                shown = text[start : start + _SHOWN]
+                text = ("…" if start else "") + shown + ("…" if start + _SHOWN < len(text) else "")
+                column = column - start + (1 if start else 0)
+                width = max(1, min(width, _SHOWN - (column - 1) + (1 if start else 0)))
+            lines.append(f"    {text}")
+            lines.append("    " + " " * (column - 1) + "^" * width)
         if self.hint:
             lines.append(f"    hint: {self.hint}")
         return "\n".join(lines)
@@ -91,8 +105,8 @@ class DiagnosticSink:
             return None
         lines = self._lines.get(span.path)
         if lines is None:  # split once per file, not once per error
-            lines = self._lines[span.path] = text.split("\n")  # as the parser counts lines
-        return lines[span.line - 1].rstrip("\r") if span.line <= len(lines) else None
+            lines = self._lines[span.path] = split_lines(text)  # as the parser counts lines
+        return lines[span.line - 1] if span.line <= len(lines) else None
 
     @property
     def has_errors(self) -> bool:

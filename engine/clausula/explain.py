@@ -23,6 +23,7 @@ from . import ast
 from .compiler import CompiledBlock, CompiledProvision, Context
 from .decide import contract_miss, jurisdiction_applies, use_facts
 from .formatter import expr_text, split_comment
+from .lines import split_lines
 from .models import Decision, Reason, Use
 from .parser import parse
 from .policy_set import PolicySet, file_of
@@ -79,7 +80,7 @@ class _Sources:
     def _lines(self, path: str, first: int, last: int) -> str:
         """The clause as written, without its comments: those are the authors' notes."""
         lines = []
-        for line in self.texts[path].split("\n")[first - 1 : max(first, last)]:
+        for line in split_lines(self.texts[path])[first - 1 : max(first, last)]:
             code, comment = split_comment(line)
             if comment is None or code.strip():
                 lines.append(code.rstrip())

@@ -31,6 +31,7 @@ from typing import Any
 
 from . import ast
 from .diagnostics import Diagnostic
+from .lines import normalize, split_lines
 from .parser import parse
 
 WIDTH = 100
@@ -575,7 +576,7 @@ def split_comment(line: str) -> tuple[str, str | None]:
 
 def comments(text: str) -> Iterator[tuple[int, str, bool]]:
     """Every comment of `text`: (1-based line, the comment from `#`, alone on its line)."""
-    for number, line in enumerate(text.split("\n"), start=1):
+    for number, line in enumerate(split_lines(text), start=1):
         code, comment = split_comment(line)
         if comment is not None:
             yield number, comment, not code.strip()
@@ -594,6 +595,7 @@ class FormatError(Exception):
 
 def format_text(text: str, path: str = "<text>") -> str:
     """The canonical layout of a clause file. Raises `FormatError` if it does not parse."""
+    text = normalize(text)  # line ends as `clausula.lines` defines them; written `\n`
     source, diagnostics = parse(text, path)
     errors = [d for d in diagnostics if d.severity == "error"]
     if errors:

@@ -1,15 +1,20 @@
-"""The limits on a proposed use, in one place: what a caller may send and be decided on.
+"""Every limit on what the engine is given, in one place: the sizes of a proposed use
+(what a caller may send and be decided on) and of a policy (what an author may write).
 
-Each limit is far above what a real use needs and far below what could exhaust the
-engine (recursion, `int` parsing, decimal precision, memory). A use over a limit is not
-decided: it is a `UseError` naming the field and the limit. docs/decisions.md#limits
-lists them for callers; the JSON Schema of a use (`clausula schema use`) carries the
-string and list lengths and the count maxima.
+Each limit is far above what real input needs and far below what could exhaust the engine
+(recursion, `int` parsing, decimal precision, memory). Input over a limit is refused with
+its place — a `UseError` naming the field and the limit, or a located diagnostic — never a
+crash. docs/decisions.md ("Limits") lists the limits of a use for callers, and the JSON
+Schema of a use (`clausula schema use`) carries its string and list lengths and count
+maxima; docs/language.md ("Limits") lists the limits of a policy for authors. Keep them in
+step.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
+
+# ------------------------------------------------------------------ uses
 
 MAX_USE_BYTES = 1_048_576
 """One use as JSON text (a request body, one line of JSON Lines): 1 MiB."""
@@ -54,6 +59,37 @@ MAX_CONTEXTS = 32
 
 MAX_FACTS = 100
 """Facts in one use (`facts`)."""
+
+# ------------------------------------------------------------------ clause files
+
+#: Characters in one clause file. Generous: a generated file of 100,000 contracts fits.
+MAX_FILE_CHARS = 64 * 1024 * 1024
+#: Characters in one quoted string (a title, a citation, a law's text), quotes excluded.
+MAX_STRING_LENGTH = 10_000
+#: Digits in one number (a number, an amount, a percentage, a duration, a tier bound):
+#: more than decimal arithmetic keeps (28 significant digits) would be silently rounded.
+MAX_LITERAL_DIGITS = 28
+#: How deeply expressions may nest (`not not …`, `(a, (b, (c, …)))`, `a + b + c + …` each
+#: count one level per operator): the checker, compiler, formatter and renderer walk
+#: expressions recursively, and this keeps them far from Python's stack limit.
+MAX_EXPRESSION_DEPTH = 64
+#: Blocks (contracts, jurisdictions, vocabularies) in one file.
+MAX_BLOCKS_PER_FILE = 200_000
+#: Items (headers, parameters, definitions, clauses or rules …) in one block.
+MAX_ITEMS_PER_BLOCK = 100_000
+
+# ------------------------------------------------------------------ YAML files
+
+#: Characters in one YAML file (data, scenarios, clause tests, templates, consent imports).
+MAX_YAML_CHARS = 64 * 1024 * 1024
+#: Nodes of a YAML document once every alias is expanded: what a reader of the loaded
+#: value may walk. Stops "billion laughs" documents, where a few aliases of aliases stand
+#: for billions of values.
+MAX_YAML_NODES = 2_000_000
+#: Alias uses (`*name`) in one YAML document.
+MAX_YAML_ALIASES = 10_000
+#: How deeply YAML collections may nest.
+MAX_YAML_DEPTH = 100
 
 
 def number_problem(value: int | Decimal) -> str | None:

@@ -32,6 +32,7 @@ from pygls.lsp.server import LanguageServer
 
 from . import ast
 from .diagnostics import Diagnostic, Span
+from .lines import split_lines
 from .policy_set import analyse_sources
 from .types import Type
 
@@ -52,7 +53,7 @@ class Analysis:
 
     @property
     def lines(self) -> list[str]:
-        return self.text.split("\n")  # as the parser counts lines
+        return split_lines(self.text)  # as the parser counts lines
 
 
 def analyse(text: str, path: str = "<text>") -> Analysis:
@@ -417,7 +418,7 @@ def build_server() -> ClausulaLanguageServer:
             return None
         if result == text:
             return []
-        lines = text.split("\n")
+        lines = split_lines(text)
         end = lsp.Position(len(lines) - 1, len(lines[-1]))
         whole = lsp.Range(
             start=lsp.Position(0, 0),

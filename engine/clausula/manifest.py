@@ -44,6 +44,7 @@ from typing import IO, Any
 
 import yaml
 
+from . import safe_yaml
 from .diagnostics import did_you_mean
 from .models import Decision, Use
 from .policy_set import PolicySet
@@ -127,7 +128,7 @@ class _Row:
 def load_template(path: str | Path) -> dict[str, Any]:
     """Read a use template (YAML or JSON): a mapping of use fields. Raises `ManifestError`."""
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = safe_yaml.load(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
         raise ManifestError(f"cannot read the template {path}: {error}") from None
     except yaml.YAMLError as error:
@@ -245,6 +246,10 @@ def _set_cell(use: dict[str, Any], name: str, value: str) -> None:
         use[name] = value.strip()
 
 
+# Columns that hold figures the money code computes with.
+_FIGURES = frozenset({"metrics.revenue", "metrics.generations", "metrics.streams"})
+
+
 def _pointer(name: str) -> str:
     if name == "work":
         return "/works/0"
@@ -317,6 +322,16 @@ class _Decider:
             decision = self.policy.decide(parse_use(use))
         except UseError as error:
             return _error_row(error.problems)
+        except (ArithmeticError, ValueError) as error:
+            # Figures beyond what the money code computes with (revenue 1e30), a date
+            # beyond 9999-12-31: this row gets an error, the others are still decided.
+            filled = [n for n, v in zip(self.names, key, strict=True) if v and n in _FIGURES]
+            what = "the figures in " + ", ".join(filled) if filled else "this row"
+            if isinstance(error, ArithmeticError):
+                detail = f"{what} {'are' if filled else 'has figures'} too large to compute with"
+            else:
+                detail = f"{what} cannot be decided: {error}"
+            return _error_row([UseProblem(_pointer(filled[0]) if filled else "", detail)])
         return _row_of(decision)
 
 
@@ -356,6 +371,8 @@ def filter_manifest(
             raise ManifestError("the manifest is empty: it needs a header row") from None
         except csv.Error as error:
             raise ManifestError(f"the manifest is not valid CSV: {error}") from None
+        except UnicodeDecodeError as error:
+            raise ManifestError(_not_utf8(manifest, error)) from None
         if header and header[0].startswith("\ufeff"):
             header[0] = header[0][1:]
         indices, names, warnings = _use_columns(header)
@@ -408,6 +425,8 @@ def filter_manifest(
             raise ManifestError(
                 f"the manifest is not valid CSV at row {rows + 1}: {error}"
             ) from None
+        except UnicodeDecodeError as error:
+            raise ManifestError(_not_utf8(manifest, error)) from None
         if progress is not None:
             progress(rows, counter[0])
     summary.rows = rows
@@ -416,6 +435,22 @@ def filter_manifest(
     summary.decided = decider.decided
     summary.seconds = time.perf_counter() - start
     return summary
+
+
+def _not_utf8(manifest: str | Path | IO[str], error: UnicodeDecodeError) -> str:
+    """Where a manifest stops being UTF-8: its line and column (the decoder reads ahead of
+    the rows, so the line is found again from the bytes)."""
+    if isinstance(manifest, str | Path) and str(manifest) != "-":
+        with open(manifest, "rb") as raw:
+            for number, line in enumerate(raw, start=1):
+                try:
+                    line.decode("utf-8")
+                except UnicodeDecodeError as bad:
+                    return (
+                        f"the manifest is not UTF-8 text: line {number}, column {bad.start + 1} "
+                        f"has the byte 0x{line[bad.start]:02x}; save it as UTF-8"
+                    )
+    return f"the manifest is not UTF-8 text: {error.reason}; save it as UTF-8"
 
 
 class _open:

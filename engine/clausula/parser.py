@@ -8,11 +8,12 @@ import dataclasses
 import datetime as dt
 import re
 import threading
+from collections.abc import Iterable
 from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path as FilePath
-from typing import Any
+from typing import Any, TypeVar
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -21,6 +22,15 @@ from . import ast
 from .collector import collector_paused
 from .diagnostics import Diagnostic, DiagnosticSink, Span, did_you_mean
 from .lexer import FastParser
+from .limits import (
+    MAX_BLOCKS_PER_FILE,
+    MAX_EXPRESSION_DEPTH,
+    MAX_FILE_CHARS,
+    MAX_ITEMS_PER_BLOCK,
+    MAX_LITERAL_DIGITS,
+    MAX_STRING_LENGTH,
+)
+from .lines import FOREIGN_BREAKS, foreign_break, normalize
 
 
 def grammar_text() -> str:
@@ -32,6 +42,8 @@ def grammar_text() -> str:
     return repo.read_text(encoding="utf-8")
 
 
+_E = TypeVar("_E", bound=ast.Expr)
+
 # A Span straight from its fields: the named tuple's own constructor costs several times more,
 # and the parser makes one for nearly every token.
 _span = tuple.__new__
@@ -41,6 +53,43 @@ class _Builder(Transformer[Token, Any]):
     """Builds AST nodes while the LALR parser reduces. `file_path` is set before each parse."""
 
     file_path = "<text>"
+
+    def __init__(self) -> None:
+        super().__init__()
+        # The nesting depth of each expression built so far that has operands, by `id`.
+        # Every such node stays alive in the tree during the parse, so no `id` is reused,
+        # except the `and`/`or` that a longer one absorbs: those are kept in `absorbed`.
+        self.depths: dict[int, int] = {}
+        self.absorbed: list[Any] = []
+
+    def forget_depths(self) -> None:
+        """Start a new parse: the `id`s of the last one's nodes mean nothing now."""
+        self.depths = {}
+        self.absorbed = []
+
+    def _nested(self, node: _E, operands: Iterable[Any]) -> _E:
+        """`node`, once its depth (one more than its deepest operand's) is within limits.
+
+        Checked here, as the parser builds the tree, so that no later recursive walk
+        (checker, compiler, formatter, renderer) ever meets a tree deep enough to
+        exhaust the stack.
+        """
+        get = self.depths.get
+        depth = 1  # the deepest operand; leaves have depth 1
+        for operand in operands:
+            below = get(id(operand), 1)
+            if below > depth:
+                depth = below
+        depth += 1
+        if depth > MAX_EXPRESSION_DEPTH:
+            raise _BadLiteral(
+                None,
+                f"this expression nests more than {MAX_EXPRESSION_DEPTH} levels deep "
+                "(operators, `not`, sets and calls each count one); split it into definitions",
+                node.span,
+            )
+        self.depths[id(node)] = depth
+        return node
 
     def _span(self, children: list[Any]) -> Span:
         """From the start of the first child to the end of the last (keywords not kept)."""
@@ -77,7 +126,24 @@ class _Builder(Transformer[Token, Any]):
     @staticmethod
     def _string(token: Token) -> str:
         text = str(token)[1:-1]
+        if len(text) > MAX_STRING_LENGTH:
+            raise _BadLiteral(
+                token,
+                f"this string has {len(text):,} characters; a string may have at most "
+                f"{MAX_STRING_LENGTH:,}",
+            )
         return _UNESCAPE.sub(r"\1", text) if "\\" in text else text
+
+    @staticmethod
+    def _digits(token: Token) -> str:
+        """The text of a number token, once it is known to have few enough digits."""
+        text = str(token)
+        if len(text) > MAX_LITERAL_DIGITS and sum(c.isdigit() for c in text) > MAX_LITERAL_DIGITS:
+            raise _BadLiteral(
+                token,
+                f"this number has more than {MAX_LITERAL_DIGITS} digits, the most a number may have",
+            )
+        return text
 
     # -------------------------------------------------------------- literals
     # Methods take the list of children, not `@v_args(inline=True)`: Lark's wrapper for
@@ -90,7 +156,7 @@ class _Builder(Transformer[Token, Any]):
         return ast.DateLit(self._tspan(token), value)
 
     def _duration(self, token: Token) -> ast.DurationLit:
-        count, unit = str(token).split()
+        count, unit = self._digits(token).split()
         return ast.DurationLit(
             self._tspan(token), int(count), unit if unit.endswith("s") else unit + "s"
         )
@@ -99,17 +165,18 @@ class _Builder(Transformer[Token, Any]):
         return self._date(c[0])
 
     def money(self, c: list[Token]) -> ast.Expr:
-        amount, currency = str(c[0]).split()
+        amount, currency = self._digits(c[0]).split()
         return ast.MoneyLit(self._tspan(c[0]), Decimal(amount), currency)
 
     def percent(self, c: list[Token]) -> ast.Expr:
-        return ast.PercentLit(self._tspan(c[0]), Decimal(str(c[0])[:-1]))
+        return ast.PercentLit(self._tspan(c[0]), Decimal(self._digits(c[0])[:-1]))
 
     def duration(self, c: list[Token]) -> ast.Expr:
         return self._duration(c[0])
 
     def number(self, c: list[Token]) -> ast.Expr:
-        return ast.NumberLit(self._tspan(c[0]), Decimal(str(c[0])), str(c[0]))
+        text = self._digits(c[0])
+        return ast.NumberLit(self._tspan(c[0]), Decimal(text), text)
 
     def string(self, c: list[Token]) -> ast.Expr:
         return ast.StringLit(self._tspan(c[0]), self._string(c[0]))
@@ -140,7 +207,7 @@ class _Builder(Transformer[Token, Any]):
 
     # -------------------------------------------------------------- operators
     def _binary(self, op: str, c: list[Any]) -> ast.Expr:
-        return ast.Binary(self._span(c), op, c[0], c[1])
+        return self._nested(ast.Binary(self._span(c), op, c[0], c[1]), c)
 
     def add(self, c: list[Any]) -> ast.Expr:
         return self._binary("+", c)
@@ -155,10 +222,10 @@ class _Builder(Transformer[Token, Any]):
         return self._binary("/", c)
 
     def neg(self, c: list[Any]) -> ast.Expr:
-        return ast.Negate(self._span(c), c[0])
+        return self._nested(ast.Negate(self._span(c), c[0]), c)
 
     def _compare(self, op: str, c: list[Any]) -> ast.Expr:
-        return ast.Compare(self._span(c), op, c[0], c[-1])
+        return self._nested(ast.Compare(self._span(c), op, c[0], c[-1]), c)
 
     def is_(self, c: list[Any]) -> ast.Expr:
         return self._compare("is", c)
@@ -173,16 +240,17 @@ class _Builder(Transformer[Token, Any]):
         return self._compare("not in", c)
 
     def compare(self, c: list[Any]) -> ast.Expr:
-        return ast.Compare(self._span(c), str(c[1]), c[0], c[2])
+        return self._nested(ast.Compare(self._span(c), str(c[1]), c[0], c[2]), c)
 
     def _logical(self, op: str, c: list[Any]) -> ast.Expr:
         operands: list[ast.Expr] = []
         for item in c:
             if isinstance(item, ast.Logical) and item.op == op:
                 operands.extend(item.operands)
+                self.absorbed.append(item)
             else:
                 operands.append(item)
-        return ast.Logical(self._span(c), op, tuple(operands))
+        return self._nested(ast.Logical(self._span(c), op, tuple(operands)), operands)
 
     def and_(self, c: list[Any]) -> ast.Expr:
         return self._logical("and", c)
@@ -191,22 +259,28 @@ class _Builder(Transformer[Token, Any]):
         return self._logical("or", c)
 
     def not_(self, c: list[Any]) -> ast.Expr:
-        return ast.Not(self._span(c), c[1])
+        return self._nested(ast.Not(self._span(c), c[1]), c)
 
     def set_literal(self, c: list[Any]) -> ast.Expr:
-        return ast.SetLit(self._span(c), (c[0], *c[1]))
+        items = (c[0], *c[1])
+        return self._nested(ast.SetLit(self._span(c), items), items)
 
     def call(self, c: list[Any]) -> ast.Expr:
-        return ast.Call(self._span(c), str(c[0]), self._tspan(c[0]), tuple(c[1]))
+        arguments = tuple(c[1])
+        return self._nested(
+            ast.Call(self._span(c), str(c[0]), self._tspan(c[0]), arguments), arguments
+        )
 
     def per_unit(self, c: list[Any]) -> ast.Expr:
-        return ast.PerUnit(self._span(c), c[0], str(c[1]), self._tspan(c[1]))
+        return self._nested(ast.PerUnit(self._span(c), c[0], str(c[1]), self._tspan(c[1])), c)
 
     def tiered(self, c: list[Any]) -> ast.Expr:
-        return ast.Tiered(self._span(c), c[0], tuple(c[1:]))
+        tiers = tuple(c[1:])
+        node = ast.Tiered(self._span(c), c[0], tiers)
+        return self._nested(node, (c[0], *(tier.rate for tier in tiers)))
 
     def tier_upto(self, c: list[Any]) -> ast.Tier:
-        return ast.Tier(Decimal(str(c[0])), c[1], self._span(c))
+        return ast.Tier(Decimal(self._digits(c[0])), c[1], self._span(c))
 
     def tier_above(self, c: list[Any]) -> ast.Tier:
         return ast.Tier(None, c[0], self._span(c))
@@ -260,7 +334,8 @@ class _Builder(Transformer[Token, Any]):
 
     def quantifier(self, c: list[Any]) -> ast.Expr:
         variable = str(c[1])
-        return ast.Quantifier(self._span(c), str(c[0]), variable, self.path_of(c[2]), c[3])
+        node = ast.Quantifier(self._span(c), str(c[0]), variable, self.path_of(c[2]), c[3])
+        return self._nested(node, (c[3],))
 
     def party_subject(self, c: list[Any]) -> ast.Subject:
         return ast.Subject("party", self._span(c), party=str(c[0]))
@@ -541,17 +616,20 @@ class _Builder(Transformer[Token, Any]):
     def start(self, c: list[list[ast.Block]]) -> list[ast.Block]:
         return c[0] if c else []
 
-    @staticmethod
-    def _append(c: list[Any]) -> list[Any]:
+    def _append(self, c: list[Any], blocks: bool = False) -> list[Any]:
         # Left-recursive lists grow in place: Lark's own `item*` would copy the list
         # at every item, which is quadratic in the number of clauses.
         if len(c) == 1:
             return [c[0]]
+        limit = MAX_BLOCKS_PER_FILE if blocks else MAX_ITEMS_PER_BLOCK
+        if len(c[0]) >= limit:
+            what = "blocks in a file" if blocks else "items in a block"
+            raise _BadLiteral(None, f"there may be at most {limit:,} {what}", self._span(c[1:]))
         c[0].append(c[1])
         return c[0]  # type: ignore[no-any-return]
 
     def blocks(self, c: list[Any]) -> list[Any]:
-        return self._append(c)
+        return self._append(c, blocks=True)
 
     def vocabulary_items(self, c: list[Any]) -> list[Any]:
         return self._append(c)
@@ -582,13 +660,16 @@ def _edge(items: list[Any] | tuple[Any, ...], last: bool) -> Any:
 
 
 class _BadLiteral(Exception):
-    def __init__(self, token: Token, message: str) -> None:
+    """A token (or, given `span`, a node) the parser refuses: a bad date, a limit passed."""
+
+    def __init__(self, token: Token | None, message: str, span: Span | None = None) -> None:
         super().__init__(message)
-        self.token, self.message = token, message
+        self.token, self.message, self.span = token, message, span
 
 
 _lock = threading.Lock()
 _UNESCAPE = re.compile(r"\\(.)")
+_FOREIGN_BREAK = re.compile("[" + "".join(FOREIGN_BREAKS) + "]")
 
 
 @lru_cache(maxsize=1)
@@ -615,9 +696,14 @@ def _parse_blocks(text: str, path: str) -> list[ast.Block]:
     with collector_paused(), _lock:
         lark, builder, fast = _parser()
         builder.file_path = path
-        blocks = fast.parse(text)
-        if blocks is None:
-            blocks = lark.parse(text)
+        builder.forget_depths()
+        try:
+            blocks = fast.parse(text)
+            if blocks is None:
+                builder.forget_depths()  # the nodes of the failed parse are gone
+                blocks = lark.parse(text)
+        finally:
+            builder.forget_depths()
         return blocks  # type: ignore[no-any-return]
 
 
@@ -636,22 +722,42 @@ _RECOVERY_GROUP = 32
 def parse(text: str, path: str) -> tuple[ast.SourceFile, list[Diagnostic]]:
     """Parse one clause file. Returns the AST of what parsed and every syntax error.
 
-    Valid text is parsed once, on the fast path. Text with errors is recovered from by
-    pieces (see `_recover`): each block, and each item of a block that does not parse, is
-    parsed on its own, so that one mistake does not hide the others and a large file with a
-    few errors costs a few parses of the whole, not one per error.
+    Line ends are those of `clausula.lines`; the returned source holds the text with each
+    written `\n`. Valid text is parsed once, on the fast path. Text with errors is recovered
+    from by pieces (see `_recover`): each block, and each item of a block that does not
+    parse, is parsed on its own, so that one mistake does not hide the others and a large
+    file with a few errors costs a few parses of the whole, not one per error.
     """
     sink = DiagnosticSink()
+    text = normalize(text)
     sink.add_source(path, text)
-    try:
-        blocks = _parse_blocks(text, path)
-        return ast.SourceFile(path, text, tuple(blocks)), []
-    except (UnexpectedInput, _BadLiteral):
-        pass
-    except Exception as error:  # a Lark internal error wrapping a bad literal
-        if not isinstance(getattr(error, "orig_exc", None), _BadLiteral):
-            raise
-    work = text.split("\n")
+    if len(text) > MAX_FILE_CHARS:
+        sink.error(
+            Span(path, 1, 1),
+            f"this file has {len(text):,} characters; a clause file may have at most "
+            f"{MAX_FILE_CHARS:,}",
+        )
+        return ast.SourceFile(path, text, ()), sink.sorted()
+    lines = text.split("\n")
+    foreign = foreign_break(text)
+    if foreign is None:
+        try:
+            blocks = _parse_blocks(text, path)
+            return ast.SourceFile(path, text, tuple(blocks)), []
+        except (UnexpectedInput, _BadLiteral):
+            pass
+        except Exception as error:  # a Lark internal error wrapping a bad literal
+            if not isinstance(getattr(error, "orig_exc", None), _BadLiteral):
+                raise
+    else:
+        at_line, column, name = foreign
+        sink.error(
+            Span(path, at_line, column, at_line, column + 1),
+            f"{name} is not a line end in a clause file and may not appear in one; "
+            "end lines with a newline",
+        )
+        lines = [_FOREIGN_BREAK.sub(" ", each) for each in lines]  # to find other errors
+    work = list(lines)
     _recover(work, path, sink)
     for _ in range(_MAX_SYNTAX_ERRORS):
         # What the pieces missed (an item split where it should not be) is found the slow
@@ -660,8 +766,8 @@ def parse(text: str, path: str) -> tuple[ast.SourceFile, list[Diagnostic]]:
             blocks = _parse_blocks("\n".join(work), path)
             return ast.SourceFile(path, text, tuple(blocks)), sink.sorted()
         except Exception:
-            line = _parse_error(work, path, sink, 0, len(work))
-        if line is None or not _blank_item(work, line):
+            failed = _parse_error(work, path, sink, 0, len(work))
+        if failed is None or not _blank_item(work, failed):
             break
     return ast.SourceFile(path, text, ()), sink.sorted()
 
@@ -701,9 +807,15 @@ def _parse_error(
 
 
 def _literal_error(bad: _BadLiteral, path: str, sink: DiagnosticSink, shift: int) -> int:
-    line, column = (bad.token.line or 1) + shift, bad.token.column or 1
-    sink.error(Span(path, line, column, line, column + len(str(bad.token))), bad.message)
-    return line
+    """Report a refused literal or node of a piece at its place in the whole file."""
+    span = bad.span
+    if span is None:
+        token = bad.token
+        line, column = (token.line or 1, token.column or 1) if token is not None else (1, 1)
+        span = Span(path, line, column, line, column + len(str(token or "")))
+    span = Span(path, span.line + shift, span.column, span.end_line + shift, span.end_column)
+    sink.error(span, bad.message)
+    return span.line
 
 
 def _token_width(error: UnexpectedInput, lines: list[str], line: int) -> int:
@@ -787,6 +899,14 @@ _LINE_START = re.compile(
     + r"|^[ \t]*(cite|notwithstanding|when|unless|permit|deny|require|pay|oblige)\b"
 )
 _LAST_WORD = re.compile(r'("(?:[^"\\\n]|\\.)*"|[\w.:%-]+|\S)$')
+# How much of a line's end `_LAST_WORD` looks at, and of a word a message quotes: a search
+# anchored at the end still starts at every position, which on a line of a million
+# characters would take hours.
+_SHOWN_WORD = 60
+
+
+def _shown(word: str) -> str:
+    return word if len(word) <= _SHOWN_WORD else word[: _SHOWN_WORD - 1] + "…"
 
 
 def _ends_early(error: UnexpectedInput) -> bool:
@@ -918,7 +1038,7 @@ def _syntax_message(error: UnexpectedInput, lines: list[str], more: bool = False
     wanted = f"; expected {_join_or(expected)}" if expected and len(expected) <= 6 else ""
     if _ends_early(error):
         _, code = _last_code(lines)
-        last = _LAST_WORD.search(code)
+        last = _LAST_WORD.search(code[-_SHOWN_WORD:])
         after = f" after `{last.group(1)}`" if last else ""
         if more:
             return f"something is missing{after}" + wanted
@@ -930,9 +1050,9 @@ def _syntax_message(error: UnexpectedInput, lines: list[str], more: bool = False
         hint = ""
         if token.type == "NAME":
             keywords = [t.lower() for t in expected_names if t.isalpha() and t.isupper()]
-            suggestion = did_you_mean(str(token), keywords)
+            suggestion = did_you_mean(str(token), keywords) if len(token) <= _SHOWN_WORD else None
             hint = f"; {suggestion}" if suggestion else ""
-        return f"`{token}` is not expected here" + (hint or wanted)
+        return f"`{_shown(str(token))}` is not expected here" + (hint or wanted)
     return "this cannot be read"
 
 

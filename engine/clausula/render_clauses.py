@@ -7,8 +7,9 @@ its last day. Comments are the authors' notes and are never shown. Markdown, or 
 one self-contained file with a little CSS.
 
 Both formats are made from one list of elements (headings, paragraphs, lists, tables), so
-they always say the same thing. Inline text uses `backticks` for notation and `[^n]` for a
-footnote reference; the HTML writer escapes everything else.
+they always say the same thing. Inline text uses `backticks` for notation; a footnote is a
+field of its heading, never `[^n]` in text. Both writers escape everything else, so that
+HTML or footnote syntax in an author's title or citation is shown, never obeyed.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import ast
-from .checker import term_end
+from .dates import term_end
 from .formatter import (
     FORMALITY_ORDER,
     decimal_text,
@@ -329,11 +330,11 @@ class Document:
     elements: list[tuple[Any, ...]] = field(default_factory=list)
     footnotes: list[str] = field(default_factory=list)
 
-    def note(self, citation: str) -> str:
-        """A footnote reference for `citation` (one number per distinct citation)."""
+    def note(self, citation: str) -> int:
+        """The footnote number for `citation` (one number per distinct citation)."""
         if citation not in self.footnotes:
             self.footnotes.append(citation)
-        return f"[^{self.footnotes.index(citation) + 1}]"
+        return self.footnotes.index(citation) + 1
 
 
 _BLOCK_WORDS = {"contract": "Contract", "jurisdiction": "Law", "vocabulary": "Vocabulary"}
@@ -487,9 +488,10 @@ def _provision(doc: Document, provision: ast.Provision, names: _Names, block: as
     heading = f"§{provision.key}" if provision.kind == "clause" else provision.key
     if provision.title:
         heading += f" {provision.title}"
-    if provision.cite:
-        heading += doc.note(provision.cite)
-    doc.elements.append(("h2", heading))
+    # The footnote is an element's field, not `[^n]` in its text: a title may itself
+    # contain `[^99]`, which is then only text.
+    note = doc.note(provision.cite) if provision.cite else None
+    doc.elements.append(("h2", heading, note))
     items: list[str] = []
     titles = {p.key: p.title for p in block.provisions}
     for reference in provision.notwithstanding:
@@ -515,7 +517,19 @@ def _provision(doc: Document, provision: ast.Provision, names: _Names, block: as
 # ----------------------------------------------------------------- writers
 
 _CODE = re.compile(r"`([^`]*)`")
-_NOTE = re.compile(r"\[\^(\d+)\]")
+# What Markdown would read as markup in text: HTML (`<b>`, `&amp;`) and footnote syntax.
+_MD_MARKUP = re.compile(r"[<>&]|\[\^")
+_MD_ESCAPES = {"<": "&lt;", ">": "&gt;", "&": "&amp;", "[^": "\\[^"}
+
+
+def _md(text: str) -> str:
+    """`text` for Markdown: notation in backticks kept, and outside it, HTML and footnote
+    syntax from authors' text (titles, citations, notes) shown as written, never obeyed."""
+    parts = _CODE.split(text)  # even indices: text; odd: what was between backticks
+    return "".join(
+        f"`{part}`" if index % 2 else _MD_MARKUP.sub(lambda m: _MD_ESCAPES[m.group()], part)
+        for index, part in enumerate(parts)
+    )
 
 
 def to_markdown(doc: Document) -> str:
@@ -524,22 +538,23 @@ def to_markdown(doc: Document) -> str:
     for element in doc.elements:
         kind = element[0]
         if kind == "h1":
-            out += [f"# {element[1]}", ""]
+            out += [f"# {_md(element[1])}", ""]
         elif kind == "h2":
-            out += [f"## {element[1]}", ""]
+            note = f"[^{element[2]}]" if len(element) > 2 and element[2] else ""
+            out += [f"## {_md(element[1])}{note}", ""]
         elif kind == "p":
-            out += [element[1], ""]
+            out += [_md(element[1]), ""]
         elif kind == "ul":
-            out += [f"- {item}" for item in element[1]] + [""]
+            out += [f"- {_md(item)}" for item in element[1]] + [""]
         elif kind == "table":
             headers, rows = element[1], element[2]
-            out.append("| " + " | ".join(headers) + " |")
+            out.append("| " + " | ".join(_md(h) for h in headers) + " |")
             out.append("|" + "|".join("---" for _ in headers) + "|")
             for row in rows:
-                out.append("| " + " | ".join(c.replace("|", "\\|") for c in row) + " |")
+                out.append("| " + " | ".join(_md(c).replace("|", "\\|") for c in row) + " |")
             out.append("")
     for number, citation in enumerate(doc.footnotes, start=1):
-        out.append(f"[^{number}]: {citation}")
+        out.append(f"[^{number}]: {_md(citation)}")
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -560,11 +575,13 @@ sup a { text-decoration: none; }
 
 def _inline(text: str) -> str:
     escaped = html.escape(text, quote=False)
-    escaped = _CODE.sub(lambda m: f"<code>{m.group(1)}</code>", escaped)
-    return _NOTE.sub(
-        lambda m: f'<sup id="ref-{m.group(1)}"><a href="#note-{m.group(1)}">{m.group(1)}</a></sup>',
-        escaped,
-    )
+    return _CODE.sub(lambda m: f"<code>{m.group(1)}</code>", escaped)
+
+
+def _note_ref(number: int | None) -> str:
+    if not number:
+        return ""
+    return f'<sup id="ref-{number}"><a href="#note-{number}">{number}</a></sup>'
 
 
 def to_html(doc: Document) -> str:
@@ -573,7 +590,8 @@ def to_html(doc: Document) -> str:
     for element in doc.elements:
         kind = element[0]
         if kind in ("h1", "h2"):
-            body.append(f"<{kind}>{_inline(element[1])}</{kind}>")
+            note = _note_ref(element[2] if len(element) > 2 else None)
+            body.append(f"<{kind}>{_inline(element[1])}{note}</{kind}>")
         elif kind == "p":
             body.append(f"<p>{_inline(element[1])}</p>")
         elif kind == "ul":

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .. import ast
-from ..checker import add_duration
+from ..dates import DateOutOfRange, shift
 from .analysis import _COLLECTION_NAMES, _DATED
 
 
@@ -25,8 +25,7 @@ _Duration = tuple[int, int]  # months, days (as the compiler's `Duration`)
 def _moved(day: dt.date, duration: _Duration, sign: int = 1) -> dt.date:
     """`day` plus (or minus) a duration, months first, as the compiler moves dates."""
     months, days = duration
-    moved = add_duration(day, sign * months, "months") if months else day
-    return moved + dt.timedelta(days=sign * days)
+    return shift(day, months, days, sign)
 
 
 def _constant(
@@ -68,7 +67,10 @@ def _constant(
         if node.op in ("+", "-"):
             sign = 1 if node.op == "+" else -1
             if isinstance(left, dt.date) and isinstance(right, tuple):
-                return _moved(left, right, sign)
+                try:
+                    return _moved(left, right, sign)
+                except DateOutOfRange:  # decided one use at a time, which says why
+                    raise _NotConstant from None
             if isinstance(left, tuple) and isinstance(right, tuple):
                 return (left[0] + sign * right[0], left[1] + sign * right[1])
         if node.op == "*":

@@ -38,6 +38,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 from yaml.nodes import MappingNode, Node, SequenceNode
 
+from .. import safe_yaml
 from ..catalogue import ANY, ConsentGrant, Day, Formality, _day, _Loader
 from ..identifiers import PARTY_SCHEMES, id_problem
 from .events import (
@@ -160,11 +161,11 @@ def format_of(path: str | Path, given: str | None = None) -> Format:
 
 def _yaml_rows(text: str, path: str) -> Iterator[tuple[int, Any]]:
     try:
-        root = yaml.compose(text, Loader=_Loader)
+        root = safe_yaml.compose(text, _Loader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
-        problem = getattr(error, "problem", None) or "it is not valid YAML"
+        problem = safe_yaml.problem_of(error)
         raise RowsError([RowProblem(path, line, f"not valid YAML: {problem}")]) from None
     if root is None:
         return
@@ -199,7 +200,14 @@ def _yaml_rows(text: str, path: str) -> Iterator[tuple[int, Any]]:
                 [RowProblem(path, node.start_mark.line + 1, f"`{name}` must be a list of rows")]
             )
         for item in node.value:
-            value = loader.construct_document(item)
+            try:
+                value = loader.construct_document(item)
+            except yaml.YAMLError as error:  # e.g. a `!!python/object` tag: refused, named
+                mark = getattr(error, "problem_mark", None) or item.start_mark
+                problem = safe_yaml.problem_of(error)
+                raise RowsError(
+                    [RowProblem(path, mark.line + 1, f"not valid YAML: {problem}")]
+                ) from None
             if isinstance(value, dict):
                 if name == "revocations":
                     value = {"event": "revoke", **value}

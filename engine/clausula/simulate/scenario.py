@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from yaml.nodes import MappingNode, Node
 
+from .. import safe_yaml
 from ..catalogue import _Loader, _node_at
 from ..money import Money, is_currency
 
@@ -246,12 +247,14 @@ def load_scenario(path: str | Path) -> Scenario:
     except (OSError, UnicodeDecodeError) as error:
         raise ScenarioError([f"{shown}: cannot be read ({error})"]) from None
     try:
-        root = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
-        where = f"{shown}:{mark.line + 1}:{mark.column + 1}" if mark else shown
-        raise ScenarioError([f"{where}: this is not valid YAML: {error.problem}"]) from None
+        root = safe_yaml.compose(text, _Loader)
+        data = safe_yaml.load(text, _Loader)
+    except yaml.YAMLError as error:
+        line, column = safe_yaml.place_of(error, text)
+        problem = safe_yaml.problem_of(error)
+        raise ScenarioError(
+            [f"{shown}:{line}:{column}: this is not valid YAML: {problem}"]
+        ) from None
     if not isinstance(data, dict) or not isinstance(root, MappingNode):
         raise ScenarioError([f"{shown}:1:1: a scenario is a mapping of fields (title, start, …)"])
     try:

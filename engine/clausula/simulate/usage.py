@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..batch import ShapeTable
-from ..checker import add_duration
+from ..dates import add_duration
 from ..models import Output, Use
 from .catalogue import SyntheticData
 from .scenario import PurposeUsage, Scenario
