@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import ast
-from .dates import term_end
+from .dates import DateOutOfRange, term_end
 from .formatter import (
     FORMALITY_ORDER,
     decimal_text,
@@ -448,8 +448,12 @@ def _header_row(header: ast.Header, names: _Names) -> tuple[str, str]:
         assert isinstance(start, ast.DateLit)
         text = f"from {day_text(start.value)}"
         if isinstance(end, ast.DurationLit):
-            last = term_end(start.value, end.count, end.unit)  # as the engine decides
-            text += f" until {day_text(last)} ({duration_text(end)})"
+            try:
+                last = term_end(start.value, end.count, end.unit)  # as the engine decides
+            except DateOutOfRange:  # `clausula check` reports it; the rendering says it
+                text += f" for {duration_text(end)}, beyond the last date a term can have"
+            else:
+                text += f" until {day_text(last)} ({duration_text(end)})"
         elif isinstance(end, ast.DateLit):
             text += f" until {day_text(end.value)}"
         return ("Term", text)
