@@ -88,6 +88,19 @@ def test_python_blocks_run(monkeypatch: pytest.MonkeyPatch) -> None:
     assert os.getcwd() == str(REPO)
 
 
+def test_readme_python_blocks_run(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The README's Python example runs from the repository root and decides as it reads:
+    an artist with a valid grant is paid."""
+    blocks = _blocks(REPO / "README.md", "python")
+    assert blocks
+    monkeypatch.chdir(REPO)
+    for line, code in blocks:
+        exec(compile(code, f"README.md:{line}", "exec"), {"__name__": "__readme__"})
+    assert "pay [('isni:0000000121032683', Decimal('216.00'))]" in capsys.readouterr().out
+
+
 def _nav_pages(node: object) -> Iterator[str]:
     if isinstance(node, str):
         if not re.match(r"^[a-z]+://", node):

@@ -10,7 +10,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -163,6 +163,18 @@ def serve(
 
         os.environ[KEY_ENV] = str(ledger_key)
     ledger_store = _open_ledger(ledger, ledger_key, verify=True)
+    # How uvicorn serves, in one process or in workers: the limits of docs/serving.md.
+    server: dict[str, Any] = dict(
+        host=host,
+        port=port,
+        log_level=log_level.lower(),
+        access_log=False,
+        http=HEAD_LIMITED_HTTP,
+        timeout_keep_alive=timeout_keep_alive,
+        limit_concurrency=limit_concurrency,
+        h11_max_incomplete_event_size=max_header_bytes,
+        timeout_graceful_shutdown=graceful_seconds,
+    )
     # This process loads the policies first, so that errors stop the start-up here.
     live = LivePolicies(
         policies=policies,
@@ -195,15 +207,7 @@ def serve(
         try:
             uvicorn.run(
                 application,
-                host=host,
-                port=port,
-                log_level=log_level.lower(),
-                access_log=False,
-                http=HEAD_LIMITED_HTTP,
-                timeout_keep_alive=timeout_keep_alive,
-                limit_concurrency=limit_concurrency,
-                h11_max_incomplete_event_size=max_header_bytes,
-                timeout_graceful_shutdown=graceful_seconds,
+                **server,
             )
         finally:
             if ledger_store is not None:
@@ -233,15 +237,7 @@ def serve(
         "clausula.service:app_from_env",
         factory=True,
         workers=workers,
-        host=host,
-        port=port,
-        log_level=log_level.lower(),
-        access_log=False,
-        http=HEAD_LIMITED_HTTP,
-        timeout_keep_alive=timeout_keep_alive,
-        limit_concurrency=limit_concurrency,
-        h11_max_incomplete_event_size=max_header_bytes,
-        timeout_graceful_shutdown=graceful_seconds,
+        **server,
     )
 
 

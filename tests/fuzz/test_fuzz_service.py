@@ -3,9 +3,8 @@ JSON, huge numbers, lone surrogates, duplicate keys, random bytes, wrong content
 oversized bodies, mutated uses. Zero 5xx, and every error is `application/problem+json`
 with its status in the body. A fixed, derandomised budget keeps the suite fast.
 
-The money code's own limits on amounts and counts (`1e30` revenue, 10^30 generations) are
-the use reader's (issue 12, item 1, `clausula.use_input`): `test_huge_amounts_are_4xx` is
-marked xfail until that lands and turns into a pass after it (strict=False).
+Amounts and counts the money code cannot compute with (`1e30` revenue, 10^30 generations)
+are refused where a use enters, by its limits (`clausula.limits`): a 422 naming the field.
 """
 
 from __future__ import annotations
@@ -174,14 +173,9 @@ def test_every_form_of_a_hostile_use_is_a_problem_or_a_decision(
             _assert_answer_is_honest(client, "/v1/decide/batch", form, "application/json")
 
 
-# ------------------------------------------------------------------ waiting on the use reader
+# ------------------------------------------------------------------ beyond the limits of a use
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="amounts and counts the money code cannot compute with are refused by the use "
-    "reader's limits (issue 12 item 1, clausula.use_input, another helper's branch)",
-)
 @pytest.mark.parametrize(
     "metrics",
     [
@@ -195,6 +189,9 @@ def test_huge_amounts_are_4xx(client: TestClient, metrics: dict[str, Any]) -> No
     body = json.dumps({**USE, "metrics": metrics}).encode()
     for path, content in [("/v1/decide", body), ("/v1/decide/batch", b"[" + body + b"]")]:
         _assert_answer_is_honest(client, path, content, "application/json")
+        answer = client.post(path, content=content, headers={"Content-Type": "application/json"})
+        assert answer.status_code == 422
+        assert any("/metrics/" in item["pointer"] for item in answer.json()["errors"])
 
 
 @pytest.mark.parametrize(
@@ -203,8 +200,7 @@ def test_huge_amounts_are_4xx(client: TestClient, metrics: dict[str, Any]) -> No
     ids=["revenue-1e30", "generations-1e30"],
 )
 def test_even_a_server_error_is_a_problem(client: TestClient, metrics: dict[str, Any]) -> None:
-    """Whatever the decision procedure does with them, the answer is problem+json (a 500
-    today, a 4xx once the use reader refuses them): never text/plain."""
+    """Whatever happens to them, the answer is problem+json, never text/plain."""
     answer = client.post("/v1/decide", json={**USE, "metrics": metrics})
     assert answer.status_code != 200
     assert answer.headers["content-type"] == "application/problem+json"
