@@ -507,3 +507,56 @@ def test_a_use_over_the_size_limit_is_refused_unread() -> None:
     text = json.dumps({**GENERATION, "id": "é" * (MAX_USE_BYTES // 2)}, ensure_ascii=False)
     assert len(text) < MAX_USE_BYTES < len(text.encode("utf-8"))
     assert "bytes of JSON (the limit)" in problems(text)[""]
+
+
+# ----------------------------------------------------------------- every problem in one answer
+
+EVERYTHING_WRONG = {
+    "date": "2026-09-01",
+    "licensee": "party:aria-labs",
+    "purpose": "trainin",
+    "territory": "Germany",
+    "context": ["parodi"],
+    "works": ["isrc:USUM7170386X"],
+    "facts": {"gpai_eu_markt": True},
+    "metrics": {"revenue": {"amount": "1e3", "currency": "EURO"}},
+}
+EVERY_POINTER = {
+    "/purpose",
+    "/territory",
+    "/context/0",
+    "/works/0",
+    "/facts/gpai_eu_markt",
+    "/metrics/revenue/amount",
+    "/metrics/revenue/currency",
+}
+
+
+def test_names_and_fields_are_wrong_together_in_one_answer(policy: PolicySet) -> None:
+    """The policy's vocabulary (purpose, territory, contexts, facts) is checked with the
+    other fields, so a caller fixes everything in one round: API, `eval` and the service."""
+    with pytest.raises(UseError) as raised:
+        policy.decide(EVERYTHING_WRONG)
+    assert {p.pointer for p in raised.value.problems} == EVERY_POINTER
+    messages = " ".join(p.message for p in raised.value.problems)
+    for hint in ("`training`", "DE", "`parody`", "`EUR`", "`gpai_eu_market`"):
+        assert hint in messages
+    result = CliRunner().invoke(
+        app, ["eval", "-", "--policies", str(REPO / "policies")], input=json.dumps(EVERYTHING_WRONG)
+    )
+    assert result.exit_code == 1
+    for pointer in EVERY_POINTER:
+        assert f"{pointer}:" in result.output
+
+    async def ask() -> httpx.Response:
+        live = LivePolicies(policies=REPO / "policies")
+        assert live.reload(force=True)
+        transport = httpx.ASGITransport(app=create_app(live))
+        async with httpx.AsyncClient(transport=transport, base_url="http://clausula") as client:
+            return await client.post("/v1/decide", json=EVERYTHING_WRONG)
+
+    import anyio
+
+    answer = anyio.run(ask)
+    assert answer.status_code == 422
+    assert {item["pointer"] for item in answer.json()["errors"]} == EVERY_POINTER

@@ -12,7 +12,7 @@ import json
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -211,12 +211,13 @@ def _read_text(source: str) -> str:
     return Path(source).read_text(encoding="utf-8")
 
 
-def _uses(text: str, source: str) -> Iterator[Use | UseError]:
+def _uses(text: str, source: str, vocabulary: Any = None) -> Iterator[Use | UseError]:
     """The uses in the input: a `.json` file is one JSON document (an object or an array),
-    anything else is read as JSON, or JSON Lines if it is not one JSON document."""
+    anything else is read as JSON, or JSON Lines if it is not one JSON document; with a
+    policy set's vocabulary, a use's names are checked in the same answer as its fields."""
     from . import read_uses
 
-    yield from read_uses(text, lines=not source.endswith(".json"))
+    yield from read_uses(text, lines=not source.endswith(".json"), vocabulary=vocabulary)
 
 
 @app.command("eval")
@@ -316,7 +317,7 @@ def eval_(
     err = _console(stderr=True)
     counts: dict[str, int] = {}
     bad = 0
-    for index, item in enumerate(_uses(text, source), start=1):
+    for index, item in enumerate(_uses(text, source, policy_set.vocabulary), start=1):
         label = f"use {index}"
         if not isinstance(item, UseError):
             try:

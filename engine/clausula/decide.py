@@ -32,13 +32,13 @@ from .compiler import (
     format_value,
 )
 from .consent import ConsentLedger, ConsentRecord, DatedConsentLedger
-from .diagnostics import did_you_mean
 from .limits import number_problem
 from .models import Decision, MoneyAmount, Use
 from .money import Money, equals_money, payment_key, split_rounded
 from .territory import TerritorySet, code_problem
 from .unknown_ids import unknown_id_reasons
 from .use_input import UseError, UseProblem
+from .use_vocabulary import context_problem, fact_problem, purpose_problem, territory_problem
 
 NO_SOURCE = None  # a reason that comes from the procedure itself, not from a clause
 
@@ -119,39 +119,21 @@ def use_facts(use: Use, policy: CompiledPolicy) -> dict[str, Any]:
     ):
         return {}  # the common case: nothing to report, no facts to convert
     problems: list[UseProblem] = []
-    if use.purpose not in vocabulary.purposes:
-        hint = did_you_mean(use.purpose, vocabulary.purposes)
-        problems.append(
-            UseProblem(
-                "/purpose",
-                f"`{use.purpose}` is not a declared purpose" + (f"; {hint}" if hint else ""),
-            )
-        )
-    for index, item in enumerate(use.context):
-        if item not in vocabulary.contexts:
-            hint = did_you_mean(item, vocabulary.contexts)
-            problems.append(
-                UseProblem(
-                    f"/context/{index}",
-                    f"`{item}` is not a declared context" + (f"; {hint}" if hint else ""),
-                )
-            )
-    problem = code_problem(use.territory)
+    problem = purpose_problem(use.purpose, vocabulary.purposes)
     if problem:
-        problems.append(
-            UseProblem("/territory", problem + "; a use happens in one country or subdivision")
-        )
+        problems.append(UseProblem("/purpose", problem))
+    for index, item in enumerate(use.context):
+        problem = context_problem(item, vocabulary.contexts)
+        if problem:
+            problems.append(UseProblem(f"/context/{index}", problem))
+    problem = territory_problem(use.territory)
+    if problem:
+        problems.append(UseProblem("/territory", problem))
     facts: dict[str, Any] = {}
     for name, value in use.facts.items():
         declared = vocabulary.facts.get(name)
         if declared is None:
-            hint = did_you_mean(name, vocabulary.facts)
-            problems.append(
-                UseProblem(
-                    f"/facts/{name}",
-                    f"no policy declares the fact `{name}`" + (f"; {hint}" if hint else ""),
-                )
-            )
+            problems.append(UseProblem(f"/facts/{name}", fact_problem(name, vocabulary.facts) or ""))
             continue
         converted = _convert_fact(value, declared)
         if converted is None:

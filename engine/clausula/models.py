@@ -19,6 +19,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     ValidationError,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
     model_validator,
@@ -41,6 +42,7 @@ from .limits import (
     number_problem,
 )
 from .money import currency_problem, minor_digits
+from .use_vocabulary import context_problem, fact_problem, purpose_problem, territory_problem
 
 # Decimals travel as strings in JSON, never as binary floats.
 DecimalString = Annotated[
@@ -93,6 +95,30 @@ WorkId = Annotated[
     AfterValidator(_work_id),
 ]
 Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME_CHARS)]
+
+
+
+def _declared_context(value: str, info: ValidationInfo) -> str:
+    # Given a policy set's vocabulary in the validation context (see `Use`).
+    vocabulary = (info.context or {}).get("vocabulary")
+    problem = context_problem(value, vocabulary.contexts) if vocabulary else None
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+ContextName = Annotated[Name, AfterValidator(_declared_context)]
+
+
+def _declared_fact(value: str, info: ValidationInfo) -> str:
+    vocabulary = (info.context or {}).get("vocabulary")
+    problem = fact_problem(value, vocabulary.facts) if vocabulary else None
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+FactName = Annotated[Name, AfterValidator(_declared_fact)]
 
 _PLAIN_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
@@ -276,12 +302,33 @@ class Use(_Strict):
         default_factory=dict
     )
     output: Output = Field(default_factory=Output)
-    context: Annotated[list[Name], Field(max_length=MAX_CONTEXTS)] = Field(default_factory=list)
+    context: Annotated[list[ContextName], Field(max_length=MAX_CONTEXTS)] = Field(
+        default_factory=list
+    )
     commercial: bool = False
     metrics: Metrics = Field(default_factory=Metrics)
-    facts: Annotated[dict[Name, CheckedFact], Field(max_length=MAX_FACTS)] = Field(
+    facts: Annotated[dict[FactName, CheckedFact], Field(max_length=MAX_FACTS)] = Field(
         default_factory=dict
     )
+
+    # Given a policy set's vocabulary (`parse_use(…, vocabulary=…)`, in the validation
+    # context), the names are checked with the other fields, so that one answer lists all.
+    @field_validator("purpose")
+    @classmethod
+    def _purpose(cls, value: str, info: ValidationInfo) -> str:
+        vocabulary = (info.context or {}).get("vocabulary")
+        problem = purpose_problem(value, vocabulary.purposes) if vocabulary else None
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("territory")
+    @classmethod
+    def _territory(cls, value: str, info: ValidationInfo) -> str:
+        problem = territory_problem(value) if (info.context or {}).get("vocabulary") else None
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @field_validator("attribution")
     @classmethod

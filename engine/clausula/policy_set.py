@@ -62,15 +62,22 @@ class PolicySet:
         """The compiled policy (for tools such as simulations and explanations)."""
         return self._compiled
 
+    @property
+    def vocabulary(self) -> Any:
+        """The purposes, contexts, territory groups and facts the policy set declares: give
+        it to `parse_use` (or `read_uses`) to check a use's names with its other fields."""
+        return self._compiled.vocabulary
+
     def decide(self, use: Use | Mapping[str, Any]) -> Decision:
-        """Decide one use. Raises `UseError` when the use itself is wrong."""
-        return decide(self._compiled, self._records, parse_use(use))
+        """Decide one use. Raises `UseError` with every problem when the use is wrong."""
+        return decide(self._compiled, self._records, parse_use(use, self._compiled.vocabulary))
 
     def decide_many(self, uses: Iterable[Use | Mapping[str, Any]]) -> list[Decision]:
         """Decide many uses in order (the policy is compiled once for all of them)."""
         compiled, records = self._compiled, self._records
+        vocabulary = compiled.vocabulary
         with collector_paused():
-            return [decide(compiled, records, parse_use(use)) for use in uses]
+            return [decide(compiled, records, parse_use(use, vocabulary)) for use in uses]
 
 
 def version_names(paths: Sequence[str | Path]) -> dict[Path, str]:

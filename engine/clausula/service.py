@@ -503,7 +503,7 @@ def create_app(
 
     def decide_one(policy: PolicySet, body: bytes) -> str:
         try:
-            use = parse_use(_json(body))
+            use = parse_use(_json(body), policy.vocabulary)
             decision = policy.decide(use)
         except UseError as error:
             rejected_total.inc()
@@ -797,7 +797,7 @@ def _decide_batch(
         uses = []
         for index, item in enumerate(items):
             try:
-                use = parse_use(item)
+                use = parse_use(item, policy.vocabulary)
                 decisions.append(decide(use))
                 uses.append(use)
             except UseError as error:

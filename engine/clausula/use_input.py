@@ -73,14 +73,18 @@ def _suggest_field(loc: tuple[int | str, ...]) -> str:
     return f"; {hint}" if hint else ""
 
 
-def parse_use(obj: Mapping[str, Any] | Use) -> Use:
-    """Validate a use given as a mapping (parsed JSON). Raises `UseError`."""
+def parse_use(obj: Mapping[str, Any] | Use, vocabulary: Any = None) -> Use:
+    """Validate a use given as a mapping (parsed JSON). Raises `UseError` with every
+    problem; given a policy set's vocabulary (`PolicySet.vocabulary`), its purpose,
+    territory, contexts and facts are checked against it in the same answer."""
     if isinstance(obj, Use):
         return obj
     if not isinstance(obj, Mapping):
         raise UseError([UseProblem("", "a use must be a JSON object")])
     try:
-        return Use.model_validate(obj)
+        return Use.model_validate(
+            obj, context={"vocabulary": vocabulary} if vocabulary is not None else None
+        )
     except ValidationError as error:
         problems = []
         for item in error.errors(include_url=False):
@@ -98,7 +102,7 @@ def _json_error(error: JSONProblems) -> UseError:
     return UseError([UseProblem(pointer, message) for pointer, message in error.problems])
 
 
-def parse_use_json(text: str | bytes) -> Use:
+def parse_use_json(text: str | bytes, vocabulary: Any = None) -> Use:
     """Validate a use given as JSON text (at most `MAX_USE_BYTES`). Raises `UseError`."""
     size = len(text)
     if isinstance(text, str) and size > MAX_USE_BYTES // 4:  # up to 4 bytes a character
@@ -111,10 +115,12 @@ def parse_use_json(text: str | bytes) -> Use:
         obj = load_json(text)
     except JSONProblems as error:
         raise _json_error(error) from None
-    return parse_use(obj)
+    return parse_use(obj, vocabulary)
 
 
-def read_uses(text: str, *, lines: bool = True) -> Iterator[Use | UseError]:
+def read_uses(
+    text: str, *, lines: bool = True, vocabulary: Any = None
+) -> Iterator[Use | UseError]:
     """Uses from a JSON object, a JSON array, or JSON Lines; a bad one yields its `UseError`.
 
     With `lines=False`, the text must be one JSON document (a `.json` file).
@@ -123,7 +129,7 @@ def read_uses(text: str, *, lines: bool = True) -> Iterator[Use | UseError]:
         whole, refused = read_json(text)
     except JSONProblems as error:
         if error.syntax and lines:
-            yield from _read_lines(text)
+            yield from _read_lines(text, vocabulary)
         else:
             yield _json_error(error)
         return
@@ -138,7 +144,7 @@ def read_uses(text: str, *, lines: bool = True) -> Iterator[Use | UseError]:
         try:
             if own:
                 raise _json_error(JSONProblems([(p[len(prefix) :], m) for p, m in own]))
-            yield parse_use(item)
+            yield parse_use(item, vocabulary)
         except UseError as bad:
             if not isinstance(whole, list):
                 yield bad
@@ -149,12 +155,12 @@ def read_uses(text: str, *, lines: bool = True) -> Iterator[Use | UseError]:
             )
 
 
-def _read_lines(text: str) -> Iterator[Use | UseError]:
+def _read_lines(text: str, vocabulary: Any = None) -> Iterator[Use | UseError]:
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            yield parse_use_json(line)
+            yield parse_use_json(line, vocabulary)
         except UseError as bad:
             yield UseError(
                 [UseProblem(f"line {number}: {p.pointer or '/'}", p.message) for p in bad.problems],
