@@ -344,6 +344,19 @@ def _counting(lines: IO[str], counter: list[int]) -> Iterator[str]:
         yield line
 
 
+def _row_writer(sink: IO[str]) -> Callable[[list[str]], Any]:
+    """Write CSV rows ending in `\n`. Python's writer quotes a field holding a character of
+    its line end, so a lone `\r` copied from a manifest would go out bare and split the row
+    for the next reader: such a row is written with every field quoted."""
+    plain = csv.writer(sink, lineterminator="\n")
+    quoted = csv.writer(sink, lineterminator="\n", quoting=csv.QUOTE_ALL)
+
+    def write(row: list[str]) -> Any:
+        return (quoted if "\r" in "".join(row) else plain).writerow(row)
+
+    return write
+
+
 def filter_manifest(
     policy: PolicySet,
     manifest: str | Path | IO[str],
@@ -384,9 +397,8 @@ def filter_manifest(
         width = len(header)
         pick: Callable[[list[str]], Any] = itemgetter(*indices)
         single = len(indices) == 1
-        writer = csv.writer(sink, lineterminator="\n")
-        writer.writerow([*header, *OUTPUT_COLUMNS])
-        write = writer.writerow
+        write = _row_writer(sink)
+        write([*header, *OUTPUT_COLUMNS])
         counts = {"allow": 0, "pay": 0, "deny": 0, "error": 0}
         denied = summary.denied_by_reason
         errors = summary.errors_by_problem
