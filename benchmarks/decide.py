@@ -116,6 +116,10 @@ def generated_clauses(count: int) -> str:
         lines.append(f'  clause {i + 1} "Generated clause {i + 1}"')
         if kind == 0:
             lines.append("    permit training, fine_tuning, generation")
+        elif kind == 1 and i == 1:  # the opt-in every payment needs (no findings)
+            lines.append(
+                "    require consent of each artist in use.touched for use.purpose in writing signed"
+            )
         elif kind == 1:
             lines.append("    when use.purpose is generation and use.territory in EU")
             lines.append(
