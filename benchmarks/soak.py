@@ -44,8 +44,9 @@ GOOD: dict[str, Any] = {
     "date": "2026-09-01",
     "licensee": "party:aria-labs",
     "purpose": "generation",
-    "territory": "DE",
-    "attribution": {"isni:0000000121032683": "0.6", "isni:0000000368570205": "0.4"},
+    "territory": "US",
+    # Both artists hold generation grants valid in the US: the use is paid from the pool.
+    "attribution": {"isni:0000000121032683": "0.6", "isni:0000000451273906": "0.4"},
     "metrics": {"revenue": {"amount": str(REVENUE), "currency": "USD"}},
 }
 HOSTILE = [
@@ -244,7 +245,9 @@ def _report(soak: Soak, rss: list[tuple[float, int]], options: Any, log: str) ->
         )
     tracebacks = log.count("Traceback")
     print(f"tracebacks in the service's log: {tracebacks} (each a logged 500, if any)")
-    failed = server_errors or soak.transport_errors or inconsistent
+    if not checked:
+        print("no paid answer with a known pool: the consistency check did not run")
+    failed = server_errors or soak.transport_errors or inconsistent or not checked
     return 1 if failed else 0
 
 
