@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -98,27 +99,28 @@ Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME_CHARS)]
 
 
 
-def _declared_context(value: str, info: ValidationInfo) -> str:
-    # Given a policy set's vocabulary in the validation context (see `Use`).
-    vocabulary = (info.context or {}).get("vocabulary")
-    problem = context_problem(value, vocabulary.contexts) if vocabulary else None
-    if problem:
-        raise ValueError(problem)
-    return value
+def _in_vocabulary(problem_of: Callable[[str, Any], str | None]) -> AfterValidator:
+    """Check a name against the policy set's vocabulary when one is given in the validation
+    context (`parse_use(…, vocabulary=…)`), so that one answer lists every problem."""
+
+    def check(value: str, info: ValidationInfo) -> str:
+        vocabulary = (info.context or {}).get("vocabulary")
+        problem = problem_of(value, vocabulary) if vocabulary is not None else None
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    return AfterValidator(check)
 
 
-ContextName = Annotated[Name, AfterValidator(_declared_context)]
-
-
-def _declared_fact(value: str, info: ValidationInfo) -> str:
-    vocabulary = (info.context or {}).get("vocabulary")
-    problem = fact_problem(value, vocabulary.facts) if vocabulary else None
-    if problem:
-        raise ValueError(problem)
-    return value
-
-
-FactName = Annotated[Name, AfterValidator(_declared_fact)]
+PurposeName = Annotated[Name, _in_vocabulary(lambda v, known: purpose_problem(v, known.purposes))]
+TerritoryCode = Annotated[
+    str,
+    Field(min_length=2, max_length=MAX_NAME_CHARS),
+    _in_vocabulary(lambda v, known: territory_problem(v)),
+]
+ContextName = Annotated[Name, _in_vocabulary(lambda v, known: context_problem(v, known.contexts))]
+FactName = Annotated[Name, _in_vocabulary(lambda v, known: fact_problem(v, known.facts))]
 
 _PLAIN_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
@@ -294,8 +296,8 @@ class Use(_Strict):
     id: Annotated[str, Field(max_length=MAX_ID_CHARS)] | None = None
     date: dt.date
     licensee: PartyId
-    purpose: Name
-    territory: Annotated[str, Field(min_length=2, max_length=MAX_NAME_CHARS)]
+    purpose: PurposeName
+    territory: TerritoryCode
     works: Annotated[list[WorkId], Field(max_length=MAX_WORKS)] = Field(default_factory=list)
     artists: Annotated[list[PartyId], Field(max_length=MAX_ARTISTS)] = Field(default_factory=list)
     attribution: Annotated[dict[PartyId, Weight], Field(max_length=MAX_ARTISTS)] = Field(
@@ -310,25 +312,6 @@ class Use(_Strict):
     facts: Annotated[dict[FactName, CheckedFact], Field(max_length=MAX_FACTS)] = Field(
         default_factory=dict
     )
-
-    # Given a policy set's vocabulary (`parse_use(…, vocabulary=…)`, in the validation
-    # context), the names are checked with the other fields, so that one answer lists all.
-    @field_validator("purpose")
-    @classmethod
-    def _purpose(cls, value: str, info: ValidationInfo) -> str:
-        vocabulary = (info.context or {}).get("vocabulary")
-        problem = purpose_problem(value, vocabulary.purposes) if vocabulary else None
-        if problem:
-            raise ValueError(problem)
-        return value
-
-    @field_validator("territory")
-    @classmethod
-    def _territory(cls, value: str, info: ValidationInfo) -> str:
-        problem = territory_problem(value) if (info.context or {}).get("vocabulary") else None
-        if problem:
-            raise ValueError(problem)
-        return value
 
     @field_validator("attribution")
     @classmethod
