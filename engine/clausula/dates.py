@@ -73,3 +73,8 @@ def term_end(start: dt.date, count: int, unit: str) -> dt.date:
         return add_duration(add_duration(start, count, unit), -1, "days")
     except DateOutOfRange:
         raise _out_of_range(start, count, unit) from None
+
+
+def age_on(birth: dt.date, day: dt.date) -> int:
+    """Whole years of age on `day`."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))

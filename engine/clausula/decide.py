@@ -19,19 +19,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from . import types as t
-from .compiler import (
-    CompiledBlock,
-    CompiledEffect,
-    CompiledPolicy,
-    Context,
-    EvaluationError,
-    Missing,
-    advance,
-    age_on,
-    artists_touched,
-    format_value,
-)
+from .compiled import CompiledBlock, CompiledEffect, CompiledPolicy
 from .consent import ConsentLedger, ConsentRecord, DatedConsentLedger
+from .context import Context, EvaluationError, Missing, artists_touched
+from .dates import age_on
+from .durations import advance
 from .limits import number_problem
 from .models import Decision, MoneyAmount, Use
 from .money import Money, equals_money, payment_key, split_rounded
@@ -39,6 +31,7 @@ from .territory import TerritorySet, code_problem
 from .unknown_ids import unknown_id_reasons
 from .use_input import UseError, UseProblem
 from .use_vocabulary import context_problem, fact_problem, purpose_problem, territory_problem
+from .values import format_value
 
 NO_SOURCE = None  # a reason that comes from the procedure itself, not from a clause
 

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from . import ast
-from .compiler import CompiledBlock, CompiledProvision, Context
+from .compiled import CompiledBlock, CompiledProvision
+from .context import Context
 from .decide import contract_miss, jurisdiction_applies, use_facts
 from .formatter import expr_text, split_comment
 from .lines import split_lines

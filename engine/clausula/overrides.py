@@ -17,8 +17,8 @@ from typing import Any
 
 from . import ast
 from .checker import CheckedPolicy
-from .compiler import Duration
 from .diagnostics import did_you_mean
+from .durations import Duration
 from .money import Money
 from .parser import parse
 from .shares import is_negative_literal, share_problem

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ..compiler import CompiledBlock, CompiledEffect, CompiledProvision, Context
+from ..compiled import CompiledBlock, CompiledEffect, CompiledProvision
+from ..context import Context
 from ..decide import condition_holds, contract_miss, decide, subjects, use_facts
 from ..models import Obligation, PolicyInfo, Reason, Use
 from ..money import Money, payment_key, split_rounded
