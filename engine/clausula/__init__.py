@@ -13,6 +13,7 @@ Load a policy set once, decide many uses::
 from typing import TYPE_CHECKING, Any
 
 from .diagnostics import Diagnostic, PolicyError, Span
+from .errors import ClausulaError
 from .models import Decision, Obligation, Payment, Reason, Use
 from .use_input import UseError, UseProblem, parse_use, parse_use_json, read_uses
 
@@ -35,6 +36,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'clausula' has no attribute {name!r}")
 
 __all__ = [
+    "ClausulaError",
     "Decision",
     "Diagnostic",
     "Obligation",

@@ -45,6 +45,7 @@ import yaml
 
 from . import safe_yaml
 from .diagnostics import PolicyError, Span
+from .errors import ClausulaError
 from .json_input import JSONProblems, load_json
 from .models import Decision
 from .policy_set import PolicySet, file_of, load
@@ -53,7 +54,7 @@ from .use_input import UseError
 TEST_SUFFIXES = (".test.yaml", ".test.yml")
 
 
-class TestFileError(Exception):
+class TestFileError(ClausulaError):
     """A test file that cannot be read or does not say what it must; `span` says where."""
 
     def __init__(self, span: Span, message: str) -> None:

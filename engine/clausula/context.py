@@ -11,10 +11,11 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from .errors import ClausulaError
 from .money import Money
 
 
-class Missing(Exception):
+class Missing(ClausulaError):
     """A value the use does not carry (a fact not given): conditions that read it are false.
 
     `unknown_entity`: the artist or work in hand is not in the data files at all.
@@ -26,7 +27,7 @@ class Missing(Exception):
         self.unknown_entity = unknown_entity
 
 
-class EvaluationError(Exception):
+class EvaluationError(ClausulaError):
     """A use that makes a formula impossible (mixed currencies, division by zero)."""
 
 

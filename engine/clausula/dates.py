@@ -11,12 +11,14 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 
+from .errors import ClausulaError
+
 #: The first and last dates the engine can represent.
 FIRST_DATE = dt.date.min
 LAST_DATE = dt.date.max
 
 
-class DateOutOfRange(ValueError):
+class DateOutOfRange(ClausulaError, ValueError):
     """A date moved beyond the last (or before the first) representable date."""
 
 

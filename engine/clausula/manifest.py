@@ -46,6 +46,7 @@ import yaml
 
 from . import safe_yaml
 from .diagnostics import did_you_mean
+from .errors import ClausulaError
 from .models import Decision, Use
 from .policy_set import PolicySet
 from .use_input import UseError, UseProblem, parse_use
@@ -64,7 +65,7 @@ Progress = Callable[[int, int], None]
 """Called every few thousand rows with (rows done, characters read so far)."""
 
 
-class ManifestError(ValueError):
+class ManifestError(ClausulaError, ValueError):
     """The manifest or the template cannot be used at all (not a bad row: those are reported
     in the output with decision `error`)."""
 

@@ -47,6 +47,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .compiled import CompiledBlock
 from .diagnostics import Diagnostic
+from .errors import ClausulaError
 from .json_input import JSONProblems, load_json
 from .models import Decision, Use
 from .policy_set import PolicySet, check_sources
@@ -187,7 +188,7 @@ class Health(BaseModel):
 # ------------------------------------------------------------------ helpers
 
 
-class _Problem(Exception):
+class _Problem(ClausulaError):
     def __init__(
         self,
         status: int,

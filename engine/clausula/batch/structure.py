@@ -10,6 +10,7 @@ from decimal import Decimal
 from ..compiled import CompiledBlock, CompiledEffect, CompiledProvision
 from ..context import Context
 from ..decide import condition_holds, contract_miss, decide, subjects, use_facts
+from ..errors import ClausulaError
 from ..models import Obligation, PolicyInfo, Reason, Use
 from ..money import Money, payment_key, split_rounded
 from ..policy_set import PolicySet
@@ -116,7 +117,7 @@ def _structure(policy_set: PolicySet, use: Use) -> _Structure:
     )
 
 
-class _Fallback(Exception):
+class _Fallback(ClausulaError):
     """This use must take the one-use path (its payments raise there, or may)."""
 
 

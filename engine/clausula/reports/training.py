@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from ..errors import ClausulaError
 from ..identifiers import WORK_SCHEMES, id_problem
 from ..policy_set import PolicySet
 from .common import md_table
@@ -24,7 +25,7 @@ from .common import md_table
 COLUMNS = ("work", "id", "isrc", "iswc")
 
 
-class ManifestError(Exception):
+class ManifestError(ClausulaError):
     """A manifest that cannot be read: `problems` as `path:line: sentence`."""
 
     def __init__(self, problems: Sequence[str]) -> None:
