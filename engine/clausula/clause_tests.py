@@ -47,6 +47,7 @@ from . import safe_yaml
 from .diagnostics import PolicyError, Span
 from .errors import ClausulaError
 from .json_input import JSONProblems, load_json
+from .kinds import DENYING
 from .models import Decision
 from .policy_set import PolicySet, file_of, load
 from .use_input import UseError
@@ -560,7 +561,7 @@ def compare(expect: Mapping[str, Any], decision: Decision) -> list[str]:
         why = [
             f"{r.effect} {r.rule}: {r.message}"
             for r in decision.reasons
-            if r.effect in ("deny", "consent-missing", "no-licence")
+            if r.effect in DENYING
         ]
         because = f" ({'; '.join(why)})" if why and decision.decision == "deny" else ""
         out.append(f"decision: expected {expect['decision']}, got {decision.decision}{because}")

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from .context import Fn
 from .durations import Duration
+from .kinds import EffectKind
 from .prefilter import Candidates, Guard
 from .territory import TerritorySet
 
@@ -31,7 +32,7 @@ class SubjectFn:
 
 @dataclass(frozen=True, slots=True)
 class CompiledEffect:
-    kind: str  # permit | deny | consent | pay | pay_nothing | oblige
+    kind: EffectKind
     source: str
     purposes: frozenset[str] = frozenset()
     message: str | None = None

@@ -11,11 +11,10 @@ from ..compiled import CompiledBlock, CompiledEffect, CompiledProvision
 from ..context import Context
 from ..decide import condition_holds, contract_miss, decide, subjects, use_facts
 from ..errors import ClausulaError
+from ..kinds import DENYING
 from ..models import Obligation, PolicyInfo, Reason, Use
 from ..money import Money, payment_key, split_rounded
 from ..policy_set import PolicySet
-
-DENYING = frozenset({"deny", "consent-missing", "no-licence"})
 
 
 @dataclass(frozen=True)
