@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import clausula
 from clausula import PolicySet
-from clausula.compiler import Context
+from clausula.context import Context
 from clausula.decide import condition_holds, use_facts
 from clausula.use_input import parse_use
 

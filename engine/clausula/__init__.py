@@ -10,12 +10,33 @@ Load a policy set once, decide many uses::
     print(decision.decision)
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .diagnostics import Diagnostic, PolicyError, Span
+from .errors import ClausulaError
 from .models import Decision, Obligation, Payment, Reason, Use
-from .policy_set import PolicySet, check, load
 from .use_input import UseError, UseProblem, parse_use, parse_use_json, read_uses
 
+if TYPE_CHECKING:
+    from .policy_set import PolicySet, check, load
+
+# Loading a policy set needs the parser and the checker; deciding does not. These names
+# are imported on first use, so `import clausula.decide` (a worker that only decides)
+# never loads them.
+_LOADING = frozenset({"PolicySet", "check", "load"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LOADING:
+        from . import policy_set
+
+        value = getattr(policy_set, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'clausula' has no attribute {name!r}")
+
 __all__ = [
+    "ClausulaError",
     "Decision",
     "Diagnostic",
     "Obligation",

@@ -45,7 +45,9 @@ import yaml
 
 from . import safe_yaml
 from .diagnostics import PolicyError, Span
+from .errors import ClausulaError
 from .json_input import JSONProblems, load_json
+from .kinds import DENYING
 from .models import Decision
 from .policy_set import PolicySet, file_of, load
 from .use_input import UseError
@@ -53,7 +55,7 @@ from .use_input import UseError
 TEST_SUFFIXES = (".test.yaml", ".test.yml")
 
 
-class TestFileError(Exception):
+class TestFileError(ClausulaError):
     """A test file that cannot be read or does not say what it must; `span` says where."""
 
     def __init__(self, span: Span, message: str) -> None:
@@ -559,7 +561,7 @@ def compare(expect: Mapping[str, Any], decision: Decision) -> list[str]:
         why = [
             f"{r.effect} {r.rule}: {r.message}"
             for r in decision.reasons
-            if r.effect in ("deny", "consent-missing", "no-licence")
+            if r.effect in DENYING
         ]
         because = f" ({'; '.join(why)})" if why and decision.decision == "deny" else ""
         out.append(f"decision: expected {expect['decision']}, got {decision.decision}{because}")

@@ -7,289 +7,34 @@ per use lives in the `Context` the decision creates.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from . import ast
 from . import types as t
-from .checker import CheckedBlock, CheckedPolicy, Vocabulary
-from .dates import DateOutOfRange, shift
-from .money import CurrencyMismatch, Money
-from .territory import TerritorySet
-
-# ----------------------------------------------------------------- runtime values
-
-
-@dataclass(frozen=True, slots=True)
-class Duration:
-    """A duration in months and days: `1 years + 6 months` is 18 months; days stay days."""
-
-    months: int
-    days: int
-
-    @classmethod
-    def of(cls, count: int, unit: str) -> Duration:
-        if unit == "days":
-            return cls(0, count)
-        return cls(count * (12 if unit == "years" else 1), 0)
-
-    def __add__(self, other: Duration) -> Duration:
-        return Duration(self.months + other.months, self.days + other.days)
-
-    def __neg__(self) -> Duration:
-        return Duration(-self.months, -self.days)
-
-    def __str__(self) -> str:
-        parts = []
-        if self.months:
-            years, months = divmod(self.months, 12)
-            parts.append(f"{years} years" if years and not months else f"{self.months} months")
-        if self.days or not parts:
-            parts.append(f"{self.days} days")
-        return " + ".join(parts)
-
-
-class Missing(Exception):
-    """A value the use does not carry (a fact not given): conditions that read it are false.
-
-    `unknown_entity`: the artist or work in hand is not in the data files at all.
-    """
-
-    def __init__(self, what: str, *, unknown_entity: bool = False) -> None:
-        super().__init__(what)
-        self.what = what
-        self.unknown_entity = unknown_entity
-
-
-class EvaluationError(Exception):
-    """A use that makes a formula impossible (mixed currencies, division by zero)."""
-
-
-class Context:
-    """Everything about one use that clauses read, computed once per decision."""
-
-    __slots__ = (
-        "artist_id",
-        "artists",
-        "attribution",
-        "catalogue",
-        "commercial",
-        "context",
-        "date",
-        "facts",
-        "generations",
-        "licensee",
-        "memo",
-        "output",
-        "purpose",
-        "revenue",
-        "share",
-        "streams",
-        "territory",
-        "use",
-        "weight",
-        "work_id",
-        "works",
-    )
-
-    def __init__(self, use: Any, catalogue: Any, facts: Mapping[str, Any]) -> None:
-        self.use = use
-        self.catalogue = catalogue
-        self.date: dt.date = use.date
-        self.licensee: str = use.licensee
-        self.purpose: str = use.purpose
-        self.territory: str = use.territory
-        self.works: tuple[str, ...] = tuple(use.works)
-        self.artists: tuple[str, ...] = tuple(use.artists)
-        self.attribution: Mapping[str, Decimal] = use.attribution
-        self.context: frozenset[str] = frozenset(use.context)
-        self.output = use.output
-        self.commercial: bool = use.commercial
-        revenue = use.metrics.revenue
-        # No revenue given: zero in no currency, which adopts the currency it meets.
-        self.revenue = Money(revenue.amount, revenue.currency) if revenue else Money(Decimal(0), "")
-        self.generations: int = use.metrics.generations
-        self.streams: int = use.metrics.streams
-        self.facts = facts
-        self.weight: Decimal | None = None
-        self.share: Decimal | None = None
-        # Values of payment formulas that are the same for every payee, computed once.
-        self.memo: dict[int, Any] = {}
-        # The artist (or performer) and the work in hand, in `where`, `any(…)` and `pay … to each`.
-        self.artist_id: str | None = None
-        self.work_id: str | None = None
-
-
-Fn = Callable[[Context], Any]
-# What a use's purpose and territory alone tell about a condition: True (it holds
-# whatever else the use says), False (it does not hold, or is unknown, which a condition
-# counts as false) or None (the rest of the use decides).
-Guard = Callable[[str, str], bool | None]
-
-
-class Candidates:
-    """Which of a block's provisions (or a policy's packs) can hold for a use's purpose
-    and territory, each with whether that is already certain.
-
-    Most clauses and packs test `use.purpose` or `use.territory` against constants, so
-    for a (purpose, territory) pair most of them are known not to apply, and many known to
-    apply, before anything is evaluated. The answer is a pure function of the pair,
-    computed on first use and remembered (a few thousand pairs at most: the vocabulary's
-    purposes times the territories seen); sharing it between threads is safe, as any two
-    computations agree.
-    """
-
-    __slots__ = ("_guards", "_memo")
-
-    _LIMIT = 20_000  # pairs remembered; past that, computed each time
-
-    def __init__(self, guards: Sequence[Guard | None]) -> None:
-        self._guards = tuple(guards)
-        self._memo: dict[tuple[str, str], tuple[tuple[int, bool], ...]] = {}
-
-    def __call__(self, purpose: str, territory: str) -> tuple[tuple[int, bool], ...]:
-        """(index, settled) of those that can hold; settled: they certainly do."""
-        key = (purpose, territory)
-        found = self._memo.get(key)
-        if found is None:
-            selected = []
-            for index, guard in enumerate(self._guards):
-                known = guard(purpose, territory) if guard is not None else None
-                if known is not False:
-                    selected.append((index, known is True))
-            found = tuple(selected)
-            if len(self._memo) < self._LIMIT:
-                self._memo[key] = found
-        return found
-
-
-def _combine(parts: Sequence[Guard | None], decisive: bool) -> Guard | None:
-    """The guard of `a and b and …` (`decisive` False: false if one is false, true if all
-    are true) or of `a or b or …` (`decisive` True: true if one is, false if all are not)."""
-    guards = [g for g in parts if g is not None]
-    if not guards:
-        return None
-    if len(guards) == len(parts) == 1:
-        return guards[0]
-    certain = len(guards) == len(parts)  # an operand with no guard is never known
-
-    def combined(purpose: str, territory: str) -> bool | None:
-        result: bool | None = (not decisive) if certain else None
-        for guard in guards:
-            known = guard(purpose, territory)
-            if known is decisive:
-                return decisive
-            if known is None:
-                result = None
-        return result
-
-    return combined
-
-
-def format_value(value: Any) -> str:
-    """A value as a person reads it in a payment's basis."""
-    if isinstance(value, Money):
-        return f"{value.amount} {value.currency}".strip()
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, frozenset | tuple | list):
-        return "(" + ", ".join(sorted(str(v) for v in value)) + ")"
-    return str(value)
-
-
-def format_percent(value: Any) -> str:
-    """A fraction as the percentage a contract writes: 0.125 → 12.5%."""
-    if not isinstance(value, Decimal):
-        return str(value)
-    text = format((value * 100).normalize(), "f")
-    return f"{text}%"
-
-
-# ----------------------------------------------------------------- compiled structures
-
-
-@dataclass(frozen=True, slots=True)
-class SubjectFn:
-    """Who a consent requirement or a payment is about, per use."""
-
-    kind: str
-    describe: str
-    party: str | None = None
-    over_attribution: bool = False
-    touched: bool = False  # everyone the use touches (`each artist in use.touched`)
-    where: Fn | None = None  # only those in hand for whom this holds
-
-
-@dataclass(frozen=True, slots=True)
-class CompiledEffect:
-    kind: str  # permit | deny | consent | pay | pay_nothing | oblige
-    source: str
-    purposes: frozenset[str] = frozenset()
-    message: str | None = None
-    subject: SubjectFn | None = None
-    consent_purposes: tuple[str, ...] | None = None  # None: the use's purpose
-    formalities: tuple[frozenset[str], ...] = ()
-    amount: Fn | None = None
-    basis: Fn | None = None
-    cap: Duration | None = None  # a grant covers uses only until its start plus this
-    minors: tuple[tuple[frozenset[str], ...], Duration | None] | None = None
-    met: Fn | None = None  # an obligation already fulfilled when this holds
-
-
-@dataclass(frozen=True, slots=True)
-class CompiledProvision:
-    key: str
-    label: str  # "aria-optin-2026 §5.1" or "eu-ai-act art. 50(2)"
-    title: str | None
-    citation: str | None
-    source: str
-    when: tuple[Fn, ...]  # at most one: all the `when` lines as one condition
-    unless: tuple[tuple[Fn, str], ...]
-    effects: tuple[CompiledEffect, ...]
-    sets_aside: tuple[int, ...]
-    guard: Guard | None = None  # of `when`, all lines together; see `Candidates`
-
-
-@dataclass(frozen=True, slots=True)
-class CompiledBlock:
-    kind: str
-    name: str
-    title: str | None
-    source: str
-    provisions: tuple[CompiledProvision, ...]
-    order: tuple[int, ...]
-    applies: tuple[Fn, ...]
-    territory: TerritorySet | None
-    licensor: str | None
-    licensee: str | None
-    start: dt.date | None
-    end: dt.date | None
-    scope_kind: str
-    scope_works: frozenset[str] | None  # None: all works
-    scope_artists: frozenset[str] | None
-    scope_label: str
-    proposed: bool
-    text: str | None
-    parameters: Mapping[str, Any]
-    after_enactment: Duration | None = None
-    guard: Guard | None = None  # of `applies when`; see `Candidates`
-    overrides: bool = False  # whether any provision sets another aside (`notwithstanding`)
-    # The provisions that can hold for a (purpose, territory); see `Candidates`.
-    candidates: Candidates = field(default_factory=lambda: Candidates(()))
-
-
-@dataclass(frozen=True)
-class CompiledPolicy:
-    vocabulary: Vocabulary
-    contracts_by_licensee: Mapping[str, tuple[CompiledBlock, ...]]
-    jurisdictions: tuple[CompiledBlock, ...]
-    contract_names: tuple[str, ...]
-    # The jurisdiction packs whose `applies when` can hold for a (purpose, territory).
-    jurisdictions_for: Candidates = field(default_factory=lambda: Candidates(()))
-
+from .checker import CheckedBlock, CheckedPolicy
+from .compiled import CompiledBlock, CompiledEffect, CompiledPolicy, CompiledProvision, SubjectFn
+from .context import Context, EvaluationError, Fn, Missing, artists_touched
+from .dates import age_on
+from .durations import Duration, shifted
+from .money import Money
+from .prefilter import Candidates, Guard, combine_guards
+from .values import (
+    ORDERINGS,
+    add_values,
+    count_of,
+    divide_values,
+    equal_values,
+    format_percent,
+    format_value,
+    multiply_values,
+    negate_value,
+    order_key,
+    order_keys,
+    same_currency,
+    scaled,
+)
 
 # ----------------------------------------------------------------- compiling
 
@@ -529,7 +274,7 @@ class _BlockCompiler:
 
     def _all_guard(self, conditions: Sequence[ast.Expr]) -> Guard | None:
         """The guard of conditions that must all hold."""
-        return _combine([self._guard(c) for c in conditions], decisive=False)
+        return combine_guards([self._guard(c) for c in conditions], decisive=False)
 
     def _guard(self, node: ast.Expr) -> Guard | None:
         """What the use's purpose and territory alone tell about `node` (see `Guard`), or
@@ -539,7 +284,7 @@ class _BlockCompiler:
             return self._guard(self.checked.definitions[node.name])
         if isinstance(node, ast.Logical):
             parts = [self._guard(o) for o in node.operands]
-            return _combine(parts, decisive=node.op == "or")
+            return combine_guards(parts, decisive=node.op == "or")
         if isinstance(node, ast.Compare) and isinstance(node.left, ast.Path):
             return self._compare_guard(node)
         return None
@@ -707,7 +452,7 @@ class _BlockCompiler:
             return self._quantifier(node)
         if isinstance(node, ast.Negate):
             inner = self.expr(node.operand)
-            return lambda ctx: _negate(inner(ctx))
+            return lambda ctx: negate_value(inner(ctx))
         if isinstance(node, ast.Compare):
             return self._compare(node)
         if isinstance(node, ast.Logical):
@@ -724,8 +469,8 @@ class _BlockCompiler:
             rate = self.expr(node.rate)
             count = _path(ast.Path(node.span, tuple(t.PER_UNITS[node.unit].split("."))))
             if self.type_of(node.rate).kind == "money":
-                return lambda ctx: _scaled(rate(ctx), _count(count(ctx)))
-            return lambda ctx: _multiply(rate(ctx), _count(count(ctx)))
+                return lambda ctx: scaled(rate(ctx), count_of(count(ctx)))
+            return lambda ctx: multiply_values(rate(ctx), count_of(count(ctx)))
         if isinstance(node, ast.Tiered):
             return self._tiered(node)
         raise AssertionError(f"cannot compile {node!r}")  # pragma: no cover
@@ -793,24 +538,24 @@ class _BlockCompiler:
         op = node.op
         if op == "+":
             if lt.kind == "date":
-                return lambda ctx: _add_duration(left(ctx), right(ctx))
-            return lambda ctx: _add(left(ctx), right(ctx))
+                return lambda ctx: shifted(left(ctx), right(ctx))
+            return lambda ctx: add_values(left(ctx), right(ctx))
         if op == "-":
             if lt.kind == "date" and rt.kind == "date":
                 return lambda ctx: Duration(0, (left(ctx) - right(ctx)).days)
             if lt.kind == "date":
-                return lambda ctx: _add_duration(left(ctx), right(ctx), -1)
-            return lambda ctx: _add(left(ctx), _negate(right(ctx)))
+                return lambda ctx: shifted(left(ctx), right(ctx), -1)
+            return lambda ctx: add_values(left(ctx), negate_value(right(ctx)))
         if op == "*":
             # Chosen by the static types, so that no type test runs per decision.
             if lt.kind == "money" and rt.kind != "money":
-                return lambda ctx: _scaled(left(ctx), right(ctx))
+                return lambda ctx: scaled(left(ctx), right(ctx))
             if rt.kind == "money" and lt.kind != "money":
-                return lambda ctx: _scaled(right(ctx), left(ctx))
+                return lambda ctx: scaled(right(ctx), left(ctx))
             if lt.kind in t.NUMERIC and rt.kind in t.NUMERIC:
                 return lambda ctx: left(ctx) * right(ctx)
-            return lambda ctx: _multiply(left(ctx), right(ctx))
-        return lambda ctx: _divide(left(ctx), right(ctx))
+            return lambda ctx: multiply_values(left(ctx), right(ctx))
+        return lambda ctx: divide_values(left(ctx), right(ctx))
 
     def _compare(self, node: ast.Compare) -> Fn:
         left = self.expr(node.left)
@@ -848,12 +593,12 @@ class _BlockCompiler:
                     return lambda ctx: left(ctx) != right(ctx)
                 return lambda ctx: left(ctx) == right(ctx)
             if negate:
-                return lambda ctx: not _equal(left(ctx), right(ctx))
-            return lambda ctx: _equal(left(ctx), right(ctx))
-        compare = _ORDER[op]
+                return lambda ctx: not equal_values(left(ctx), right(ctx))
+            return lambda ctx: equal_values(left(ctx), right(ctx))
+        compare = ORDERINGS[op]
         if plain:
             return lambda ctx: compare(left(ctx), right(ctx))
-        return lambda ctx: compare(*_order_keys(left(ctx), right(ctx)))
+        return lambda ctx: compare(*order_keys(left(ctx), right(ctx)))
 
     def _territory_test(self, node: ast.Expr) -> Callable[[Context, str], bool]:
         registry = self.vocabulary.territories
@@ -900,10 +645,10 @@ class _BlockCompiler:
 
         def extreme(ctx: Context) -> Any:
             values = [a(ctx) for a in args]
-            _same_currency(values)
+            same_currency(values)
             for other in values[1:]:
-                _order_keys(values[0], other)
-            return pick(values, key=_order_key)
+                order_keys(values[0], other)
+            return pick(values, key=order_key)
 
         return extreme
 
@@ -922,14 +667,14 @@ class _BlockCompiler:
                     break
                 band = upper - lower
                 band_value = Money(band, quantity.currency) if isinstance(quantity, Money) else band
-                part = _multiply(rate(ctx), band_value)
-                total = part if total is None else _add(total, part)
+                part = multiply_values(rate(ctx), band_value)
+                total = part if total is None else add_values(total, part)
                 if limit is None:
                     break
                 lower = limit
             if total is None:
                 first_rate = tiers[0][1](ctx)
-                return _multiply(
+                return multiply_values(
                     first_rate,
                     Money(Decimal(0), quantity.currency) if isinstance(quantity, Money) else 0,
                 )
@@ -990,7 +735,7 @@ class _BlockCompiler:
             self._template(node.rate, out)
             count = _path(ast.Path(node.span, tuple(t.PER_UNITS[node.unit].split("."))))
             out.append(f" per {node.unit} × ")
-            out.append(lambda ctx: str(_count(_safe(count, ctx))))
+            out.append(lambda ctx: str(count_of(_safe(count, ctx))))
         elif isinstance(node, ast.Tiered):
             out.append("tiered rates on ")
             self._template(node.base, out)
@@ -1014,22 +759,6 @@ def _share(ctx: Context) -> Decimal:
     if ctx.share is None:  # pragma: no cover
         raise EvaluationError("share is not bound here")
     return ctx.share
-
-
-def artists_touched(ctx: Context) -> tuple[list[str], list[str]]:
-    """Everyone the use touches, each once: the performers of its works (in the order of
-    the works), then the artists it names, then those its output is attributed to; and the
-    works whose performers the catalogue does not know (so nobody can say who they touch)."""
-    found: dict[str, None] = {}
-    unknown: list[str] = []
-    for work in ctx.works:
-        performers = ctx.catalogue.performers_of(work)
-        if not performers:
-            unknown.append(work)
-        found.update(dict.fromkeys(performers))
-    found.update(dict.fromkeys(ctx.artists))
-    found.update(dict.fromkeys(ctx.attribution))
-    return list(found), unknown
 
 
 def _path(node: ast.Path) -> Fn:
@@ -1069,51 +798,6 @@ def _path(node: ast.Path) -> Fn:
     return read_fact
 
 
-def _count(value: Any) -> int:
-    return len(value) if isinstance(value, frozenset | tuple | list) else int(value)
-
-
-def _negate(value: Any) -> Any:
-    if isinstance(value, Money):
-        return Money(-value.amount, value.currency)
-    return -value
-
-
-def _add(left: Any, right: Any) -> Any:
-    if isinstance(left, Money) and isinstance(right, Money):
-        if not left.currency:
-            return Money(left.amount + right.amount, right.currency)
-        if not right.currency:
-            return Money(left.amount + right.amount, left.currency)
-        try:
-            return left + right
-        except CurrencyMismatch as error:
-            raise EvaluationError(str(error)) from None
-    if isinstance(left, Duration) and isinstance(right, Duration):
-        return left + right
-    return (
-        _decimal(left) + _decimal(right)
-        if not (isinstance(left, int) and isinstance(right, int))
-        else left + right
-    )
-
-
-def advance(day: dt.date, duration: Duration) -> dt.date:
-    """`day` plus a duration (months first, then days)."""
-    return _add_duration(day, duration)
-
-
-def _add_duration(day: dt.date, duration: Duration, sign: int = 1) -> dt.date:
-    try:
-        return shift(day, duration.months, duration.days, sign)
-    except DateOutOfRange as error:  # a use's date near the end of time: no answer, no crash
-        raise EvaluationError(str(error)) from None
-
-
-def _decimal(value: Any) -> Decimal:
-    return value if isinstance(value, Decimal) else Decimal(value)
-
-
 def _duration(literal: ast.DurationLit | None) -> Duration | None:
     return Duration.of(literal.count, literal.unit) if literal is not None else None
 
@@ -1135,11 +819,6 @@ def _members(items: Any, ctx: Context) -> list[str]:
     if isinstance(items, frozenset):
         return sorted(items)
     return list(items)
-
-
-def age_on(birth: dt.date, day: dt.date) -> int:
-    """Whole years of age on `day`."""
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
 def _party_field(field: str) -> Callable[[Any, Context], Any]:
@@ -1235,82 +914,6 @@ def _children(node: ast.Expr) -> tuple[ast.Expr, ...]:
     if isinstance(node, ast.Quantifier):
         return (node.condition,)
     return ()
-
-
-def _scaled(money: Money, factor: Decimal | int) -> Money:
-    return Money(money.amount * factor, money.currency)
-
-
-def _multiply(left: Any, right: Any) -> Any:
-    if isinstance(left, Duration) or isinstance(right, Duration):
-        duration, times = (left, right) if isinstance(left, Duration) else (right, left)
-        return Duration(duration.months * times, duration.days * times)
-    if isinstance(left, Money):
-        return Money(left.amount * _decimal(right), left.currency)
-    if isinstance(right, Money):
-        return Money(right.amount * _decimal(left), right.currency)
-    if isinstance(left, int) and isinstance(right, int):
-        return left * right
-    return _decimal(left) * _decimal(right)
-
-
-def _divide(left: Any, right: Any) -> Any:
-    try:
-        if isinstance(left, Money) and isinstance(right, Money):
-            _same_currency([left, right])
-            return left.amount / right.amount
-        if isinstance(left, Money):
-            return Money(left.amount / _decimal(right), left.currency)
-        return _decimal(left) / _decimal(right)
-    except (ZeroDivisionError, InvalidOperation):
-        raise EvaluationError("a formula divides by zero for this use") from None
-
-
-def _same_currency(values: Sequence[Any]) -> None:
-    currencies = {v.currency for v in values if isinstance(v, Money) and v.currency}
-    if len(currencies) > 1:
-        raise EvaluationError(f"cannot compare amounts in {' and '.join(sorted(currencies))}")
-
-
-def _order_key(value: Any) -> Any:
-    if isinstance(value, Money):
-        return value.amount
-    if isinstance(value, Duration):
-        if value.months and value.days:
-            raise EvaluationError(f"{value} mixes months and days and has no single length")
-        return value.months if value.months else value.days
-    return value
-
-
-def _order_keys(left: Any, right: Any) -> tuple[Any, Any]:
-    """Keys to order two amounts or two durations, refusing what cannot be ordered."""
-    if isinstance(left, Money) and isinstance(right, Money):
-        _same_currency([left, right])
-    if (
-        isinstance(left, Duration)
-        and isinstance(right, Duration)
-        and (left.months or right.months)
-        and (left.days or right.days)
-    ):
-        raise EvaluationError(
-            f"cannot compare {left} with {right}: a month has no fixed number of days"
-        )
-    return _order_key(left), _order_key(right)
-
-
-def _equal(left: Any, right: Any) -> bool:
-    if isinstance(left, Money) and isinstance(right, Money):
-        _same_currency([left, right])
-        return left.amount == right.amount
-    return bool(left == right)
-
-
-_ORDER: dict[str, Callable[[Any, Any], bool]] = {
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
-}
 
 
 def _safe(fn: Fn, ctx: Context) -> Any:

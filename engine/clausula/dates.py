@@ -11,12 +11,14 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 
+from .errors import ClausulaError
+
 #: The first and last dates the engine can represent.
 FIRST_DATE = dt.date.min
 LAST_DATE = dt.date.max
 
 
-class DateOutOfRange(ValueError):
+class DateOutOfRange(ClausulaError, ValueError):
     """A date moved beyond the last (or before the first) representable date."""
 
 
@@ -73,3 +75,8 @@ def term_end(start: dt.date, count: int, unit: str) -> dt.date:
         return add_duration(add_duration(start, count, unit), -1, "days")
     except DateOutOfRange:
         raise _out_of_range(start, count, unit) from None
+
+
+def age_on(birth: dt.date, day: dt.date) -> int:
+    """Whole years of age on `day`."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))

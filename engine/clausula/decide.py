@@ -16,22 +16,15 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, assert_never
 
 from . import types as t
-from .compiler import (
-    CompiledBlock,
-    CompiledEffect,
-    CompiledPolicy,
-    Context,
-    EvaluationError,
-    Missing,
-    advance,
-    age_on,
-    artists_touched,
-    format_value,
-)
+from .compiled import CompiledBlock, CompiledEffect, CompiledPolicy
 from .consent import ConsentLedger, ConsentRecord, DatedConsentLedger
+from .context import Context, EvaluationError, Missing, artists_touched
+from .dates import age_on
+from .durations import advance
+from .kinds import DENYING, ReasonEffect
 from .limits import number_problem
 from .models import Decision, MoneyAmount, Use
 from .money import Money, equals_money, payment_key, split_rounded
@@ -39,6 +32,7 @@ from .territory import TerritorySet, code_problem
 from .unknown_ids import unknown_id_reasons
 from .use_input import UseError, UseProblem
 from .use_vocabulary import context_problem, fact_problem, purpose_problem, territory_problem
+from .values import format_value
 
 NO_SOURCE = None  # a reason that comes from the procedure itself, not from a clause
 
@@ -355,7 +349,7 @@ def _where(
 
 
 def _reason(
-    effect: str, rule: str, message: str, source: str | None, citation: str | None = None
+    effect: ReasonEffect, rule: str, message: str, source: str | None, citation: str | None = None
 ) -> dict[str, Any]:
     """One reason of the decision, in the shape of `models.Reason`."""
     return {
@@ -443,60 +437,71 @@ def _apply(
 ) -> None:
     label, cite = provision.label, provision.citation
     kind = effect.kind
-    if kind == "permit":
-        if ctx.purpose in effect.purposes:
-            out.permitted = True
+    match kind:
+        case "permit":
+            if ctx.purpose in effect.purposes:
+                out.permitted = True
+                out.reasons.append(
+                    _reason(
+                        "permit",
+                        label,
+                        f"{_titled(provision.title)}permits {ctx.purpose}",
+                        effect.source,
+                        citation=cite,
+                    )
+                )
+        case "deny":
+            out.blocked = True
             out.reasons.append(
                 _reason(
-                    "permit",
+                    "deny",
                     label,
-                    f"{_titled(provision.title)}permits {ctx.purpose}",
+                    effect.message or provision.title or "denied",
                     effect.source,
                     citation=cite,
                 )
             )
-    elif kind == "deny":
-        out.blocked = True
-        out.reasons.append(
-            _reason(
-                "deny",
-                label,
-                effect.message or provision.title or "denied",
-                effect.source,
-                citation=cite,
+        case "oblige":
+            text = effect.message or ""
+            if effect.met is not None and condition_holds(effect.met, ctx, label):
+                out.reasons.append(
+                    _reason(
+                        "obligation-met",
+                        label,
+                        f"already done: {text}",
+                        effect.source,
+                        citation=cite,
+                    )
+                )
+            else:
+                out.obligations.append(
+                    dict(rule=label, text=text, citation=cite, source=effect.source)
+                )
+                out.reasons.append(_reason("oblige", label, text, effect.source, citation=cite))
+        case "risk":
+            out.risks.append(
+                _reason("risk", label, effect.message or "", effect.source, citation=cite)
             )
-        )
-    elif kind == "oblige":
-        text = effect.message or ""
-        if effect.met is not None and condition_holds(effect.met, ctx, label):
+        case "licence":
+            works, _ = subjects(ctx, effect)
+            for work in works:
+                out.licences.append((work, provision, effect))
+        case "consent":
+            _consent(effect, provision, ctx, records, out)
+        case "pay":
+            out.pays.append((effect, provision))
+        case "pay_nothing":
             out.reasons.append(
                 _reason(
-                    "obligation-met", label, f"already done: {text}", effect.source, citation=cite
+                    "no-payment",
+                    label,
+                    f"{_titled(provision.title)}no payment is due",
+                    effect.source,
+                    citation=cite,
                 )
             )
-        else:
-            out.obligations.append(dict(rule=label, text=text, citation=cite, source=effect.source))
-            out.reasons.append(_reason("oblige", label, text, effect.source, citation=cite))
-    elif kind == "risk":
-        out.risks.append(_reason("risk", label, effect.message or "", effect.source, citation=cite))
-    elif kind == "licence":
-        works, _ = subjects(ctx, effect)
-        for work in works:
-            out.licences.append((work, provision, effect))
-    elif kind == "consent":
-        _consent(effect, provision, ctx, records, out)
-    elif kind == "pay":
-        out.pays.append((effect, provision))
-    elif kind == "pay_nothing":
-        out.reasons.append(
-            _reason(
-                "no-payment",
-                label,
-                f"{_titled(provision.title)}no payment is due",
-                effect.source,
-                citation=cite,
-            )
-        )
+        case _:  # a new effect kind: mypy points here until it is handled
+            assert_never(kind)
 
 
 def _consent(
@@ -738,7 +743,7 @@ def decide(policy: CompiledPolicy, records: Records, use: Use) -> Decision:
     )
     if blocked or chosen is None:
         # A rule's risk is shown when that rule is among the reasons for the deny.
-        denying = {r["rule"] for r in reasons if r["effect"] in _DENYING}
+        denying = {r["rule"] for r in reasons if r["effect"] in DENYING}
         reasons += [risk for risk in risks if risk["rule"] in denying]
         # One validation of the whole answer is far cheaper than one per reason.
         return Decision.model_validate(
@@ -768,9 +773,6 @@ def decide(policy: CompiledPolicy, records: Records, use: Use) -> Decision:
             "policy": info,
         }
     )
-
-
-_DENYING = frozenset({"deny", "consent-missing", "no-licence"})
 
 
 def _paid_without_consent(

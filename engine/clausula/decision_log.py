@@ -22,12 +22,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from .errors import ClausulaError
 from .models import Decision, Use
 
 LOG_FORMAT = 1
 
 
-class DecisionLogError(Exception):
+class DecisionLogError(ClausulaError):
     """A log line that is not a logged decision: `path:line: sentence`."""
 
     def __init__(self, path: str, line: int, message: str) -> None:

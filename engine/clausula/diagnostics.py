@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from .errors import ClausulaError
 from .lines import FOREIGN_BREAKS, split_lines
 
 # The most characters of a source line a diagnostic shows: a window around the place.
@@ -116,7 +117,7 @@ class DiagnosticSink:
         return sorted(self.items, key=lambda d: (d.span.path, d.span.line, d.span.column))
 
 
-class PolicyError(Exception):
+class PolicyError(ClausulaError):
     """Raised by `clausula.load` when policy or data files have errors; holds them all."""
 
     def __init__(self, diagnostics: list[Diagnostic]) -> None:

@@ -26,6 +26,7 @@ from . import ast
 from .batch import BatchEvaluator, LoadedPolicy, load_files
 from .catalogue import ConsentGrant, DataSet, Party, Performer, Work
 from .checker import CheckedPolicy
+from .kinds import DENYING
 from .models import Decision
 
 DEFAULT_TERRITORIES = (
@@ -238,8 +239,7 @@ def _space(
 
 def _rules(decision: Decision) -> list[str]:
     if decision.decision == "deny":
-        wanted = {"deny", "consent-missing", "no-licence"}
-        return list(dict.fromkeys(r.rule for r in decision.reasons if r.effect in wanted))
+        return list(dict.fromkeys(r.rule for r in decision.reasons if r.effect in DENYING))
     return list(dict.fromkeys(p.rule for p in decision.payments)) or list(
         dict.fromkeys(r.rule for r in decision.reasons if r.effect == "permit")
     )

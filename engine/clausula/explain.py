@@ -20,9 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from . import ast
-from .compiler import CompiledBlock, CompiledProvision, Context
+from .compiled import CompiledBlock, CompiledProvision
+from .context import Context
 from .decide import contract_miss, jurisdiction_applies, use_facts
 from .formatter import expr_text, split_comment
+from .kinds import DENYING
 from .lines import split_lines
 from .models import Decision, Reason, Use
 from .parser import parse
@@ -31,7 +33,6 @@ from .use_input import parse_use
 
 WIDTH = 92
 _ID = re.compile(r"(?<![\w:])(?:isni|ipi|dpid|party):[A-Za-z0-9][A-Za-z0-9._\-]*")
-_DENYING = ("deny", "consent-missing", "no-licence")
 
 
 @dataclass
@@ -186,7 +187,7 @@ class Explainer:
             f"in {use.territory} on {use.date.isoformat()}{works}."
         )
         if decision.decision == "deny":
-            why = [r for r in decision.reasons if r.effect in _DENYING]
+            why = [r for r in decision.reasons if r.effect in DENYING]
             because = "; ".join(self._why_denied(r) for r in why) or "nothing permits it"
             out.para(f"Decision: DENY. The use is not allowed: {because}.")
         elif decision.decision == "pay":

@@ -31,6 +31,7 @@ from typing import Any
 
 from . import ast
 from .diagnostics import Diagnostic
+from .errors import ClausulaError
 from .lines import normalize, split_lines
 from .parser import parse
 
@@ -585,7 +586,7 @@ def comments(text: str) -> Iterator[tuple[int, str, bool]]:
 # ----------------------------------------------------------------- the file
 
 
-class FormatError(Exception):
+class FormatError(ClausulaError):
     """The file does not parse: it cannot be formatted. Holds the syntax errors."""
 
     def __init__(self, diagnostics: list[Diagnostic]) -> None:

@@ -16,10 +16,11 @@ import math
 import re
 from typing import Any
 
+from .errors import ClausulaError
 from .limits import MAX_DEPTH, MAX_NUMBER_CHARS
 
 
-class JSONProblems(ValueError):
+class JSONProblems(ClausulaError, ValueError):
     """JSON text that cannot be read: (JSON Pointer, plain sentence) pairs."""
 
     def __init__(self, problems: list[tuple[str, str]], *, syntax: bool = False) -> None:

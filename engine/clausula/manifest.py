@@ -46,12 +46,13 @@ import yaml
 
 from . import safe_yaml
 from .diagnostics import did_you_mean
+from .errors import ClausulaError
+from .kinds import DENYING
 from .models import Decision, Use
 from .policy_set import PolicySet
 from .use_input import UseError, UseProblem, parse_use
 
 OUTPUT_COLUMNS = ("decision", "reason", "rule", "owed", "payments")
-DENYING_EFFECTS = ("deny", "consent-missing", "no-licence", "no-permit")
 _SCALARS = ("date", "licensee", "purpose", "territory")
 _LISTS = ("works", "artists", "context")
 _INTEGERS = ("metrics.generations", "metrics.streams")
@@ -64,7 +65,7 @@ Progress = Callable[[int, int], None]
 """Called every few thousand rows with (rows done, characters read so far)."""
 
 
-class ManifestError(ValueError):
+class ManifestError(ClausulaError, ValueError):
     """The manifest or the template cannot be used at all (not a bad row: those are reported
     in the output with decision `error`)."""
 
@@ -258,7 +259,7 @@ def _pointer(name: str) -> str:
 
 def _deny_reason(decision: Decision) -> tuple[str, str, str]:
     for reason in decision.reasons:
-        if reason.effect in DENYING_EFFECTS:
+        if reason.effect in DENYING:
             return reason.effect, reason.rule, reason.message
     if not decision.reasons:
         return "deny", "", "denied"

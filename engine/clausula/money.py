@@ -17,6 +17,8 @@ from typing import NamedTuple
 
 import pycountry
 
+from .errors import ClausulaError
+
 # ISO 4217 minor units that are not 2. pycountry carries no minor units, so the
 # exceptions are listed here (ISO 4217 amendment list, 2024).
 _MINOR_UNITS: dict[str, int] = {
@@ -134,7 +136,7 @@ class Money(NamedTuple):
         return f"{self.amount} {self.currency}"
 
 
-class CurrencyMismatch(ValueError):
+class CurrencyMismatch(ClausulaError, ValueError):
     """Two amounts in different currencies met in one sum."""
 
     def __init__(self, left: str, right: str) -> None:

@@ -17,8 +17,9 @@ from typing import Any
 
 from . import ast
 from .checker import CheckedPolicy
-from .compiler import Duration
 from .diagnostics import did_you_mean
+from .durations import Duration
+from .errors import ClausulaError
 from .money import Money
 from .parser import parse
 from .shares import is_negative_literal, share_problem
@@ -36,7 +37,7 @@ _KINDS: dict[type[ast.Expr], str] = {
 }
 
 
-class OverrideError(ValueError):
+class OverrideError(ClausulaError, ValueError):
     """A parameter override that cannot be used; the message is one plain sentence, or
     several joined; `problems` holds them one by one."""
 

@@ -21,6 +21,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from . import ast
 from .collector import collector_paused
 from .diagnostics import Diagnostic, DiagnosticSink, Span, did_you_mean
+from .errors import ClausulaError
 from .lexer import FastParser
 from .limits import (
     MAX_BLOCKS_PER_FILE,
@@ -659,7 +660,7 @@ def _edge(items: list[Any] | tuple[Any, ...], last: bool) -> Any:
     return None
 
 
-class _BadLiteral(Exception):
+class _BadLiteral(ClausulaError):
     """A token (or, given `span`, a node) the parser refuses: a bad date, a limit passed."""
 
     def __init__(self, token: Token | None, message: str, span: Span | None = None) -> None:

@@ -18,7 +18,8 @@ from . import ast
 from .catalogue import DataSet, load_data
 from .checker import CheckedPolicy, check_policy
 from .collector import collector_paused
-from .compiler import CompiledPolicy, compile_policy
+from .compiled import CompiledPolicy
+from .compiler import compile_policy
 from .consent import ConsentLedger, DatedConsentLedger
 from .decide import Records, decide
 from .diagnostics import Diagnostic, DiagnosticSink, PolicyError, Span, did_you_mean

@@ -36,6 +36,7 @@ from typing import Any
 
 from .consent import ConsentLedger
 from .diagnostics import Diagnostic, PolicyError, Span
+from .errors import ClausulaError
 from .policy_set import PolicySet, load
 from .publish import MARKER_NAME, unpublished
 
@@ -238,7 +239,7 @@ class LivePolicies:
             return False
 
 
-class _Unpublished(Exception):
+class _Unpublished(ClausulaError):
     """The files are not the set their publication marker lists."""
 
     def __init__(self, problems: list[str]) -> None:

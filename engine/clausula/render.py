@@ -17,17 +17,16 @@ from rich.table import Table
 from rich.text import Text
 
 from .diagnostics import Diagnostic
+from .kinds import DENYING
 from .models import Decision, Use
 from .use_input import UseError
 
 DECISION_STYLES = {"allow": "bold green", "pay": "bold yellow", "deny": "bold red"}
 
-# Effects that say why a use was denied, shown in red among the reasons.
-_DENYING_EFFECTS = frozenset({"deny", "consent-missing", "no-licence", "no-permit"})
 
 
 def _effect_style(effect: str) -> str:
-    if effect in _DENYING_EFFECTS:
+    if effect in DENYING:  # why a use was denied: red
         return "red"
     if effect in ("permit", "consent-met"):
         return "green"

@@ -19,10 +19,11 @@ import yaml
 from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, SequenceNode
 
+from .errors import ClausulaError
 from .limits import MAX_YAML_ALIASES, MAX_YAML_CHARS, MAX_YAML_DEPTH, MAX_YAML_NODES
 
 
-class YamlLimitError(yaml.MarkedYAMLError):
+class YamlLimitError(yaml.MarkedYAMLError, ClausulaError):
     """A YAML document passes one of the limits of `clausula.limits`."""
 
     def __init__(self, problem: str, mark: Any = None) -> None:

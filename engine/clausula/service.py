@@ -45,13 +45,15 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .compiler import CompiledBlock, format_value
+from .compiled import CompiledBlock
 from .diagnostics import Diagnostic
+from .errors import ClausulaError
 from .json_input import JSONProblems, load_json
 from .models import Decision, Use
 from .policy_set import PolicySet, check_sources
 from .reload import LivePolicies, PolicySnapshot, PolicyWatcher
 from .use_input import UseError, UseProblem, parse_use
+from .values import format_value
 
 log = logging.getLogger("clausula.service")
 
@@ -186,7 +188,7 @@ class Health(BaseModel):
 # ------------------------------------------------------------------ helpers
 
 
-class _Problem(Exception):
+class _Problem(ClausulaError):
     def __init__(
         self,
         status: int,

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Collection, Iterable
-from typing import Any
+from typing import Any, Final
 
+from .kinds import ReasonEffect
 from .models import Use
 
-UNKNOWN_ID = "unknown-id"
+UNKNOWN_ID: Final[ReasonEffect] = "unknown-id"
 
 MAX_CANDIDATES = 20_000
 """Known ids of one scheme above which no nearest id is looked for (it costs time in

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .errors import ClausulaError
 from .json_input import JSONProblems, load_json, printable, read_json
 from .limits import MAX_USE_BYTES
 from .models import Use
@@ -30,7 +31,7 @@ class UseProblem:
         return f"{self.pointer or '/'}: {self.message}"
 
 
-class UseError(ValueError):
+class UseError(ClausulaError, ValueError):
     """A use that cannot be decided: every problem with a pointer to its field."""
 
     def __init__(self, problems: list[UseProblem], use_id: str | None = None) -> None:

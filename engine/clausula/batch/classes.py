@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ..compiler import CompiledBlock, CompiledEffect, Context
+from ..compiled import CompiledBlock, CompiledEffect
+from ..context import Context
 from ..models import Use
 from .results import Outcome
 

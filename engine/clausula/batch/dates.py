@@ -8,14 +8,15 @@ from typing import Any
 
 from .. import ast
 from ..dates import DateOutOfRange, shift
+from ..errors import ClausulaError
 from .analysis import _COLLECTION_NAMES, _DATED
 
 
-class _NotConstant(Exception):
+class _NotConstant(ClausulaError):
     """An expression compared with the use's date whose values cannot all be listed."""
 
 
-class _Unknown(Exception):
+class _Unknown(ClausulaError):
     """A field the data leaves empty: the comparison is unknown, so it is never made."""
 
 

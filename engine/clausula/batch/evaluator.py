@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..compiler import CompiledBlock
+from ..compiled import CompiledBlock
 from ..models import Decision, Use
 from ..money import Money, payment_key, split_rounded
 from ..policy_set import PolicySet

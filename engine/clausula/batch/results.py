@@ -10,9 +10,10 @@ from typing import Any, NamedTuple, overload
 
 import numpy as np
 
+from ..kinds import DENYING
 from ..models import Decision, Metrics, MoneyAmount, Obligation, Use
 from ..money import equals_money
-from .structure import DENYING, _Line, _Structure
+from .structure import _Line, _Structure
 
 
 class Outcome(NamedTuple):

@@ -7,13 +7,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ..compiler import CompiledBlock, CompiledEffect, CompiledProvision, Context
+from ..compiled import CompiledBlock, CompiledEffect, CompiledProvision
+from ..context import Context
 from ..decide import condition_holds, contract_miss, decide, subjects, use_facts
+from ..errors import ClausulaError
+from ..kinds import DENYING
 from ..models import Obligation, PolicyInfo, Reason, Use
 from ..money import Money, payment_key, split_rounded
 from ..policy_set import PolicySet
-
-DENYING = frozenset({"deny", "consent-missing", "no-licence"})
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ def _structure(policy_set: PolicySet, use: Use) -> _Structure:
     )
 
 
-class _Fallback(Exception):
+class _Fallback(ClausulaError):
     """This use must take the one-use path (its payments raise there, or may)."""
 
 

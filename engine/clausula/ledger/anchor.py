@@ -20,6 +20,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from ..errors import ClausulaError
+
 KEY_ENV = "CLAUSULA_LEDGER_KEY"
 """The environment variable naming the key file when no `--ledger-key` is given."""
 HEAD_SUFFIX = ".head"
@@ -28,7 +30,7 @@ _MAX_HEAD_BYTES = 4096
 _CONTEXT = "clausula-ledger-head/1"
 
 
-class AnchorError(Exception):
+class AnchorError(ClausulaError):
     """A key or signed head that cannot be read, or a signed head that does not verify."""
 
 

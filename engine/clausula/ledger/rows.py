@@ -40,6 +40,7 @@ from yaml.nodes import MappingNode, Node, SequenceNode
 
 from .. import safe_yaml
 from ..catalogue import ANY, ConsentGrant, Day, Formality, _day, _Loader
+from ..errors import ClausulaError
 from ..identifiers import PARTY_SCHEMES, id_problem
 from .events import (
     AMENDABLE,
@@ -102,7 +103,7 @@ class RowProblem:
         return f"{self.path}:{self.line}: {self.message}"
 
 
-class RowsError(Exception):
+class RowsError(ClausulaError):
     """Rows that cannot be imported; `problems` names each bad row by line."""
 
     def __init__(self, problems: Sequence[RowProblem]) -> None:

@@ -49,6 +49,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, SQLAlchemy
 
 from ..catalogue import ConsentGrant
 from ..consent import ConsentRecord
+from ..errors import ClausulaError
 from . import migrate
 from .anchor import AnchorError, HeadAnchor, SignedHead
 from .events import (
@@ -86,7 +87,7 @@ _BULK_CACHE_KIB = 256 * 1024
 three indexes, one of them on random hashes, which thrash a small cache."""
 
 
-class LedgerError(Exception):
+class LedgerError(ClausulaError):
     """A ledger that cannot be opened or read, or an event that cannot be recorded.
 
     `problems` holds one plain sentence per problem (for several rejected events).

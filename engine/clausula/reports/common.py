@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from ..compiler import CompiledBlock
+from ..compiled import CompiledBlock
 from ..consent import ConsentRecord, DatedConsentLedger
 from ..policy_set import PolicySet
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from ..compiler import CompiledBlock, CompiledEffect, CompiledProvision, Context
+from ..compiled import CompiledBlock, CompiledEffect, CompiledProvision
+from ..context import Context
 from ..decide import condition_holds
 from ..models import Use
 from ..policy_set import PolicySet

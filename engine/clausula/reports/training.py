@@ -17,14 +17,16 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from ..errors import ClausulaError
 from ..identifiers import WORK_SCHEMES, id_problem
+from ..kinds import DENYING
 from ..policy_set import PolicySet
 from .common import md_table
 
 COLUMNS = ("work", "id", "isrc", "iswc")
 
 
-class ManifestError(Exception):
+class ManifestError(ClausulaError):
     """A manifest that cannot be read: `problems` as `path:line: sentence`."""
 
     def __init__(self, problems: Sequence[str]) -> None:
@@ -121,7 +123,7 @@ def training_summary(
         elif missing:
             excluded["missing_consent"].append({**row, "why": "; ".join(missing)})
         else:
-            why = [r.message for r in decision.reasons if r.effect in ("deny", "no-licence")]
+            why = [r.message for r in decision.reasons if r.effect in DENYING]  # no consent-missing here
             excluded["not_licensed"].append({**row, "why": "; ".join(why) or "denied"})
     party = catalogue.party(licensee)
     counts = {

@@ -20,10 +20,11 @@ from yaml.nodes import MappingNode, Node
 
 from .. import safe_yaml
 from ..catalogue import _Loader, _node_at
+from ..errors import ClausulaError
 from ..money import Money, is_currency
 
 
-class ScenarioError(ValueError):
+class ScenarioError(ClausulaError, ValueError):
     """A scenario file that cannot be used: every problem as `file:line:column: sentence`."""
 
     def __init__(self, problems: list[str]) -> None:

@@ -1,0 +1,105 @@
+"""What one decision evaluates against: the use's `Context`, and what evaluating can raise.
+
+Compiled clauses are closures over a `Context`; everything that varies per use lives here,
+computed once per decision, so compiled objects hold no per-decision state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from .errors import ClausulaError
+from .money import Money
+
+
+class Missing(ClausulaError):
+    """A value the use does not carry (a fact not given): conditions that read it are false.
+
+    `unknown_entity`: the artist or work in hand is not in the data files at all.
+    """
+
+    def __init__(self, what: str, *, unknown_entity: bool = False) -> None:
+        super().__init__(what)
+        self.what = what
+        self.unknown_entity = unknown_entity
+
+
+class EvaluationError(ClausulaError):
+    """A use that makes a formula impossible (mixed currencies, division by zero)."""
+
+
+class Context:
+    """Everything about one use that clauses read, computed once per decision."""
+
+    __slots__ = (
+        "artist_id",
+        "artists",
+        "attribution",
+        "catalogue",
+        "commercial",
+        "context",
+        "date",
+        "facts",
+        "generations",
+        "licensee",
+        "memo",
+        "output",
+        "purpose",
+        "revenue",
+        "share",
+        "streams",
+        "territory",
+        "use",
+        "weight",
+        "work_id",
+        "works",
+    )
+
+    def __init__(self, use: Any, catalogue: Any, facts: Mapping[str, Any]) -> None:
+        self.use = use
+        self.catalogue = catalogue
+        self.date: dt.date = use.date
+        self.licensee: str = use.licensee
+        self.purpose: str = use.purpose
+        self.territory: str = use.territory
+        self.works: tuple[str, ...] = tuple(use.works)
+        self.artists: tuple[str, ...] = tuple(use.artists)
+        self.attribution: Mapping[str, Decimal] = use.attribution
+        self.context: frozenset[str] = frozenset(use.context)
+        self.output = use.output
+        self.commercial: bool = use.commercial
+        revenue = use.metrics.revenue
+        # No revenue given: zero in no currency, which adopts the currency it meets.
+        self.revenue = Money(revenue.amount, revenue.currency) if revenue else Money(Decimal(0), "")
+        self.generations: int = use.metrics.generations
+        self.streams: int = use.metrics.streams
+        self.facts = facts
+        self.weight: Decimal | None = None
+        self.share: Decimal | None = None
+        # Values of payment formulas that are the same for every payee, computed once.
+        self.memo: dict[int, Any] = {}
+        # The artist (or performer) and the work in hand, in `where`, `any(…)` and `pay … to each`.
+        self.artist_id: str | None = None
+        self.work_id: str | None = None
+
+
+Fn = Callable[[Context], Any]
+
+
+def artists_touched(ctx: Context) -> tuple[list[str], list[str]]:
+    """Everyone the use touches, each once: the performers of its works (in the order of
+    the works), then the artists it names, then those its output is attributed to; and the
+    works whose performers the catalogue does not know (so nobody can say who they touch)."""
+    found: dict[str, None] = {}
+    unknown: list[str] = []
+    for work in ctx.works:
+        performers = ctx.catalogue.performers_of(work)
+        if not performers:
+            unknown.append(work)
+        found.update(dict.fromkeys(performers))
+    found.update(dict.fromkeys(ctx.artists))
+    found.update(dict.fromkeys(ctx.attribution))
+    return list(found), unknown
