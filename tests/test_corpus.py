@@ -311,3 +311,25 @@ def test_simulate_one_use_scenario() -> None:
     fields = set(Scenario.model_fields) | set(Usage.model_fields) | set(PurposeUsage.model_fields)
     assert not {"use", "uses", "fixed_uses"} & fields
     pytest.skip("simulate cannot decide a given use: a scenario has no field for one")
+
+
+def test_new_case_writes_what_decide_answers_and_never_overwrites(tmp_path: Path) -> None:
+    """`new_case.py`, as docs/corpus.md shows it: it writes the engine's answer for a case
+    without one, and refuses to overwrite an expected decision unless given --force."""
+    import shutil
+    import subprocess
+    import sys
+
+    corpus = Path(__file__).resolve().parent / "corpus"
+    copy = tmp_path / "corpus"
+    shutil.copytree(corpus, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    case = CASES[0]
+    directory = copy / "cases" / case.name
+    (directory / "expected.json").unlink()
+    script = [sys.executable, str(copy / "new_case.py"), str(directory)]
+    written = subprocess.run(script, capture_output=True, text=True, check=False)
+    assert written.returncode == 0, written.stderr
+    assert "now review it" in written.stdout
+    assert (directory / "expected.json").read_text(encoding="utf-8") == case.expected() + "\n"
+    again = subprocess.run(script, capture_output=True, text=True, check=False)
+    assert again.returncode == 1 and "--force" in again.stderr
