@@ -36,6 +36,8 @@ from typing import Any
 import httpx
 import pytest
 from corpus.casefile import Case, all_cases
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import clausula
@@ -70,8 +72,8 @@ DISAGREEMENTS: dict[tuple[str, str], str] = {}
 # `source` bytes: every case whose decision cites a clause file of a directory not itself
 # called `policies` disagrees. (The shipped cases, loaded from `policies/`, agree.)
 _SOURCE_NAMES = (
-    "load_files names a reason's source by its path under display_root "
-    "(pool/pool.clause), clausula.load as policies/pool.clause"
+    "load_files names a reason's source by its path under display_root, the working "
+    "directory by default (pool/pool.clause here), clausula.load as policies/pool.clause"
 )
 for _case in CASES:
     if _case.policies.name != "policies" and '"source":"policies/' in _case.expected():
@@ -333,3 +335,84 @@ def test_new_case_writes_what_decide_answers_and_never_overwrites(tmp_path: Path
     assert (directory / "expected.json").read_text(encoding="utf-8") == case.expected() + "\n"
     again = subprocess.run(script, capture_output=True, text=True, check=False)
     assert again.returncode == 1 and "--force" in again.stderr
+
+
+# ------------------------------------------------------------------ random uses, same world
+
+# The dates, territories and amounts the corpus's clauses and data turn on: the day before
+# and the day of a revocation, a term's first and last day and the day after, an assumed
+# bill's first day, a minor's 18th birthday; a country, its subdivisions, an excepted one,
+# one outside; half units in JPY, USD and KWD.
+_DATES = [
+    "2025-12-31", "2026-01-01", "2026-04-30", "2026-05-01", "2026-06-29", "2026-06-30",
+    "2028-06-01", "2028-06-02", "2028-12-31", "2029-01-01",
+]  # fmt: skip
+_TERRITORIES = ["US", "US-TN", "US-CA", "US-NY", "DE", "CN"]
+_WORKS = [f"isrc:QZCRP26{n:05d}" for n in (1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 99)]
+_ARTISTS = [
+    "party:ada", "party:ben", "party:cleo", "party:dara", "party:eli",
+    "party:ivo", "party:jun", "party:lou", "party:zed",
+]  # fmt: skip
+_REVENUES = [
+    ("1", "JPY"), ("5", "JPY"), ("0.03", "USD"), ("0.05", "USD"), ("1000.00", "USD"),
+    ("12000.00", "USD"), ("0.005", "KWD"), ("0.007", "KWD"),
+]  # fmt: skip
+
+
+@st.composite
+def _uses(draw: st.DrawFn) -> dict[str, Any]:
+    # Mostly the artists who consented and the licensee with contracts, so that many uses
+    # are licensed and paid, and the rounding of shares is reached.
+    consented = st.sampled_from(["party:ada", "party:eli", "party:jun", "party:lou"])
+    artist = st.one_of(consented, consented, st.sampled_from(_ARTISTS))
+    attributed = draw(st.lists(artist, max_size=3, unique=True))
+    amount, currency = draw(st.sampled_from(_REVENUES))
+    return {
+        "id": f"random-{draw(st.integers(0, 3))}",
+        "date": draw(st.sampled_from(_DATES)),
+        "licensee": draw(st.sampled_from(["party:dev"] * 6 + ["party:dev-two", "party:deve"])),
+        "purpose": draw(st.sampled_from(["training", "generation", "voice_replica"])),
+        "territory": draw(st.sampled_from(["US", "US-NY"] * 2 + _TERRITORIES)),
+        "works": draw(st.lists(st.sampled_from(_WORKS[:4] * 3 + _WORKS), max_size=3, unique=True)),
+        "artists": draw(st.lists(artist, max_size=1)),
+        "attribution": {a: str(round(1 / (len(attributed) + 1), 4)) for a in attributed},
+        "output": draw(
+            st.fixed_dictionaries(
+                {f: st.booleans() for f in ("synthetic_audio", "digital_replica", "public")}
+                | {"names_artist": st.sampled_from([False, False, False, True])}
+                | {"labelled_ai": st.booleans()}
+            )
+        ),
+        "context": draw(st.lists(st.sampled_from(["parody", "news"]), max_size=2, unique=True)),
+        "metrics": {
+            "revenue": {"amount": amount, "currency": currency},
+            "generations": draw(st.sampled_from([0, 100000, 150000])),
+            "streams": draw(st.sampled_from([0, 1000])),
+        },
+    }
+
+
+_WORLD_KEYS = sorted(
+    {_key(c) for c in CASES if c.data.name == "world"}, key=lambda k: (str(k[0]), k[2])
+)
+
+
+@pytest.mark.parametrize("key", _WORLD_KEYS, ids=[f"{k[0].name}{list(k[2])}" for k in _WORLD_KEYS])
+@settings(max_examples=25, deadline=None)
+@given(uses=st.lists(_uses(), min_size=1, max_size=6))
+def test_random_uses_decide_alike_on_every_path(key: Key, uses: list[dict[str, Any]]) -> None:
+    """Random uses of the corpus's world, on its boundaries: decide, decide_many, the
+    batch evaluator and the service's batch give the same bytes (or the same refusal)."""
+    policy = _policy(key)
+    one = [_one(policy, u) for u in uses]
+    valid = [u for u, text in zip(uses, one, strict=True) if not text.startswith("UseError")]
+    decided = [t for t in one if not t.startswith("UseError")]
+    assert [d.to_json() for d in policy.decide_many(valid)] == decided
+    evaluator = BatchEvaluator(LoadedPolicy(policy, _loaded(key).checked))
+    assert [_text(r) for r in evaluator.decide_many(uses)] == one
+    if valid:
+        body = "".join(json.dumps(u) + "\n" for u in valid)
+        lines = _post(
+            key, "/v1/decide/batch", content=body, headers={"content-type": "application/x-ndjson"}
+        )
+        assert lines.text == "".join(t + "\n" for t in decided)
