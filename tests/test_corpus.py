@@ -65,21 +65,6 @@ PATHS = (
 # fixed, the test passes, fails as an unexpected pass, and the entry must go.
 DISAGREEMENTS: dict[tuple[str, str], str] = {}
 
-# `clausula.batch.load_files` (the loader of the simulator and `clausula diff`) names each
-# clause file in a reason's `source` by its path under `display_root` (the working
-# directory by default), while `clausula.load`, the service and `clausula eval` name it
-# `policies/<path inside the policy directory>`. Same files, same version hash, different
-# `source` bytes: every case whose decision cites a clause file of a directory not itself
-# called `policies` disagrees. (The shipped cases, loaded from `policies/`, agree.)
-_SOURCE_NAMES = (
-    "load_files names a reason's source by its path under display_root, the working "
-    "directory by default (pool/pool.clause here), clausula.load as policies/pool.clause"
-)
-for _case in CASES:
-    if _case.policies.name != "policies" and '"source":"policies/' in _case.expected():
-        DISAGREEMENTS[(_case.name, "batch_load_files")] = _SOURCE_NAMES
-
-
 def _params(path: str) -> list[Any]:
     assert path in PATHS
     params = []

@@ -21,6 +21,7 @@ from ..policy_set import (
     clause_files,
     no_clause_files,
     records_of,
+    shown_from_cwd,
     version_names,
     version_of,
 )
@@ -65,10 +66,12 @@ def load_files(
     empty = [Path(p) for p in paths if Path(p).is_dir() and not clause_files([p])]
     if empty:  # a directory named is meant to count: an empty one is a mistake
         raise PolicyError([Diagnostic(Span(str(p), 0, 0), no_clause_files(p)) for p in empty])
-    checked, contents, sink = _check(files, root)
-    # The version names each file by its place under the path given, not by where it sits.
-    by_shown = {_display(path, root): name for path, name in version_names(paths).items()}
-    contents = [(by_shown.get(name, name), raw) for name, raw in contents]
+    # Each file is named as `clausula.load` names it — by its place under the path given,
+    # never by where it sits or the directory the command runs from — in the decisions'
+    # sources and in the version; diagnostics show it as reached from `root`.
+    set_names = version_names(paths)
+    checked, contents, sink = _check(files, lambda path: set_names[path])
+    shown = {set_names[path]: _display(path, root) for path in files}
     vocabulary = checked.vocabulary
     dataset: DataSet | None = catalogue
     if dataset is None and data is not None:
@@ -83,7 +86,7 @@ def load_files(
         dataset = DataSet({}, {}, {}, (), ())
     assumed = assumptions(checked, assume, sink)
     if sink.has_errors or dataset is None:
-        raise PolicyError(sink.sorted())
+        raise PolicyError(shown_from_cwd(sink.sorted(), shown))
     # Python values and text overrides pass the same validation (text wins on a clash).
     given: dict[str, dict[str, object]] = {k: dict(v) for k, v in (parameters or {}).items()}
     for block, texts in (overrides or {}).items():
