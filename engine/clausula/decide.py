@@ -642,9 +642,31 @@ def jurisdiction_applies(
 # ----------------------------------------------------------------- the decision
 
 
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What applies to a use, without money: the answer but for its amounts.
+
+    `plan` makes it from the policy, the records and the use; `price` turns it into the
+    decision with the use's figures. A denied use's plan is the whole answer."""
+
+    use_id: str | None
+    licensed: bool  # False: the use is denied
+    reasons: list[dict[str, Any]]
+    obligations: list[dict[str, Any]]
+    # The payments that apply, each a formula and a payee set, computed by `price`.
+    pays: list[tuple[CompiledEffect, Any]]
+    policy: dict[str, Any]
+
+
 def decide(policy: CompiledPolicy, records: Records, use: Use) -> Decision:
-    """Decide one validated use."""
+    """Decide one validated use: plan what applies, then price it."""
     ctx = Context(use, records.catalogue, use_facts(use, policy))
+    return price(plan(policy, records, use, ctx), ctx)
+
+
+def plan(policy: CompiledPolicy, records: Records, use: Use, ctx: Context) -> Plan:
+    """What applies to `use` (read through `ctx`): which packs and contract, the reasons,
+    obligations and consent checks, and who is to be paid under which formula — no money."""
     # Ids that no contract or data file names keep their meaning; the answer says so first.
     data = records.catalogue
     reasons = unknown_id_reasons(
@@ -745,32 +767,32 @@ def decide(policy: CompiledPolicy, records: Records, use: Use) -> Decision:
         # A rule's risk is shown when that rule is among the reasons for the deny.
         denying = {r["rule"] for r in reasons if r["effect"] in DENYING}
         reasons += [risk for risk in risks if risk["rule"] in denying]
-        # One validation of the whole answer is far cheaper than one per reason.
-        return Decision.model_validate(
-            {
-                "id": use.id,
-                "decision": "deny",
-                "payments": [],
-                "totals": [],
-                "obligations": [],
-                "reasons": reasons,
-                "policy": info,
-            }
-        )
-    lines: list[_PayLine] = []
-    for effect, provision in pays:
-        _pay(effect, provision, ctx, lines)
-    payments, totals = _round(lines)
-    outcome_name = "pay" if any(total["amount"] > 0 for total in totals) else "allow"
+        return Plan(use.id, False, reasons, [], [], info)
+    return Plan(use.id, True, reasons, obligations, pays, info)
+
+
+def price(plan: Plan, ctx: Context) -> Decision:
+    """The decision of a plan, with the payments computed from the use's figures in `ctx`
+    and rounded once (a denied use owes nothing and needs no figures)."""
+    payments: list[dict[str, Any]] = []
+    totals: list[dict[str, Any]] = []
+    outcome_name = "deny"
+    if plan.licensed:
+        lines: list[_PayLine] = []
+        for effect, provision in plan.pays:
+            _pay(effect, provision, ctx, lines)
+        payments, totals = _round(lines)
+        outcome_name = "pay" if any(total["amount"] > 0 for total in totals) else "allow"
+    # One validation of the whole answer is far cheaper than one per reason.
     return Decision.model_validate(
         {
-            "id": use.id,
+            "id": plan.use_id,
             "decision": outcome_name,
             "payments": payments,
             "totals": totals,
-            "obligations": obligations,
-            "reasons": reasons,
-            "policy": info,
+            "obligations": plan.obligations,
+            "reasons": plan.reasons,
+            "policy": plan.policy,
         }
     )
 
