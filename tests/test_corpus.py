@@ -287,17 +287,16 @@ def test_eval_json(case: Case, tmp_path: Path) -> None:
     assert result.stdout == case.expected() + "\n"
 
 
-def test_simulate_one_use_scenario() -> None:
-    """The simulator is skipped as a path: a scenario has no field for a given use. It
-    draws its uses from a usage model (random works by popularity, dates on the first of a
-    month, attribution computed from the works' performers, Poisson counts) and reports
-    tallies per variant, never a decision. If a scenario ever takes fixed uses, this fails
-    instead of skipping, so that the corpus takes the simulator in."""
+def test_simulate_takes_no_given_use() -> None:
+    """The simulator is not one of the corpus's paths: a scenario has no field for a given
+    use. It draws its uses from a usage model (random works by popularity, dates on the
+    first of a month, attribution computed from the works' performers, Poisson counts) and
+    reports tallies per variant, never a decision. If a scenario ever takes fixed uses, this
+    fails, so that the corpus takes the simulator in."""
     from clausula.simulate.scenario import PurposeUsage, Scenario, Usage
 
     fields = set(Scenario.model_fields) | set(Usage.model_fields) | set(PurposeUsage.model_fields)
     assert not {"use", "uses", "fixed_uses"} & fields
-    pytest.skip("simulate cannot decide a given use: a scenario has no field for one")
 
 
 def test_new_case_writes_what_decide_answers_and_never_overwrites(tmp_path: Path) -> None:
