@@ -560,3 +560,41 @@ def test_names_and_fields_are_wrong_together_in_one_answer(policy: PolicySet) ->
     answer = anyio.run(ask)
     assert answer.status_code == 422
     assert {item["pointer"] for item in answer.json()["errors"]} == EVERY_POINTER
+
+
+class _NoScan(dict[str, object]):
+    """Known ids that may be looked up but never walked through."""
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        raise AssertionError("the known ids were scanned")
+
+    def keys(self):  # type: ignore[no-untyped-def]
+        raise AssertionError("the known ids were scanned")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    body=st.text(alphabet="0123456789abcdefghijklmnopqrstuvwxyz-", min_size=1, max_size=20),
+    typo=st.sampled_from(["drop", "add", "change", "swap"]),
+    at=st.integers(0, 19),
+)
+def test_the_nearest_id_is_one_typo_away_and_found_without_scanning(
+    body: str, typo: str, at: int
+) -> None:
+    """A typo of a known id (dropped, added, changed or swapped character) names it; the
+    known ids are only looked up, never walked through, so the cost of an unknown id does
+    not grow with the catalogue."""
+    from clausula.unknown_ids import nearest
+
+    known = f"party:{body}"
+    i = at % len(body)
+    typed = {
+        "drop": body[:i] + body[i + 1 :],
+        "add": body[:i] + "q" + body[i:],
+        "change": body[:i] + ("q" if body[i] != "q" else "z") + body[i + 1 :],
+        "swap": body[:i] + body[i + 1 : i + 2] + body[i] + body[i + 2 :],
+    }[typo]
+    if not typed or typed == body:
+        return
+    ids = _NoScan({known: None, "party:unrelated-name-far-away": None})
+    assert nearest(f"party:{typed}", ids) == known

@@ -10,7 +10,7 @@ id of the same scheme when one is close, since a typo is the likeliest cause
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from typing import Any, Final
 
 from .kinds import ReasonEffect
@@ -64,11 +64,8 @@ def nearest(value: str, *known: Collection[str]) -> str | None:
         return None
     prefix = scheme + ":"
     neighbours = {prefix + text for text in _one_typo_away(body, alphabet)}
-    matches = sorted(
-        found
-        for ids in known
-        for found in neighbours.intersection(ids.keys() if isinstance(ids, Mapping) else ids)
-    )
+    # Membership only: `set.intersection` with a mapping's keys would walk all of them.
+    matches = sorted(found for ids in known for found in neighbours if found in ids)
     return matches[0] if matches else None
 
 
