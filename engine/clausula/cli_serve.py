@@ -24,6 +24,7 @@ from .cli import (
     _require_policies,
     app,
 )
+from .limits import HEAD_SECONDS, HEAD_SECONDS_ENV
 
 # The limits of a serving process (uvicorn's, and the body's), documented in docs/serving.md.
 KEEP_ALIVE_SECONDS = 5
@@ -31,7 +32,6 @@ BODY_SECONDS = 30.0
 CONCURRENCY = 1024
 HEADER_BYTES = 16 * 1024
 GRACEFUL_SECONDS = 10
-HEAD_SECONDS = 10.0  # clausula.serve_protocol.HEAD_SECONDS, without importing uvicorn here
 HEAD_LIMITED_HTTP = "clausula.serve_protocol:HeadLimitedHTTP"
 
 
@@ -144,7 +144,7 @@ def serve(
     _require_policies(policies)
     if data is not None and not data.is_dir():
         _fail(f"cannot load data from {data}: there is no such directory")
-    os.environ["CLAUSULA_HEAD_SECONDS"] = repr(head_seconds)  # read by each serving process
+    os.environ[HEAD_SECONDS_ENV] = repr(head_seconds)  # read by each serving process
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from .context import Fn
 from .durations import Duration
-from .kinds import EffectKind
+from .kinds import EffectKind, Role
 from .prefilter import Candidates, Guard
 from .territory import TerritorySet
 
@@ -28,6 +28,7 @@ class SubjectFn:
     over_attribution: bool = False
     touched: bool = False  # everyone the use touches (`each artist in use.touched`)
     where: Fn | None = None  # only those in hand for whom this holds
+    roles: frozenset[Role] = frozenset()  # `kinds.subject_roles` of the subject
 
 
 @dataclass(frozen=True, slots=True)

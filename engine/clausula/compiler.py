@@ -18,6 +18,7 @@ from .compiled import CompiledBlock, CompiledEffect, CompiledPolicy, CompiledPro
 from .context import Context, EvaluationError, Fn, Missing, artists_touched
 from .dates import age_on
 from .durations import Duration, shifted
+from .kinds import subject_roles
 from .money import Money
 from .prefilter import Candidates, Guard, combine_guards
 from .values import (
@@ -224,19 +225,27 @@ class _BlockCompiler:
         if subject.kind == "party":
             return SubjectFn("party", subject.party or "", party=subject.party)
         assert subject.path is not None
+        path = subject.path.dotted
+        roles = subject_roles(subject.kind, path)
         if subject.kind == "each_performer":
-            return SubjectFn("each_performer", "each performer of the works used", where=where)
+            return SubjectFn(
+                "each_performer", "each performer of the works used", where=where, roles=roles
+            )
         if subject.kind == "each_work":
             return SubjectFn("each_work", "each work used", where=where)
-        if subject.path.dotted == "use.touched":
+        if path == "use.touched":
             return SubjectFn(
-                "each_artist", "each artist the use touches", touched=True, where=where
+                "each_artist", "each artist the use touches", touched=True, where=where, roles=roles
             )
-        if subject.path.dotted == "use.attribution":
+        if path == "use.attribution":
             return SubjectFn(
-                "each_artist", "each artist in the attribution", over_attribution=True, where=where
+                "each_artist",
+                "each artist in the attribution",
+                over_attribution=True,
+                where=where,
+                roles=roles,
             )
-        return SubjectFn("each_artist", "each artist named by the use", where=where)
+        return SubjectFn("each_artist", "each artist named by the use", where=where, roles=roles)
 
     # ------------------------------------------------------------- values
     def _constant(self, node: ast.Expr) -> Any:

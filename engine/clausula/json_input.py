@@ -183,9 +183,9 @@ def _too_deep_at(value: Any) -> str:
         if depth > MAX_DEPTH:
             return pointer
         if isinstance(item, dict):
-            children = [(v, pointer + _pointer_part(k), depth + 1) for k, v in item.items()]
+            children = [(v, pointer + pointer_part(k), depth + 1) for k, v in item.items()]
         elif isinstance(item, list):
-            children = [(v, pointer + _pointer_part(i), depth + 1) for i, v in enumerate(item)]
+            children = [(v, pointer + pointer_part(i), depth + 1) for i, v in enumerate(item)]
         else:
             continue
         stack.extend(
@@ -196,7 +196,8 @@ def _too_deep_at(value: Any) -> str:
     return ""
 
 
-def _pointer_part(key: str | int) -> str:
+def pointer_part(key: str | int) -> str:
+    """One reference token of a JSON Pointer (RFC 6901): `/` and `~` escaped, with its `/`."""
     return "/" + str(key).replace("~", "~0").replace("/", "~1")
 
 
@@ -210,13 +211,13 @@ def _walk(value: Any, pointer: str, problems: list[tuple[str, str]]) -> None:
     elif isinstance(value, dict):
         for key in getattr(value, "twice", ()):
             problems.append(
-                (pointer + _pointer_part(key), "this key appears more than once in its object")
+                (pointer + pointer_part(key), "this key appears more than once in its object")
             )
         for key, item in value.items():
-            where = pointer + _pointer_part(key)
+            where = pointer + pointer_part(key)
             if not _is_lone_surrogate_free(key):
                 problems.append((where, "a key with a lone surrogate (not a Unicode character)"))
             _walk(item, where, problems)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            _walk(item, pointer + _pointer_part(index), problems)
+            _walk(item, pointer + pointer_part(index), problems)

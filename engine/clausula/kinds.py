@@ -34,3 +34,19 @@ REASON_EFFECTS: Final[tuple[ReasonEffect, ...]] = get_args(ReasonEffect)
 
 #: The reasons that deny a use: any one of them makes the decision `deny`.
 DENYING: Final[frozenset[ReasonEffect]] = frozenset({"deny", "consent-missing", "no-licence"})
+
+# The roles an artist can have in a use, and which of them a subject goes over: the one
+# reading of "who is asked, who is paid" for the checker's opt-in rule and the batch path.
+Role = Literal["performer", "named", "attributed"]
+_SUBJECT_ROLES: Final[dict[tuple[str, str], frozenset[Role]]] = {
+    ("each_artist", "use.touched"): frozenset({"performer", "named", "attributed"}),
+    ("each_artist", "use.artists"): frozenset({"named"}),
+    ("each_artist", "use.attribution"): frozenset({"attributed"}),
+    ("each_performer", "use.works"): frozenset({"performer"}),
+}
+
+
+def subject_roles(kind: str, path: str | None) -> frozenset[Role]:
+    """The roles of the artists a subject (`each artist in use.touched`…) goes over; none
+    for a party, a work, or a set the checker refuses."""
+    return _SUBJECT_ROLES.get((kind, path or ""), frozenset())

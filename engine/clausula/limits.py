@@ -107,3 +107,12 @@ def number_problem(value: int | Decimal) -> str | None:
     if abs(Decimal(value)) > MAX_COUNT:
         return f"a number in a use is at most {MAX_COUNT:,} in magnitude"
     return None
+
+
+# ------------------------------------------------------------------ the service
+
+HEAD_SECONDS = 10.0
+"""Seconds a connection has to send a whole request line and headers (`--head-seconds`)."""
+
+HEAD_SECONDS_ENV = "CLAUSULA_HEAD_SECONDS"
+"""Where `clausula serve` puts `--head-seconds` for its serving processes."""

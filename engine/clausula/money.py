@@ -66,15 +66,11 @@ def currency_problem(code: str) -> str | None:
     shown = code if len(code) <= 20 else code[:20] + "…"
     if len(code) == 3 and is_currency(code.upper()):
         return f"write the currency code `{shown}` in capitals: `{code.upper()}`"
-    from .diagnostics import did_you_mean
+    from .nearest import currency_code  # the one lookup of a meant code, as the checker's
 
-    hint = did_you_mean(code.upper(), _currency_codes()) if len(code) <= 20 else None
-    return f"`{shown}` is not an ISO 4217 currency code" + (f"; {hint}" if hint else "")
-
-
-@cache
-def _currency_codes() -> tuple[str, ...]:
-    return tuple(sorted(c.alpha_3 for c in pycountry.currencies))
+    meant = currency_code(code) if len(code) <= 20 else None
+    hint = f"; did you mean `{meant}`?" if meant else ""
+    return f"`{shown}` is not an ISO 4217 currency code" + hint
 
 
 @cache

@@ -17,19 +17,12 @@ from dataclasses import dataclass
 
 from . import ast
 from .diagnostics import Span
+from .kinds import Role, subject_roles
 
-# Who a subject goes over, as the roles an artist can have in a use.
-_PERFORMER, _NAMED, _ATTRIBUTED = "performer", "named", "attributed"
-_ROLES: dict[str, frozenset[str]] = {
-    "use.touched": frozenset({_PERFORMER, _NAMED, _ATTRIBUTED}),
-    "use.artists": frozenset({_NAMED}),
-    "use.attribution": frozenset({_ATTRIBUTED}),
-    "use.works": frozenset({_PERFORMER}),
-}
-_ROLE_WORDS = {
-    _PERFORMER: "the performers of use.works",
-    _NAMED: "the artists in use.artists",
-    _ATTRIBUTED: "the artists in use.attribution",
+_ROLE_WORDS: dict[Role, str] = {
+    "performer": "the performers of use.works",
+    "named": "the artists in use.artists",
+    "attributed": "the artists in use.attribution",
 }
 _FIX = "require consent of each artist in use.touched for use.purpose"
 
@@ -44,15 +37,8 @@ class OptInFinding:
     hint: str | None = None
 
 
-def _roles(subject: ast.Subject) -> frozenset[str]:
-    if subject.path is None:
-        return frozenset()
-    path = subject.path.dotted
-    if subject.kind == "each_performer":
-        return _ROLES[path] if path == "use.works" else frozenset()
-    if subject.kind == "each_artist" and path != "use.works":
-        return _ROLES.get(path, frozenset())
-    return frozenset()  # a party, a work, or a set the checker refuses on its own
+def _roles(subject: ast.Subject) -> frozenset[Role]:
+    return subject_roles(subject.kind, subject.path.dotted if subject.path else None)
 
 
 def _label(provision: ast.Provision) -> str:
@@ -86,8 +72,8 @@ def payments_without_consent(block: ast.Block) -> Iterator[OptInFinding]:
         for reference in provision.notwithstanding
         if reference.kind == "clause"
     }
-    always: set[str] = set()
-    sometimes: dict[str, tuple[str, str]] = {}  # role → (clause, why only sometimes)
+    always: set[Role] = set()
+    sometimes: dict[Role, tuple[str, str]] = {}  # role → (clause, why only sometimes)
     for provision in block.provisions:
         for effect in provision.effects:
             if not isinstance(effect, ast.RequireConsent):

@@ -20,17 +20,14 @@ import os
 from functools import cache
 from typing import Any
 
-HEAD_SECONDS = 10.0
-"""Default time a connection has to send a whole request line and headers."""
-
-HEAD_SECONDS_ENV = "CLAUSULA_HEAD_SECONDS"
-"""Where `clausula serve --head-seconds` puts the limit for its processes (uvicorn builds
-each worker's protocol from the import string `clausula.serve_protocol:HeadLimitedHTTP`)."""
+from .limits import HEAD_SECONDS, HEAD_SECONDS_ENV
 
 
 @cache
 def head_seconds() -> float:
-    """The limit of this process: `CLAUSULA_HEAD_SECONDS`, or `HEAD_SECONDS`."""
+    """The limit of this process, in seconds (a duration, not an amount): `HEAD_SECONDS_ENV`
+    as `clausula serve` sets it for each worker (uvicorn builds a worker's protocol from an
+    import string, so the value travels in the environment), or `HEAD_SECONDS`."""
     text = os.environ.get(HEAD_SECONDS_ENV)
     return float(text) if text else HEAD_SECONDS
 

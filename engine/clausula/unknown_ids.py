@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any, Final
 
+from .json_input import pointer_part
 from .kinds import ReasonEffect
 from .models import Use
 
@@ -31,10 +32,6 @@ _ALPHABETS = {
 }
 MAX_BODY_CHARS = 64
 """Longest id body for which a nearest id is looked for (the cost grows with its length)."""
-
-
-def _pointer_part(key: str) -> str:
-    return key.replace("~", "~0").replace("/", "~1")
 
 
 def _one_typo_away(body: str, alphabet: str) -> list[str]:
@@ -111,6 +108,6 @@ def unknown_id_reasons(
     for artist in use.attribution:
         if artist not in parties:
             unknown(
-                f"/attribution/{_pointer_part(artist)}", artist, "not a party in the data", parties
+                f"/attribution{pointer_part(artist)}", artist, "not a party in the data", parties
             )
     return reasons

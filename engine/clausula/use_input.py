@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .errors import ClausulaError
-from .json_input import JSONProblems, load_json, printable, read_json
+from .json_input import JSONProblems, load_json, pointer_part, printable, read_json
 from .limits import MAX_USE_BYTES
 from .models import Use
 
@@ -46,8 +46,7 @@ class UseError(ClausulaError, ValueError):
 
 def _pointer(loc: tuple[int | str, ...]) -> str:
     # A bad key of a mapping (`attribution`) is reported at the key: drop pydantic's `[key]`.
-    parts = [str(p).replace("~", "~0").replace("/", "~1") for p in loc if p != "[key]"]
-    return "/" + "/".join(parts) if parts else ""
+    return "".join(pointer_part(part) for part in loc if part != "[key]")
 
 
 _MESSAGES = {

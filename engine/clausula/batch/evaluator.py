@@ -50,6 +50,9 @@ from .results import (
 )
 from .structure import _Fallback, _Line, _lines, _rounded, _Structure, _structure
 
+# The role flags of a batch layout, by the roles `kinds.subject_roles` names.
+_ROLE_FLAGS = {"performer": _PERFORMER, "named": _NAMED, "attributed": _ATTRIBUTED}
+
 
 class BatchEvaluator:
     """Decide many uses against one policy set, with the results of `PolicySet.decide`.
@@ -96,17 +99,10 @@ class BatchEvaluator:
                     subject = effect.subject
                     if effect.kind != "consent" or subject is None or subject.kind == "party":
                         continue
-                    asked = (
-                        (_PERFORMER, _NAMED, _ATTRIBUTED)
-                        if subject.touched
-                        else (_PERFORMER,)
-                        if subject.kind == "each_performer"
-                        else (_ATTRIBUTED,)
-                        if subject.over_attribution
-                        else (_NAMED,)
-                    )
-                    for role in asked:
-                        wanted[role].update(dict.fromkeys(effect.consent_purposes or (None,)))
+                    for name in subject.roles:
+                        wanted[_ROLE_FLAGS[name]].update(
+                            dict.fromkeys(effect.consent_purposes or (None,))
+                        )
         for roles in range(8):
             purposes: dict[str | None, None] = {}
             for role, names in wanted.items():
