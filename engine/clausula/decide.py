@@ -27,12 +27,13 @@ from .durations import advance
 from .kinds import DENYING, ReasonEffect
 from .limits import number_problem
 from .models import Decision, MoneyAmount, Use
-from .money import Money, equals_money, payment_key, split_rounded
+from .money import Money
+from .plans import Payable, Plan
+from .pricing import price
 from .territory import TerritorySet, code_problem
 from .unknown_ids import unknown_id_reasons
 from .use_input import UseError, UseProblem
 from .use_vocabulary import context_problem, fact_problem, purpose_problem, territory_problem
-from .values import format_value
 
 NO_SOURCE = None  # a reason that comes from the procedure itself, not from a clause
 
@@ -57,15 +58,6 @@ class Records:
         if self.territories_of is not None:
             return self.territories_of(grant)
         return self.grant_territories[grant.id]
-
-
-@dataclass
-class _PayLine:
-    payee: str
-    exact: Money
-    rule: str
-    source: str
-    basis: str
 
 
 class _Outcome:
@@ -127,7 +119,9 @@ def use_facts(use: Use, policy: CompiledPolicy) -> dict[str, Any]:
     for name, value in use.facts.items():
         declared = vocabulary.facts.get(name)
         if declared is None:
-            problems.append(UseProblem(f"/facts/{name}", fact_problem(name, vocabulary.facts) or ""))
+            problems.append(
+                UseProblem(f"/facts/{name}", fact_problem(name, vocabulary.facts) or "")
+            )
             continue
         converted = _convert_fact(value, declared)
         if converted is None:
@@ -547,41 +541,6 @@ def _consent(
                 )
 
 
-def _pay(effect: CompiledEffect, provision: Any, ctx: Context, lines: list[_PayLine]) -> None:
-    assert effect.amount is not None and effect.basis is not None and effect.subject is not None
-    payees, _ = subjects(ctx, effect)
-    share = Decimal(1) / len(payees) if payees else None
-    try:
-        for payee in payees:
-            ctx.share = share
-            ctx.weight = ctx.attribution.get(payee) if effect.subject.over_attribution else None
-            ctx.artist_id = payee if effect.subject.kind != "party" else None
-            amount = effect.amount(ctx)
-            if not isinstance(amount, Money) or amount.amount == 0:
-                continue
-            if amount.amount < 0:
-                raise EvaluationError(
-                    f"the amount for {payee} is negative ({format_value(amount)})"
-                )
-            lines.append(_PayLine(payee, amount, provision.label, effect.source, effect.basis(ctx)))
-    except Missing as missing:
-        if missing.what.startswith("use."):
-            pointer = "/" + missing.what.removeprefix("use.").replace(".", "/")
-            problem = UseProblem(pointer, f"{provision.label} needs this to compute a payment")
-        else:  # data about the one in hand, from the data files
-            problem = UseProblem(
-                "", f"{provision.label} needs the {missing.what} to compute a payment"
-            )
-        raise UseError([problem], ctx.use.id) from None
-    except EvaluationError as error:
-        raise UseError(
-            [UseProblem("/metrics/revenue", f"{provision.label}: {error}")], ctx.use.id
-        ) from None
-    finally:
-        ctx.share = ctx.weight = None
-        ctx.artist_id = None
-
-
 # ----------------------------------------------------------------- contracts
 
 
@@ -642,22 +601,6 @@ def jurisdiction_applies(
 # ----------------------------------------------------------------- the decision
 
 
-@dataclass(frozen=True, slots=True)
-class Plan:
-    """What applies to a use, without money: the answer but for its amounts.
-
-    `plan` makes it from the policy, the records and the use; `price` turns it into the
-    decision with the use's figures. A denied use's plan is the whole answer."""
-
-    use_id: str | None
-    licensed: bool  # False: the use is denied
-    reasons: list[dict[str, Any]]
-    obligations: list[dict[str, Any]]
-    # The payments that apply, each a formula and a payee set, computed by `price`.
-    pays: list[tuple[CompiledEffect, Any]]
-    policy: dict[str, Any]
-
-
 def decide(policy: CompiledPolicy, records: Records, use: Use) -> Decision:
     """Decide one validated use: plan what applies, then price it."""
     ctx = Context(use, records.catalogue, use_facts(use, policy))
@@ -707,6 +650,7 @@ def plan(policy: CompiledPolicy, records: Records, use: Use, ctx: Context) -> Pl
                 )
             )
     chosen: tuple[CompiledBlock, _Outcome] | None = None
+    contract_pays: list[Payable] = []
     outcomes = [(c, _run_block(c, ctx, records)) for c in applicable]
     for contract, outcome in outcomes:
         if outcome.permitted and not outcome.blocked:
@@ -715,11 +659,11 @@ def plan(policy: CompiledPolicy, records: Records, use: Use, ctx: Context) -> Pl
     if chosen is not None:
         reasons += chosen[1].reasons
         obligations += chosen[1].obligations
-        pays += chosen[1].pays
         risks += chosen[1].risks
         contracts = [chosen[0].name]
         blocked = _licensed(chosen[0], licences, ctx, reasons) or blocked
-        unasked = _paid_without_consent(chosen[0], chosen[1], ctx)
+        contract_pays = [_payable(effect, provision, ctx) for effect, provision in chosen[1].pays]
+        unasked = _paid_without_consent(contract_pays, chosen[1].consented, ctx)
         reasons += unasked
         blocked = blocked or bool(unasked)
     else:
@@ -767,60 +711,44 @@ def plan(policy: CompiledPolicy, records: Records, use: Use, ctx: Context) -> Pl
         # A rule's risk is shown when that rule is among the reasons for the deny.
         denying = {r["rule"] for r in reasons if r["effect"] in DENYING}
         reasons += [risk for risk in risks if risk["rule"] in denying]
-        return Plan(use.id, False, reasons, [], [], info)
-    return Plan(use.id, True, reasons, obligations, pays, info)
+        return Plan(False, tuple(reasons), (), (), info)
+    payables = [_payable(effect, provision, ctx) for effect, provision in pays]
+    return Plan(True, tuple(reasons), tuple(obligations), (*payables, *contract_pays), info)
 
 
-def price(plan: Plan, ctx: Context) -> Decision:
-    """The decision of a plan, with the payments computed from the use's figures in `ctx`
-    and rounded once (a denied use owes nothing and needs no figures)."""
-    payments: list[dict[str, Any]] = []
-    totals: list[dict[str, Any]] = []
-    outcome_name = "deny"
-    if plan.licensed:
-        lines: list[_PayLine] = []
-        for effect, provision in plan.pays:
-            _pay(effect, provision, ctx, lines)
-        payments, totals = _round(lines)
-        outcome_name = "pay" if any(total["amount"] > 0 for total in totals) else "allow"
-    # One validation of the whole answer is far cheaper than one per reason.
-    return Decision.model_validate(
-        {
-            "id": plan.use_id,
-            "decision": outcome_name,
-            "payments": payments,
-            "totals": totals,
-            "obligations": plan.obligations,
-            "reasons": plan.reasons,
-            "policy": plan.policy,
-        }
+def _payable(effect: CompiledEffect, provision: Any, ctx: Context) -> Payable:
+    """A payment formula that applies, with its payees for this use."""
+    subject = effect.subject
+    assert subject is not None
+    return Payable(
+        effect,
+        provision.label,
+        tuple(subjects(ctx, effect)[0]),
+        subject.over_attribution,
+        subject.kind == "party",
     )
 
 
 def _paid_without_consent(
-    contract: CompiledBlock, outcome: _Outcome, ctx: Context
+    pays: list[Payable], consented: set[str], ctx: Context
 ) -> list[dict[str, Any]]:
     """The engine's own opt-in rule: a contract pays no artist whose consent it did not ask
     for and find for this use. The checker refuses a contract that never asks the artists it
     pays; this catches the uses on which a conditional requirement did not bear."""
     reasons: list[dict[str, Any]] = []
-    for effect, provision in outcome.pays:
-        subject = effect.subject
-        if subject is None:
-            continue
-        if subject.kind == "party":
-            party = ctx.catalogue.party(subject.party or "")
+    for payable in pays:
+        payees: tuple[str, ...] | list[str] = payable.payees
+        if payable.to_party:
+            party = ctx.catalogue.party(payees[0] if payees else "")
             payees = [party.id] if party is not None and party.kind == "artist" else []
-        else:
-            payees, _ = subjects(ctx, effect)
         for payee in payees:
-            if payee in outcome.consented:
+            if payee in consented:
                 continue
             reasons.append(
                 _reason(
                     "consent-missing",
                     "opt-in",
-                    f"{provision.label} would pay {payee}, but no consent of {payee} was asked for and found "
+                    f"{payable.rule} would pay {payee}, but no consent of {payee} was asked for and found "
                     "for this use: no payment to an artist who never said yes",
                     NO_SOURCE,
                 )
@@ -867,31 +795,3 @@ def _licensed(
                 )
             )
     return missing
-
-
-def _round(lines: list[_PayLine]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Round once per currency; parts add up to the rounded total (largest remainder)."""
-    by_currency: dict[str, list[_PayLine]] = {}
-    for line in lines:
-        by_currency.setdefault(line.exact.currency, []).append(line)
-    payments: list[dict[str, Any]] = []
-    totals: list[dict[str, Any]] = []
-    for currency, group in by_currency.items():
-        total, parts = split_rounded(
-            [line.exact.amount for line in group],
-            currency,
-            [payment_key(line.payee, line.rule) for line in group],
-        )
-        totals.append(dict(amount=total, currency=currency))
-        for line, part in zip(group, parts, strict=True):
-            payments.append(
-                dict(
-                    payee=line.payee,
-                    amount=part,
-                    currency=currency,
-                    rule=line.rule,
-                    source=line.source,
-                    basis=f"{line.basis} {equals_money(line.exact.amount, currency)}",
-                )
-            )
-    return payments, totals

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ..compiled import CompiledBlock, CompiledEffect
+from ..compiled import CompiledBlock
 from ..context import Context
 from ..models import Use
+from ..plans import Payable
 from .results import Outcome
 
 _PERFORMER, _NAMED, _ATTRIBUTED = 1, 2, 4
@@ -105,16 +106,10 @@ def _layout(
 
 @dataclass(frozen=True, slots=True)
 class _SlotPlan:
-    """A payment formula that applied, with its payees as places in the layout."""
+    """A payment formula of the class's plan, with its payees as places in the layout."""
 
-    effect: CompiledEffect
-    label: str
-    counted: bool
+    payable: Payable  # as planned for the representative
     slots: tuple[tuple[int, Any], ...]  # (0, party id) | (1, artist index) | (2, work index)
-    rep_payees: tuple[str, ...]
-    share: Decimal | None
-    over_attribution: bool
-    to_party: bool
     memo_id: int  # what the amount depends on besides metrics and weight
     per_payee: bool  # the amount may depend on the payee (not only on `weight`)
 

@@ -14,9 +14,11 @@ from typing import Any
 import numpy as np
 
 from ..compiled import CompiledBlock
+from ..context import Context
 from ..models import Decision, Use
-from ..money import Money, payment_key, split_rounded
+from ..money import Money
 from ..policy_set import PolicySet
+from ..pricing import amount_due, price, round_lines
 from ..territory import TerritorySet, code_problem
 from ..use_input import UseError, parse_use
 from .analysis import Analysis, analyse
@@ -42,13 +44,12 @@ from .results import (
     Outcome,
     ShapeTable,
     UseColumns,
-    _decision_from_outcome,
     _frame_key,
     _full_key,
     _key,
     _outcome_from_decision,
 )
-from .structure import _Fallback, _Line, _lines, _rounded, _Structure, _structure
+from .structure import _Structure, _structure
 
 # The role flags of a batch layout, by the roles `kinds.subject_roles` names.
 _ROLE_FLAGS = {"performer": _PERFORMER, "named": _NAMED, "attributed": _ATTRIBUTED}
@@ -174,42 +175,12 @@ class BatchEvaluator:
         structure = self._structure_for(key, use)
         if structure is None:
             return self._one(use)
-        revenue = use.metrics.revenue
-        money = Money(revenue.amount, revenue.currency) if revenue else Money(Decimal(0), "")
+        # The representative's plan priced with this use's figures: `decide` by construction.
+        ctx = Context(use, self._catalogue, structure.ctx.facts)
         try:
-            lines = _lines(
-                structure,
-                money,
-                use.metrics.generations,
-                use.metrics.streams,
-                use.attribution,
-                True,
-            )
-        except _Fallback:
-            return self._one(use)
-        parts, totals = _rounded(lines)
-        outcome = self._outcome(0, structure, parts, totals)
-        return _decision_from_outcome(outcome, structure, parts, use.id)
-
-    @staticmethod
-    def _outcome(
-        index: int,
-        structure: _Structure,
-        parts: list[tuple[_Line, Decimal]],
-        totals: list[tuple[str, Decimal]],
-    ) -> Outcome:
-        if structure.denied:
-            return Outcome(index, "deny", (), (), structure.denial)
-        decision = "pay" if any(amount > 0 for _, amount in totals) else "allow"
-        return Outcome(
-            index,
-            decision,
-            tuple(
-                (line[0], part, line[1].currency, line[2].provision.label) for line, part in parts
-            ),
-            tuple(totals),
-            (),
-        )
+            return price(structure.plan, ctx)
+        except UseError as error:
+            return error
 
     # -------------------------------------------------------------- columns
     def evaluate(
@@ -315,28 +286,14 @@ class BatchEvaluator:
         return outcome
 
     def _rounded_outcome(self, lines: list[tuple[str, Money, str]]) -> Outcome:
-        """Round once per currency, parts adding up to the total (as the engine does)."""
+        """The outcome of these exact payment lines, rounded by the core's one rule."""
         memo_key = tuple(lines)
         known = self._roundings.get(memo_key)
         if known is not None:
             return known
         if len(self._roundings) > _MEMO_LIMIT:
             self._roundings.clear()
-        by_currency: dict[str, list[int]] = {}
-        for index, line in enumerate(lines):
-            by_currency.setdefault(line[1].currency, []).append(index)
-        parts: list[Decimal] = [Decimal(0)] * len(lines)
-        totals: list[tuple[str, Decimal]] = []
-        for currency, indexes in by_currency.items():
-            total, split = split_rounded(
-                [lines[i][1].amount for i in indexes],
-                currency,
-                [payment_key(lines[i][0], lines[i][2]) for i in indexes],
-            )
-            totals.append((currency, total))
-            for i, part in zip(indexes, split, strict=True):
-                parts[i] = part
-        order = [i for indexes in by_currency.values() for i in indexes]
+        order, parts, totals = round_lines(lines)
         outcome = self._roundings[memo_key] = Outcome(
             -1,
             "pay" if any(amount > 0 for _, amount in totals) else "allow",
@@ -366,7 +323,7 @@ class BatchEvaluator:
             memo_id, per_payee = plan.memo_id, plan.per_payee
             for k, (kind, value) in enumerate(plan.slots):
                 payee = value if kind == 0 else artists[value] if kind == 1 else layout.works[value]
-                weight = attribution.get(payee) if plan.over_attribution else None
+                weight = attribution.get(payee) if plan.payable.over_attribution else None
                 memo_key = (
                     (memo_id, k, amount, generations, streams, weight)
                     if per_payee
@@ -388,8 +345,8 @@ class BatchEvaluator:
                     )
                 if exact is _ERROR:
                     return None
-                if exact is not False and plan.counted:
-                    lines.append((payee, exact, plan.label))
+                if exact is not False:
+                    lines.append((payee, exact, plan.payable.rule))
         return lines
 
     def _evaluate(
@@ -420,21 +377,11 @@ class BatchEvaluator:
             # This use's weights, under the names of the representative's artists.
             names = cls.layout.artists
             ctx.attribution = {names[layout.artists.index(a)]: w for a, w in attribution.items()}
-        ctx.share = plan.share
-        ctx.weight = weight
-        ctx.artist_id = None if plan.to_party else plan.rep_payees[k]
-        try:
-            value = plan.effect.amount(ctx)  # type: ignore[misc]
+        try:  # the core's pricing of one payee, in the representative's names
+            due = amount_due(plan.payable, plan.payable.payees[k], weight, ctx, with_basis=False)
         except Exception:  # the one-use path raises its own, identical, error
             return _ERROR
-        finally:
-            ctx.share = ctx.weight = None
-            ctx.artist_id = None
-        if not isinstance(value, Money) or value.amount == 0:
-            return False
-        if value.amount < 0:
-            return _ERROR
-        return value
+        return False if due is None else due[0]
 
     def _column_one(
         self, columns: UseColumns, key: tuple[int, Decimal | None, int, int]
@@ -830,10 +777,10 @@ class BatchEvaluator:
         artists = {a: i for i, a in enumerate(layout.artists)}
         works = {w: i for i, w in enumerate(layout.works)}
         plans = []
-        for index, plan in enumerate(structure.pays):
+        for index, payable in enumerate(structure.plan.pays):
             slots: list[tuple[int, Any]] = []
-            for payee in plan.payees:
-                if plan.to_party:
+            for payee in payable.payees:
+                if payable.to_party:
                     slots.append((0, payee))
                 elif payee in artists:
                     slots.append((1, artists[payee]))
@@ -841,19 +788,13 @@ class BatchEvaluator:
                     slots.append((2, works[payee]))
                 else:  # pragma: no cover - payees come from the use or the clause text
                     slots.append((0, payee))
-            pure = id(plan.effect) in self._pure
+            pure = id(payable.effect) in self._pure
             plans.append(
                 _SlotPlan(
-                    plan.effect,
-                    plan.provision.label,
-                    plan.counted,
+                    payable,
                     tuple(slots),
-                    plan.payees,
-                    plan.share,
-                    plan.over_attribution,
-                    plan.to_party,
                     self._signature(
-                        ("pure", id(plan.effect), plan.share)
+                        ("pure", id(payable.effect), payable.share)
                         if pure
                         else ("class", cls.number, index)
                     ),
@@ -869,7 +810,7 @@ class BatchEvaluator:
         cls.answer = Outcome(-1, "deny", (), (), cls.denial) if cls.denied else _ALLOWED
         cls.by_metrics = all(
             not plan.per_payee
-            and not plan.over_attribution
+            and not plan.payable.over_attribution
             and all(kind == 0 for kind, _ in plan.slots)
             for plan in cls.plans
         )

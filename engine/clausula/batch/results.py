@@ -3,7 +3,7 @@ grouped by."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple, overload
@@ -11,9 +11,7 @@ from typing import Any, NamedTuple, overload
 import numpy as np
 
 from ..kinds import DENYING
-from ..models import Decision, Metrics, MoneyAmount, Obligation, Use
-from ..money import equals_money
-from .structure import _Line, _Structure
+from ..models import Decision, Metrics, MoneyAmount, Use
 
 
 class Outcome(NamedTuple):
@@ -169,38 +167,9 @@ def _full_key(use: Use) -> tuple[Any, ...]:
     )
 
 
-def _decision_from_outcome(
-    outcome: Outcome, structure: _Structure, lines: list[tuple[_Line, Decimal]], use_id: str | None
-) -> Decision:
-    if structure.denied:
-        payments: list[dict[str, Any]] = []
-        totals: list[dict[str, Any]] = []
-        obligations: list[Obligation] = []
-    else:
-        payments = [
-            dict(
-                payee=line[0],
-                amount=part,
-                currency=line[1].currency,
-                rule=line[2].provision.label,
-                source=line[2].effect.source,
-                basis=f"{line[3]} {equals_money(line[1].amount, line[1].currency)}",
-            )
-            for line, part in lines
-        ]
-        totals = [dict(amount=amount, currency=currency) for currency, amount in outcome.totals]
-        obligations = structure.obligations
-    return Decision.model_validate(
-        {
-            "id": use_id,
-            "decision": outcome.decision,
-            "payments": payments,
-            "totals": totals,
-            "obligations": obligations,
-            "reasons": structure.reasons,
-            "policy": structure.info,
-        }
-    )
+def _denial(reasons: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """The `(effect, rule)` pairs of the denying reasons, each once, in order."""
+    return tuple(dict.fromkeys(pair for pair in reasons if pair[0] in DENYING))
 
 
 def _outcome_from_decision(index: int, decision: Decision) -> Outcome:
@@ -209,7 +178,7 @@ def _outcome_from_decision(index: int, decision: Decision) -> Outcome:
         decision.decision,
         tuple((p.payee, p.amount, p.currency, p.rule) for p in decision.payments),
         tuple((t.currency, t.amount) for t in decision.totals),
-        tuple(dict.fromkeys((r.effect, r.rule) for r in decision.reasons if r.effect in DENYING))
+        _denial((r.effect, r.rule) for r in decision.reasons)
         if decision.decision == "deny"
         else (),
     )

@@ -1,0 +1,45 @@
+"""The shape of a plan: what applies to a use, without money.
+
+`decide.plan` makes a `Plan` from the compiled policy, the records and the use;
+`pricing.price` turns it into the `Decision` with the use's figures. The batch evaluator
+keeps one plan per class of uses that decide alike and prices each use of the class.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from .compiled import CompiledEffect
+
+
+@dataclass(frozen=True, slots=True)
+class Payable:
+    """A payment formula that applies to a use, and to whom it pays (the amounts are the
+    pricing's). `share` is each payee's equal share (`share` in the formula)."""
+
+    effect: CompiledEffect
+    rule: str  # the clause's label, e.g. "aria-optin-2026 §4.1"
+    payees: tuple[str, ...]
+    over_attribution: bool  # `weight` is each payee's attribution weight
+    to_party: bool  # paid to a party the clause names, not to each artist or work
+
+    @property
+    def share(self) -> Decimal | None:
+        """Each payee's equal share of a payment to a group (None: no payee)."""
+        return Decimal(1) / len(self.payees) if self.payees else None
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What applies to a use: the answer but for its amounts.
+
+    A denied use's plan is the whole answer (`licensed` False, no payables). Reasons and
+    obligations are in the shape of `models.Reason` and `models.Obligation`."""
+
+    licensed: bool
+    reasons: tuple[dict[str, Any], ...]
+    obligations: tuple[dict[str, Any], ...]
+    pays: tuple[Payable, ...]
+    policy: dict[str, Any]

@@ -1,0 +1,154 @@
+"""Price a plan: the payments a licensed use owes, from its figures, rounded once.
+
+The one pricing function (`amount_due`: one payee's exact amount under one formula) and
+the one rounding rule (`round_lines`: once per currency, parts adding up to the total)
+serve every path: `decide`, `decide_many`, the batch evaluator and the simulator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from .context import Context, EvaluationError, Missing
+from .models import Decision
+from .money import Money, equals_money, payment_key, split_rounded
+from .plans import Payable, Plan
+from .use_input import UseError, UseProblem
+from .values import format_value
+
+
+@dataclass(frozen=True, slots=True)
+class PayLine:
+    """One payment before rounding: its payee, exact amount and the formula it came from."""
+
+    payee: str
+    exact: Money
+    payable: Payable
+    basis: str | None  # how it was computed, in words (None: not asked for)
+
+
+def amount_due(
+    payable: Payable, payee: str, weight: Decimal | None, ctx: Context, *, with_basis: bool
+) -> tuple[Money, str | None] | None:
+    """What `payable` owes `payee` for the use in `ctx`, exactly, with how it was computed
+    (when `with_basis`); None when nothing is due. `weight` is the payee's attribution
+    weight when the formula pays over attribution.
+
+    Raises `Missing` (a figure the use does not give) or `EvaluationError` (mixed
+    currencies, a division by zero, a negative amount)."""
+    effect = payable.effect
+    assert effect.amount is not None and effect.basis is not None
+    ctx.share = payable.share
+    ctx.weight = weight
+    ctx.artist_id = None if payable.to_party else payee
+    try:
+        amount = effect.amount(ctx)
+        if not isinstance(amount, Money) or amount.amount == 0:
+            return None
+        if amount.amount < 0:
+            raise EvaluationError(f"the amount for {payee} is negative ({format_value(amount)})")
+        return amount, effect.basis(ctx) if with_basis else None
+    finally:
+        ctx.share = ctx.weight = None
+        ctx.artist_id = None
+
+
+def payment_lines(
+    pays: Sequence[Payable], ctx: Context, *, with_basis: bool = True
+) -> list[PayLine]:
+    """Every payment the use in `ctx` owes under `pays`, exact; a `UseError` naming the
+    figure a formula needs and the use does not give, or cannot compute with."""
+    lines: list[PayLine] = []
+    attribution = ctx.attribution
+    for payable in pays:
+        try:
+            for payee in payable.payees:
+                weight = attribution.get(payee) if payable.over_attribution else None
+                due = amount_due(payable, payee, weight, ctx, with_basis=with_basis)
+                if due is not None:
+                    lines.append(PayLine(payee, due[0], payable, due[1]))
+        except Missing as missing:
+            raise UseError([_missing_problem(missing, payable.rule)], ctx.use.id) from None
+        except EvaluationError as error:
+            raise UseError(
+                [UseProblem("/metrics/revenue", f"{payable.rule}: {error}")], ctx.use.id
+            ) from None
+    return lines
+
+
+def _missing_problem(missing: Missing, rule: str) -> UseProblem:
+    if missing.what.startswith("use."):
+        pointer = "/" + missing.what.removeprefix("use.").replace(".", "/")
+        return UseProblem(pointer, f"{rule} needs this to compute a payment")
+    # data about the one in hand, from the data files
+    return UseProblem("", f"{rule} needs the {missing.what} to compute a payment")
+
+
+def round_lines(
+    lines: Sequence[tuple[str, Money, str]],
+) -> tuple[list[int], list[Decimal], list[tuple[str, Decimal]]]:
+    """Round `(payee, exact amount, rule)` lines once per currency, the parts adding up to
+    the rounded total (largest remainder, ties to the smallest payee).
+
+    Returns the order the payments are listed in (grouped by currency, in order of first
+    appearance), each line's rounded part (by line index), and `(currency, total)` pairs."""
+    by_currency: dict[str, list[int]] = {}
+    for index, line in enumerate(lines):
+        by_currency.setdefault(line[1].currency, []).append(index)
+    parts: list[Decimal] = [Decimal(0)] * len(lines)
+    totals: list[tuple[str, Decimal]] = []
+    order: list[int] = []
+    for currency, indexes in by_currency.items():
+        total, split = split_rounded(
+            [lines[i][1].amount for i in indexes],
+            currency,
+            [payment_key(lines[i][0], lines[i][2]) for i in indexes],
+        )
+        totals.append((currency, total))
+        for i, part in zip(indexes, split, strict=True):
+            parts[i] = part
+        order += indexes
+    return order, parts, totals
+
+
+def price(plan: Plan, ctx: Context) -> Decision:
+    """The decision of a plan for the use in `ctx`: payments computed from its figures and
+    rounded once (a denied use owes nothing and needs no figures)."""
+    payments: list[dict[str, Any]] = []
+    totals: list[dict[str, Any]] = []
+    outcome = "deny"
+    if plan.licensed:
+        lines = payment_lines(plan.pays, ctx)
+        order, parts, rounded = round_lines(
+            [(line.payee, line.exact, line.payable.rule) for line in lines]
+        )
+        for i in order:
+            line = lines[i]
+            currency = line.exact.currency
+            payments.append(
+                dict(
+                    payee=line.payee,
+                    amount=parts[i],
+                    currency=currency,
+                    rule=line.payable.rule,
+                    source=line.payable.effect.source,
+                    basis=f"{line.basis} {equals_money(line.exact.amount, currency)}",
+                )
+            )
+        totals = [dict(amount=total, currency=currency) for currency, total in rounded]
+        outcome = "pay" if any(total > 0 for _, total in rounded) else "allow"
+    # One validation of the whole answer is far cheaper than one per reason.
+    return Decision.model_validate(
+        {
+            "id": ctx.use.id,
+            "decision": outcome,
+            "payments": payments,
+            "totals": totals,
+            "obligations": plan.obligations,
+            "reasons": plan.reasons,
+            "policy": plan.policy,
+        }
+    )
