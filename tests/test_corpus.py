@@ -14,9 +14,9 @@ order, obligations, policy version:
   JSON Lines);
 - `clausula eval --json`.
 
-The simulator is not a path here: it decides the uses it draws from a scenario's usage
-model (random works, dates on the first of a month, attribution computed from the works)
-and reports tallies, never a decision for a given use (see `test_simulate_cannot_take_a_use`).
+- the simulator's path: uses as columns (`UseColumns`), decided by
+  `BatchEvaluator.evaluate` and `tally` through the batch classes into the compact
+  `Outcome` a simulation adds up (decision, rounded payments, totals, denying rules).
 
 A disagreement between paths is never fixed by rewriting the expected file: it is listed
 in `DISAGREEMENTS` as a strict xfail naming the case and the path, until the engine is
@@ -42,7 +42,8 @@ from typer.testing import CliRunner
 
 import clausula
 from clausula import UseError
-from clausula.batch import BatchEvaluator, LoadedPolicy, load_files
+from clausula.batch import BatchEvaluator, LoadedPolicy, UseColumns, load_files
+from clausula.batch.results import _outcome_from_decision
 from clausula.cli import app as cli_app
 from clausula.manifest import OUTPUT_COLUMNS, filter_manifest
 from clausula.models import Decision
@@ -55,6 +56,7 @@ PATHS = (
     "decide_many",
     "batch",
     "batch_load_files",
+    "simulate",
     "filter",
     "service",
     "service_batch",
@@ -287,16 +289,39 @@ def test_eval_json(case: Case, tmp_path: Path) -> None:
     assert result.stdout == case.expected() + "\n"
 
 
-def test_simulate_takes_no_given_use() -> None:
-    """The simulator is not one of the corpus's paths: a scenario has no field for a given
-    use. It draws its uses from a usage model (random works by popularity, dates on the
-    first of a month, attribution computed from the works' performers, Poisson counts) and
-    reports tallies per variant, never a decision. If a scenario ever takes fixed uses, this
-    fails, so that the corpus takes the simulator in."""
-    from clausula.simulate.scenario import PurposeUsage, Scenario, Usage
-
-    fields = set(Scenario.model_fields) | set(Usage.model_fields) | set(PurposeUsage.model_fields)
-    assert not {"use", "uses", "fixed_uses"} & fields
+@pytest.mark.parametrize("case", _params("simulate"))
+def test_simulate_columns(case: Case) -> None:
+    """The simulator's own path: its uses are columns (a shape and its figures), decided by
+    `BatchEvaluator.evaluate`/`tally` through the batch classes (a plan per class, each use
+    priced from it) into the compact `Outcome` a simulation adds up. A one-use "scenario":
+    the case's use and a copy of it under another id, as the simulator would draw them."""
+    key = _key(case)
+    expected = case.expected()
+    try:
+        use = clausula.parse_use(case.use)
+    except UseError as error:  # never drawn by a simulation: the same refusal as `decide`
+        assert f"UseError: {error}" == expected
+        return
+    revenue = use.metrics.revenue
+    columns = UseColumns(
+        shapes=[use, use.model_copy(update={"id": "sibling"})],
+        shape=[0, 1, 0],
+        revenue=[revenue.amount if revenue else None] * 3,
+        generations=[use.metrics.generations] * 3,
+        streams=[use.metrics.streams] * 3,
+        currency=revenue.currency if revenue else "USD",
+    )
+    evaluator = BatchEvaluator(_loaded(key))
+    outcomes = [o._replace(position=-1) for o in evaluator.evaluate(columns)]
+    tallied = evaluator.tally(columns)
+    if expected.startswith("UseError: "):
+        assert {(o.decision, o.error) for o in outcomes} == {
+            ("error", expected.removeprefix("UseError: "))
+        }
+        return
+    want = _outcome_from_decision(-1, Decision.model_validate_json(expected))
+    assert outcomes == [want] * 3
+    assert [(o._replace(position=-1), n) for o, _, n in tallied] == [(want, 2), (want, 1)]
 
 
 def test_new_case_writes_what_decide_answers_and_never_overwrites(tmp_path: Path) -> None:
