@@ -6,7 +6,12 @@ Measures on the shipped example policy set:
 - decisions per second one at a time (`PolicySet.decide`) and through `decide_many`;
 - p50 and p99 latency of one decision;
 - the time to parse and check a generated file of 10,000 clauses;
-- decide throughput with 10, 1,000 and 100,000 contracts of other licensees loaded.
+- decide throughput with 10, 1,000 and 100,000 contracts of other licensees loaded;
+- decide throughput with the shipped grants alone and with 1,000,000 more consent grants
+  (of other artists) in the consent ledger;
+- with `--cedar` (in an environment with the peers harness's requirements, e.g.
+  `.venv-peers`, see docs/performance.md): the p50 of Cedar on the peers harness in the
+  same run, and our p50's ratio to it.
 Machines are shared and noisy: compare the ratios printed in one run.
 """
 
@@ -184,9 +189,75 @@ def bench_scaling(counts: list[int], rounds: int) -> list[tuple[int, float, floa
     return results
 
 
+def synthetic_ledger(extra: int) -> Any:
+    """The shipped grants and revocations, plus `extra` grants of other artists (one each),
+    as one in-memory consent ledger."""
+    import datetime as dt
+
+    from clausula.catalogue import ConsentGrant
+    from clausula.consent import FileConsentLedger
+
+    shipped = clausula.load(POLICIES).data
+    grants = list(shipped.grants.values())
+    start = dt.date(2026, 1, 1)
+    for i in range(extra):
+        grants.append(
+            ConsentGrant.model_construct(
+                id=f"g-bench-{i}",
+                grantor=f"party:bench-artist-{i}",
+                on_behalf_of=None,
+                grantee="any",
+                purposes=["training", "generation"],
+                territories=["worldwide"],
+                except_territories=[],
+                valid_from=start,
+                valid_until=None,
+                formalities=frozenset({"in_writing", "signed"}),
+                signed_on=start,
+                note=None,
+            )
+        )
+    return FileConsentLedger(grants, shipped.revocations)
+
+
+def bench_grants(extra: int, rounds: int) -> list[tuple[int, float, float]]:
+    results = []
+    for count in (0, extra):
+        start = time.perf_counter()
+        ledger = synthetic_ledger(count)
+        policies = clausula.load(POLICIES, ledger=ledger)
+        loaded = time.perf_counter() - start
+        results.append((count, loaded, bench_decide(policies, rounds)["single"]))
+    return results
+
+
+def cedar_p50() -> float | None:
+    """Cedar's p50 (µs) on the peers harness (1,000 artists, 10,000 requests), or None
+    when the harness or cedarpy is not available here."""
+    peers = ROOT.parent / "shared" / "bench" / "peers"
+    sys.path.insert(0, str(peers))
+    try:
+        import common  # type: ignore[import-not-found]
+        import engines  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    finally:
+        sys.path.remove(str(peers))
+    artist_ids, consents = common.make_consents(1000)
+    requests = common.make_requests(artist_ids, consents)
+    try:
+        variants = engines.build_cedar(artist_ids, consents, naive=False)
+    except ImportError:
+        return None
+    variant = variants[0] if isinstance(variants, list) else variants
+    figures = common.measure_per_call(variant.one, requests)
+    return float(figures["p50_us"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds, smaller scaling run")
+    parser.add_argument("--cedar", action="store_true", help="Cedar's p50 on the peers harness")
     args = parser.parse_args()
     rounds = 500 if args.quick else 5000
     policies = clausula.load(POLICIES)
@@ -195,6 +266,16 @@ def main() -> None:
     print(f"decide, one at a time : {figures['single']:>10,.0f} decisions/s")
     print(f"decide_many           : {figures['many']:>10,.0f} decisions/s")
     print(f"latency               : p50 {figures['p50']:.1f} µs, p99 {figures['p99']:.1f} µs")
+    print(f"decide_many / one at a time: {figures['many'] / figures['single']:.2f}")
+    if args.cedar:
+        cedar = cedar_p50()
+        if cedar is None:
+            print("Cedar                 : not available (cedarpy or ../shared/bench/peers missing)")
+        else:
+            print(
+                f"Cedar on the peers harness: p50 {cedar:.1f} µs; "
+                f"Cedar p50 / our p50 = {cedar / figures['p50']:.2f}"
+            )
     parsed, checked, problems = bench_parse_check(10_000)
     print(
         f"10,000 clauses        : parsed in {parsed:.2f} s, parsed and checked in {checked:.2f} s"
@@ -207,6 +288,13 @@ def main() -> None:
         print(
             f"{count:>7,} other contracts: load {loaded:6.2f} s, decide {rate:>9,.0f}/s "
             f"({rate / base:.2f} of the rate at {counts[0]})"
+        )
+    extra = 100_000 if args.quick else 1_000_000
+    grants = bench_grants(extra, max(100, rounds // 5))
+    for count, loaded, rate in grants:
+        print(
+            f"{count:>9,} more grants in the ledger: load {loaded:6.2f} s, decide {rate:>9,.0f}/s "
+            f"({rate / grants[0][2]:.2f} of the rate with the shipped grants alone)"
         )
 
 

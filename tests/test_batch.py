@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from clausula import UseError
 from clausula.batch import BatchEvaluator, LoadedPolicy, UseColumns, analyse, load_files
+from clausula.batch.results import _outcome_from_decision
 from clausula.catalogue import ConsentGrant, DataSet, Party, Performer, Revocation, Work
 from clausula.models import Decision, Use
 from clausula.use_input import parse_use
@@ -140,7 +141,16 @@ def test_batch_agrees_with_one_use_path_on_every_use(
     uses = [_use(shapes[s % len(shapes)], m, w, i) for i, (s, m, w) in enumerate(rows)]
     batch = BatchEvaluator(loaded).decide_many(uses)
     for use, got in zip(uses, batch, strict=True):
-        assert _same(got, _one(loaded, use)), use
+        one = _one(loaded, use)
+        assert _same(got, one), use
+        # The compact form for pipelines: the same answer, or the same refusal.
+        try:
+            compact = loaded.policy_set.decide_outcome(use)
+        except UseError as error:
+            assert isinstance(one, UseError) and str(error) == str(one)
+        else:
+            assert isinstance(one, Decision)
+            assert compact == _outcome_from_decision(-1, one)
 
 
 def test_columns_and_tally_agree_with_one_use_path(loaded: LoadedPolicy) -> None:

@@ -5,7 +5,8 @@ one use and the decision JSON the engine gave for it once, reviewed by its autho
 path must give exactly those bytes — decision, payments and their rounding, reasons in
 order, obligations, policy version:
 
-- `PolicySet.decide` and `PolicySet.decide_many` (the use among others);
+- `PolicySet.decide` and `PolicySet.decide_many` (the use among others), and
+  `PolicySet.decide_outcome` (the compact form, against what the expected decision says);
 - the batch evaluator (`clausula.batch.BatchEvaluator`, after a sibling of the use whose
   structure it caches);
 - `clausula filter` (`filter_manifest`: CSV columns, compared with what the expected
@@ -54,6 +55,7 @@ CASES = all_cases()
 PATHS = (
     "decide",
     "decide_many",
+    "decide_outcome",
     "batch",
     "batch_load_files",
     "simulate",
@@ -66,6 +68,7 @@ PATHS = (
 # (case, path) → what the path gets wrong. Each is a strict xfail: when the engine is
 # fixed, the test passes, fails as an unexpected pass, and the entry must go.
 DISAGREEMENTS: dict[tuple[str, str], str] = {}
+
 
 def _params(path: str) -> list[Any]:
     assert path in PATHS
@@ -173,6 +176,20 @@ def test_decide_many(case: Case) -> None:
     decisions = policy.decide_many(valid)
     assert [d.to_json() for d in decisions] == [_one(policy, u) for u in valid]
     assert decisions[valid.index(case.use)].to_json() == case.expected()
+
+
+@pytest.mark.parametrize("case", _params("decide_outcome"))
+def test_decide_outcome(case: Case) -> None:
+    """The compact form for pipelines: the same decision, payments, totals and denying
+    rules as the expected decision (or the same refusal)."""
+    policy = _policy(_key(case))
+    expected = case.expected()
+    try:
+        outcome = policy.decide_outcome(case.use)
+    except UseError as error:
+        assert f"UseError: {error}" == expected
+        return
+    assert outcome == _outcome_from_decision(-1, Decision.model_validate_json(expected))
 
 
 @pytest.mark.parametrize("case", _params("batch"))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from .diagnostics import Diagnostic, PolicyError, Span
 from .errors import ClausulaError
 from .models import Decision, Obligation, Payment, Reason, Use
+from .pricing import Outcome
 from .use_input import UseError, UseProblem, parse_use, parse_use_json, read_uses
 
 if TYPE_CHECKING:
@@ -35,11 +36,13 @@ def __getattr__(name: str) -> Any:
         return value
     raise AttributeError(f"module 'clausula' has no attribute {name!r}")
 
+
 __all__ = [
     "ClausulaError",
     "Decision",
     "Diagnostic",
     "Obligation",
+    "Outcome",
     "Payment",
     "PolicyError",
     "PolicySet",

@@ -558,11 +558,7 @@ def compare(expect: Mapping[str, Any], decision: Decision) -> list[str]:
     """How `decision` differs from what the case expects: one sentence per difference."""
     out: list[str] = []
     if "decision" in expect and str(expect["decision"]) != decision.decision:
-        why = [
-            f"{r.effect} {r.rule}: {r.message}"
-            for r in decision.reasons
-            if r.effect in DENYING
-        ]
+        why = [f"{r.effect} {r.rule}: {r.message}" for r in decision.reasons if r.effect in DENYING]
         because = f" ({'; '.join(why)})" if why and decision.decision == "deny" else ""
         out.append(f"decision: expected {expect['decision']}, got {decision.decision}{because}")
     if "payments" in expect:

@@ -29,7 +29,7 @@ from .limits import number_problem
 from .models import Decision, MoneyAmount, Use
 from .money import Money
 from .plans import Payable, Plan
-from .pricing import price
+from .pricing import Outcome, price, price_outcome
 from .territory import TerritorySet, code_problem
 from .unknown_ids import unknown_id_reasons
 from .use_input import UseError, UseProblem
@@ -605,6 +605,13 @@ def decide(policy: CompiledPolicy, records: Records, use: Use) -> Decision:
     """Decide one validated use: plan what applies, then price it."""
     ctx = Context(use, records.catalogue, use_facts(use, policy))
     return price(plan(policy, records, use, ctx), ctx)
+
+
+def decide_outcome(policy: CompiledPolicy, records: Records, use: Use) -> Outcome:
+    """Decide one validated use in the compact form (`pricing.Outcome`): plan, then price
+    without building the `Decision`."""
+    ctx = Context(use, records.catalogue, use_facts(use, policy))
+    return price_outcome(plan(policy, records, use, ctx), ctx)
 
 
 def plan(policy: CompiledPolicy, records: Records, use: Use, ctx: Context) -> Plan:

@@ -98,7 +98,6 @@ WorkId = Annotated[
 Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME_CHARS)]
 
 
-
 def _in_vocabulary(problem_of: Callable[[str, Any], str | None]) -> AfterValidator:
     """Check a name against the policy set's vocabulary when one is given in the validation
     context (`parse_use(…, vocabulary=…)`), so that one answer lists every problem."""

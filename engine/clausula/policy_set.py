@@ -21,10 +21,11 @@ from .collector import collector_paused
 from .compiled import CompiledPolicy
 from .compiler import compile_policy
 from .consent import ConsentLedger, DatedConsentLedger
-from .decide import Records, decide
+from .decide import Records, decide, decide_outcome
 from .diagnostics import Diagnostic, DiagnosticSink, PolicyError, Span, did_you_mean
 from .models import Decision, Use
 from .parser import parse
+from .pricing import Outcome
 from .territory import TerritorySet
 from .use_input import parse_use
 
@@ -72,6 +73,15 @@ class PolicySet:
     def decide(self, use: Use | Mapping[str, Any]) -> Decision:
         """Decide one use. Raises `UseError` with every problem when the use is wrong."""
         return decide(self._compiled, self._records, parse_use(use, self._compiled.vocabulary))
+
+    def decide_outcome(self, use: Use | Mapping[str, Any]) -> Outcome:
+        """Decide one use in the compact form: the same decision, rounded payments, totals
+        and denying rules as `decide`, without the reasons' texts and the `Decision` model —
+        for pipelines that store or sum answers (docs/python.md, "Which call to use").
+        Raises `UseError` as `decide` does."""
+        return decide_outcome(
+            self._compiled, self._records, parse_use(use, self._compiled.vocabulary)
+        )
 
     def decide_many(self, uses: Iterable[Use | Mapping[str, Any]]) -> list[Decision]:
         """Decide many uses in order (the policy is compiled once for all of them)."""

@@ -7,17 +7,36 @@ serve every path: `decide`, `decide_many`, the batch evaluator and the simulator
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from .context import Context, EvaluationError, Missing
+from .kinds import DENYING
 from .models import Decision
 from .money import Money, equals_money, payment_key, split_rounded
 from .plans import Payable, Plan
 from .use_input import UseError, UseProblem
 from .values import format_value
+
+
+class Outcome(NamedTuple):
+    """The compact answer about one use: what a pipeline or a simulation needs, without the
+    reasons' and payments' texts (`price_outcome`; the batch's `evaluate` and `tally`).
+
+    `payments` are `(payee, amount, currency, rule)` rounded as in the decision; `totals`
+    `(currency, amount)`; `denial` the `(effect, rule)` of the reasons that deny, in order;
+    `error` the `UseError` text when the use cannot be decided (then `decision` is
+    `"error"`). `position` is the use's place in a batch (-1 outside one).
+    """
+
+    position: int
+    decision: str
+    payments: tuple[tuple[str, Decimal, str, str], ...]
+    totals: tuple[tuple[str, Decimal], ...]
+    denial: tuple[tuple[str, str], ...]
+    error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +133,39 @@ def round_lines(
     return order, parts, totals
 
 
+def denial_of(reasons: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """The `(effect, rule)` pairs of the reasons that deny, each once, in order."""
+    return tuple(dict.fromkeys(pair for pair in reasons if pair[0] in DENYING))
+
+
+def _decision_of(totals: Sequence[tuple[str, Decimal]]) -> str:
+    """A licensed use's decision: `pay` when something is owed, else `allow`."""
+    return "pay" if any(total > 0 for _, total in totals) else "allow"
+
+
+def outcome_of(lines: Sequence[tuple[str, Money, str]]) -> Outcome:
+    """The outcome of a licensed use with these exact `(payee, amount, rule)` lines."""
+    order, parts, totals = round_lines(lines)
+    return Outcome(
+        -1,
+        _decision_of(totals),
+        tuple((lines[i][0], parts[i], lines[i][1].currency, lines[i][2]) for i in order),
+        tuple(totals),
+        (),
+    )
+
+
+def price_outcome(plan: Plan, ctx: Context) -> Outcome:
+    """`price`, in the compact form: the same decision, rounded payments and denying rules,
+    without building the `Decision` (no texts, no validation) — for pipelines."""
+    if not plan.licensed:
+        return Outcome(
+            -1, "deny", (), (), denial_of((r["effect"], r["rule"]) for r in plan.reasons)
+        )
+    lines = payment_lines(plan.pays, ctx, with_basis=False)
+    return outcome_of([(line.payee, line.exact, line.payable.rule) for line in lines])
+
+
 def price(plan: Plan, ctx: Context) -> Decision:
     """The decision of a plan for the use in `ctx`: payments computed from its figures and
     rounded once (a denied use owes nothing and needs no figures)."""
@@ -139,7 +191,7 @@ def price(plan: Plan, ctx: Context) -> Decision:
                 )
             )
         totals = [dict(amount=total, currency=currency) for currency, total in rounded]
-        outcome = "pay" if any(total > 0 for _, total in rounded) else "allow"
+        outcome = _decision_of(rounded)
     # One validation of the whole answer is far cheaper than one per reason.
     return Decision.model_validate(
         {

@@ -24,7 +24,6 @@ from .use_input import UseError
 DECISION_STYLES = {"allow": "bold green", "pay": "bold yellow", "deny": "bold red"}
 
 
-
 def _effect_style(effect: str) -> str:
     if effect in DENYING:  # why a use was denied: red
         return "red"

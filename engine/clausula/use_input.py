@@ -118,9 +118,7 @@ def parse_use_json(text: str | bytes, vocabulary: Any = None) -> Use:
     return parse_use(obj, vocabulary)
 
 
-def read_uses(
-    text: str, *, lines: bool = True, vocabulary: Any = None
-) -> Iterator[Use | UseError]:
+def read_uses(text: str, *, lines: bool = True, vocabulary: Any = None) -> Iterator[Use | UseError]:
     """Uses from a JSON object, a JSON array, or JSON Lines; a bad one yields its `UseError`.
 
     With `lines=False`, the text must be one JSON document (a `.json` file).

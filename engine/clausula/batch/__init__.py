@@ -61,11 +61,12 @@ ids) and near variants, with dates and territories on both sides of every bounda
 `evaluate` and `tally` take uses as columns and give compact `Outcome` records.
 """
 
+from ..pricing import Outcome
 from .analysis import Analysis, analyse
 from .evaluator import BatchEvaluator
 from .loading import LoadedPolicy, load_files
-from .results import Outcome, UseColumns
 from .results import ShapeTable as ShapeTable  # imported by `clausula.simulate`
+from .results import UseColumns
 
 __all__ = [
     "Analysis",

@@ -13,7 +13,7 @@ from ..compiled import CompiledBlock
 from ..context import Context
 from ..models import Use
 from ..plans import Payable
-from .results import Outcome
+from ..pricing import Outcome
 
 _PERFORMER, _NAMED, _ATTRIBUTED = 1, 2, 4
 _ERROR: Any = object()  # a payment formula that raises for these metrics

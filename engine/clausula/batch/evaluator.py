@@ -18,7 +18,7 @@ from ..context import Context
 from ..models import Decision, Use
 from ..money import Money
 from ..policy_set import PolicySet
-from ..pricing import amount_due, price, round_lines
+from ..pricing import Outcome, amount_due, outcome_of, price
 from ..territory import TerritorySet, code_problem
 from ..use_input import UseError, parse_use
 from .analysis import Analysis, analyse
@@ -41,7 +41,6 @@ from .classes import (
 from .dates import _date_values, _Duration, _moved, _NotConstant
 from .loading import LoadedPolicy
 from .results import (
-    Outcome,
     ShapeTable,
     UseColumns,
     _frame_key,
@@ -289,19 +288,11 @@ class BatchEvaluator:
         """The outcome of these exact payment lines, rounded by the core's one rule."""
         memo_key = tuple(lines)
         known = self._roundings.get(memo_key)
-        if known is not None:
-            return known
-        if len(self._roundings) > _MEMO_LIMIT:
-            self._roundings.clear()
-        order, parts, totals = round_lines(lines)
-        outcome = self._roundings[memo_key] = Outcome(
-            -1,
-            "pay" if any(amount > 0 for _, amount in totals) else "allow",
-            tuple((lines[i][0], parts[i], lines[i][1].currency, lines[i][2]) for i in order),
-            tuple(totals),
-            (),
-        )
-        return outcome
+        if known is None:
+            if len(self._roundings) > _MEMO_LIMIT:
+                self._roundings.clear()
+            known = self._roundings[memo_key] = outcome_of(lines)
+        return known
 
     def _payments(
         self,

@@ -3,32 +3,15 @@ grouped by."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, NamedTuple, overload
+from typing import Any, overload
 
 import numpy as np
 
-from ..kinds import DENYING
 from ..models import Decision, Metrics, MoneyAmount, Use
-
-
-class Outcome(NamedTuple):
-    """The compact answer about one use of a batch (what a simulation aggregates).
-
-    `payments` are `(payee, amount, currency, rule)` rounded as in the decision; `totals`
-    `(currency, amount)`; `denial` the `(effect, rule)` of the reasons that deny, in order;
-    `error` the `UseError` text when the use cannot be decided (then `decision` is
-    `"error"`).
-    """
-
-    position: int
-    decision: str
-    payments: tuple[tuple[str, Decimal, str, str], ...]
-    totals: tuple[tuple[str, Decimal], ...]
-    denial: tuple[tuple[str, str], ...]
-    error: str | None = None
+from ..pricing import Outcome, denial_of
 
 
 class ShapeTable(Sequence[Use]):
@@ -167,18 +150,13 @@ def _full_key(use: Use) -> tuple[Any, ...]:
     )
 
 
-def _denial(reasons: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
-    """The `(effect, rule)` pairs of the denying reasons, each once, in order."""
-    return tuple(dict.fromkeys(pair for pair in reasons if pair[0] in DENYING))
-
-
 def _outcome_from_decision(index: int, decision: Decision) -> Outcome:
     return Outcome(
         index,
         decision.decision,
         tuple((p.payee, p.amount, p.currency, p.rule) for p in decision.payments),
         tuple((t.currency, t.amount) for t in decision.totals),
-        _denial((r.effect, r.rule) for r in decision.reasons)
+        denial_of((r.effect, r.rule) for r in decision.reasons)
         if decision.decision == "deny"
         else (),
     )

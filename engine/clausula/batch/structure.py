@@ -10,7 +10,7 @@ from ..decide import plan, use_facts
 from ..models import Use
 from ..plans import Plan
 from ..policy_set import PolicySet
-from .results import _denial
+from ..pricing import denial_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,5 +31,7 @@ def _structure(policy_set: PolicySet, use: Use) -> _Structure:
     policy, records = policy_set.compiled, policy_set._records
     ctx = Context(use, records.catalogue, use_facts(use, policy))
     planned = plan(policy, records, use, ctx)
-    denial = () if planned.licensed else _denial((r["effect"], r["rule"]) for r in planned.reasons)
+    denial = (
+        () if planned.licensed else denial_of((r["effect"], r["rule"]) for r in planned.reasons)
+    )
     return _Structure(ctx, planned, denial)

@@ -123,7 +123,9 @@ def training_summary(
         elif missing:
             excluded["missing_consent"].append({**row, "why": "; ".join(missing)})
         else:
-            why = [r.message for r in decision.reasons if r.effect in DENYING]  # no consent-missing here
+            why = [
+                r.message for r in decision.reasons if r.effect in DENYING
+            ]  # no consent-missing here
             excluded["not_licensed"].append({**row, "why": "; ".join(why) or "denied"})
     party = catalogue.party(licensee)
     counts = {
