@@ -362,7 +362,7 @@ class Analysis:
             if self._solve([*formulas, space.purpose_is(name)], closed=True).status == "sat"
         ]
         territories = [
-            c.code for i, c in enumerate(space.territories)
+            i for i in range(len(space.territories))
             if self._solve([*formulas, space.territory == i], closed=True).status == "sat"
         ]
         low = extreme(space, self.atoms, formulas, space.date, maximize=False, closed=True,
@@ -373,22 +373,40 @@ class Analysis:
 
 
 def describe_region(
-    space: Space, purposes: list[str], territories: list[str], low: Any, high: Any
+    space: Space, purposes: list[str], territories: list[int], low: Any, high: Any
 ) -> str:
-    """A region in plain English: "generation, training in DE, FR from 2027-01-01 to …"."""
+    """A region in plain English: "generation anywhere except CN, RU from 2027-01-01 to …".
+
+    Territories are named by class: a code, "and N like it" when others are decided alike."""
     what = ", ".join(purposes) if len(purposes) < len(space.purposes) else "any purpose"
-    if len(territories) == len(space.territories):
+    classes = space.territories
+    outside = [c for i, c in enumerate(classes) if i not in territories]
+    inside = [classes[i] for i in territories]
+
+    def named(items: list[Any]) -> str:
+        shown = [code for c in items for code in _members(c)]
+        shown += [f"{c.code} and {c.size - 1} more like it" for c in items if not _members(c)]
+        if len(shown) > REGION_TERRITORIES:
+            shown = [*shown[:REGION_TERRITORIES], f"{len(shown) - REGION_TERRITORIES} more"]
+        return ", ".join(shown)
+
+    if not outside:
         where = "anywhere"
-    elif len(territories) > REGION_TERRITORIES:
-        where = f"in {', '.join(territories[:REGION_TERRITORIES])} and {len(territories) - REGION_TERRITORIES} more territory classes"
+    elif len(outside) < len(inside) or any(c.size > 1 for c in inside):
+        where = f"anywhere except {named(outside)}"
     else:
-        where = f"in {', '.join(territories)}"
+        where = f"in {named(inside)}"
     when = ""
     if low is not None and high is not None:
         first = dt.date.fromordinal(low.as_long())
         last = dt.date.fromordinal(high.as_long())
         when = f" from {first} to {last}" if first != last else f" on {first}"
     return f"{what} {where}{when}"
+
+
+def _members(item: Any) -> list[str]:
+    """The codes of a small class (a large one is named by its representative)."""
+    return list(item.members) if len(item.members) <= REGION_TERRITORIES else []
 
 
 def _denied_with(out: Decision | UseError, wanted: set[tuple[str, str]]) -> bool:

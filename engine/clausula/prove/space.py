@@ -46,6 +46,7 @@ class TerritoryClass:
 
     code: str
     size: int
+    members: tuple[str, ...] = ()  # every code of the class that is a country or named
 
 
 def territory_classes(
@@ -70,7 +71,12 @@ def territory_classes(
             code == n for n in codes_named
         )
         by_signature.setdefault(signature, []).append(code)
-    return tuple(TerritoryClass(codes[0], len(codes)) for codes in by_signature.values())
+    return tuple(
+        TerritoryClass(
+            codes[0], len(codes), tuple(c for c in codes if len(c) == 2 or c in mentioned)
+        )
+        for codes in by_signature.values()
+    )
 
 
 @dataclass
