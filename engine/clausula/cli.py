@@ -391,6 +391,7 @@ def version_() -> None:
 
 
 # `serve` and `filter` (issue 6) register themselves on `app`.
+from . import cli_analyze as _cli_analyze  # noqa: E402, F401  (issue 16: analyze, SMT)
 from . import cli_lsp as _cli_lsp  # noqa: E402, F401  (issue 7: the language server)
 from . import cli_serve as _cli_serve  # noqa: E402, F401
 from . import cli_simulate as _cli_simulate  # noqa: E402, F401  (simulate, diff: issue 5)

@@ -11,7 +11,6 @@ its time limit, or that depends on what is not encoded, is `unknown`.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -26,7 +25,8 @@ from ..use_input import UseError
 from .encode import FALSE, BlockSym, Encoder, ProvisionSym
 from .load import Loaded, encoder_for, load, space_for
 from .procedure import DecisionSym, decision
-from .solver import DEFAULT_TIMEOUT_MS, Answer, extreme, solve, unencoded_in
+from .region import region
+from .solver import DEFAULT_TIMEOUT_MS, Answer, solve, unencoded_in
 from .space import Space
 
 #: Kinds of finding, in the order a report lists them.
@@ -43,8 +43,6 @@ KINDS = (
     "unknown",
     "engine-disagrees",
 )
-#: How many territories a region names before it says how many more.
-REGION_TERRITORIES = 8
 
 
 @dataclass
@@ -354,59 +352,11 @@ class Analysis:
 
     # ------------------------------------------------------------- regions
     def region(self, formulas: list[Any]) -> str:
-        """Where `formulas` hold, by projection: which purposes, which territories, which
-        dates (each alone; the region lies within their product)."""
-        space = self.space
-        purposes = [
-            name for name in space.purposes
-            if self._solve([*formulas, space.purpose_is(name)], closed=True).status == "sat"
-        ]
-        territories = [
-            i for i in range(len(space.territories))
-            if self._solve([*formulas, space.territory == i], closed=True).status == "sat"
-        ]
-        low = extreme(space, self.atoms, formulas, space.date, maximize=False, closed=True,
-                      timeout_ms=self.timeout_ms)
-        high = extreme(space, self.atoms, formulas, space.date, maximize=True, closed=True,
-                       timeout_ms=self.timeout_ms)
-        return describe_region(space, purposes, territories, low[1], high[1])
-
-
-def describe_region(
-    space: Space, purposes: list[str], territories: list[int], low: Any, high: Any
-) -> str:
-    """A region in plain English: "generation anywhere except CN, RU from 2027-01-01 to …".
-
-    Territories are named by class: a code, "and N like it" when others are decided alike."""
-    what = ", ".join(purposes) if len(purposes) < len(space.purposes) else "any purpose"
-    classes = space.territories
-    outside = [c for i, c in enumerate(classes) if i not in territories]
-    inside = [classes[i] for i in territories]
-
-    def named(items: list[Any]) -> str:
-        shown = [code for c in items for code in _members(c)]
-        shown += [f"{c.code} and {c.size - 1} more like it" for c in items if not _members(c)]
-        if len(shown) > REGION_TERRITORIES:
-            shown = [*shown[:REGION_TERRITORIES], f"{len(shown) - REGION_TERRITORIES} more"]
-        return ", ".join(shown)
-
-    if not outside:
-        where = "anywhere"
-    elif len(outside) < len(inside) or any(c.size > 1 for c in inside):
-        where = f"anywhere except {named(outside)}"
-    else:
-        where = f"in {named(inside)}"
-    when = ""
-    if low is not None and high is not None:
-        first = dt.date.fromordinal(low.as_long())
-        last = dt.date.fromordinal(high.as_long())
-        when = f" from {first} to {last}" if first != last else f" on {first}"
-    return f"{what} {where}{when}"
-
-
-def _members(item: Any) -> list[str]:
-    """The codes of a small class (a large one is named by its representative)."""
-    return list(item.members) if len(item.members) <= REGION_TERRITORIES else []
+        """Where `formulas` hold (see `region.region`)."""
+        return region(
+            self.space, self.atoms, formulas,
+            lambda items: self._solve(items, closed=True), self.timeout_ms,
+        )
 
 
 def _denied_with(out: Decision | UseError, wanted: set[tuple[str, str]]) -> bool:

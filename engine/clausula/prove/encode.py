@@ -333,7 +333,7 @@ class Encoder:
             name, name
         )
 
-    def _encode(self, node: ast.Expr) -> Sym:  # noqa: C901 - one case per node kind
+    def _encode(self, node: ast.Expr) -> Sym:
         space = self.space
         if isinstance(node, ast.BoolLit):
             return Sym("bool", z3.BoolVal(node.value), const=node.value)
@@ -484,7 +484,7 @@ class Encoder:
         value = any_settles if decisive else z3.Not(any_settles)
         return Sym("bool", value, defined)
 
-    def _compare(self, node: ast.Compare) -> Sym:  # noqa: C901
+    def _compare(self, node: ast.Compare) -> Sym:
         space = self.space
         op = node.op
         left = self._expr(node.left)
@@ -521,11 +521,9 @@ class Encoder:
         return Sym("bool", test, defined)
 
     def _ordered(self, left: Sym, right: Sym) -> tuple[Any, Any]:
-        if left.kind == "money" or right.kind == "money":
-            if left.kind != right.kind or (
-                left.currency and right.currency and left.currency != right.currency
-            ):
-                raise NotEncoded("a comparison of different currencies")
+        money = "money" in (left.kind, right.kind)
+        if money and (left.kind != right.kind or left.currency != right.currency):
+            raise NotEncoded("a comparison of different currencies")
         if left.kind not in ("num", "money", "date") or right.kind not in ("num", "money", "date"):
             raise NotEncoded(f"an order on {left.kind} and {right.kind}")
         return left.value, right.value

@@ -20,10 +20,10 @@ import z3
 from ..kinds import DENYING
 from ..models import Decision
 from ..use_input import UseError
-from .analyze import describe_region
 from .encode import Atom
 from .load import Loaded, encoder_for, load, space_for
 from .procedure import decision
+from .region import region
 from .solver import DEFAULT_TIMEOUT_MS, extreme, solve, unencoded_in
 from .space import Space
 
@@ -110,16 +110,10 @@ class Prover:
         return out[0], out[1]
 
     def region(self, formulas: list[Any]) -> str:
-        space = self.space
-        purposes = [n for n in space.purposes
-                    if self._solve([*formulas, space.purpose_is(n)], closed=True).status == "sat"]
-        territories = [i for i in range(len(space.territories))
-                       if self._solve([*formulas, space.territory == i], closed=True).status == "sat"]
-        low = extreme(space, self.atoms, formulas, space.date, maximize=False, closed=True,
-                      timeout_ms=self.timeout_ms)[1]
-        high = extreme(space, self.atoms, formulas, space.date, maximize=True, closed=True,
-                       timeout_ms=self.timeout_ms)[1]
-        return describe_region(space, purposes, territories, low, high)
+        return region(
+            self.space, self.atoms, formulas,
+            lambda items: self._solve(items, closed=True), self.timeout_ms,
+        )
 
     def run(self) -> Proof:
         import time
@@ -160,15 +154,18 @@ class Prover:
         old, new = self._decide(use)
         if not (_licensed(old) == expect[0] and _licensed(new) == expect[1]):
             return Difference("engine-disagrees", f"{kind}: the engine does not confirm the witness (a bug of the analysis)", witness=use)
-        deciding = new if kind == "now-denied" else old
-        rules = _denying_rules(deciding) - _denying_rules(new if kind == "now-licensed" else old)
         region = self.region(formulas)
-        verb = "now denied" if kind == "now-denied" else "now licensed"
-        because = f" ({', '.join(sorted(rules))})" if rules else ""
-        if kind == "now-licensed":
-            permits = {r.rule for r in new.reasons if r.effect == "permit"} if isinstance(new, Decision) else set()
-            because = f" ({', '.join(sorted(permits))})" if permits else because
-        message = f"{region}: {verb}{because}; e.g. {_brief(use)}"
+        if kind == "now-denied":
+            rules = _denying_rules(new) - _denying_rules(old)
+            message = f"{region}: now denied by {', '.join(sorted(rules)) or 'the new terms'}"
+        else:
+            rules = _denying_rules(old) - _denying_rules(new)
+            permits = sorted({r.rule for r in new.reasons if r.effect == "permit"}) if isinstance(new, Decision) else []
+            message = (
+                f"{region}: now licensed under {', '.join(permits) or 'the new terms'}"
+                + (f" (was denied by {', '.join(sorted(rules))})" if rules else "")
+            )
+        message += f"; e.g. {_brief(use)}"
         return Difference(kind, message, region, use, sorted(rules))
 
     def _payment(self, payee: str, on: Any, purpose: str) -> Difference | None:
