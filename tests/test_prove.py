@@ -215,3 +215,23 @@ def test_cli_analyze_missing_path_is_a_sentence(capsys: pytest.CaptureFixture[st
         main(["analyze", "no/such/dir"])
     assert exit_.value.code == 1
     assert "no such file or directory" in capsys.readouterr().err
+
+
+def test_check_analyze_shows_findings_as_warnings(capsys: pytest.CaptureFixture[str]) -> None:
+    try:
+        main(["check", "--analyze", str(CORPUS / "gap")])
+    except SystemExit as exit_:
+        assert exit_.code in (0, None)  # warnings do not fail `check`
+    err = capsys.readouterr().err
+    assert "gap.clause:3:10: warning: gap:" in err
+    assert "2027-01-01 to 2027-02-28" in err
+
+
+def test_coverage_calls_an_unreachable_clause_dead(capsys: pytest.CaptureFixture[str]) -> None:
+    try:
+        main(["test", str(CORPUS / "dead"), "--coverage"])
+    except SystemExit as exit_:
+        assert exit_.code in (0, None)
+    out = " ".join(capsys.readouterr().out.split())
+    assert 'dead (can never apply): planted-dead §2 "Generation in China"' in out
+    assert "not exercised: planted-dead §2" not in out

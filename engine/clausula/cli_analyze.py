@@ -146,3 +146,19 @@ def prove_diff(
         )
     else:
         typer.echo(render(proof), nl=False)
+
+
+def dead_sources(files: list[Path], timeout: int = 2000) -> set[str]:
+    """`path:line:col` of every clause or rule in `files` that can never apply (dead, or
+    set aside whenever it applies), for `clausula test --coverage`; empty when the files
+    cannot be analysed (their errors are `clausula check`'s to report)."""
+    from .diagnostics import PolicyError
+    from .prove.analyze import analyze
+
+    if not files:
+        return set()
+    try:
+        report = analyze(sorted(set(files)), None, timeout)
+    except (PolicyError, OSError, ValueError):
+        return set()
+    return {f.where for f in report.findings if f.kind in ("dead", "set-aside")}
