@@ -377,3 +377,24 @@ def analyze(
                 data = candidate
                 break
     return Analysis(load(paths, data), timeout_ms).run()
+
+
+#: The time one check may take in the language server (it runs as the author types).
+EDITOR_TIMEOUT_MS = 1000
+
+
+def analyze_text(text: str, timeout_ms: int = EDITOR_TIMEOUT_MS) -> list[Finding]:
+    """The findings of one clause text checked alone (as the language server checks it),
+    with their line and column in that text. The text is written to a private temporary
+    directory so that the engine's own loader reads it; nothing else is read."""
+    import tempfile
+
+    from ..diagnostics import PolicyError
+
+    with tempfile.TemporaryDirectory(prefix="clausula-analyze-") as directory:
+        path = Path(directory) / "text.clause"
+        path.write_text(text, encoding="utf-8")
+        try:
+            return Analysis(load([path]), timeout_ms).run().findings
+        except PolicyError:
+            return []  # the checker's own diagnostics say what is wrong
