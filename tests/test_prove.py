@@ -118,9 +118,7 @@ def test_unencoded_condition_is_never_called_dead(tmp_path: Path) -> None:
 
 
 def test_date_boundary_moved_between_versions_is_proved_with_its_region() -> None:
-    proof = prove(
-        [CORPUS / "datechange" / "v1.clause"], [CORPUS / "datechange" / "v2.clause"]
-    )
+    proof = prove([CORPUS / "datechange" / "v1.clause"], [CORPUS / "datechange" / "v2.clause"])
     assert not proof.equivalent
     kinds = {d.kind for d in proof.differences}
     assert kinds == {"now-licensed"}
@@ -155,7 +153,9 @@ _TEMPLATE = """contract "boundary" "A contract with one date boundary"
 """
 
 
-@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     st.dates(dt.date(2026, 2, 1), dt.date(2030, 6, 1)),
     st.integers(1, 400),

@@ -101,14 +101,15 @@ def analyze_(
     else:
         out = _console()
         for finding in report.findings:
-            out.print(f"{finding.where}: {finding.kind}: {finding.message}", soft_wrap=True, markup=False)
+            out.print(
+                f"{finding.where}: {finding.kind}: {finding.message}", soft_wrap=True, markup=False
+            )
             if finding.region:
                 out.print(f"  region: {finding.region}", soft_wrap=True, markup=False)
             if finding.witness is not None:
                 out.print(f"  witness: {json.dumps(finding.witness)}", soft_wrap=True, markup=False)
         out.print(
-            f"{len(report.findings)} finding(s) in {report.checks} checks, "
-            f"{report.seconds:.2f} s",
+            f"{len(report.findings)} finding(s) in {report.checks} checks, {report.seconds:.2f} s",
             soft_wrap=True,
             markup=False,
         )
@@ -140,7 +141,10 @@ def prove_diff(
     if as_json:
         typer.echo(
             json.dumps(
-                {"equivalent": proof.equivalent, "differences": [d.as_dict() for d in proof.differences]},
+                {
+                    "equivalent": proof.equivalent,
+                    "differences": [d.as_dict() for d in proof.differences],
+                },
                 indent=2,
             )
         )

@@ -100,7 +100,11 @@ class Analysis:
     def _solve(self, formulas: Sequence[Any], *, closed: bool, simplest: bool = False) -> Answer:
         self.report.checks += 1
         return solve(
-            self.space, self.atoms, formulas, closed=closed, timeout_ms=self.timeout_ms,
+            self.space,
+            self.atoms,
+            formulas,
+            closed=closed,
+            timeout_ms=self.timeout_ms,
             simplest=simplest,
         )
 
@@ -111,19 +115,27 @@ class Analysis:
 
     def _add(self, kind: str, block: BlockSym, span: Any, message: str, **extra: Any) -> Finding:
         finding = Finding(
-            kind, block.compiled.name, self.loaded.where(span), message,
-            line=span.line, column=span.column, path=self.loaded.shown.get(span.path, span.path),
+            kind,
+            block.compiled.name,
+            self.loaded.where(span),
+            message,
+            line=span.line,
+            column=span.column,
+            path=self.loaded.shown.get(span.path, span.path),
             **extra,
         )
         self.report.findings.append(finding)
         return finding
 
-    def _unknown(self, block: BlockSym, span: Any, check: str, answer: Answer, keys: set[str]) -> None:
+    def _unknown(
+        self, block: BlockSym, span: Any, check: str, answer: Answer, keys: set[str]
+    ) -> None:
         missing = unencoded_in(self.atoms, keys)
         why = (
             f"the solver gave no answer within {self.timeout_ms} ms"
             if answer.status == "unknown"
-            else "it depends on " + ", ".join(missing) if missing
+            else "it depends on " + ", ".join(missing)
+            if missing
             else "a witness would need works or artists, which the analysis does not build"
         )
         self._add("unknown", block, span, f"{check}: not decided, {why}")
@@ -151,13 +163,21 @@ class Analysis:
             except UseError as error:
                 outcome = error
             if confirm(use, outcome):
-                self._add(kind, block, span, message(use), witness=use,
-                          region=region() if region else None)
+                self._add(
+                    kind,
+                    block,
+                    span,
+                    message(use),
+                    witness=use,
+                    region=region() if region else None,
+                )
             elif unencoded_in(self.atoms, keys):
                 self._unknown(block, span, kind, Answer("unsat"), keys)
             else:
                 self._add(
-                    "engine-disagrees", block, span,
+                    "engine-disagrees",
+                    block,
+                    span,
                     f"{kind}: the engine does not confirm the witness (a bug of the analysis)",
                     witness=use,
                 )
@@ -190,7 +210,9 @@ class Analysis:
             can = self._solve([scope, p.holds], closed=False)
             if can.status == "unsat":
                 self._add(
-                    "dead", block, p.node.key_span,
+                    "dead",
+                    block,
+                    p.node.key_span,
                     f"{p.label} can never apply: its conditions contradict each other or "
                     f"{'the contract' if block.compiled.kind == 'contract' else 'the pack'}'s scope",
                 )
@@ -200,7 +222,9 @@ class Analysis:
                 continue
             if self._solve([scope, p.active], closed=False).status == "unsat":
                 self._add(
-                    "set-aside", block, p.node.key_span,
+                    "set-aside",
+                    block,
+                    p.node.key_span,
                     f"{p.label} is set aside by a `notwithstanding` whenever it applies",
                 )
                 continue
@@ -220,7 +244,9 @@ class Analysis:
             answer = self._solve(formulas, closed=False)
             if answer.status == "unsat":
                 self._add(
-                    "unless-never-matters", block, line.span,
+                    "unless-never-matters",
+                    block,
+                    line.span,
                     f"{p.label}: `unless {_text(line)}` never matters: whenever it holds, the "
                     "clause would not apply anyway",
                 )
@@ -231,7 +257,8 @@ class Analysis:
         return z3.Or([self.space.purpose_is(n) for n in sorted(names)] or [FALSE])
 
     def _permits(self, block: BlockSym, live: list[ProvisionSym]) -> None:
-        name = block.compiled.name
+        # The message and confirmation callbacks run inside `_witness`, before the loops
+        # move on: they may read the loop's variables.
         for p in live:
             if not p.permits:
                 continue
@@ -240,10 +267,15 @@ class Analysis:
             answer = self._solve([permit, z3.Not(block.blocked)], closed=False)
             if answer.status == "unsat":
                 self._witness(
-                    block, p.node.key_span, "overridden", [permit],
-                    lambda use, p=p: f"{p.label} permits {', '.join(sorted(p.permits))} but is "
-                    f"overridden in every case (e.g. {use['purpose']} on {use['date']} is denied)",
-                    lambda use, out, p=p: _denied_with(out, {("permit", p.label)}),
+                    block,
+                    p.node.key_span,
+                    "overridden",
+                    [permit],
+                    _says(
+                        f"{_lit(p.label)} permits {', '.join(sorted(p.permits))} but is overridden "
+                        "in every case (e.g. {purpose} on {date} is denied)"
+                    ),
+                    _denied_with({("permit", p.label)}),
                     keys,
                 )
                 continue
@@ -258,16 +290,18 @@ class Analysis:
                 if beyond.status != "sat" or narrower.status != "sat":
                     continue  # a deny inside the permit is a carve-out, as written
                 self._witness(
-                    block, d.node.key_span, "conflict", [permit, d.active],
-                    lambda use, p=p, d=d: f"{d.label} denies and {p.label} permits the same use "
-                    f"({use['purpose']} in {use['territory']} on {use['date']}); the deny wins, "
-                    "and neither clause's conditions contain the other's",
-                    lambda use, out, p=p, d=d: _denied_with(
-                        out, {("permit", p.label), ("deny", d.label)}
+                    block,
+                    d.node.key_span,
+                    "conflict",
+                    [permit, d.active],
+                    _says(
+                        f"{_lit(d.label)} denies and {_lit(p.label)} permits the same use "
+                        "({purpose} in {territory} on {date}); the deny wins, "
+                        "and neither clause's conditions contain the other's"
                     ),
+                    _denied_with({("permit", p.label), ("deny", d.label)}),
                     keys | d.atoms,
                 )
-        del name
 
     def _gaps(self, block: BlockSym) -> None:
         purposes = frozenset().union(*(p.permits for p in block.provisions))
@@ -282,13 +316,22 @@ class Analysis:
         ]
         name = block.compiled.name
         self._witness(
-            block, block.checked.block.name_span, "gap", gap,
-            lambda use: f"{name}: {use['purpose']} in {use['territory']} on {use['date']} is in "
-            "the contract's scope but no clause permits or denies it (it falls to the default deny)",
-            lambda use, out: isinstance(out, Decision)
-            and out.decision == "deny"
-            and not any(r.rule.startswith(name + " ") and r.effect in ("permit", "deny")
-                        for r in out.reasons),
+            block,
+            block.checked.block.name_span,
+            "gap",
+            gap,
+            lambda use: (
+                f"{name}: {use['purpose']} in {use['territory']} on {use['date']} is in "
+                "the contract's scope but no clause permits or denies it (it falls to the default deny)"
+            ),
+            lambda use, out: (
+                isinstance(out, Decision)
+                and out.decision == "deny"
+                and not any(
+                    r.rule.startswith(name + " ") and r.effect in ("permit", "deny")
+                    for r in out.reasons
+                )
+            ),
             block.atoms,
             region=lambda: self.region(gap),
         )
@@ -298,7 +341,9 @@ class Analysis:
         if block.compiled.kind == "contract":
             reached = self.decision(block.compiled.licensee).chosen[block.compiled.name]
         else:
-            reached = z3.And(self.decision(None).licensed, self.decision(None).packs[block.compiled.name])
+            reached = z3.And(
+                self.decision(None).licensed, self.decision(None).packs[block.compiled.name]
+            )
         rules: set[str] = set()
         revenue_total: Any = z3.RealVal(0)
         total: Any = z3.RealVal(0)
@@ -311,10 +356,11 @@ class Analysis:
                 revenue_total = revenue_total + z3.If(on, term.revenue_part, 0)
                 total = total + z3.If(on, term.amount, 0)
                 self._witness(
-                    block, term.span.span if term.span else p.node.key_span, "negative-payment",
+                    block,
+                    term.span.span if term.span else p.node.key_span,
+                    "negative-payment",
                     [reached, on, term.amount < 0],
-                    lambda use, p=p: f"{p.label} can pay a negative amount (e.g. revenue "
-                    f"{use['metrics']['revenue']['amount']})",
+                    _says(f"{_lit(p.label)} can pay a negative amount (e.g. revenue {{revenue}})"),
                     lambda use, out: isinstance(out, UseError) and "negative" in str(out),
                     keys,
                 )
@@ -324,13 +370,19 @@ class Analysis:
         over = [reached, space.cents > 0, revenue_total > space.revenue]
         first = next(p for p in live if p.pays)
         self._witness(
-            block, first.node.key_span, "share-over-100",
+            block,
+            first.node.key_span,
+            "share-over-100",
             [*over, total - space.revenue >= Decimal("0.05")],
-            lambda use: f"{block.compiled.name}: its shares of revenue add up to more than 100% "
-            f"(revenue {use['metrics']['revenue']['amount']} pays more)",
-            lambda use, out: isinstance(out, Decision)
-            and sum((x.amount for x in out.payments if x.rule in rules), Decimal(0))
-            > Decimal(use["metrics"]["revenue"]["amount"]),
+            lambda use: (
+                f"{block.compiled.name}: its shares of revenue add up to more than 100% "
+                f"(revenue {use['metrics']['revenue']['amount']} pays more)"
+            ),
+            lambda use, out: (
+                isinstance(out, Decision)
+                and sum((x.amount for x in out.payments if x.rule in rules), Decimal(0))
+                > Decimal(use["metrics"]["revenue"]["amount"])
+            ),
             keys,
         )
 
@@ -343,7 +395,9 @@ class Analysis:
                 if answer.status == "unsat":
                     kept = "minimum" if call.function == "max" else "cap"
                     self._add(
-                        "never-decides", block, call.args[index].span,
+                        "never-decides",
+                        block,
+                        call.args[index].span,
                         f"{p.label}: `{_text(call.args[index])}` never decides "
                         f"`{_text(call)}`: another argument is always at least as "
                         f"{'large' if call.function == 'max' else 'small'} (a {kept} that makes "
@@ -354,20 +408,51 @@ class Analysis:
     def region(self, formulas: list[Any]) -> str:
         """Where `formulas` hold (see `region.region`)."""
         return region(
-            self.space, self.atoms, formulas,
-            lambda items: self._solve(items, closed=True), self.timeout_ms,
+            self.space,
+            self.atoms,
+            formulas,
+            lambda items: self._solve(items, closed=True),
+            self.timeout_ms,
         )
 
 
-def _denied_with(out: Decision | UseError, wanted: set[tuple[str, str]]) -> bool:
-    if not isinstance(out, Decision) or out.decision != "deny":
-        return False
-    seen = {(r.effect, r.rule) for r in out.reasons}
-    return wanted <= seen
+def _lit(text: str) -> str:
+    """`text` inside a `_says` template, as written (a rule key may hold braces)."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _says(template: str) -> Callable[[dict[str, Any]], str]:
+    """A finding's message: `template` with the witness's purpose, territory, date, revenue."""
+
+    def message(use: dict[str, Any]) -> str:
+        return template.format(
+            purpose=use["purpose"],
+            territory=use["territory"],
+            date=use["date"],
+            revenue=use["metrics"]["revenue"]["amount"],
+        )
+
+    return message
+
+
+def _denied_with(
+    wanted: set[tuple[str, str]],
+) -> Callable[[dict[str, Any], Decision | UseError], bool]:
+    """The engine confirms when it denies with every (effect, rule) of `wanted` among its
+    reasons."""
+
+    def confirm(use: dict[str, Any], out: Decision | UseError) -> bool:
+        if not isinstance(out, Decision) or out.decision != "deny":
+            return False
+        return wanted <= {(r.effect, r.rule) for r in out.reasons}
+
+    return confirm
 
 
 def analyze(
-    paths: Sequence[str | Path], data: str | Path | None = None, timeout_ms: int = DEFAULT_TIMEOUT_MS
+    paths: Sequence[str | Path],
+    data: str | Path | None = None,
+    timeout_ms: int = DEFAULT_TIMEOUT_MS,
 ) -> Report:
     """Analyse the policy set at `paths` (data from `data`, default `<dir>/data`)."""
     if data is None:

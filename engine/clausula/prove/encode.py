@@ -183,14 +183,14 @@ class Encoder:
                 conditions.append(space.date >= start.toordinal())
             if compiled.end:
                 conditions.append(space.date <= compiled.end.toordinal())
-        for node in checked.block.applies:
-            conditions.append(self._condition(node))
+        for condition in checked.block.applies:
+            conditions.append(self._condition(condition))
         applies = z3.And(conditions) if conditions else TRUE
         block_atoms = set(self._touched)
         provisions = []
-        for index, node in enumerate(checked.block.provisions):
+        for index, provision in enumerate(checked.block.provisions):
             self._touched = set()
-            provisions.append(self._provision(index, node, compiled))
+            provisions.append(self._provision(index, provision, compiled))
             provisions[-1].atoms = set(self._touched)
             block_atoms |= self._touched
         # `_set_aside`: in the checker's order, an active setter sets aside active targets.
@@ -289,7 +289,9 @@ class Encoder:
             nonempty = self.atom(
                 f"payees:{self._text(subject)}", "bool", FALSE, "the payees of `to each …`"
             )
-            payee = f"{subject.kind.replace('_', ' ')} in {subject.path.dotted if subject.path else ''}"
+            payee = (
+                f"{subject.kind.replace('_', ' ')} in {subject.path.dotted if subject.path else ''}"
+            )
         else:
             nonempty = TRUE
             payee = subject.party or ""
@@ -394,7 +396,9 @@ class Encoder:
             return self._tiered(node)
         if isinstance(node, ast.Quantifier):
             closed = FALSE if node.kind == "any" else TRUE
-            key = f"{node.kind}({node.variable} in {node.path.dotted} where {_text(node.condition)})"
+            key = (
+                f"{node.kind}({node.variable} in {node.path.dotted} where {_text(node.condition)})"
+            )
             value = self.atom(key, "bool", closed, "artists or works of the use")
             defined = self.atom(key + ":defined", "bool", TRUE, "artists or works of the use")
             return Sym("bool", value, defined)
@@ -619,8 +623,14 @@ class Encoder:
         rates = [self._expr(t.rate) for t in node.tiers]
         kind = "money" if base.kind == "money" or any(r.kind == "money" for r in rates) else "num"
         for tier, rate in zip(node.tiers, rates, strict=True):
-            upper = base.value if tier.limit is None else z3.If(
-                base.value < z3.RealVal(str(tier.limit)), base.value, z3.RealVal(str(tier.limit))
+            upper = (
+                base.value
+                if tier.limit is None
+                else z3.If(
+                    base.value < z3.RealVal(str(tier.limit)),
+                    base.value,
+                    z3.RealVal(str(tier.limit)),
+                )
             )
             band = z3.If(upper > z3.RealVal(str(lower)), upper - z3.RealVal(str(lower)), 0)
             total = total + rate.value * band

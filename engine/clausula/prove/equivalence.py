@@ -97,8 +97,14 @@ class Prover:
 
     def _solve(self, formulas: Sequence[Any], *, closed: bool, simplest: bool = False) -> Any:
         self.checks += 1
-        return solve(self.space, self.atoms, formulas, closed=closed,
-                     timeout_ms=self.timeout_ms, simplest=simplest)
+        return solve(
+            self.space,
+            self.atoms,
+            formulas,
+            closed=closed,
+            timeout_ms=self.timeout_ms,
+            simplest=simplest,
+        )
 
     def _decide(self, use: dict[str, Any]) -> tuple[Decision | UseError, Decision | UseError]:
         out: list[Decision | UseError] = []
@@ -111,8 +117,11 @@ class Prover:
 
     def region(self, formulas: list[Any]) -> str:
         return region(
-            self.space, self.atoms, formulas,
-            lambda items: self._solve(items, closed=True), self.timeout_ms,
+            self.space,
+            self.atoms,
+            formulas,
+            lambda items: self._solve(items, closed=True),
+            self.timeout_ms,
         )
 
     def run(self) -> Proof:
@@ -148,22 +157,43 @@ class Prover:
             return None
         closed = self._solve(formulas, closed=True, simplest=True)
         if closed.status != "sat":
-            purpose = next((p for p in self.space.purposes if z3.is_true(z3.simplify(z3.substitute(formulas[0], (self.space.purpose, z3.IntVal(self.space.purposes.index(p))))))), "")
+            purpose = next(
+                (
+                    p
+                    for p in self.space.purposes
+                    if z3.is_true(
+                        z3.simplify(
+                            z3.substitute(
+                                formulas[0],
+                                (self.space.purpose, z3.IntVal(self.space.purposes.index(p))),
+                            )
+                        )
+                    )
+                ),
+                "",
+            )
             return self._unknown(f"{purpose}: {kind}", closed.status)
         use = self.space.witness(closed.model)
         old, new = self._decide(use)
         if not (_licensed(old) == expect[0] and _licensed(new) == expect[1]):
-            return Difference("engine-disagrees", f"{kind}: the engine does not confirm the witness (a bug of the analysis)", witness=use)
+            return Difference(
+                "engine-disagrees",
+                f"{kind}: the engine does not confirm the witness (a bug of the analysis)",
+                witness=use,
+            )
         region = self.region(formulas)
         if kind == "now-denied":
             rules = _denying_rules(new) - _denying_rules(old)
             message = f"{region}: now denied by {', '.join(sorted(rules)) or 'the new terms'}"
         else:
             rules = _denying_rules(old) - _denying_rules(new)
-            permits = sorted({r.rule for r in new.reasons if r.effect == "permit"}) if isinstance(new, Decision) else []
-            message = (
-                f"{region}: now licensed under {', '.join(permits) or 'the new terms'}"
-                + (f" (was denied by {', '.join(sorted(rules))})" if rules else "")
+            permits = (
+                sorted({r.rule for r in new.reasons if r.effect == "permit"})
+                if isinstance(new, Decision)
+                else []
+            )
+            message = f"{region}: now licensed under {', '.join(permits) or 'the new terms'}" + (
+                f" (was denied by {', '.join(sorted(rules))})" if rules else ""
             )
         message += f"; e.g. {_brief(use)}"
         return Difference(kind, message, region, use, sorted(rules))
@@ -186,7 +216,11 @@ class Prover:
         use = self.space.witness(closed.model)
         d_old, d_new = self._decide(use)
         if not (isinstance(d_old, Decision) and isinstance(d_new, Decision)):
-            return Difference("engine-disagrees", f"payment to {payee}: the engine does not decide the witness", witness=use)
+            return Difference(
+                "engine-disagrees",
+                f"payment to {payee}: the engine does not decide the witness",
+                witness=use,
+            )
         model_old = _number(closed.model.eval(old, model_completion=True))
         model_new = _number(closed.model.eval(new, model_completion=True))
         paid_old, paid_new = _paid(d_old, payee), _paid(d_new, payee)
@@ -195,14 +229,36 @@ class Prover:
         if payee.startswith("party:") and (
             abs(paid_old - model_old) > tolerance or abs(paid_new - model_new) > tolerance
         ):
-            return Difference("engine-disagrees", f"payment to {payee}: the engine pays {paid_old} → {paid_new}, the encoding {model_old} → {model_new} (a bug of the analysis)", witness=use)
-        lows = extreme(space, self.atoms, [*both], change, maximize=False, closed=False, timeout_ms=self.timeout_ms)
-        highs = extreme(space, self.atoms, [*both], change, maximize=True, closed=False, timeout_ms=self.timeout_ms)
+            return Difference(
+                "engine-disagrees",
+                f"payment to {payee}: the engine pays {paid_old} → {paid_new}, the encoding {model_old} → {model_new} (a bug of the analysis)",
+                witness=use,
+            )
+        lows = extreme(
+            space,
+            self.atoms,
+            [*both],
+            change,
+            maximize=False,
+            closed=False,
+            timeout_ms=self.timeout_ms,
+        )
+        highs = extreme(
+            space,
+            self.atoms,
+            [*both],
+            change,
+            maximize=True,
+            closed=False,
+            timeout_ms=self.timeout_ms,
+        )
         low = None if lows[1] is None else _number(lows[1])
         high = None if highs[1] is None else _number(highs[1])
         low = None if low is not None and abs(low) >= UNBOUNDED else low
         high = None if high is not None and abs(high) >= UNBOUNDED else high
-        currency = self.d_new.currency.get(payee) or self.d_old.currency.get(payee) or space.currency
+        currency = (
+            self.d_new.currency.get(payee) or self.d_old.currency.get(payee) or space.currency
+        )
         span = (
             f"from {'no lower bound' if low is None else f'{low:+} {currency}'} to "
             f"{'no upper bound' if high is None else f'{high:+} {currency}'}"
@@ -217,7 +273,8 @@ class Prover:
     def _unknown(self, what: str, status: str) -> Difference:
         missing = unencoded_in(self.atoms, self._keys())
         why = (
-            f"the solver gave no answer within {self.timeout_ms} ms" if status == "unknown"
+            f"the solver gave no answer within {self.timeout_ms} ms"
+            if status == "unknown"
             else "it needs works, artists or records the proof does not build"
             + (f" ({', '.join(missing)})" if missing else "")
         )
@@ -279,9 +336,7 @@ def prove(
 def render(proof: Proof) -> str:
     """The proof for a reader."""
     if proof.equivalent:
-        return (
-            "proved: the two versions decide the same for every use (with the same records)\n"
-        )
+        return "proved: the two versions decide the same for every use (with the same records)\n"
     lines = []
     for item in proof.differences:
         lines.append(f"- {item.kind}: {item.message}")

@@ -58,7 +58,11 @@ def _walk(node: Any) -> Iterable[Any]:
 def _expressions(loaded: LoadedPolicy) -> Iterable[Any]:
     for checked in (*loaded.checked.contracts, *loaded.checked.jurisdictions):
         block = checked.block
-        roots: list[Any] = [*block.applies, *checked.definitions.values(), *checked.parameters.values()]
+        roots: list[Any] = [
+            *block.applies,
+            *checked.definitions.values(),
+            *checked.parameters.values(),
+        ]
         for provision in block.provisions:
             roots += [*provision.when, *provision.unless]
             for effect in provision.effects:
@@ -95,8 +99,10 @@ def space_for(sets: Sequence[Loaded], licensees: Iterable[str] = ()) -> Space:
             if isinstance(node, ast.TerritoryLit):
                 codes.add(node.code)
                 territory_sets.append(registry.territory_set([node.code]))
-            elif isinstance(node, ast.SetLit) and node.items and all(
-                isinstance(i, ast.TerritoryLit) for i in node.items
+            elif (
+                isinstance(node, ast.SetLit)
+                and node.items
+                and all(isinstance(i, ast.TerritoryLit) for i in node.items)
             ):
                 territory_sets.append(registry.territory_set(i.code for i in node.items))  # type: ignore[attr-defined]
             elif isinstance(node, ast.MoneyLit) and currency is None:

@@ -33,7 +33,9 @@ class DecisionSym:
     payee_rules: dict[str, list[str]] = field(default_factory=dict)
 
 
-def decision(encoder: Encoder, assumed: Iterable[str] = (), licensee: str | None = None) -> DecisionSym:
+def decision(
+    encoder: Encoder, assumed: Iterable[str] = (), licensee: str | None = None
+) -> DecisionSym:
     """The decision of `encoder`'s policy set; `licensee` fixes the use's licensee (else the
     space's licensee variable decides which contracts are the licensee's)."""
     space = encoder.space
@@ -59,7 +61,10 @@ def decision(encoder: Encoder, assumed: Iterable[str] = (), licensee: str | None
             each_paid = any(term.each for p in block.provisions for term in p.pays)
             unasked = (
                 encoder.atom(
-                    _ATOM_OPT_IN.format(contract.name), "bool", FALSE, "the opt-in rule (payees' consent)"
+                    _ATOM_OPT_IN.format(contract.name),
+                    "bool",
+                    FALSE,
+                    "the opt-in rule (payees' consent)",
                 )
                 if each_paid
                 else FALSE
@@ -72,7 +77,9 @@ def decision(encoder: Encoder, assumed: Iterable[str] = (), licensee: str | None
             for p in block.provisions:
                 for term in p.pays:
                     pays.append((z3.And(chosen[contract.name], p.active, term.nonempty), term))
-    licensed = z3.And(z3.Or(list(chosen.values()) or [FALSE]), z3.Not(z3.Or(pack_blocked or [FALSE])))
+    licensed = z3.And(
+        z3.Or(list(chosen.values()) or [FALSE]), z3.Not(z3.Or(pack_blocked or [FALSE]))
+    )
     out = DecisionSym(licensed, chosen, packs)
     for condition, term in pays:
         out.paid[term.payee] = out.paid.get(term.payee, z3.RealVal(0)) + z3.If(

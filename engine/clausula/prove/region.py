@@ -19,22 +19,30 @@ REGION_TERRITORIES = 8
 Solve = Callable[[Sequence[Any]], Answer]
 
 
-def region(space: Space, atoms: Mapping[str, Atom], formulas: list[Any], solve: Solve,
-           timeout_ms: int) -> str:
+def region(
+    space: Space, atoms: Mapping[str, Atom], formulas: list[Any], solve: Solve, timeout_ms: int
+) -> str:
     """The region of uses (without works or artists) where `formulas` hold."""
-    purposes = [n for n in space.purposes if solve([*formulas, space.purpose_is(n)]).status == "sat"]
+    purposes = [
+        n for n in space.purposes if solve([*formulas, space.purpose_is(n)]).status == "sat"
+    ]
     territories = [
-        i for i in range(len(space.territories))
+        i
+        for i in range(len(space.territories))
         if solve([*formulas, space.territory == i]).status == "sat"
     ]
-    low = extreme(space, atoms, formulas, space.date, maximize=False, closed=True,
-                  timeout_ms=timeout_ms)[1]
-    high = extreme(space, atoms, formulas, space.date, maximize=True, closed=True,
-                   timeout_ms=timeout_ms)[1]
+    low = extreme(
+        space, atoms, formulas, space.date, maximize=False, closed=True, timeout_ms=timeout_ms
+    )[1]
+    high = extreme(
+        space, atoms, formulas, space.date, maximize=True, closed=True, timeout_ms=timeout_ms
+    )[1]
     needs = []
-    flags = [*((f"output {n}", v) for n, v in space.output.items()),
-             *((f"context {n}", v) for n, v in space.context.items()),
-             *((f"fact {n}", f.given) for n, f in space.facts.items())]
+    flags = [
+        *((f"output {n}", v) for n, v in space.output.items()),
+        *((f"context {n}", v) for n, v in space.context.items()),
+        *((f"fact {n}", f.given) for n, f in space.facts.items()),
+    ]
     for name, var in flags:
         if solve([*formulas, z3.Not(var)]).status == "unsat":
             needs.append(name)

@@ -62,7 +62,9 @@ def territory_classes(
     subdivisions = _subdivision_codes()
     candidates = set(_country_codes()) | {c for c in mentioned if c in subdivisions}
     for country in sorted(countries):  # one subdivision of each country that no set names
-        spare = sorted(s for s in subdivisions if s.startswith(country + "-") and s not in mentioned)
+        spare = sorted(
+            s for s in subdivisions if s.startswith(country + "-") and s not in mentioned
+        )
         if spare:
             candidates.add(spare[0])
     by_signature: dict[tuple[bool, ...], list[str]] = {}
