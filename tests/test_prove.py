@@ -235,3 +235,11 @@ def test_coverage_calls_an_unreachable_clause_dead(capsys: pytest.CaptureFixture
     out = " ".join(capsys.readouterr().out.split())
     assert 'dead (can never apply): planted-dead §2 "Generation in China"' in out
     assert "not exercised: planted-dead §2" not in out
+
+
+def test_a_solver_out_of_time_answers_unknown_never_a_finding() -> None:
+    # 1 ms is too little for most checks: each says so, none claims a proof it lacks.
+    report = analyze([POLICIES], timeout_ms=1)
+    assert report.findings
+    assert {f.kind for f in report.findings} == {"unknown"}
+    assert all("no answer within 1 ms" in f.message for f in report.findings)

@@ -20,6 +20,7 @@ TimeoutOption = Annotated[
     typer.Option(
         "--timeout",
         metavar="MS",
+        min=1,
         help="The time one check may take, in milliseconds, before it answers `unknown`.",
     ),
 ]
