@@ -10,19 +10,28 @@ from typing import Any
 import z3
 
 from .encode import Atom
-from .solver import Answer, extreme
+from .solver import Answer, extreme, session
 from .space import Space
 
 #: How many territories a region names before it says how many more.
 REGION_TERRITORIES = 8
 
-Solve = Callable[[Sequence[Any]], Answer]
-
 
 def region(
-    space: Space, atoms: Mapping[str, Atom], formulas: list[Any], solve: Solve, timeout_ms: int
+    space: Space,
+    atoms: Mapping[str, Atom],
+    formulas: list[Any],
+    count: Callable[[], None],
+    timeout_ms: int,
 ) -> str:
-    """The region of uses (without works or artists) where `formulas` hold."""
+    """The region of uses (without works or artists) where `formulas` hold; `count` is
+    called once per check. The checks share one incremental solver."""
+    ask = session(space, atoms, formulas, timeout_ms=timeout_ms)
+
+    def solve(extra: Sequence[Any]) -> Answer:
+        count()
+        return Answer(ask(extra[len(formulas) :]))
+
     purposes = [
         n for n in space.purposes if solve([*formulas, space.purpose_is(n)]).status == "sat"
     ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -65,6 +65,27 @@ def solve(
     if result == z3.unsat:
         return Answer("unsat")
     return Answer("unknown")
+
+
+def session(
+    space: Space, atoms: Mapping[str, Atom], formulas: Sequence[Any], *, timeout_ms: int
+) -> Callable[[Sequence[Any]], Status]:
+    """Many closed-world questions about one set of formulas, on one incremental solver:
+    each call adds its own formulas for one check and takes them back."""
+    solver: Any = z3.Solver()
+    solver.set("timeout", timeout_ms)
+    solver.add(*space.bounds(), *domains(atoms), *closed_world(atoms), *formulas)
+
+    def ask(extra: Sequence[Any]) -> Status:
+        solver.push()
+        try:
+            solver.add(*extra)
+            result = solver.check()
+        finally:
+            solver.pop()
+        return "sat" if result == z3.sat else "unsat" if result == z3.unsat else "unknown"
+
+    return ask
 
 
 def extreme(
