@@ -643,3 +643,16 @@ def test_grammar_tokenizes_every_shipped_policy_line() -> None:
             for piece, names in tokenize(line):
                 if not names:
                     assert not piece.strip(), f"{path.name}: {piece!r} in {line!r} has no scope"
+
+
+def test_smt_findings_are_warnings(client: Client) -> None:
+    # Issue 16: what `clausula analyze` finds in a text without errors is a warning at its
+    # place (here a gap: generation in January and February 2027 is decided by no clause).
+    gap = (REPO / "tests" / "prove_corpus" / "gap" / "gap.clause").read_text(encoding="utf-8")
+    _, diagnostics = _open(client, "gap.clause", gap)
+    (warning,) = diagnostics
+    assert warning["severity"] == 2  # warning
+    assert warning["message"].startswith("gap: planted-gap: generation")
+    assert "2027-01-01 to 2027-02-28" in warning["message"]
+    line = gap.split("\n").index('contract "planted-gap" "A contract with a gap"')
+    assert warning["range"]["start"] == _position(line, len("contract ")), warning

@@ -166,6 +166,10 @@ def check(
             show_default=False,
         ),
     ] = None,
+    analyze: Annotated[
+        bool,
+        typer.Option("--analyze", help="Also prove with an SMT solver (clausula analyze): findings are warnings."),
+    ] = False,
 ) -> None:
     """Check clause files: syntax, names, types, purposes, territories and references.
 
@@ -192,6 +196,10 @@ def check(
     except (OSError, UnicodeDecodeError) as error:
         name = getattr(error, "filename", None) or label
         _fail(f"cannot read {name}: {_reason(error)}")
+    if analyze and not any(d.severity == "error" for d in diagnostics):
+        from .cli_analyze import findings_as_diagnostics, run_analysis
+
+        diagnostics = [*diagnostics, *findings_as_diagnostics(run_analysis(targets, None, 5000))]
     err = _console(stderr=True)
     print_diagnostics(err, diagnostics)
     failed = any(d.severity == "error" for d in diagnostics)
@@ -391,6 +399,7 @@ def version_() -> None:
 
 
 # `serve` and `filter` (issue 6) register themselves on `app`.
+from . import cli_analyze as _cli_analyze  # noqa: E402, F401  (issue 16: analyze, SMT)
 from . import cli_lsp as _cli_lsp  # noqa: E402, F401  (issue 7: the language server)
 from . import cli_serve as _cli_serve  # noqa: E402, F401
 from . import cli_simulate as _cli_simulate  # noqa: E402, F401  (simulate, diff: issue 5)

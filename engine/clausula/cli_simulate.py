@@ -166,6 +166,18 @@ def diff_(
         typer.Option("--date", metavar="YYYY-MM-DD", help="The date of the uses compared."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="The differences as JSON.")] = False,
+    prove: Annotated[
+        bool,
+        typer.Option(
+            "--prove",
+            help="Prove with an SMT solver: equivalence for every use, or each kind of "
+            "difference with a minimal witness and its region (docs/analyze.md).",
+        ),
+    ] = False,
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", metavar="DIR", help="With --prove: the records both versions read."),
+    ] = None,
 ) -> None:
     """What two versions of the terms decide differently: over every purpose, territory
     group, context, output, consent state and two representative amounts, which uses change
@@ -183,6 +195,12 @@ def diff_(
             day = dt.date.fromisoformat(date)
         except ValueError:
             _fail(f"--date: `{date}` is not a date such as 2026-09-01", 2)
+    if prove:  # issue 16: proofs instead of samples
+        from .cli_analyze import prove_diff
+
+        paths = [*(shared or [])]
+        prove_diff([old, *paths], [new, *paths], data, (old_licensee, new_licensee), 5000, as_json)
+        return
     try:
         result = diff(
             [old, *(shared or [])],

@@ -121,8 +121,17 @@ def test_(
     if not test_files(targets):
         _fail(f"{', '.join(map(str, targets))}: no test files (*.test.yaml) found")
     result = Runner().run(targets)
+    # Issue 16: clauses proved unreachable are "dead", not merely not exercised.
+    dead: set[str] = set()
+    if coverage:
+        from .cli_analyze import dead_sources
+
+        dead = dead_sources([Path(p.file) for p in result.coverage.provisions])
     if as_json:
-        typer.echo(json.dumps(result.to_json(coverage), indent=2, ensure_ascii=False))
+        out_json = result.to_json(coverage)
+        if coverage:
+            out_json["coverage"]["dead"] = sorted(dead)
+        typer.echo(json.dumps(out_json, indent=2, ensure_ascii=False))
     else:
         out = _console()
         for file in result.files:
@@ -158,8 +167,9 @@ def test_(
                 out.print(f"  {name}: {done_in_file} of {total_in_file}", soft_wrap=True)
                 for provision in missed:
                     title = f' "{provision.title}"' if provision.title else ""
+                    state = "dead (can never apply)" if provision.source in dead else "not exercised"
                     out.print(
-                        f"    not exercised: {provision.rule}{title} ({provision.source})",
+                        f"    {state}: {provision.rule}{title} ({provision.source})",
                         soft_wrap=True,
                     )
     if not result.passed:

@@ -306,6 +306,7 @@ class ClausulaLanguageServer(LanguageServer):
 
         super().__init__(SERVER_NAME, _version())
         self.analyses: dict[str, Analysis] = {}
+        self.proofs: dict[str, tuple[str, list[Diagnostic]]] = {}  # uri → (text, warnings)
 
     def analysis(self, uri: str) -> Analysis:
         document = self.workspace.get_text_document(uri)
@@ -341,6 +342,26 @@ class ClausulaLanguageServer(LanguageServer):
         server = self.workspace.position_codec.position_from_client_units(lines, position)
         return server.line + 1, server.character + 1
 
+    def proved(self, uri: str, analysis: Analysis) -> list[Diagnostic]:
+        """`clausula analyze`'s findings on a text without errors, as warnings (issue 16);
+        kept until the text changes."""
+        if any(d.severity == "error" for d in analysis.diagnostics):
+            return []
+        known = self.proofs.get(uri)
+        if known is None or known[0] != analysis.text:
+            from .prove.analyze import analyze_text
+
+            warnings = [
+                Diagnostic(
+                    Span(analysis.path, f.line, f.column),
+                    f"{f.kind}: {f.message}" + (f" (region: {f.region})" if f.region else ""),
+                    severity="warning",
+                )
+                for f in analyze_text(analysis.text)
+            ]
+            known = self.proofs[uri] = (analysis.text, warnings)
+        return known[1]
+
     def publish(self, uri: str) -> None:
         analysis = self.analysis(uri)
         diagnostics = [
@@ -354,7 +375,7 @@ class ClausulaLanguageServer(LanguageServer):
                 ),
                 source=SERVER_NAME,
             )
-            for d in analysis.diagnostics
+            for d in (*analysis.diagnostics, *self.proved(uri, analysis))
         ]
         version = self.workspace.get_text_document(uri).version
         self.text_document_publish_diagnostics(

@@ -1,0 +1,117 @@
+"""One solver call with a time limit, in the open or the closed world (see `encode`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import z3
+
+from .encode import Atom
+from .space import Space
+
+#: The time one check may take before it answers `unknown`, in milliseconds.
+DEFAULT_TIMEOUT_MS = 5000
+
+Status = Literal["sat", "unsat", "unknown"]
+
+
+@dataclass
+class Answer:
+    status: Status
+    model: Any = None
+
+
+def closed_world(atoms: Mapping[str, Atom]) -> list[Any]:
+    """Every atom at its value for a use that names no work and no artist."""
+    return [a.var == a.closed for a in atoms.values() if a.closed is not None]
+
+
+def domains(atoms: Mapping[str, Atom]) -> list[Any]:
+    """What holds of atoms in every world: counts are not negative."""
+    return [a.var >= 0 for a in atoms.values() if a.counts]
+
+
+def unencoded_in(atoms: Mapping[str, Atom], keys: set[str]) -> list[str]:
+    """The reasons of the atoms in `keys` that have no closed value (not encoded)."""
+    return sorted({atoms[k].reason for k in keys if k in atoms and atoms[k].closed is None})
+
+
+def solve(
+    space: Space,
+    atoms: Mapping[str, Atom],
+    formulas: Sequence[Any],
+    *,
+    closed: bool,
+    timeout_ms: int = DEFAULT_TIMEOUT_MS,
+    simplest: bool = False,
+) -> Answer:
+    """Whether `formulas` can hold together; with `closed`, for uses without works or
+    artists (a model is then a witness the engine can decide); `simplest` asks for a model
+    with as little claimed as possible."""
+    solver: Any = z3.Optimize() if simplest else z3.Solver()
+    solver.set("timeout", timeout_ms)
+    solver.add(*space.bounds(), *domains(atoms))
+    if closed:
+        solver.add(*closed_world(atoms))
+    solver.add(*formulas)
+    if simplest:
+        for goal in space.simplest():
+            solver.add_soft(goal)
+    result = solver.check()
+    if result == z3.sat:
+        return Answer("sat", solver.model())
+    if result == z3.unsat:
+        return Answer("unsat")
+    return Answer("unknown")
+
+
+def session(
+    space: Space, atoms: Mapping[str, Atom], formulas: Sequence[Any], *, timeout_ms: int
+) -> Callable[[Sequence[Any]], Status]:
+    """Many closed-world questions about one set of formulas, on one incremental solver:
+    each call adds its own formulas for one check and takes them back."""
+    solver: Any = z3.Solver()
+    solver.set("timeout", timeout_ms)
+    solver.add(*space.bounds(), *domains(atoms), *closed_world(atoms), *formulas)
+
+    def ask(extra: Sequence[Any]) -> Status:
+        solver.push()
+        try:
+            solver.add(*extra)
+            result = solver.check()
+        finally:
+            solver.pop()
+        return "sat" if result == z3.sat else "unsat" if result == z3.unsat else "unknown"
+
+    return ask
+
+
+def extreme(
+    space: Space,
+    atoms: Mapping[str, Atom],
+    formulas: Sequence[Any],
+    objective: Any,
+    *,
+    maximize: bool,
+    closed: bool,
+    timeout_ms: int = DEFAULT_TIMEOUT_MS,
+) -> tuple[Status, Any]:
+    """The least or greatest value of `objective` where `formulas` hold: ("sat", value as a
+    z3 number, or None when unbounded), or the status that stopped it."""
+    opt: Any = z3.Optimize()
+    opt.set("timeout", timeout_ms)
+    opt.add(*space.bounds(), *domains(atoms))
+    if closed:
+        opt.add(*closed_world(atoms))
+    opt.add(*formulas)
+    handle = opt.maximize(objective) if maximize else opt.minimize(objective)
+    result = opt.check()
+    if result != z3.sat:
+        return ("unsat" if result == z3.unsat else "unknown"), None
+    value = handle.value()
+    text = str(value)
+    if "oo" in text or "epsilon" in text:
+        return "sat", None
+    return "sat", value

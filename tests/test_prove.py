@@ -1,0 +1,245 @@
+"""`clausula analyze` and `diff --prove` (issue 16): planted defects found with witnesses the
+engine confirms; no finding on the shipped set; proofs of equivalence and of date boundaries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from clausula import load
+from clausula.cli import main
+from clausula.prove.analyze import analyze
+from clausula.prove.equivalence import prove
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "tests" / "prove_corpus"
+POLICIES = ROOT / "policies"
+
+
+def _engine(directory: Path):  # the real engine, loaded as `clausula eval` loads it
+    return load(directory)
+
+
+def _only(report, kind):
+    found = report.of(kind)
+    assert found, [f.as_dict() for f in report.findings]
+    return found
+
+
+def test_dead_clause_and_unless_that_never_matters() -> None:
+    report = analyze([CORPUS / "dead"])
+    dead = _only(report, "dead")
+    assert [f.where for f in dead] == ["tests/prove_corpus/dead/dead.clause:13:10"] or dead[
+        0
+    ].where.endswith("dead.clause:13:10")
+    unless = _only(report, "unless-never-matters")
+    assert unless[0].where.endswith("dead.clause:19:12")
+    assert not report.of("engine-disagrees")
+
+
+def test_conflict_has_a_witness_the_engine_denies_with_both_clauses() -> None:
+    report = analyze([CORPUS / "conflict"])
+    conflict = _only(report, "conflict")[0]
+    assert conflict.where.endswith("conflict.clause:14:10")
+    decision = _engine(CORPUS / "conflict").decide(conflict.witness)
+    assert decision.decision == "deny"
+    seen = {(r.effect, r.rule) for r in decision.reasons}
+    assert ("permit", "planted-conflict §1") in seen
+    assert ("deny", "planted-conflict §2") in seen
+    # the witness is a use in the EU from 2027 on: both clauses hold
+    assert conflict.witness["date"] >= "2027-01-01"
+
+
+def test_gap_is_found_with_its_region_and_the_engine_denies_the_witness() -> None:
+    report = analyze([CORPUS / "gap"])
+    gap = _only(report, "gap")[0]
+    assert gap.region == "generation anywhere except CN, RU from 2027-01-01 to 2027-02-28"
+    decision = _engine(CORPUS / "gap").decide(gap.witness)
+    assert decision.decision == "deny"
+    assert not any(r.effect == "permit" for r in decision.reasons)
+    assert not report.of("conflict")
+
+
+def test_shares_over_100_percent_and_a_share_that_never_decides() -> None:
+    report = analyze([CORPUS / "share"])
+    share = _only(report, "share-over-100")[0]
+    decision = _engine(CORPUS / "share").decide(share.witness)
+    paid = sum(p.amount for p in decision.payments)
+    assert paid > float(share.witness["metrics"]["revenue"]["amount"])
+    never = _only(report, "never-decides")[0]
+    assert "`40% * use.revenue` never decides" in never.message
+
+
+def test_permit_overridden_in_every_case() -> None:
+    report = analyze([CORPUS / "overridden"])
+    overridden = _only(report, "overridden")[0]
+    assert overridden.where.endswith("overridden.clause:12:10")
+    decision = _engine(CORPUS / "overridden").decide(overridden.witness)
+    assert decision.decision == "deny"
+
+
+def test_negative_payment_is_confirmed_by_the_engine_refusing_it() -> None:
+    from clausula.use_input import UseError
+
+    report = analyze([CORPUS / "negative"])
+    negative = _only(report, "negative-payment")[0]
+    with pytest.raises(UseError, match="negative"):
+        _engine(CORPUS / "negative").decide(negative.witness)
+
+
+def test_shipped_policies_have_no_finding() -> None:
+    # Judged in the closing note of issue 16: the shipped set has no dead clause, conflict,
+    # gap or share above 100%; what cannot be decided without works is `unknown`, not found.
+    report = analyze([POLICIES])
+    assert [f.as_dict() for f in report.findings] == []
+    assert report.checks > 100
+
+
+def test_unencoded_condition_is_never_called_dead(tmp_path: Path) -> None:
+    (tmp_path / "c.clause").write_text(
+        'contract "months" "Months after a date the use gives"\n'
+        "  licensor party:example-label\n  licensee party:planted-labs\n"
+        "  effective 2026-01-01 for 3 years\n  territory worldwide\n"
+        "  scope catalogue of party:example-label\n\n"
+        '  clause 1 "Grant"\n    permit generation\n\n'
+        '  clause 2 "Soon after placing on the market"\n'
+        "    when use.date < use.facts.placed_on_market + 1 months\n"
+        '    deny "Too soon"\n',
+        encoding="utf-8",
+    )
+    report = analyze([tmp_path])
+    assert not report.of("dead")
+    assert not report.of("engine-disagrees")
+
+
+def test_date_boundary_moved_between_versions_is_proved_with_its_region() -> None:
+    proof = prove([CORPUS / "datechange" / "v1.clause"], [CORPUS / "datechange" / "v2.clause"])
+    assert not proof.equivalent
+    kinds = {d.kind for d in proof.differences}
+    assert kinds == {"now-licensed"}
+    change = proof.differences[0]
+    assert change.region == "generation anywhere except CN, RU from 2027-01-01 to 2027-02-28"
+    old = _engine(CORPUS / "datechange" / "v1.clause").decide(change.witness)
+    new = _engine(CORPUS / "datechange" / "v2.clause").decide(change.witness)
+    assert (old.decision, new.decision) == ("deny", "pay") or (old.decision, new.decision) == (
+        "deny",
+        "allow",
+    )
+
+
+def test_a_version_is_proved_equivalent_to_itself() -> None:
+    proof = prove([CORPUS / "datechange" / "v1.clause"], [CORPUS / "datechange" / "v1.clause"])
+    assert proof.equivalent and proof.differences == []
+
+
+_TEMPLATE = """contract "boundary" "A contract with one date boundary"
+  licensor party:example-label
+  licensee party:planted-labs
+  effective 2026-01-01 for 5 years
+  territory worldwide
+  scope catalogue of party:example-label
+
+  clause 1 "Grant"
+    permit generation
+
+  clause 2 "End"
+    when use.date >= {day}
+    deny "Ended"
+"""
+
+
+@settings(
+    max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.dates(dt.date(2026, 2, 1), dt.date(2030, 6, 1)),
+    st.integers(1, 400),
+)
+def test_the_region_of_a_moved_boundary_is_exactly_the_days_between(
+    tmp_path: Path, first: dt.date, days: int
+) -> None:
+    second = first + dt.timedelta(days=days)
+    old, new = tmp_path / f"old-{first}-{days}.clause", tmp_path / f"new-{first}-{days}.clause"
+    old.write_text(_TEMPLATE.format(day=first), encoding="utf-8")
+    new.write_text(_TEMPLATE.format(day=second), encoding="utf-8")
+    proof = prove([old], [new])
+    (change,) = proof.differences
+    last = min(second - dt.timedelta(days=1), dt.date(2030, 12, 31))  # the term's last day
+    span = f"from {first} to {last}" if first != last else f"on {first}"
+    assert change.kind == "now-licensed"
+    assert change.region == f"generation anywhere {span}"
+    assert load(new).decide(change.witness).decision != "deny"
+    assert load(old).decide(change.witness).decision == "deny"
+
+
+def test_cli_analyze_prints_findings_and_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["analyze", str(CORPUS / "gap"), "--json"])
+    assert exit_.value.code == 1
+    findings = json.loads(capsys.readouterr().out)
+    assert [f["kind"] for f in findings] == ["gap"]
+    assert findings[0]["witness"]["purpose"] == "generation"
+
+
+def test_cli_analyze_shipped_set_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    try:
+        main(["analyze", str(POLICIES)])
+    except SystemExit as exit_:
+        assert exit_.code in (0, None)
+    assert "0 finding(s)" in capsys.readouterr().out
+
+
+def test_cli_diff_prove(capsys: pytest.CaptureFixture[str]) -> None:
+    try:
+        main(
+            [
+                "diff",
+                str(CORPUS / "datechange" / "v1.clause"),
+                str(CORPUS / "datechange" / "v2.clause"),
+                "--prove",
+            ]
+        )
+    except SystemExit as exit_:
+        assert exit_.code in (0, None)
+    out = capsys.readouterr().out
+    assert "now-licensed: generation anywhere except CN, RU from 2027-01-01 to 2027-02-28" in out
+
+
+def test_cli_analyze_missing_path_is_a_sentence(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["analyze", "no/such/dir"])
+    assert exit_.value.code == 1
+    assert "no such file or directory" in capsys.readouterr().err
+
+
+def test_check_analyze_shows_findings_as_warnings(capsys: pytest.CaptureFixture[str]) -> None:
+    try:
+        main(["check", "--analyze", str(CORPUS / "gap")])
+    except SystemExit as exit_:
+        assert exit_.code in (0, None)  # warnings do not fail `check`
+    err = capsys.readouterr().err
+    assert "gap.clause:3:10: warning: gap:" in err
+    assert "2027-01-01 to 2027-02-28" in err
+
+
+def test_coverage_calls_an_unreachable_clause_dead(capsys: pytest.CaptureFixture[str]) -> None:
+    try:
+        main(["test", str(CORPUS / "dead"), "--coverage"])
+    except SystemExit as exit_:
+        assert exit_.code in (0, None)
+    out = " ".join(capsys.readouterr().out.split())
+    assert 'dead (can never apply): planted-dead §2 "Generation in China"' in out
+    assert "not exercised: planted-dead §2" not in out
+
+
+def test_a_solver_out_of_time_answers_unknown_never_a_finding() -> None:
+    # 1 ms is too little for most checks: each says so, none claims a proof it lacks.
+    report = analyze([POLICIES], timeout_ms=1)
+    assert report.findings
+    assert {f.kind for f in report.findings} == {"unknown"}
+    assert all("no answer within 1 ms" in f.message for f in report.findings)
