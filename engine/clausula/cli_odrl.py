@@ -45,7 +45,8 @@ def _notes(notes: list[str]) -> None:
 def export_odrl(
     contract: Annotated[Path, typer.Argument(help="A .clause file holding one contract.")],
     name: Annotated[
-        str | None, typer.Option("--contract", help="The contract to export, if the file has several.")
+        str | None,
+        typer.Option("--contract", help="The contract to export, if the file has several."),
     ] = None,
     out: OutOption = None,
 ) -> None:
@@ -80,7 +81,9 @@ def import_odrl(
     file: Annotated[Path, typer.Argument(help="An ODRL 2.2 policy in JSON-LD.")],
     licensee: Annotated[
         str | None,
-        typer.Option("--licensee", help="The licensee when the policy names no assignee (an Offer)."),
+        typer.Option(
+            "--licensee", help="The licensee when the policy names no assignee (an Offer)."
+        ),
     ] = None,
     effective: Annotated[
         str | None,

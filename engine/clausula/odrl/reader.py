@@ -18,7 +18,6 @@ from typing import Any
 from .. import ast
 from ..diagnostics import Span
 from ..formatter import (
-    effect_text,
     expr_text,
     format_text,
     header_tokens,
@@ -29,8 +28,8 @@ from ..identifiers import PARTY_SCHEMES, WORK_SCHEMES, id_problem
 from ..json_input import JSONProblems, pointer_part, read_json
 from ..parser import parse
 from .profile import (
-    ALL_WORKS,
     AI_ACTIONS,
+    ALL_WORKS,
     CATALOGUE_OF,
     CONTRACT_URN,
     CURRENCY_IRIS,
@@ -47,7 +46,18 @@ from .profile import (
 )
 
 _AT = Span("<odrl>", 1, 1)
-_POLICY_TYPES = frozenset({"Offer", "Agreement", "Set", "Policy", "odrl:Offer", "odrl:Agreement", "odrl:Set", "odrl:Policy"})
+_POLICY_TYPES = frozenset(
+    {
+        "Offer",
+        "Agreement",
+        "Set",
+        "Policy",
+        "odrl:Offer",
+        "odrl:Agreement",
+        "odrl:Set",
+        "odrl:Policy",
+    }
+)
 _CURRENCY_OF_IRI = {iri: code for code, iri in CURRENCY_IRIS.items()}
 _CODE = re.compile(r"^[A-Z]{3}$")
 _SLUG = re.compile(r"[^a-z0-9]+")
@@ -182,7 +192,9 @@ class _Reader:
             return MINING_PURPOSES
         name = _local(action)
         if name == ODRL_USE:
-            return tuple(sorted(self.purposes))
+            return tuple(p for p in AI_ACTIONS if p in self.purposes) + tuple(
+                sorted(self.purposes - set(AI_ACTIONS))
+            )
         if name in self.purposes:
             return (name,)
         self.note(pointer, f"the action `{action}` is not an AI use of the profile: not imported")
@@ -241,7 +253,9 @@ class _Reader:
         right = item.get("rightOperand")
         values = right if isinstance(right, list) else [right]
         if operator not in ("eq", "isAnyOf", "isA") or not values:
-            self.note(where, f"the purpose operator `{operator}` is not imported: the rule is left out")
+            self.note(
+                where, f"the purpose operator `{operator}` is not imported: the rule is left out"
+            )
             return None
         names: list[str] = []
         for index, value in enumerate(values):
@@ -273,13 +287,17 @@ class _Reader:
                 continue
             raw = rule.value.get("constraint", [])
             raw = [raw] if isinstance(raw, dict) else raw
-            mine = [
-                c
-                for c in raw
-                if isinstance(c, dict)
-                and isinstance(c.get("leftOperand"), str)
-                and _local(c["leftOperand"]) in ("dateTime", "spatial")
-            ] if isinstance(raw, list) else []
+            mine = (
+                [
+                    c
+                    for c in raw
+                    if isinstance(c, dict)
+                    and isinstance(c.get("leftOperand"), str)
+                    and _local(c["leftOperand"]) in ("dateTime", "spatial")
+                ]
+                if isinstance(raw, list)
+                else []
+            )
             key = ("", repr(sorted(repr(c) for c in mine)))
             if seen is None:
                 seen, found, pointer_found = key, mine, rule.pointer
@@ -309,7 +327,9 @@ class _Reader:
                 elif operator in ("lteq", "lt"):
                     end = day - dt.timedelta(days=1) if operator == "lt" else day
                 else:
-                    self.fail(where + "/operator", f"the date operator `{operator}` is not supported")
+                    self.fail(
+                        where + "/operator", f"the date operator `{operator}` is not supported"
+                    )
                     return None
                 continue
             codes = self.territories(right, where + "/rightOperand")
@@ -320,7 +340,9 @@ class _Reader:
             elif operator in ("neq", "isNoneOf"):
                 excepted = codes
             else:
-                self.fail(where + "/operator", f"the territory operator `{operator}` is not supported")
+                self.fail(
+                    where + "/operator", f"the territory operator `{operator}` is not supported"
+                )
                 return None
         if start is None:
             self.fail(
@@ -379,7 +401,9 @@ class _Reader:
             if iri is None:
                 return None
             if id_problem(iri, WORK_SCHEMES) is not None:
-                self.note(where, f"the target `{iri}` is not a work id: the contract's scope is all works")
+                self.note(
+                    where, f"the target `{iri}` is not a work id: the contract's scope is all works"
+                )
                 return ast.Header("scope", _AT, ("all", ()))
             works.append(iri)
         return ast.Header("scope", _AT, ("works", tuple(ast.PartyLit(_AT, w) for w in works)))
@@ -499,24 +523,31 @@ class _Reader:
                 amount = self.money(item, f"{where}/{index}")
                 if amount is None:
                     return None
-        if amount is None:
-            self.note(pointer, "a compensation without a payAmount: not imported")
-            return None
         who = value.get("compensatedParty")
         party = licensor if who is None else self.party(who, pointer + "/compensatedParty")
         if party is None:
             return None
+        if amount is None:
+            # TDMRep's `compensate` states no amount: a duty to agree one, not a payment.
+            self.note(pointer, "a compensation without a payAmount: imported as a duty")
+            return [ast.Oblige(_AT, f"Compensate {party} (the ODRL policy states no amount)")]
         return [ast.Pay(_AT, amount, ast.Subject("party", _AT, party=party))]
 
     def money(self, item: dict[str, Any], where: str) -> ast.MoneyLit | None:
         right = item.get("rightOperand")
         raw = right.get("@value") if isinstance(right, dict) else right
         try:
-            amount = Decimal(str(raw)) if isinstance(raw, str | int) and not isinstance(raw, bool) else None
+            amount = (
+                Decimal(str(raw))
+                if isinstance(raw, str | int) and not isinstance(raw, bool)
+                else None
+            )
         except InvalidOperation:
             amount = None
         if amount is None or not amount.is_finite() or amount < 0 or len(str(raw)) > 30:
-            self.fail(where + "/rightOperand", "expected an amount: a decimal number such as \"5.00\"")
+            self.fail(
+                where + "/rightOperand", 'expected an amount: a decimal number such as "5.00"'
+            )
             return None
         unit = item.get("unit")
         code = None
@@ -531,10 +562,9 @@ class _Reader:
         if code is None or not _CODE.match(code):
             self.fail(where + "/unit", "expected the currency: an ISO 4217 code or its DBpedia IRI")
             return None
-        if operator := _local(str(item.get("operator", "eq"))):
-            if operator != "eq":
-                self.fail(where + "/operator", f"a payAmount is `eq` an amount, not `{operator}`")
-                return None
+        if (operator := _local(str(item.get("operator", "eq")))) and operator != "eq":
+            self.fail(where + "/operator", f"a payAmount is `eq` an amount, not `{operator}`")
+            return None
         return ast.MoneyLit(_AT, amount, code)
 
     # ------------------------------------------------------------- the whole
@@ -551,7 +581,11 @@ class _Reader:
         if not isinstance(uid, str) or not uid.strip():
             self.fail("/uid", "an ODRL policy must have a uid (an IRI)")
             return None
-        name = uid[len(CONTRACT_URN) :] if uid.startswith(CONTRACT_URN) else _SLUG.sub("-", uid.lower().split("://", 1)[-1]).strip("-")
+        name = (
+            uid[len(CONTRACT_URN) :]
+            if uid.startswith(CONTRACT_URN)
+            else _SLUG.sub("-", uid.lower().split("://", 1)[-1]).strip("-")
+        )
         name = name[:80] or "odrl-policy"
         rules = self.rules()
         if self.problems:
@@ -563,7 +597,13 @@ class _Reader:
         licensee = self.licensee or self.party(raw_licensee, "/assignee")
         scope = self.scope(policy.get("target", _shared(policy, rules, "target")), "/target")
         licence = self.licence_constraints(rules)
-        if self.problems or licensor is None or licensee is None or scope is None or licence is None:
+        if (
+            self.problems
+            or licensor is None
+            or licensee is None
+            or scope is None
+            or licence is None
+        ):
             return None
 
         lines: list[str] = []
@@ -584,11 +624,14 @@ class _Reader:
         self.extensions(policy, lines)
 
         clauses: dict[str, dict[str, Any]] = {}
-        for number, rule in enumerate(rules, start=1):
+        for _number, rule in enumerate(rules, start=1):
             effects = self.effects(rule, licensor)
             if effects is None:
                 if rule.kind == "permission":
-                    self.note(rule.pointer, "this permission is not imported: no purpose is licensed by it")
+                    self.note(
+                        rule.pointer,
+                        "this permission is not imported: no purpose is licensed by it",
+                    )
                 continue
             conditions = self.constraints(rule)
             if conditions is None:
@@ -604,7 +647,11 @@ class _Reader:
                     else ast.Compare(_AT, "in", path, ast.SetLit(_AT, names)),
                 )
             raw_key = rule.value.get(term("clause"))
-            key = raw_key if isinstance(raw_key, str) and re.fullmatch(r"\d+(\.\d+)*[a-z]?", raw_key) else None
+            key = (
+                raw_key
+                if isinstance(raw_key, str) and re.fullmatch(r"\d+(\.\d+)*[a-z]?", raw_key)
+                else None
+            )
             if key is None:
                 key = str(len(clauses) + 1)
                 while key in clauses:
@@ -612,33 +659,45 @@ class _Reader:
             entry = clauses.setdefault(key, {"rule": rule, "when": [], "effects": [], "unless": []})
             if entry["rule"] is rule:
                 entry["when"] = when
-                for index, text in _strings(rule.value.get(term("unless"), []), rule.pointer + "/" + term("unless"), self):
+                for index, text in _strings(
+                    rule.value.get(term("unless"), []), rule.pointer + "/" + term("unless"), self
+                ):
                     expr = self.parse_expr(text, index)
                     if expr is not None:
                         entry["unless"].append(expr)
             elif [expr_text(w) for w in when] != [expr_text(w) for w in entry["when"]]:
                 # Same clause key, other conditions: a clause of its own.
                 key = f"{key}.{len(clauses) + 1}"
-                entry = clauses.setdefault(key, {"rule": rule, "when": when, "effects": [], "unless": []})
+                entry = clauses.setdefault(
+                    key, {"rule": rule, "when": when, "effects": [], "unless": []}
+                )
             for effect in effects:
                 last = entry["effects"][-1] if entry["effects"] else None
                 if isinstance(effect, ast.Permit) and isinstance(last, ast.Permit):
                     # `permit a, b` was a permission per purpose: one line again.
-                    names = dict.fromkeys(n.name for n in (*last.purposes, *effect.purposes))
-                    entry["effects"][-1] = ast.Permit(_AT, tuple(ast.Name(_AT, n) for n in names))
+                    merged = dict.fromkeys(n.name for n in (*last.purposes, *effect.purposes))
+                    entry["effects"][-1] = ast.Permit(
+                        _AT, tuple(ast.Name(_AT, n) for n in merged)
+                    )
                 else:
                     entry["effects"].append(effect)
         for key, entry in clauses.items():
             lines.append("")
             rule = entry["rule"]
             title_value = rule.value.get(term("title"))
-            head = f"  clause {key}" + (f" {string_text(title_value)}" if isinstance(title_value, str) else "")
+            head = f"  clause {key}" + (
+                f" {string_text(title_value)}" if isinstance(title_value, str) else ""
+            )
             lines.append(head)
             cite = rule.value.get(term("cite"))
             if isinstance(cite, str):
                 lines.append(f"    cite {string_text(cite)}")
             refs = rule.value.get(term("notwithstanding"))
-            if isinstance(refs, list) and all(isinstance(r, str) and re.fullmatch(r"\d+(\.\d+)*[a-z]?", r) for r in refs) and refs:
+            if (
+                isinstance(refs, list)
+                and all(isinstance(r, str) and re.fullmatch(r"\d+(\.\d+)*[a-z]?", r) for r in refs)
+                and refs
+            ):
                 lines.append("    notwithstanding " + ", ".join(f"clause {r}" for r in refs))
             for condition in entry["when"]:
                 lines.append(f"    when {expr_text(condition)}")
@@ -666,13 +725,21 @@ class _Reader:
                 self.fail(where, f"`{value}` is not a parameter value")
                 continue
             lines.append(f"  parameter {key} = {value}")
-        for key, value in _items(policy.get(term("definitions"), {}), "/" + term("definitions"), self):
+        for key, value in _items(
+            policy.get(term("definitions"), {}), "/" + term("definitions"), self
+        ):
             expr = self.parse_expr(value, "/" + term("definitions") + pointer_part(key))
             if expr is not None and _NAME.match(key):
                 lines.append(f"  define {key} = {expr_text(expr)}")
         for key, value in _items(policy.get(term("facts"), {}), "/" + term("facts"), self):
             where = "/" + term("facts") + pointer_part(key)
-            if not _NAME.match(key) or not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value) or not _NAME.match(value[0]):
+            if (
+                not _NAME.match(key)
+                or not isinstance(value, list)
+                or not value
+                or not all(isinstance(v, str) for v in value)
+                or not _NAME.match(value[0])
+            ):
                 self.fail(where, "expected [type, description]")
                 continue
             doc = f" {string_text(value[1])}" if len(value) > 1 else ""

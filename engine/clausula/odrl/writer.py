@@ -116,7 +116,11 @@ def _territory(block: ast.Block) -> list[dict[str, Any]]:
         out.append({"leftOperand": "spatial", "operator": "isAnyOf", "rightOperand": codes})
     if excepted:
         out.append(
-            {"leftOperand": "spatial", "operator": "isNoneOf", "rightOperand": [n.code for n in excepted]}
+            {
+                "leftOperand": "spatial",
+                "operator": "isNoneOf",
+                "rightOperand": [n.code for n in excepted],
+            }
         )
     return out
 
@@ -195,7 +199,9 @@ class _Writer:
             self.note(where, "`unless` has no ODRL equivalent: written as cl:unless")
         if provision.notwithstanding:
             rule[term("notwithstanding")] = [r.key for r in provision.notwithstanding]
-            self.note(where, "`notwithstanding` has no ODRL equivalent: written as cl:notwithstanding")
+            self.note(
+                where, "`notwithstanding` has no ODRL equivalent: written as cl:notwithstanding"
+            )
         return rule
 
     def effect(
@@ -203,6 +209,7 @@ class _Writer:
     ) -> None:
         where = f"§{provision.key}"
         licence = _term(self.block) + _territory(self.block)
+        body: dict[str, Any]
         if isinstance(effect, ast.Permit):
             for name in effect.purposes:
                 body = {"action": term(name.name)}
@@ -211,7 +218,7 @@ class _Writer:
                 out["permission"].append(self.rule(provision, where, body))
             return
         if isinstance(effect, ast.Deny):
-            body: dict[str, Any] = {"action": "use"}
+            body = {"action": "use"}
             if effect.message is not None:
                 body[term("message")] = effect.message
             out["prohibition"].append(self.rule(provision, where, body))
@@ -296,7 +303,9 @@ class _Writer:
             self.note("parameters", "parameters have no ODRL equivalent: written as cl:parameters")
         if block.definitions:
             policy[term("definitions")] = {d.name: expr_text(d.value) for d in block.definitions}
-            self.note("definitions", "definitions have no ODRL equivalent: written as cl:definitions")
+            self.note(
+                "definitions", "definitions have no ODRL equivalent: written as cl:definitions"
+            )
         if block.facts:
             policy[term("facts")] = {
                 f.name: [f.type_name, f.doc] if f.doc is not None else [f.type_name]
@@ -305,8 +314,14 @@ class _Writer:
             self.note("facts", "facts have no ODRL equivalent: written as cl:facts")
         if block.applies:
             policy[term("applies")] = [expr_text(c) for c in block.applies]
-            self.note("applies when", "`applies when` has no ODRL equivalent: written as cl:applies")
-        rules: dict[str, list[dict[str, Any]]] = {"permission": [], "prohibition": [], "obligation": []}
+            self.note(
+                "applies when", "`applies when` has no ODRL equivalent: written as cl:applies"
+            )
+        rules: dict[str, list[dict[str, Any]]] = {
+            "permission": [],
+            "prohibition": [],
+            "obligation": [],
+        }
         for provision in block.provisions:
             for effect in provision.effects:
                 self.effect(provision, effect, rules)
