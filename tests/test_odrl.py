@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from clausula.cli import app
 from clausula.odrl import OdrlError, export_file, import_policy, import_text
 from clausula.odrl.profile import MAX_POLICY_BYTES
 
+FUZZ_EXAMPLES = int(os.environ.get("ODRL_FUZZ", "60"))  # a small fixed budget by default
 REPO = Path(__file__).resolve().parents[1]
 POLICIES = REPO / "policies"
 FIXTURES = REPO / "tests" / "fixtures" / "odrl"
@@ -353,7 +355,7 @@ def test_a_file_above_the_size_limit_is_refused() -> None:
         import_text(b" " * (MAX_POLICY_BYTES + 1))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None)
 @given(
     st.recursive(
         st.none() | st.booleans() | st.integers() | st.text(max_size=8),
@@ -417,3 +419,49 @@ def test_cli_import_reports_pointers(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert f"{bad}:/permission/0/constraint/0/rightOperand: expected a date" in result.output
     assert "Traceback" not in result.output
+
+
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.text(max_size=12)
+    | st.sampled_from(
+        ["2026-01-01", "cl:training", "use", "eq", "isAnyOf", "payAmount", "EUR", "party:x"]
+    ),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
+
+
+def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [path]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += _paths(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _paths(item, (*path, index))
+    return found
+
+
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None)
+@given(data=st.data())
+def test_mutated_fixtures_never_crash(data: st.DataObject) -> None:
+    """A valid policy with one value anywhere replaced by random JSON: imported, or refused
+    with pointers; never a traceback."""
+    fixture = data.draw(st.sampled_from(sorted(FIXTURES.glob("*.json"))))
+    policy = json.loads(fixture.read_text(encoding="utf-8"))
+    path = data.draw(st.sampled_from(_paths(policy)[1:]))
+    target = policy
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = data.draw(_JSON)
+    try:
+        imported = import_policy(policy, licensee="party:aria-labs")
+    except OdrlError as error:
+        assert all(isinstance(p, str) and (p == "" or p.startswith("/")) for p, _ in error.problems)
+    else:
+        assert imported.text.startswith("contract ")

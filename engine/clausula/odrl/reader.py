@@ -19,6 +19,7 @@ from .. import ast
 from ..diagnostics import Span
 from ..formatter import (
     expr_text,
+    FormatError,
     format_text,
     header_tokens,
     layout,
@@ -394,6 +395,9 @@ class _Reader:
                 return ast.Header("scope", _AT, ("catalogue", (ast.PartyLit(_AT, party),)))
             target = uid
         targets = target if isinstance(target, list) else [target]
+        if not targets:
+            self.fail(pointer, "an empty list of targets")
+            return None
         works: list[str] = []
         for index, item in enumerate(targets):
             where = pointer + (f"/{index}" if isinstance(target, list) else "")
@@ -575,7 +579,7 @@ class _Reader:
             self.fail("", "an ODRL policy is a JSON object")
             return None
         kind = policy.get("@type")
-        if kind not in _POLICY_TYPES:
+        if not isinstance(kind, str) or kind not in _POLICY_TYPES:
             self.fail("/@type", "expected the type of an ODRL policy: Offer, Agreement or Set")
         uid = policy.get("uid", policy.get("@id"))
         if not isinstance(uid, str) or not uid.strip():
@@ -676,9 +680,7 @@ class _Reader:
                 if isinstance(effect, ast.Permit) and isinstance(last, ast.Permit):
                     # `permit a, b` was a permission per purpose: one line again.
                     merged = dict.fromkeys(n.name for n in (*last.purposes, *effect.purposes))
-                    entry["effects"][-1] = ast.Permit(
-                        _AT, tuple(ast.Name(_AT, n) for n in merged)
-                    )
+                    entry["effects"][-1] = ast.Permit(_AT, tuple(ast.Name(_AT, n) for n in merged))
                 else:
                     entry["effects"].append(effect)
         for key, entry in clauses.items():
@@ -826,7 +828,10 @@ def import_policy(
     if result is None:
         raise OdrlError(reader.problems or [("", "the policy cannot be imported")])
     name, text = result
-    return Imported(format_text(text, f"{name}.clause"), name, reader.notes)
+    try:
+        return Imported(format_text(text, f"{name}.clause"), name, reader.notes)
+    except FormatError as error:  # a value the checks above let through: still located
+        raise OdrlError([("", f"the policy cannot be written as a contract: {error}")]) from None
 
 
 def import_text(
