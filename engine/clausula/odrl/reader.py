@@ -18,8 +18,8 @@ from typing import Any
 from .. import ast
 from ..diagnostics import Span
 from ..formatter import (
-    expr_text,
     FormatError,
+    expr_text,
     format_text,
     header_tokens,
     layout,
