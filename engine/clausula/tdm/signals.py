@@ -234,9 +234,9 @@ def parse_robots(text: str, path: str) -> RobotsVerdict:
             blocked += ai
         if ai or "*" in names:
             for kind, pattern, value in group_rules:
-                if kind == "content-usage" and matches(pattern, path):
-                    if usage is None or len(pattern) > usage[0]:
-                        usage = (len(pattern), value)
+                longer = usage is None or len(pattern) > usage[0]
+                if kind == "content-usage" and longer and matches(pattern, path):
+                    usage = (len(pattern), value)
     return RobotsVerdict(tuple(dict.fromkeys(blocked)), usage[1] if usage else None)
 
 
