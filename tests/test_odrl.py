@@ -465,3 +465,10 @@ def test_mutated_fixtures_never_crash(data: st.DataObject) -> None:
         assert all(isinstance(p, str) and (p == "" or p.startswith("/")) for p, _ in error.problems)
     else:
         assert imported.text.startswith("contract ")
+
+
+def test_the_docs_imported_offer_is_what_the_import_writes() -> None:
+    """docs/odrl.md decides with tests/fixtures/odrl/offer-policies: it must stay the import."""
+    imported = import_text((FIXTURES / "label-offer.json").read_bytes(), licensee="party:aria-labs")
+    shipped = FIXTURES / "offer-policies" / "label-offer.clause"
+    assert shipped.read_text(encoding="utf-8") == imported.text

@@ -108,6 +108,7 @@ class _Reader:
         self.purposes = purposes
         self.problems: list[tuple[str, str]] = []
         self.notes: list[str] = []
+        self.uid = ""
 
     # ------------------------------------------------------------- helpers
 
@@ -466,6 +467,9 @@ class _Reader:
             if message is not None and not isinstance(message, str):
                 self.fail(pointer + "/" + term("message"), "expected a message (a string)")
                 return None
+            if message is None and not isinstance(value.get(term("title")), str):
+                # The reader of a decision must see where the prohibition comes from.
+                message = f"Prohibited by the ODRL policy {self.uid}"
             if isinstance(action, str) and _local(action) == ODRL_USE:
                 return [ast.Deny(_AT, message)]
             purposes = self.purpose_of_action(action, pointer + "/action")
@@ -585,6 +589,7 @@ class _Reader:
         if not isinstance(uid, str) or not uid.strip():
             self.fail("/uid", "an ODRL policy must have a uid (an IRI)")
             return None
+        self.uid = uid
         name = (
             uid[len(CONTRACT_URN) :]
             if uid.startswith(CONTRACT_URN)
