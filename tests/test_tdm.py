@@ -8,7 +8,6 @@ pack's reasons cite them.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import shutil
 import threading
 from collections.abc import Iterator
@@ -18,8 +17,6 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import clausula
@@ -350,14 +347,3 @@ def test_without_fetch_nothing_is_fetched(tmp_path: Path) -> None:
 def test_capture_paths_never_leave_the_directory(url: str, tmp_path: Path) -> None:
     with pytest.raises(CaptureError):
         capture_path(tmp_path, url)
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.text(max_size=300), st.text(max_size=30))
-def test_signal_parsers_never_crash(text: str, path: str) -> None:
-    parse_tdmrep(text)
-    parse_robots(text, "/" + path)
-    declaration_of_html(text)
-    declaration_of_fields(parse_fields(text))
-    content_usage_denies_training(text)
-    json.dumps(parse_tdmrep(text.encode("utf-8", "replace"))[1])
