@@ -616,6 +616,13 @@ class _Checker:
 
     def _check_work(self, entry: _Entry) -> None:
         work: Work = entry.record
+        if work.tdm_reservation is not None:
+            # The evidence is one place: its own section, which also sets `tdm_reserved`.
+            self._report(
+                entry,
+                "tdm_reservation",
+                "write the evidence of a reservation under `tdm_reservations`, not in the work",
+            )
         self._party_ref(entry, "rights_holder", work.rights_holder)
         for i, performer in enumerate(work.performers):
             self._party_ref(entry, "performers", performer.artist, i, "artist", what="artist")
