@@ -353,10 +353,14 @@ def test_evidence_is_not_written_inside_a_work(tmp_path: Path) -> None:
     data = tmp_path / "data"
     shutil.copytree(DATA, data)
     (data / "tdm-reservations.yaml").unlink()
-    text = (data / "catalogue.yaml").read_text().replace(
-        'url: "https://music.example/open/open-field.html"}',
-        'url: "https://music.example/open/open-field.html", tdm_reservation: '
-        "{work: isrc:DEEXL2600004, signal: robots, source: x, seen: 2026-11-30}}",
+    text = (
+        (data / "catalogue.yaml")
+        .read_text()
+        .replace(
+            'url: "https://music.example/open/open-field.html"}',
+            'url: "https://music.example/open/open-field.html", tdm_reservation: '
+            "{work: isrc:DEEXL2600004, signal: robots, source: x, seen: 2026-11-30}}",
+        )
     )
     (data / "catalogue.yaml").write_text(text)
     dataset, diagnostics = load_data_alone(data)
