@@ -397,3 +397,10 @@ def test_the_docs_imported_offer_is_what_the_import_writes() -> None:
     imported = import_text((FIXTURES / "label-offer.json").read_bytes(), licensee="party:aria-labs")
     shipped = FIXTURES / "offer-policies" / "label-offer.clause"
     assert shipped.read_text(encoding="utf-8") == imported.text
+
+
+def test_an_import_that_would_not_check_is_refused() -> None:
+    policy = json.loads((FIXTURES / "w3c-permission-prohibition.json").read_text())
+    policy["permission"][0]["constraint"][1]["rightOperand"] = ["XX"]
+    with pytest.raises(OdrlError, match="does not check"):
+        import_policy(policy)

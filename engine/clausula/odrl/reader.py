@@ -823,9 +823,11 @@ def import_policy(
     effective: dt.date | None = None,
     parties: dict[str, str] | None = None,
     purposes: frozenset[str] = frozenset(AI_ACTIONS),
+    check: bool = True,
 ) -> Imported:
     """An ODRL policy (parsed JSON) as a clause contract. Raises `OdrlError` with every
-    problem, each at its JSON Pointer."""
+    problem, each at its JSON Pointer. With `check`, the contract is also checked against
+    the standard vocabulary (turn it off for purposes a vocabulary of your own declares)."""
     reader = _Reader(
         policy, licensee=licensee, effective=effective, parties=parties or {}, purposes=purposes
     )
@@ -834,9 +836,21 @@ def import_policy(
         raise OdrlError(reader.problems or [("", "the policy cannot be imported")])
     name, text = result
     try:
-        return Imported(format_text(text, f"{name}.clause"), name, reader.notes)
+        formatted = format_text(text, f"{name}.clause")
     except FormatError as error:  # a value the checks above let through: still located
         raise OdrlError([("", f"the policy cannot be written as a contract: {error}")]) from None
+    if check:
+        from ..policy_set import check_sources
+
+        errors = [d for d in check_sources({f"{name}.clause": formatted}) if d.severity == "error"]
+        if errors:  # e.g. a territory code that is no country: the contract would not load
+            raise OdrlError(
+                [
+                    ("", f"the imported contract does not check: {d.span}: {d.message}")
+                    for d in errors
+                ]
+            )
+    return Imported(formatted, name, reader.notes)
 
 
 def import_text(
