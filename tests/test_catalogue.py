@@ -217,8 +217,8 @@ def test_unknown_section() -> None:
     [diagnostic] = problems("unknown_section")
     assert at(diagnostic) == ("data/unknown_section/data.yaml", 2, 1)
     assert diagnostic.message == (
-        "`grant` is not a section of a data file; use parties, works, grants and revocations; "
-        "did you mean `grants`?"
+        "`grant` is not a section of a data file; use parties, works, grants, revocations and "
+        "tdm_reservations; did you mean `grants`?"
     )
     assert diagnostic.source_line == "grant:"
 

@@ -96,6 +96,25 @@ class Performer(_Record):
     role: Role = "main"
 
 
+TdmSignal = Literal["tdmrep-file", "tdmrep-header", "tdmrep-html", "robots", "ai-preferences"]
+
+
+class TdmReservation(_Record):
+    """Evidence of a rights holder's reservation of text and data mining (DSM Directive
+    Art. 4(3)) found for a work: which signal, where, and the day it was seen
+    (`clausula catalogue tdm` writes these; docs/tdm.md)."""
+
+    work: str
+    signal: TdmSignal
+    source: str  # the URL (or captured file) the signal was read from, and what it said
+    seen: Day
+    policy: str | None = None  # TDMRep `tdm-policy`: where the terms of a licence are
+
+    def evidence(self) -> str:
+        """One sentence for a counterparty: the reservation, its source and the day seen."""
+        return f"TDM reserved ({self.signal}: {self.source}, seen {self.seen.isoformat()})"
+
+
 class Work(_Record):
     """A recording (`isrc:`) or composition (`iswc:`), its performers and rights holder."""
 
@@ -105,6 +124,10 @@ class Work(_Record):
     rights_holder: str
     release_date: Day | None = None
     tdm_reserved: StrictBool = False
+    # Where the work is published on the web: the page whose TDM signals count for it.
+    url: str | None = None
+    # Set from a `tdm_reservations` entry: the evidence behind `tdm_reserved`.
+    tdm_reservation: TdmReservation | None = None
 
 
 class ConsentGrant(_Record):
@@ -142,6 +165,7 @@ SECTIONS: dict[str, type[_Record]] = {
     "works": Work,
     "grants": ConsentGrant,
     "revocations": Revocation,
+    "tdm_reservations": TdmReservation,
 }
 
 
@@ -433,6 +457,12 @@ def _validate(section: str, index: int, node: Node, item: object, file: _File) -
         label += f" ({item['id']})"
     elif section == "revocations" and isinstance(item, dict) and isinstance(item.get("grant"), str):
         label += f" (of {item['grant']})"
+    elif (
+        section == "tdm_reservations"
+        and isinstance(item, dict)
+        and isinstance(item.get("work"), str)
+    ):
+        label += f" (of {item['work']})"
     if not isinstance(node, MappingNode) or not isinstance(item, dict):
         file.report(node, f"{label}: an entry must be a mapping of fields, such as `id: …`")
         return None
@@ -466,6 +496,7 @@ class _Checker:
     parties: dict[str, _Entry] = field(default_factory=dict)
     works: dict[str, _Entry] = field(default_factory=dict)
     grants: dict[str, _Entry] = field(default_factory=dict)
+    reservations: dict[str, TdmReservation] = field(default_factory=dict)
 
     def run(self) -> None:
         self.parties = self._unique("parties", PARTY_SCHEMES, "party")
@@ -482,6 +513,28 @@ class _Checker:
         revoked: dict[str, _Entry] = {}
         for entry in self.entries["revocations"]:
             self._check_revocation(entry, revoked)
+        reserved: dict[str, _Entry] = {}
+        for entry in self.entries["tdm_reservations"]:
+            self._check_reservation(entry, reserved)
+        self.reservations = {k: e.record for k, e in reserved.items()}
+
+    def _check_reservation(self, entry: _Entry, reserved: dict[str, _Entry]) -> None:
+        reservation: TdmReservation = entry.record
+        if reservation.work not in self.works:
+            hint = did_you_mean(reservation.work, self.works)
+            self._report(
+                entry,
+                "work",
+                f"no work `{reservation.work}` is listed under works"
+                + (f"; {hint}" if hint else ""),
+            )
+            return
+        first = reserved.get(reservation.work)
+        if first is not None:
+            where = f"{first.file.path}:{first.node.start_mark.line + 1}"
+            self._report(entry, "work", f"{reservation.work} already has a reservation at {where}")
+            return
+        reserved[reservation.work] = entry
 
     def _to_check(self, unique: dict[str, _Entry], section: str) -> list[_Entry]:
         ids = {id(e) for e in unique.values()}
@@ -563,6 +616,13 @@ class _Checker:
 
     def _check_work(self, entry: _Entry) -> None:
         work: Work = entry.record
+        if work.tdm_reservation is not None:
+            # The evidence is one place: its own section, which also sets `tdm_reserved`.
+            self._report(
+                entry,
+                "tdm_reservation",
+                "write the evidence of a reservation under `tdm_reservations`, not in the work",
+            )
         self._party_ref(entry, "rights_holder", work.rights_holder)
         for i, performer in enumerate(work.performers):
             self._party_ref(entry, "performers", performer.artist, i, "artist", what="artist")
@@ -676,9 +736,15 @@ def load_data(
         order = {_display(p, display_root): i for i, p in enumerate(files)}
         diagnostics.sort(key=lambda d: (order.get(d.span.path, -1), d.span.line, d.span.column))
         return None, diagnostics
+    works: dict[str, Work] = {k: e.record for k, e in checker.works.items()}
+    for key, reservation in checker.reservations.items():
+        # The evidence found makes the work reserved (DSM Art. 4(3)), and says how.
+        works[key] = works[key].model_copy(
+            update={"tdm_reserved": True, "tdm_reservation": reservation}
+        )
     data = DataSet(
         parties={k: e.record for k, e in checker.parties.items()},
-        works={k: e.record for k, e in checker.works.items()},
+        works=works,
         grants={k: e.record for k, e in checker.grants.items()},
         revocations=tuple(e.record for e in entries["revocations"]),
         files=files,

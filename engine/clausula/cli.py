@@ -407,10 +407,15 @@ from . import cli_tools as _cli_tools  # noqa: E402, F401  (fmt, test, explain, 
 
 # `consent` and `report` (issue 4) are sub-commands of their own.
 from .cli_consent import consent_app  # noqa: E402
+from .cli_odrl import export_app, import_app  # noqa: E402  (ODRL: issue 17)
 from .cli_report import report_app  # noqa: E402
+from .cli_tdm import catalogue_app  # noqa: E402  (TDM reservations: issue 17)
 
 app.add_typer(consent_app, name="consent")
 app.add_typer(report_app, name="report")
+app.add_typer(export_app, name="export")
+app.add_typer(import_app, name="import")
+app.add_typer(catalogue_app, name="catalogue")
 
 
 def main(argv: Sequence[str] | None = None) -> None:

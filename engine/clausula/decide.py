@@ -702,7 +702,7 @@ def plan(policy: CompiledPolicy, records: Records, use: Use, ctx: Context) -> Pl
                 _reason(
                     "no-licence",
                     provision.label,
-                    f"{work} needs a licence from {holder}",
+                    f"{work} needs a licence from {holder}{_evidence(record)}",
                     effect.source,
                     citation=provision.citation,
                 )
@@ -796,9 +796,16 @@ def _licensed(
                     "no-licence",
                     provision.label,
                     f"{work} needs a licence from {who}; {contract.name} is granted by "
-                    f"{contract.licensor}",
+                    f"{contract.licensor}{_evidence(record)}",
                     effect.source,
                     citation=provision.citation,
                 )
             )
     return missing
+
+
+def _evidence(record: Any) -> str:
+    """`; TDM reserved (tdmrep-header: …, seen …)` when the catalogue holds the evidence of
+    a work's reservation, so that the reason cites what was found."""
+    reservation = getattr(record, "tdm_reservation", None)
+    return f"; {reservation.evidence()}" if reservation is not None else ""

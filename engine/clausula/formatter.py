@@ -389,6 +389,11 @@ def effect_tokens(effect: ast.Effect) -> list[Tok]:
     raise TypeError(f"cannot format {type(effect).__name__}")  # pragma: no cover
 
 
+def effect_text(effect: ast.Effect) -> str:
+    """An effect on one line, as `fmt` writes it."""
+    return _join(effect_tokens(effect))
+
+
 def header_tokens(header: ast.Header) -> list[Tok]:
     """The words of a header line of a block (`licensee …`, `in force from …`)."""
     kind, values = header.kind, header.values
