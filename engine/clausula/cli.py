@@ -403,6 +403,13 @@ from .cli_report import report_app  # noqa: E402
 app.add_typer(consent_app, name="consent")
 app.add_typer(report_app, name="report")
 
+# `catalogue import-ddex`, `catalogue ddex-uses` and `label` (issue 17: DDEX and C2PA).
+from .cli_ddex import catalogue_app  # noqa: E402
+from .cli_label import label_app  # noqa: E402
+
+app.add_typer(catalogue_app, name="catalogue")
+app.add_typer(label_app, name="label")
+
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the command line (the `clausula` entry point)."""
