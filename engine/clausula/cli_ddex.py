@@ -161,9 +161,10 @@ def ddex_uses(
 ) -> None:
     """Decide each use and print the DDEX use types the decision permits: those of its
     purpose when allowed (or allowed against payment), none when denied. One JSON object
-    per line: the use's id, the decision, its territory and date, and `UseType`s."""
+    per line: the use's id, the decision, its territory and date, the `UseType`s, and the
+    DDEX Allowed Value the purpose falls under."""
     from . import load
-    from .ddex_use_types import permitted_use_types
+    from .ddex_use_types import category_of, permitted_use_types
     from .diagnostics import PolicyError
     from .render import use_error_json
     from .use_input import UseError
@@ -186,7 +187,8 @@ def ddex_uses(
         decision = policy_set.decide(item)
         use_types = permitted_use_types(decision.decision, item.purpose)
         if xml:
-            typer.echo(f"<!-- {item.id}: {decision.decision} -->")
+            category = category_of(item.purpose) or "no AI use type"
+            typer.echo(f"<!-- {item.id}: {decision.decision}; a {category} -->")
             for use_type in use_types:
                 typer.echo(use_type.to_xml())
             continue
@@ -199,6 +201,7 @@ def ddex_uses(
                     "territory": item.territory,
                     "date": item.date.isoformat(),
                     "use_types": [u.to_json() for u in use_types],
+                    "falls_under": category_of(item.purpose),
                 },
                 ensure_ascii=False,
             )

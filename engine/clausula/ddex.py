@@ -155,6 +155,14 @@ class _Reader:
                 return ident
         return f"party:{_slug(name) or _slug(reference)}"
 
+    def party_at(self, container: Element, tag: str, kind: str) -> str | None:
+        """Our id for the PartyReference in `container`'s child `tag` (see `party`)."""
+        element = container.child(tag)
+        if element is None:
+            self.error(container, f"has no {tag}")
+            return None
+        return self.party(element, element.text.strip() or None, kind)
+
     def party(self, element: Element, reference: str | None, kind: str) -> str | None:
         """Our id for a PartyReference, adding the party (first kind wins); None if unknown."""
         if reference is None:
@@ -244,11 +252,12 @@ class _Reader:
             if isrc is None:
                 continue
             if holder is None:
-                self.error(
-                    recording,
-                    "names no ResourceRightsController and its release no label: every "
-                    "work of the catalogue needs a rights holder",
-                )
+                if not self._refers_to_bad_party(recording):
+                    self.error(
+                        recording,
+                        "names no ResourceRightsController and its release no label: every "
+                        "work of the catalogue needs a rights holder",
+                    )
                 continue
             if title is None:
                 self.error(recording, "has no DisplayTitleText: every work needs a title")
@@ -265,6 +274,16 @@ class _Reader:
                 works.setdefault(work.id, work)
             self._composition(recording, title, writers, works)
         return list(works.values())
+
+    def _refers_to_bad_party(self, recording: Element) -> bool:
+        """Whether a rights controller of the recording is a party whose id was reported
+        bad already (so that one bad id is one problem, not two)."""
+        return any(
+            element.name.endswith("PartyReference")
+            and element.text.strip() in self.party_names
+            and element.text.strip() not in self.party_ids
+            for element in recording.walk()
+        )
 
     def _isrc(self, recording: Element) -> str | None:
         candidates = [
@@ -288,7 +307,7 @@ class _Reader:
         for artist in recording.all("DisplayArtist"):
             role_text = artist.text_of("DisplayArtistRole") or "MainArtist"
             role = _MAIN.get(role_text, "main")
-            ident = self.party(artist, artist.text_of("ArtistPartyReference"), "artist")
+            ident = self.party_at(artist, "ArtistPartyReference", "artist")
             if ident is not None:
                 performers.setdefault(ident, role)
                 if role == "writer":
@@ -305,8 +324,7 @@ class _Reader:
                 role = "featured"
             else:
                 role = "session"
-            reference = contributor.text_of("ContributorPartyReference")
-            ident = self.party(contributor, reference, "artist")
+            ident = self.party_at(contributor, "ContributorPartyReference", "artist")
             if ident is not None:
                 performers.setdefault(ident, role)
                 if any(r in _WRITERS for r in roles):
@@ -324,9 +342,7 @@ class _Reader:
                     share = Decimal(text)
                 except InvalidOperation:
                     self.error(controller, f"the RightSharePercentage `{text}` is not a number")
-            ident = self.party(
-                controller, controller.text_of("RightsControllerPartyReference"), kind
-            )
+            ident = self.party_at(controller, "RightsControllerPartyReference", kind)
             if ident is not None and (best is None or share > best[0]):
                 best = (share, ident)
         if len(controllers) > 1 and best is not None:

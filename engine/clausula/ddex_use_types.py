@@ -3,10 +3,11 @@
 DDEX's Allowed Value Sets (`UseType`, its ERN and RDR subsets) name three uses that
 concern AI: `UseForGenerativeAI`, `UseForNonGenerativeAI` and `UseForDataMining`. Our
 purposes (training, fine_tuning, generation, voice_replica, style_imitation) are all
-uses of a *generative* model, so each of them is a `UseForGenerativeAI`; the DDEX value
-is broader, so a purpose also travels as a DDEX `UserDefined` use type in our namespace
-(`<UseType Namespace="clausula" UserDefinedValue="voice_replica">UserDefined</UseType>`),
-which reads back as exactly that purpose. The table is in docs/ddex.md.
+uses of a *generative* model, so each of them falls under `UseForGenerativeAI`, and a deal
+granting `UseForGenerativeAI` permits all of them. That value is broader than any one
+purpose, so a decision on one purpose is expressed as a DDEX `UserDefined` use type in our
+namespace (`<UseType Namespace="clausula" UserDefinedValue="voice_replica">UserDefined
+</UseType>`), which reads back as exactly that purpose. The table is in docs/ddex.md.
 """
 
 from __future__ import annotations
@@ -65,15 +66,19 @@ class UseType:
 
 
 def use_types_of(purpose: str) -> tuple[UseType, ...]:
-    """The DDEX use types a use of this purpose falls under: the Allowed Value, then our
-    `UserDefined` value naming the purpose exactly. Empty for a purpose that is no AI use
+    """The DDEX use types that permit exactly this purpose: our `UserDefined` value naming
+    it. (`UseForGenerativeAI` would permit every generative purpose, more than a decision on
+    one purpose permits; `category_of` gives it.) Empty for a purpose that is no AI use
     DDEX names (e.g. `sampling`)."""
     if purpose not in GENERATIVE_PURPOSES:
         return ()
-    return (
-        UseType(USE_FOR_GENERATIVE_AI),
-        UseType(USER_DEFINED, NAMESPACE, purpose),
-    )
+    return (UseType(USER_DEFINED, NAMESPACE, purpose),)
+
+
+def category_of(purpose: str) -> str | None:
+    """The DDEX Allowed Value a use of this purpose falls under (`UseForGenerativeAI`), or
+    None for a purpose that is no AI use DDEX names."""
+    return USE_FOR_GENERATIVE_AI if purpose in GENERATIVE_PURPOSES else None
 
 
 @dataclass(frozen=True)
