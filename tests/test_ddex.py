@@ -441,3 +441,126 @@ def test_cli_ddex_uses_expresses_each_decision() -> None:
         '<UseType Namespace="clausula" UserDefinedValue="voice_replica">UserDefined</UseType>'
         in xml.stdout
     )
+
+
+# ------------------------------------------------------------------ round trip (property)
+
+
+def _isni(body: str) -> str:
+    from stdnum.iso7064 import mod_11_2
+
+    return body + mod_11_2.calc_check_digit(body)
+
+
+_PEOPLE = st.lists(
+    st.tuples(
+        st.text(alphabet="0123456789", min_size=15, max_size=15).map(_isni),
+        st.text(alphabet="abcdefghij KLMNOÄé&<", min_size=1, max_size=12).filter(str.strip),
+    ),
+    min_size=1,
+    max_size=5,
+    unique_by=lambda p: p[0],
+)
+_ROLES = {"main": "MainArtist", "featured": "FeaturedArtist"}
+
+
+@st.composite
+def catalogues(draw: st.DrawFn) -> tuple[list[tuple[str, str]], list[dict[str, object]]]:
+    people = draw(_PEOPLE)
+    count = draw(st.integers(1, 4))
+    isrcs = draw(
+        st.lists(
+            st.text(alphabet="0123456789", min_size=5, max_size=5),
+            min_size=count,
+            max_size=count,
+            unique=True,
+        )
+    )
+    works = []
+    for number in isrcs:
+        performers = draw(
+            st.lists(
+                st.tuples(st.sampled_from(people), st.sampled_from(sorted(_ROLES))),
+                min_size=1,
+                max_size=3,
+                unique_by=lambda p: p[0][0],
+            )
+        )
+        works.append(
+            {
+                "isrc": f"USEXL26{number}",
+                "title": draw(
+                    st.text(alphabet="abc XYZ'&", min_size=1, max_size=10).filter(str.strip)
+                ),
+                "performers": [(person[0], role) for person, role in performers],
+                "date": draw(st.dates(min_value=date(1950, 1, 1), max_value=date(2030, 12, 31))),
+            }
+        )
+    return people, works
+
+
+def _ern(people: list[tuple[str, str]], works: list[dict[str, object]]) -> str:
+    from xml.sax.saxutils import escape
+
+    parties = "".join(
+        f"<Party><PartyReference>P{isni}</PartyReference><PartyId><ISNI>{isni}</ISNI></PartyId>"
+        f"<PartyName><FullName>{escape(name)}</FullName></PartyName></Party>"
+        for isni, name in people
+    ) + (
+        "<Party><PartyReference>PLabel</PartyReference><PartyId><DPID>PADPIDA2013020802I"
+        "</DPID></PartyId><PartyName><FullName>Label</FullName></PartyName></Party>"
+    )
+    recordings, releases = "", ""
+    for index, work in enumerate(works):
+        artists = "".join(
+            f"<DisplayArtist><ArtistPartyReference>P{isni}</ArtistPartyReference>"
+            f"<DisplayArtistRole>{_ROLES[role]}</DisplayArtistRole></DisplayArtist>"
+            for isni, role in work["performers"]  # type: ignore[attr-defined]
+        )
+        recordings += (
+            f"<SoundRecording><ResourceReference>A{index}</ResourceReference>"
+            f"<SoundRecordingEdition><ResourceId><ISRC>{work['isrc']}</ISRC></ResourceId>"
+            f"</SoundRecordingEdition><DisplayTitleText>{escape(str(work['title']))}"
+            f"</DisplayTitleText>{artists}<ResourceRightsController><RightsControllerPartyReference>"
+            "PLabel</RightsControllerPartyReference></ResourceRightsController></SoundRecording>"
+        )
+        releases += (
+            f"<Release><ReleaseReference>R{index}</ReleaseReference>"
+            f"<ReleaseDate>{work['date']}</ReleaseDate><ResourceGroup><ResourceGroupContentItem>"
+            f"<ReleaseResourceReference>A{index}</ReleaseResourceReference>"
+            "</ResourceGroupContentItem></ResourceGroup></Release>"
+        )
+    return (
+        '<ern:NewReleaseMessage xmlns:ern="http://ddex.net/xml/ern/43" AvsVersionId="11" '
+        'LanguageAndScriptCode="en"><MessageHeader><MessageId>M</MessageId></MessageHeader>'
+        f"<PartyList>{parties}</PartyList><ResourceList>{recordings}</ResourceList>"
+        f"<ReleaseList>{releases}</ReleaseList></ern:NewReleaseMessage>"
+    )
+
+
+@given(catalogues())
+@settings(max_examples=40, deadline=None)
+def test_any_valid_catalogue_written_as_ern_imports_as_it_was(
+    catalogue: tuple[list[tuple[str, str]], list[dict[str, object]]],
+) -> None:
+    people, works = catalogue
+    result, rendered = _import(_ern(people, works))
+    assert rendered == []
+    assert result is not None
+    names = dict(people)
+    assert [
+        (w.id, w.title, [(p.artist, p.role) for p in w.performers], w.release_date)
+        for w in result.works
+    ] == [
+        (
+            f"isrc:{w['isrc']}",
+            str(w["title"]).strip(),
+            [(f"isni:{i}", r) for i, r in w["performers"]],  # type: ignore[attr-defined]
+            w["date"],
+        )
+        for w in works
+    ]
+    assert all(w.rights_holder == LABEL_DPID for w in result.works)
+    for party in result.parties:
+        if party.id.startswith("isni:"):
+            assert party.name == names[party.id.removeprefix("isni:")].strip()
