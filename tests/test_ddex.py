@@ -30,6 +30,7 @@ from clausula.ddex_use_types import (
     use_types_of,
 )
 from clausula.ddex_xml import MAX_XML_DEPTH, read_xml
+from clausula.models import Outcome
 from clausula.policy_set import load_data_alone
 from clausula.use_input import parse_use
 
@@ -397,7 +398,7 @@ def test_only_generative_ai_permits_purposes(values: list[str]) -> None:
     st.sampled_from(["allow", "pay", "deny"]), st.sampled_from([*GENERATIVE_PURPOSES, "sampling"])
 )
 def test_a_decision_permits_the_use_types_of_its_purpose_unless_denied(
-    outcome: str, purpose: str
+    outcome: Outcome, purpose: str
 ) -> None:
     permitted = permitted_use_types(outcome, purpose)
     if outcome == "deny" or purpose == "sampling":

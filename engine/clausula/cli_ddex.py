@@ -83,9 +83,13 @@ def import_ddex(
     """Import works, performers, rights holders and release dates from a DDEX ERN 4
     NewReleaseMessage into a data file, checked as the YAML data files are."""
     from .ddex import data_file_text, import_ern, rename_parties, without_known
+    from .ddex_xml import MAX_XML_BYTES
     from .policy_set import load_data_alone
 
     try:
+        # The size first: a file past the limit is refused without being read.
+        if source.stat().st_size > MAX_XML_BYTES:
+            _fail(f"{source} has more than {MAX_XML_BYTES:,} bytes, the most a DDEX file may have")
         raw = source.read_bytes()
     except OSError as error:
         _fail(f"cannot read {source}: {_reason(error)}")

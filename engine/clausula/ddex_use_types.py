@@ -14,6 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .models import Outcome
 
 USE_FOR_GENERATIVE_AI = "UseForGenerativeAI"
 USE_FOR_NON_GENERATIVE_AI = "UseForNonGenerativeAI"
@@ -115,7 +119,7 @@ def purposes_of(use_types: Iterable[UseType]) -> PurposeMapping:
     return PurposeMapping(tuple(p for p in GENERATIVE_PURPOSES if p in found), tuple(unmapped))
 
 
-def permitted_use_types(outcome: str, purpose: str) -> tuple[UseType, ...]:
+def permitted_use_types(outcome: Outcome, purpose: str) -> tuple[UseType, ...]:
     """The DDEX use types a decision permits: those of its use's purpose when the decision
     allows the use (`allow`, or `pay`: permitted against payment), none when it denies."""
-    return use_types_of(purpose) if outcome in ("allow", "pay") else ()
+    return () if outcome == "deny" else use_types_of(purpose)
