@@ -48,6 +48,9 @@ class Element:
     column: int
     children: list[Element] = field(default_factory=list)
     text: str = ""
+    # The pieces of text as the parser hands them over (one per line), joined once at the
+    # end of the element: adding each to `text` would copy the text so far every time.
+    pieces: list[str] = field(default_factory=list, repr=False)
 
     def child(self, name: str) -> Element | None:
         """The first child element with this local name, or None."""
@@ -120,12 +123,13 @@ class _TreeBuilder(ContentHandler):
         self._counts.append({})
 
     def endElementNS(self, name: tuple[str | None, str], qname: str | None) -> None:
-        self._stack.pop()
+        element = self._stack.pop()
+        element.text, element.pieces = "".join(element.pieces), []
         self._counts.pop()
 
     def characters(self, content: str) -> None:
         if self._stack:
-            self._stack[-1].text += content
+            self._stack[-1].pieces.append(content)
 
 
 def read_xml(data: bytes, display: str) -> tuple[Element | None, list[Diagnostic]]:

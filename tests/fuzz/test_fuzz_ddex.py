@@ -3,7 +3,7 @@
 Each example is the shipped example release with one hostile change: a document type
 declaration with nested entities (billion laughs), external entities or DTDs, random
 bytes spliced in, the file cut short, an element's text replaced by random text (ids with
-random characters, dates, references), or deep nesting. `import_ern` must return either
+random characters, dates, references), a long text of many short lines, or deep nesting. `import_ern` must return either
 an import or diagnostics located inside the file — nothing else — and quickly. The budget
 is small and fixed.
 """
@@ -65,7 +65,7 @@ def doctypes(draw: st.DrawFn) -> str:
 
 @st.composite
 def hostile_releases(draw: st.DrawFn) -> bytes:
-    kind = draw(st.sampled_from(["doctype", "splice", "cut", "field", "deep"]))
+    kind = draw(st.sampled_from(["doctype", "splice", "cut", "field", "deep", "lines"]))
     text = RELEASE
     if kind == "doctype":
         text = text.replace(ROOT, draw(doctypes()) + "\n" + ROOT, 1)
@@ -83,6 +83,10 @@ def hostile_releases(draw: st.DrawFn) -> bytes:
             value = draw(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30))
             value = value.replace("&", "&amp;").replace("<", "&lt;")
             text = text[: start + len(tag) + 2] + value + text[end:]
+    elif kind == "lines":
+        # A long text of short lines, which expat hands over line by line (once quadratic).
+        lines = draw(st.integers(1, 300_000))
+        text = text.replace("<FullName>Ines Roth", "<FullName>" + "x\n" * lines, 1)
     else:
         depth = draw(st.integers(10, 300))
         text = text.replace("<MessageId>", "<x>" * depth + "</x>" * depth + "<MessageId>", 1)
