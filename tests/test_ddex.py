@@ -576,3 +576,12 @@ def test_a_long_text_of_many_lines_is_read_in_linear_time() -> None:
     assert time.perf_counter() - started < 5.0
     assert diagnostics == []
     assert root is not None and len(root.text) == 2_000_000
+
+
+def test_more_elements_than_the_limit_are_refused() -> None:
+    from clausula.ddex_xml import MAX_XML_ELEMENTS
+
+    data = b"<a>" + b"<b/>" * MAX_XML_ELEMENTS + b"</a>"
+    root, diagnostics = read_xml(data, "many.xml")
+    assert root is None
+    assert f"more than {MAX_XML_ELEMENTS:,} elements" in diagnostics[0].message

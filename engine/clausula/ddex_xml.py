@@ -26,8 +26,9 @@ from .errors import ClausulaError
 
 MAX_XML_BYTES = 64 * 1024 * 1024
 """Bytes of one DDEX XML file (the same bound as a YAML data file)."""
-MAX_XML_ELEMENTS = 2_000_000
-"""Elements of one DDEX XML file."""
+MAX_XML_ELEMENTS = 500_000
+"""Elements of one DDEX XML file. An ERN message is one release (a track takes about 50
+elements), so this is thousands of tracks; a million elements take ~600 MB and ~15 s."""
 MAX_XML_DEPTH = 64
 """How deeply DDEX XML elements may nest (ERN 4 needs about a dozen levels)."""
 
@@ -36,7 +37,7 @@ class XmlLimitError(ClausulaError):
     """A DDEX file passes one of the limits above."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Element:
     """One XML element: local name, namespace, attributes, text, children and place."""
 
