@@ -400,22 +400,29 @@ def version_() -> None:
 
 # `serve` and `filter` (issue 6) register themselves on `app`.
 from . import cli_analyze as _cli_analyze  # noqa: E402, F401  (issue 16: analyze, SMT)
+from . import cli_ddex as _cli_ddex  # noqa: E402, F401  (DDEX: issue 17)
 from . import cli_lsp as _cli_lsp  # noqa: E402, F401  (issue 7: the language server)
 from . import cli_serve as _cli_serve  # noqa: E402, F401
 from . import cli_simulate as _cli_simulate  # noqa: E402, F401  (simulate, diff: issue 5)
+from . import cli_tdm as _cli_tdm  # noqa: E402, F401  (TDM reservations: issue 17)
 from . import cli_tools as _cli_tools  # noqa: E402, F401  (fmt, test, explain, render: issue 7)
+from .cli_catalogue import catalogue_app  # noqa: E402  (tdm, import-ddex, ddex-uses)
 
 # `consent` and `report` (issue 4) are sub-commands of their own.
 from .cli_consent import consent_app  # noqa: E402
 from .cli_odrl import export_app, import_app  # noqa: E402  (ODRL: issue 17)
 from .cli_report import report_app  # noqa: E402
-from .cli_tdm import catalogue_app  # noqa: E402  (TDM reservations: issue 17)
 
 app.add_typer(consent_app, name="consent")
 app.add_typer(report_app, name="report")
 app.add_typer(export_app, name="export")
 app.add_typer(import_app, name="import")
 app.add_typer(catalogue_app, name="catalogue")
+
+# `label` (issue 17: C2PA).
+from .cli_label import label_app  # noqa: E402
+
+app.add_typer(label_app, name="label")
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -14,16 +14,8 @@ from typing import Annotated, Any
 
 import typer
 
+from .cli_catalogue import catalogue_app
 from .cli_consent import fail, parse_day
-
-catalogue_app = typer.Typer(
-    name="catalogue",
-    help="Work on the catalogue data: tdm.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_show_locals=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
 
 RESERVATIONS_FILE = "tdm-reservations.yaml"
 
