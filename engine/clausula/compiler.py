@@ -208,6 +208,12 @@ class _BlockCompiler:
                     if effect.minors is not None
                     else None
                 ),
+                consenters=(
+                    frozenset(effect.consenters) if effect.consenters is not None else None
+                ),
+                exempt=effect.exempt,
+                void=effect.void,
+                made_from=effect.made_from.value if effect.made_from is not None else None,
             )
         assert isinstance(effect, ast.Pay)
         if effect.amount is None or effect.payee is None:
