@@ -366,8 +366,11 @@ def effect_tokens(effect: ast.Effect) -> list[Tok]:
         elif effect.purposes:
             out += [Tok("for", BREAK_ITEM - 2), *_list([n.name for n in effect.purposes])]
         if effect.consenters is not None:
-            words = consenters.describe(effect.consenters).split()
-            out += [Tok("given", BREAK_ITEM - 1), *_words("by", *words)]
+            out += [Tok("given", BREAK_ITEM - 1), Tok("by")]
+            for index, kind in enumerate(k for k in consenters.WORDS if k in effect.consenters):
+                if index:
+                    out.append(Tok("or", BREAK_ITEM - 5))
+                out += _words(*consenters.WORDS[kind].split())
         if effect.void:
             if effect.made_from is not None:
                 out += [Tok("made", BREAK_ITEM), *_words("from", str(effect.made_from.value))]
