@@ -320,6 +320,11 @@ class _BlockCompiler:
                 negate = op == "not in"
                 return lambda purpose, territory: (purpose in value) != negate
             return None
+        if parts == ("use", "territory") and op in ("is", "=", "is not", "!="):
+            if not isinstance(node.right, ast.TerritoryLit):
+                return None
+            code, negate = node.right.code, op in ("is not", "!=")
+            return lambda purpose, territory: (territory == code) != negate
         if parts == ("use", "territory") and op in ("in", "not in"):
             literals = (
                 list(node.right.items) if isinstance(node.right, ast.SetLit) else [node.right]
