@@ -16,7 +16,8 @@ PERSON: Final = "person"  # the individual, of age (a grant signed as a minor do
 PERSON_EVEN_MINOR: Final = "person_even_minor"  # the individual, also while a minor
 GUARDIAN: Final = "guardian"  # a guardian (data: `guardian_of`), while the artist is a minor
 ESTATE: Final = "estate"  # the estate (data: `estate_of`), after death only
-BARGAINING_REPRESENTATIVE: Final = "bargaining_representative"  # data: `bargaining_representative_of`
+# data: `bargaining_representative_of`
+BARGAINING_REPRESENTATIVE: Final = "bargaining_representative"
 AUTHORISED_LICENSEE: Final = "authorised_licensee"  # data: `may_authorise_for`
 
 #: The words of each kind in a clause file, as the grammar spells them.
