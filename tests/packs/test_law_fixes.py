@@ -174,7 +174,7 @@ def test_a_nationwide_us_release_reaches_every_state(
     load_packs: Loader, pack: str, artist: str, rule: str
 ) -> None:
     """A use whose territory is `US` is a release in Tennessee, California, Illinois and New
-    York: each state's law applies to it as to a use in the state (docs/packs/index.md)."""
+    York: each state's law applies to it as to a use in the state (docs/packs/us-reach.md)."""
     law = load_packs([pack], data="law-fixes")
     decision = law.decide(replica(artist, "US"))
     assert pack in decision.policy.jurisdictions
