@@ -352,8 +352,9 @@ def test_bad_ids(message: str, line: int, column: int) -> None:
             18,
         ),
         (
-            "grants[2] (g-18): on_behalf_of: party:aria-labs is neither the estate nor the "
-            "guardian of isni:0000000121032683, so cannot consent on their behalf",
+            "grants[2] (g-18): on_behalf_of: party:aria-labs is neither the estate, the "
+            "guardian, the bargaining representative nor a licensee authorised for "
+            "isni:0000000121032683, so cannot consent on their behalf",
             32,
             19,
         ),

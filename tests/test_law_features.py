@@ -9,9 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import clausula
 from clausula import Decision, PolicySet
+from clausula.territory import ALIASES
 
 FIXTURE = Path(__file__).parent / "fixtures" / "laws"
 OLD_GRANT = "isni:0000000111111118"
@@ -352,3 +355,188 @@ def test_misplaced_constructs(tmp_path: Path, text: str, fragment: str) -> None:
     path = tmp_path / "x.clause"
     path.write_text(text)
     assert any(fragment in d.message for d in clausula.check([path]))
+
+
+# ----------------------------------------------------------------- who may consent, void terms
+
+_WHO = """\
+vocabulary "v"
+  purposes voice_replica
+  contexts parody, advertising
+
+contract "open" "Permits everything"
+  licensor party:label
+  licensee party:dev
+  effective 2020-01-01 for 30 years
+  territory worldwide
+  scope all works
+  clause 1 "All"
+    permit voice_replica
+
+jurisdiction "who" "Who may consent"
+  text "Demonstration"
+  in force from 2020-01-01
+  applies when use.territory in US
+
+  rule "default" "The engine's default"
+    cite "Demonstration, sec. 1"
+    when advertising in use.context
+    require consent of each artist in use.artists for use.purpose
+
+  rule "minors" "A minor's parent or guardian"
+    cite "Demonstration, sec. 2"
+    when not advertising in use.context and not parody in use.context
+    require consent of each artist in use.artists for use.purpose
+      given by the person or guardian while a minor or estate after death
+
+  rule "void" "A term of an agreement"
+    cite "Demonstration, sec. 3"
+    when parody in use.context
+    void consent of each artist in use.artists for use.purpose made from 2024-08-09
+      if not in writing with specific description or under collective bargaining
+
+  rule "cba" "Caps that a union agreement lifts"
+    cite "Demonstration, sec. 4"
+    when use.facts.capped
+    require consent of each artist in use.artists for use.purpose
+      in writing signed for at most 10 years, if minor court approved for at most 5 years,
+      or any consent under collective bargaining
+
+  fact capped: boolean "Ask for the capped consent"
+"""
+
+_WHO_DATA = """\
+parties:
+  - {id: party:label, kind: label, name: Label}
+  - {id: party:dev, kind: developer, name: Developer}
+  - {id: isni:0000000095000134, kind: artist, name: Minor Self, birth_date: 2012-05-01}
+  - {id: isni:0000000095000142, kind: artist, name: Adult Bare, birth_date: 1980-01-01}
+  - {id: isni:0000000095000150, kind: artist, name: Adult Old Bare, birth_date: 1980-01-01}
+  - {id: isni:0000000095000169, kind: artist, name: Union 2010, birth_date: 1980-01-01}
+  - {id: isni:0000000095000177, kind: artist, name: No Grant, birth_date: 1980-01-01}
+works: []
+grants:
+  - {id: g-minor, grantor: isni:0000000095000134, grantee: party:dev, purposes: [voice_replica], territories: [US], valid_from: 2026-01-01, formalities: [in_writing, signed]}
+  - {id: g-bare, grantor: isni:0000000095000142, grantee: party:dev, purposes: [voice_replica], territories: [US], valid_from: 2025-01-01, formalities: [in_writing, signed]}
+  - {id: g-old-bare, grantor: isni:0000000095000150, grantee: party:dev, purposes: [voice_replica], territories: [US], valid_from: 2025-01-01, signed_on: 2024-08-08, formalities: [in_writing, signed]}
+  - {id: g-union, grantor: isni:0000000095000169, grantee: party:dev, purposes: [voice_replica], territories: [US], valid_from: 2010-01-01, formalities: [collective_bargaining]}
+"""
+W_MINOR, W_BARE, W_OLD = "isni:0000000095000134", "isni:0000000095000142", "isni:0000000095000150"
+W_UNION, W_NONE = "isni:0000000095000169", "isni:0000000095000177"
+
+
+@pytest.fixture(scope="module")
+def who(tmp_path_factory: pytest.TempPathFactory) -> PolicySet:
+    root = tmp_path_factory.mktemp("who")
+    (root / "who.clause").write_text(_WHO)
+    (root / "data").mkdir()
+    (root / "data" / "data.yaml").write_text(_WHO_DATA)
+    return clausula.load(root, data=root / "data")
+
+
+def test_given_by_the_person_refuses_a_minor_s_own_grant(who: PolicySet) -> None:
+    """`given by the person or guardian while a minor`: a grant the minor signed herself
+    does not count; without `given by` (the default) it still does."""
+    named = who.decide(replica(W_MINOR, territory="US"))
+    assert named.decision == "deny"
+    assert "signed by isni:0000000095000134 as a minor" in messages(named, "consent-missing")
+    default = who.decide(replica(W_MINOR, territory="US", context=["advertising"]))
+    assert default.decision == "allow", default.reasons
+
+
+def test_void_consent_denies_only_a_grant_relied_on(who: PolicySet) -> None:
+    """`void consent`: a grant relied on that lacks the formalities is void (and the reason
+    says so); a use relying on no grant is outside the rule; a grant made before `made
+    from` is outside it too, read from the grant's own `signed_on`."""
+    void = who.decide(replica(W_BARE, territory="US", context=["parody"]))
+    assert void.decision == "deny"
+    assert "relied on is void under this statute: grant g-bare lacks" in messages(
+        void, "consent-missing"
+    )
+    none = who.decide(replica(W_NONE, territory="US", context=["parody"]))
+    assert none.decision == "allow", none.reasons
+    assert "relies on no grant of theirs" in messages(none, "exception")
+    old = who.decide(replica(W_OLD, territory="US", context=["parody"]))
+    assert old.decision == "allow", old.reasons
+    assert "grant g-old-bare" in messages(old, "consent-met")
+
+
+def test_or_any_consent_is_free_of_the_caps(who: PolicySet) -> None:
+    """`, or any consent under collective bargaining`: no 10-year cap for such a grant,
+    while a grant meeting neither alternative is told both."""
+    union = who.decide(replica(W_UNION, territory="US", facts={"capped": True}))
+    assert union.decision == "allow", union.reasons
+    bare = who.decide(replica(W_MINOR, territory="US", facts={"capped": True}))
+    assert "court approved or collective bargaining" in messages(bare, "consent-missing")
+
+
+def test_new_consent_syntax_formats_and_renders(tmp_path: Path) -> None:
+    """`clausula fmt` keeps `given by`, `or any consent` and `void consent … made from …
+    if not …` (formatting twice changes nothing), and the rendering names them."""
+    from clausula.formatter import format_text
+    from clausula.parser import parse
+    from clausula.render_clauses import build
+
+    once = format_text(_WHO)
+    assert format_text(once) == once
+    for words in (
+        "given by the person or guardian while a minor or estate after death",
+        "or any consent under collective bargaining",
+        "void consent of each artist in use.artists for use.purpose made from 2024-08-09",
+        "if not in writing with specific description or under collective bargaining",
+    ):
+        assert words in " ".join(once.split()), words
+    source, diagnostics = parse(_WHO, "who.clause")
+    assert not diagnostics
+    document = str(build(source))
+    assert "Voids a consent" in document or "voids a consent" in document.lower()
+
+
+def test_void_consent_is_not_an_opt_in_requirement(tmp_path: Path) -> None:
+    """A contract that pays an artist must still `require consent` of them: `void consent`
+    asks for none."""
+    path = tmp_path / "c.clause"
+    path.write_text(
+        'contract "c" "C"\n  licensor party:label\n  licensee party:dev\n'
+        "  effective 2024-01-01 for 1 years\n  territory worldwide\n  scope all works\n"
+        '  clause 1 "x"\n    permit generation\n'
+        "    void consent of each artist in use.artists for use.purpose if not in writing\n"
+        "    pay 1 EUR to each artist in use.artists\n"
+    )
+    assert any("opt-in" in d.message for d in clausula.check([path]))
+
+
+@pytest.mark.parametrize(
+    ("alias", "subdivision"),
+    [("PR", "US-PR"), ("GU", "US-GU"), ("VI", "US-VI"), ("AS", "US-AS"), ("MP", "US-MP")],
+)
+def test_territory_aliases_are_one_place(alias: str, subdivision: str) -> None:
+    """ISO 3166-1 `PR` and ISO 3166-2 `US-PR` are the same place, inside `US`."""
+    from clausula.territory import TerritorySet
+
+    for include in ({"US"}, {alias}, {subdivision}):
+        inside = TerritorySet(frozenset(include))
+        assert inside.contains(alias) and inside.contains(subdivision)
+    everywhere_but = TerritorySet(None, frozenset({"US"}))
+    assert not everywhere_but.contains(alias)
+    assert not TerritorySet(frozenset({"US-TN"})).contains(alias)
+
+
+_CODES = ["US", "US-TN", "US-PR", "PR", "GU", "US-GU", "FR", "FR-971", "GP", "NL", "AW", "DE"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.frozensets(st.sampled_from(_CODES), max_size=4),
+    st.frozensets(st.sampled_from(_CODES), max_size=2),
+    st.sampled_from(sorted(ALIASES.items())),
+)
+def test_an_alias_and_its_subdivision_are_inside_the_same_sets(
+    include: frozenset[str], exclude: frozenset[str], pair: tuple[str, str]
+) -> None:
+    """For every territory set, an aliased code and its subdivision lie inside it alike."""
+    from clausula.territory import TerritorySet
+
+    territory_set = TerritorySet(include, exclude)
+    alias, subdivision = pair
+    assert territory_set.contains(alias) == territory_set.contains(subdivision)

@@ -201,6 +201,16 @@ class RequireConsent(Effect):
     # Grants given while the artist was a minor: further formalities, their own cap, and
     # they end at 18.
     minors: MinorTerms | None = None
+    # Who may give the consent (`given by …`, `CONSENTERS`); None: the engine's default.
+    consenters: tuple[str, ...] | None = None
+    # `, or any consent <formalities>`: alternatives valid without the cap and minor terms.
+    exempt: tuple[frozenset[str], ...] = ()
+    # `void consent of …`: a statute that voids the grant relied on when it lacks the
+    # formalities; a use that relies on no grant is outside it.
+    void: bool = False
+    # `made from DATE` (void only): grants made (signed, else valid from) before it are
+    # outside the statute.
+    made_from: DateLit | None = None
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -82,6 +82,11 @@ class Party(_Record):
     residence: str | None = None
     estate_of: str | None = None
     guardian_of: list[str] = Field(default_factory=list)
+    # Who else may consent for an artist when a rule says so (`given by …`): the union that
+    # represents them under a collective bargaining agreement, and a licensee that has
+    # acquired the right to authorise uses of their voice or likeness (NO FAKES §2(a)(6)(B)).
+    bargaining_representative_of: list[str] = Field(default_factory=list)
+    may_authorise_for: list[str] = Field(default_factory=list)
     # Post-mortem facts some laws need: the estate's last commercial use of the name, voice
     # or likeness (Tennessee: the right ends after two years of non-use) and the number of
     # five-year renewals registered (NO FAKES: 10 years plus renewals up to 70).
@@ -613,6 +618,9 @@ class _Checker:
         else:
             for i, ward in enumerate(party.guardian_of):
                 self._party_ref(entry, "guardian_of", ward, i)
+        for key in ("bargaining_representative_of", "may_authorise_for"):
+            for i, artist in enumerate(getattr(party, key)):
+                self._party_ref(entry, key, artist, i)
 
     def _check_work(self, entry: _Entry) -> None:
         work: Work = entry.record
@@ -633,12 +641,18 @@ class _Checker:
         if grant.on_behalf_of is not None:
             artist = self._party_ref(entry, "on_behalf_of", grant.on_behalf_of)
             if grantor is not None and artist is not None and grant.on_behalf_of != grant.grantor:
-                acts_for = grantor.estate_of == artist.id or artist.id in grantor.guardian_of
+                acts_for = (
+                    grantor.estate_of == artist.id
+                    or artist.id in grantor.guardian_of
+                    or artist.id in grantor.bargaining_representative_of
+                    or artist.id in grantor.may_authorise_for
+                )
                 if not acts_for:
                     self._report(
                         entry,
                         "on_behalf_of",
-                        f"{grantor.id} is neither the estate nor the guardian of {artist.id}, "
+                        f"{grantor.id} is neither the estate, the guardian, the bargaining "
+                        f"representative nor a licensee authorised for {artist.id}, "
                         "so cannot consent on their behalf",
                     )
         if grant.grantee != ANY:

@@ -45,6 +45,13 @@ class CompiledEffect:
     cap: Duration | None = None  # a grant covers uses only until its start plus this
     minors: tuple[tuple[frozenset[str], ...], Duration | None] | None = None
     met: Fn | None = None  # an obligation already fulfilled when this holds
+    # Who may give a consent (`consenters` kinds); None: `consenters.DEFAULT`.
+    consenters: frozenset[str] | None = None
+    # Formalities that make a grant valid without `cap` and `minors` (`, or any consent …`).
+    exempt: tuple[frozenset[str], ...] = ()
+    # `void consent of …`: only a grant relied on can fail; no grant relied on, no effect.
+    void: bool = False
+    made_from: dt.date | None = None  # void: grants made before this are outside the statute
 
 
 @dataclass(frozen=True, slots=True)

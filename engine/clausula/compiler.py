@@ -208,6 +208,12 @@ class _BlockCompiler:
                     if effect.minors is not None
                     else None
                 ),
+                consenters=(
+                    frozenset(effect.consenters) if effect.consenters is not None else None
+                ),
+                exempt=effect.exempt,
+                void=effect.void,
+                made_from=effect.made_from.value if effect.made_from is not None else None,
             )
         assert isinstance(effect, ast.Pay)
         if effect.amount is None or effect.payee is None:
@@ -314,6 +320,11 @@ class _BlockCompiler:
                 negate = op == "not in"
                 return lambda purpose, territory: (purpose in value) != negate
             return None
+        if parts == ("use", "territory") and op in ("is", "=", "is not", "!="):
+            if not isinstance(node.right, ast.TerritoryLit):
+                return None
+            code, negate = node.right.code, op in ("is not", "!=")
+            return lambda purpose, territory: (territory == code) != negate
         if parts == ("use", "territory") and op in ("in", "not in"):
             literals = (
                 list(node.right.items) if isinstance(node.right, ast.SetLit) else [node.right]

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, assert_never
 
+from . import consenters
 from . import types as t
 from .compiled import CompiledBlock, CompiledEffect, CompiledPolicy
 from .consent import ConsentLedger, ConsentRecord, DatedConsentLedger
@@ -193,9 +194,13 @@ def _grant_problem(
         return (3, f"grant {grant.id} runs from {grant.valid_from}{until}, not on {ctx.date}")
     person = ctx.catalogue.party(artist)
     start = grant.signed_on or grant.valid_from
-    who = _who_may_consent(ctx, grant, person, start)
+    who = _who_may_consent(ctx, grant, person, start, effect.consenters)
     if who:
         return (1, who)
+    if effect.void and effect.made_from is not None and start < effect.made_from:
+        return None  # made before the statute: it voids nothing here
+    if effect.exempt and any(group <= grant.formalities for group in effect.exempt):
+        return None  # e.g. under a collective bargaining agreement: no cap, no minor terms
     if effect.cap is not None:
         end = advance(start, effect.cap)
         if ctx.date >= end:
@@ -220,7 +225,8 @@ def _grant_problem(
             a | b for a in (wanted or (frozenset(),)) for b in (minor_formalities or (frozenset(),))
         )
     if wanted and not any(group <= grant.formalities for group in wanted):
-        return (0, f"grant {grant.id} lacks {_formalities_wanted(wanted, grant.formalities)}")
+        options = (*wanted, *effect.exempt)
+        return (0, f"grant {grant.id} lacks {_formalities_wanted(options, grant.formalities)}")
     return None
 
 
@@ -231,20 +237,38 @@ def coming_of_age(birth: dt.date) -> dt.date:
     return birth.replace(year=birth.year + 18)
 
 
-def _who_may_consent(ctx: Context, grant: Any, person: Any, start: dt.date) -> str | None:
-    """The artist consents; for a minor, also the guardian; after death, only the estate."""
+def _who_may_consent(
+    ctx: Context, grant: Any, person: Any, start: dt.date, allowed: frozenset[str] | None
+) -> str | None:
+    """Whether the grantor may give this consent: by default the artist (also while a
+    minor), their guardian while a minor, their estate after death only; a rule's
+    `given by …` names who may (`consenters`)."""
+    kinds = consenters.DEFAULT if allowed is None else allowed
     if person is None or grant.grantor == person.id:
         if person is not None and person.death_date is not None and start > person.death_date:
             return f"grant {grant.id} is dated after the artist's death on {person.death_date}"
+        if person is None or consenters.PERSON_EVEN_MINOR in kinds:
+            return None
+        if consenters.PERSON not in kinds:
+            return (
+                f"grant {grant.id} was given by {person.id} themselves; this consent must be "
+                f"given by the {consenters.describe(kinds).removeprefix('the ')}"
+            )
+        if person.birth_date is not None and age_on(person.birth_date, start) < 18:
+            by = "a parent or guardian" if consenters.GUARDIAN in kinds else "someone else"
+            return (
+                f"grant {grant.id} was signed by {person.id} as a minor, on {start}; "
+                f"a minor's consent must be given by {by}"
+            )
         return None
     grantor = ctx.catalogue.party(grant.grantor)
-    if grantor is not None and grantor.estate_of == person.id:
+    if grantor is not None and grantor.estate_of == person.id and consenters.ESTATE in kinds:
         if person.death_date is None or start < person.death_date:
             return (
                 f"grant {grant.id} was given by the estate {grantor.id} while the artist was alive"
             )
         return None
-    if grantor is not None and person.id in grantor.guardian_of:
+    if grantor is not None and person.id in grantor.guardian_of and consenters.GUARDIAN in kinds:
         if person.birth_date is None:
             return (
                 f"grant {grant.id} was given by a guardian, but the artist's birth date is "
@@ -253,12 +277,38 @@ def _who_may_consent(ctx: Context, grant: Any, person: Any, start: dt.date) -> s
         if age_on(person.birth_date, start) >= 18:
             return f"grant {grant.id} was given by a guardian after the artist came of age"
         return None
+    if (
+        grantor is not None
+        and person.id in grantor.bargaining_representative_of
+        and consenters.BARGAINING_REPRESENTATIVE in kinds
+    ):
+        return None
+    if (
+        grantor is not None
+        and person.id in grantor.may_authorise_for
+        and consenters.AUTHORISED_LICENSEE in kinds
+    ):
+        return None
     return f"grant {grant.id} was given by {grant.grantor}, who may not consent for {person.id}"
 
 
 def _find_consent(
     ctx: Context, records: Records, artist: str, purpose: str, effect: CompiledEffect
 ) -> tuple[ConsentRecord | None, str]:
+    record, message, _ = _closest_consent(ctx, records, artist, purpose, effect)
+    return record, message
+
+
+# How close a grant came when it lacks only formalities: for a `void consent` rule, the
+# grant the use relies on, which the statute makes void.
+_LACKS_FORMALITIES = 0
+
+
+def _closest_consent(
+    ctx: Context, records: Records, artist: str, purpose: str, effect: CompiledEffect
+) -> tuple[ConsentRecord | None, str, int | None]:
+    """The first grant that gives this consent, else why the closest one does not, and
+    how close it came (None: no grant is recorded)."""
     best: tuple[int, str] | None = None
     dated = records.dated_ledger
     found = (
@@ -270,12 +320,12 @@ def _find_consent(
         failure = _grant_problem(ctx, records, record, artist, purpose, effect)
         if failure is None:
             grant = record.grant
-            return record, f"grant {grant.id} of {artist} for {purpose} in {ctx.territory}"
+            return record, f"grant {grant.id} of {artist} for {purpose} in {ctx.territory}", None
         if best is None or failure[0] < best[0]:
             best = failure
     if best is None:
-        return None, "none is recorded"
-    return None, best[1]
+        return None, "none is recorded", None
+    return None, best[1], best[0]
 
 
 def _formalities_wanted(wanted: tuple[frozenset[str], ...], has: frozenset[str]) -> str:
@@ -516,6 +566,9 @@ def _consent(
         )
     for artist in artists:
         for purpose in purposes:
+            if effect.void:
+                _void(effect, provision, ctx, records, out, artist, purpose)
+                continue
             record, message = _find_consent(ctx, records, artist, purpose, effect)
             if record is None:
                 out.blocked = True
@@ -539,6 +592,49 @@ def _consent(
                         citation=provision.citation,
                     )
                 )
+
+
+def _void(
+    effect: CompiledEffect,
+    provision: Any,
+    ctx: Context,
+    records: Records,
+    out: _Outcome,
+    artist: str,
+    purpose: str,
+) -> None:
+    """A statute that makes a term of an agreement void (Cal. Lab. Code §927): the use is
+    denied only when the grant it relies on lacks the formalities; a use that relies on no
+    grant (a parody, a news report) is outside the statute, whatever else may deny it."""
+    record, message, closeness = _closest_consent(ctx, records, artist, purpose, effect)
+    label, cite = provision.label, provision.citation
+    if record is not None:
+        out.consented.add(artist)
+        out.reasons.append(_reason("consent-met", label, message, effect.source, citation=cite))
+    elif closeness == _LACKS_FORMALITIES:
+        out.blocked = True
+        out.reasons.append(
+            _reason(
+                "consent-missing",
+                label,
+                f"the consent of {artist} for {purpose} relied on is void under this statute: "
+                f"{message}",
+                effect.source,
+                citation=cite,
+            )
+        )
+    else:
+        out.reasons.append(
+            _reason(
+                "exception",
+                label,
+                f"{_titled(provision.title)}does not apply to {artist}: the use relies on no "
+                f"grant of theirs for {purpose}, and the statute voids contract terms; it "
+                "does not require one",
+                effect.source,
+                citation=cite,
+            )
+        )
 
 
 # ----------------------------------------------------------------- contracts

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from . import ast
+from . import ast, consenters
 from .diagnostics import Diagnostic
 from .errors import ClausulaError
 from .lines import normalize, split_lines
@@ -359,11 +359,24 @@ def effect_tokens(effect: ast.Effect) -> list[Tok]:
             *_where(effect.subject),
         ]
     if isinstance(effect, ast.RequireConsent):
-        out = [*_words("require", "consent", "of"), *_subject(effect.subject)]
+        head = "void" if effect.void else "require"
+        out = [*_words(head, "consent", "of"), *_subject(effect.subject)]
         if isinstance(effect.purposes, ast.Path):
             out += [Tok("for", BREAK_ITEM - 2), Tok(effect.purposes.dotted)]
         elif effect.purposes:
             out += [Tok("for", BREAK_ITEM - 2), *_list([n.name for n in effect.purposes])]
+        if effect.consenters is not None:
+            out += [Tok("given", BREAK_ITEM - 1), Tok("by")]
+            for index, kind in enumerate(k for k in consenters.WORDS if k in effect.consenters):
+                if index:
+                    out.append(Tok("or", BREAK_ITEM - 5))
+                out += _words(*consenters.WORDS[kind].split())
+        if effect.void:
+            if effect.made_from is not None:
+                out += [Tok("made", BREAK_ITEM), *_words("from", str(effect.made_from.value))]
+            out += [Tok("if", BREAK_ITEM), Tok("not")]
+            out += _with_first(_formalities(effect.formalities), SPACE)
+            return out + _where(effect.subject)
         out += _with_first(_formalities(effect.formalities), BREAK_ITEM)
         out += _cap(effect.cap)
         if effect.minors is not None:
@@ -375,6 +388,9 @@ def effect_tokens(effect: ast.Effect) -> list[Tok]:
             out[-2].sep = BREAK_ITEM
             out += _with_first(_formalities(effect.minors.formalities), SPACE)
             out += _cap(effect.minors.cap)
+        if effect.exempt:
+            out += [Tok(",", GLUE), Tok("or", BREAK_ITEM), *_words("any", "consent")]
+            out += _with_first(_formalities(effect.exempt), SPACE)
         return out + _where(effect.subject)
     if isinstance(effect, ast.Pay):
         if effect.amount is None or effect.payee is None:

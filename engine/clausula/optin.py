@@ -76,8 +76,8 @@ def payments_without_consent(block: ast.Block) -> Iterator[OptInFinding]:
     sometimes: dict[Role, tuple[str, str]] = {}  # role → (clause, why only sometimes)
     for provision in block.provisions:
         for effect in provision.effects:
-            if not isinstance(effect, ast.RequireConsent):
-                continue
+            if not isinstance(effect, ast.RequireConsent) or effect.void:
+                continue  # a `void consent` asks for no consent: it only voids a grant
             why = _conditional(provision, effect, set_aside)
             for role in _roles(effect.subject):
                 if why is None:

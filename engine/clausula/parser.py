@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from . import ast
+from . import ast, consenters
 from .collector import collector_paused
 from .diagnostics import Diagnostic, DiagnosticSink, Span, did_you_mean
 from .errors import ClausulaError
@@ -396,6 +396,9 @@ class _Builder(Transformer[Token, Any]):
         formalities: tuple[frozenset[str], ...] = ()
         cap = None
         minors = None
+        consenters = None
+        exempt: tuple[frozenset[str], ...] = ()
+        made_from = None
         for item in c[2:]:
             if isinstance(item, ast.Path) or (
                 isinstance(item, tuple) and item and isinstance(item[0], ast.Name)
@@ -405,13 +408,59 @@ class _Builder(Transformer[Token, Any]):
                 cap = item[1]
             elif isinstance(item, tuple) and item and item[0] == "minors":
                 minors = item[1]
+            elif isinstance(item, tuple) and item and item[0] == "consenters":
+                consenters = item[1]
+            elif isinstance(item, tuple) and item and item[0] == "exempt":
+                exempt = item[1]
+            elif isinstance(item, tuple) and item and item[0] == "made_from":
+                made_from = item[1]
             elif isinstance(item, tuple) and item and item[0] == "where":
                 continue
             elif isinstance(item, tuple):
                 formalities = item
         return ast.RequireConsent(
-            self._span(c), subject, purposes, formalities, cap=cap, minors=minors
+            self._span(c),
+            subject,
+            purposes,
+            formalities,
+            cap=cap,
+            minors=minors,
+            consenters=consenters,
+            exempt=exempt,
+            made_from=made_from,
         )
+
+    def void(self, c: list[Any]) -> ast.Effect:
+        effect = self.require(c)
+        assert isinstance(effect, ast.RequireConsent)
+        return dataclasses.replace(effect, void=True)
+
+    def made_from(self, c: list[Any]) -> tuple[str, Any]:
+        return ("made_from", self.date(c))
+
+    def exempt_terms(self, c: list[Any]) -> tuple[str, Any]:
+        return ("exempt", next(i for i in c if isinstance(i, tuple)))
+
+    def consenters(self, c: list[str]) -> tuple[str, Any]:
+        return ("consenters", tuple(dict.fromkeys(c)))
+
+    def by_person(self, _: list[Any]) -> str:
+        return consenters.PERSON
+
+    def by_person_even_minor(self, _: list[Any]) -> str:
+        return consenters.PERSON_EVEN_MINOR
+
+    def by_guardian(self, _: list[Any]) -> str:
+        return consenters.GUARDIAN
+
+    def by_estate(self, _: list[Any]) -> str:
+        return consenters.ESTATE
+
+    def by_bargaining_representative(self, _: list[Any]) -> str:
+        return consenters.BARGAINING_REPRESENTATIVE
+
+    def by_authorised_licensee(self, _: list[Any]) -> str:
+        return consenters.AUTHORISED_LICENSEE
 
     def require_licence(self, c: list[Any]) -> ast.Effect:
         return ast.RequireLicence(self._span(c), self._with_where(c[1], c[2:]))

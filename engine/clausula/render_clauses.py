@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import ast
+from . import ast, consenters
 from .dates import DateOutOfRange, term_end
 from .formatter import (
     FORMALITY_ORDER,
@@ -284,12 +284,24 @@ def effect_words(effect: ast.Effect, names: _Names) -> list[str]:
         return [f"States the risk: “{effect.text}”."]
     if isinstance(effect, ast.RequireLicence):
         return [f"Requires a licence from the rights holder of {_subject(effect.subject, names)}."]
+    if isinstance(effect, ast.RequireConsent) and effect.void:
+        text = f"Voids a consent of {_subject(effect.subject, names)} that the use relies on"
+        if isinstance(effect.purposes, ast.Path):
+            text += f", for {_path_words(effect.purposes.dotted)}"
+        elif effect.purposes:
+            text += ", for " + ", ".join(_spoken(n.name) for n in effect.purposes)
+        if effect.made_from is not None:
+            text += f", made from {effect.made_from.value}"
+        text += f", unless given {_formalities(effect.formalities)}"
+        return [text + "; a use that relies on no consent is outside it."]
     if isinstance(effect, ast.RequireConsent):
         text = f"Requires the consent of {_subject(effect.subject, names)}"
         if isinstance(effect.purposes, ast.Path):
             text += f", for {_path_words(effect.purposes.dotted)}"
         elif effect.purposes:
             text += ", for " + ", ".join(_spoken(n.name) for n in effect.purposes)
+        if effect.consenters is not None:
+            text += f", given by {consenters.describe(effect.consenters)}"
         if effect.formalities:
             text += f", given {_formalities(effect.formalities)}"
         if effect.cap is not None:
@@ -304,6 +316,10 @@ def effect_words(effect: ast.Effect, names: _Names) -> list[str]:
                 parts.append(f"it counts for at most {duration_text(effect.minors.cap)}")
             parts.append("it ends when the minor turns 18")
             out.append(_capital("; ".join(parts)) + ".")
+        if effect.exempt:
+            out.append(
+                f"A consent given {_formalities(effect.exempt)} counts without these limits."
+            )
         return out
     if isinstance(effect, ast.Pay):
         if effect.amount is None or effect.payee is None:

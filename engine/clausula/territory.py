@@ -31,6 +31,44 @@ def country_of(code: str) -> str:
     return code.split("-", 1)[0]
 
 
+# Places that have an ISO 3166-1 code of their own and are also an ISO 3166-2 subdivision
+# of the country whose law reaches them: a use in `PR` is a use in `US-PR`, so in `US`
+# (a federal statute applies in every state and territory), and the other way round.
+# Listed, not derived from ISO 3166-2 wholesale: the parent's law must really reach the
+# place. The US outlying areas (ISO 3166-2:US); the French outermost regions and Åland,
+# where EU law applies (TFEU Art. 349, 355(1), 355(4)). Left out on purpose: Hong Kong and
+# Macao (CN-HK, CN-MO: national law applies only as their Basic Laws say), Aruba, Curaçao
+# and Sint Maarten (NL-AW, NL-CW, NL-SX) and the French overseas collectivities outside
+# the EU (FR-NC, FR-PF, FR-PM, FR-TF, FR-WF, FR-BL), Svalbard and Jan Mayen (NO-21, NO-22).
+ALIASES: dict[str, str] = {
+    "AS": "US-AS",
+    "GU": "US-GU",
+    "MP": "US-MP",
+    "PR": "US-PR",
+    "UM": "US-UM",
+    "VI": "US-VI",
+    "GP": "FR-971",
+    "MQ": "FR-972",
+    "GF": "FR-973",
+    "RE": "FR-974",
+    "YT": "FR-976",
+    "MF": "FR-MF",
+    "AX": "FI-01",
+}
+_ALIASED = {**ALIASES, **{sub: code for code, sub in ALIASES.items()}}
+
+
+@lru_cache(maxsize=4096)
+def places_of(code: str) -> frozenset[str]:
+    """Every code a use in `code` lies in: itself, its country, and the other name of an
+    aliased place with its country (`PR` → PR, US-PR, US)."""
+    codes = {code, country_of(code)}
+    alias = _ALIASED.get(code)
+    if alias is not None:
+        codes |= {alias, country_of(alias)}
+    return frozenset(codes)
+
+
 @lru_cache(maxsize=4096)
 def code_problem(code: str) -> str | None:
     """None when `code` is an ISO 3166-1 alpha-2 country or ISO 3166-2 subdivision.
@@ -73,12 +111,12 @@ class TerritorySet:
 
     def contains(self, territory: str) -> bool:
         """Whether a use in `territory` (a country or subdivision code) lies inside this set."""
-        country = country_of(territory)
-        if territory in self.exclude or country in self.exclude:
+        places = places_of(territory)
+        if not places.isdisjoint(self.exclude):
             return False
         if self.include is None:
             return True
-        return territory in self.include or country in self.include
+        return not places.isdisjoint(self.include)
 
     def __str__(self) -> str:
         return self.label or describe(self.include, self.exclude)

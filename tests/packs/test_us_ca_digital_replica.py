@@ -64,17 +64,22 @@ def replica(artist: str = NONE, **fields: Any) -> dict[str, Any]:
 # ------------------------------------------------------------------ Lab. Code §927
 
 
-def test_927_replica_with_no_enforceable_provision_is_denied(law: PolicySet) -> None:
-    """§927(a): a provision allowing "a digital replica of the individual's voice or
-    likeness in place of work the individual would otherwise have performed in person"
-    is unenforceable without the safeguards; no grant at all is no enforceable provision."""
+def test_927_voids_a_provision_and_asks_nothing_of_a_use_without_one(law: PolicySet) -> None:
+    """§927(a): "A provision in an agreement … is unenforceable" without the safeguards. It
+    voids a term of an agreement; a use that relies on no agreement (no grant at all) is
+    outside §927, which the reason says; the grant relied on without a safeguard is void."""
     decision = law.decide(replica())
-    message = assert_denied(decision, S927)
-    assert f"no valid consent of {NONE} for voice_replica in US-CA: none is recorded" in message
-    assert "Cal. Lab. Code §927(a)" in (decision.reasons[0].citation or "")
-    assert any("no damages" in m for m in reasons(decision, "risk", S927))
+    assert decision.decision == "allow", decision.reasons
+    assert not reasons(decision, "consent-missing", S927)
+    outside = reasons(decision, "exception", S927)
+    assert outside and "relies on no grant" in outside[0] and "voids contract terms" in outside[0]
+    void = law.decide(replica(BARE))
+    message = assert_denied(void, S927)
+    assert "relied on is void under this statute: grant g-bare lacks" in message
+    assert "Cal. Lab. Code §927(a)" in (void.reasons[0].citation or "")
+    assert any("no damages" in m for m in reasons(void, "risk", S927))
     # The deceased-personality rule did not apply to a living artist: no risk from it.
-    assert not reasons(decision, "risk", S3344_1)
+    assert not reasons(void, "risk", S3344_1)
 
 
 @pytest.mark.parametrize(
@@ -129,9 +134,10 @@ def test_927_a2_uses_consistent_with_the_contract_need_no_description(law: Polic
     assert_allowed(decision)
     assert any(S927 in m for m in reasons(decision, "set-aside"))
     assert any("g-bare" in m for m in reasons(decision, "consent-met", S927_CONSISTENT))
-    # Still a provision of an agreement: no grant, no use.
+    # Still about a provision of an agreement: with no grant, nothing to void.
     no_grant = law.decide(replica(NONE, facts={"replica_uses_consistent_with_contract": True}))
-    assert_denied(no_grant, S927_CONSISTENT)
+    assert no_grant.decision == "allow", no_grant.reasons
+    assert reasons(no_grant, "exception", S927_CONSISTENT)
 
 
 def test_927_a1_replica_not_in_place_of_in_person_work_is_outside(law: PolicySet) -> None:
@@ -144,10 +150,10 @@ def test_927_a1_replica_not_in_place_of_in_person_work_is_outside(law: PolicySet
 def test_927_new_performance_fixed_on_or_after_2025_01_01(law: PolicySet) -> None:
     """§927(a): "only as it relates to a new performance, fixed on or after January 1,
     2025"; the day before, the pack does not apply."""
-    before = law.decide(replica(date="2024-12-31"))
+    before = law.decide(replica(BARE, date="2024-12-31"))
     assert before.decision == "allow"
-    assert PACK not in before.policy.jurisdictions
-    on = law.decide(replica(date="2025-01-01"))
+    assert not reasons(before, "consent-missing", S927)
+    on = law.decide(replica(BARE, date="2025-01-01"))
     assert_denied(on, S927)
 
 
@@ -274,7 +280,7 @@ def test_ai_label_cures_nothing(law: PolicySet) -> None:
         },
     )
     assert_denied(law.decide(labelled), S3344_1)
-    assert_denied(law.decide({**labelled, "artists": [NONE]}), S927)
+    assert_denied(law.decide({**labelled, "artists": [BARE]}), S927)
 
 
 # ------------------------------------------------------------------ Civ. Code §3344
@@ -286,9 +292,9 @@ def test_3344_living_voice_in_advertising_needs_prior_consent(law: PolicySet) ->
     decision = law.decide(replica(NONE, context=["advertising"]))
     assert_denied(decision, S3344)
     assert any("USD 750" in m for m in reasons(decision, "risk", S3344))
-    # §3344(d): news, public affairs or sports; §927 still needs an enforceable provision.
+    # §3344(d): news, public affairs or sports; with no agreement relied on, §927 is silent.
     news = law.decide(replica(NONE, context=["advertising", "news"]))
     assert not reasons(news, "consent-missing", S3344)
-    assert_denied(news, S927)
+    assert news.decision == "allow", news.reasons
     # A specific written grant meets both.
     assert_allowed(law.decide(replica(DESCRIPTION, context=["advertising"])))

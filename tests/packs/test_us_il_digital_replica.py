@@ -32,12 +32,16 @@ DIED_1999 = "isni:0000000092000104"
 DIED_1998 = "isni:0000000092000112"
 ESTATE_WRITTEN = "isni:0000000092000120"
 ESTATE_ORAL = "isni:0000000092000139"
+BARE_2024 = "isni:0000000092000147"  # bare written grant signed 2024-01-01
+ADVERTISED = "isni:0000000092000155"  # living, no grant
 
 PACK = "us-il-digital-replica"
 DVLPA = f"{PACK} P.A. 103-0830 (DVLPA)"
 S30A = f"{PACK} 1075/30(a)"
 S30B = f"{PACK} 1075/30(b)"
 S30C = f"{PACK} 1075/30(c)"
+S30C_REPLICA = f"{PACK} 1075/30(c), digital replica"
+S30D = f"{PACK} 1075/30(d)"
 
 
 @pytest.fixture(scope="module")
@@ -66,10 +70,12 @@ def replica(artist: str = NONE, **fields: Any) -> dict[str, Any]:
 def test_30b_unauthorized_replica_made_public_is_denied(law: PolicySet) -> None:
     """1075/30(b): no person may "knowingly distribute, transmit, or make available to the
     general public a sound recording or audiovisual work with actual knowledge that it
-    contains an unauthorized digital replica"; the DVLPA provision rule also fails."""
+    contains an unauthorized digital replica". The DVLPA voids terms of agreements; with
+    no agreement relied on it does not apply (and says so)."""
     decision = law.decide(replica())
     assert "none is recorded" in assert_denied(decision, S30B)
-    assert_denied(decision, DVLPA)
+    assert not reasons(decision, "consent-missing", DVLPA)
+    assert any("relies on no grant" in m for m in reasons(decision, "exception", DVLPA))
     assert any("USD 1,000" in m and "unverified" in m for m in reasons(decision, "risk", S30B))
     assert not reasons(decision, "risk", S30C)  # no deceased artist in the use
 
@@ -113,11 +119,13 @@ def test_grant_missing_each_formality_in_turn(
 
 def test_dvlpa_not_retroactive(law: PolicySet) -> None:
     """DVLPA, House Amendment 1: only agreements made on or after the effective date
-    2024-08-09 (assumption A4); a bare written consent then suffices under 1075/30(b)."""
-    old = law.decide(replica(BARE, facts={"replica_agreement_date": "2024-08-08"}))
+    2024-08-09 (assumption A4), read from the grant's own signature date; a bare written
+    consent signed before then suffices under 1075/30(b)."""
+    old = law.decide(replica(BARE_2024))
     assert_allowed(old)
-    new = law.decide(replica(BARE, facts={"replica_agreement_date": "2024-08-09"}))
-    assert_denied(new, DVLPA)
+    assert any("g-bare-2024" in m for m in reasons(old, "consent-met", DVLPA))
+    new = law.decide(replica(BARE))  # signed (valid from) 2024-09-01
+    assert "relied on is void" in assert_denied(new, DVLPA)
 
 
 def test_dvlpa_replica_not_in_place_of_in_person_work(law: PolicySet) -> None:
@@ -131,23 +139,47 @@ def test_dvlpa_replica_not_in_place_of_in_person_work(law: PolicySet) -> None:
 
 
 def test_in_force_dates(law: PolicySet) -> None:
-    """DVLPA effective 2024-08-09; 1075/30(b) as amended effective 2025-01-01."""
-    before = law.decide(replica(DESCRIPTION_ORAL, date="2024-08-08"))
+    """DVLPA effective 2024-08-09; 1075/30(b) as amended effective 2025-01-01; the Right
+    of Publicity Act itself since 1999-01-01 (P.A. 90-747)."""
+    before = law.decide(replica(BARE, date="2024-08-08"))
     assert before.decision == "allow"
-    assert PACK not in before.policy.jurisdictions
-    old_agreement = {"replica_agreement_date": "2024-01-01"}
-    dvlpa_only = law.decide(replica(DESCRIPTION_ORAL, date="2024-12-31", facts=old_agreement))
-    assert_allowed(dvlpa_only)  # the agreement predates the DVLPA; §30(b) not yet in force
-    amended = law.decide(replica(DESCRIPTION_ORAL, date="2025-01-01", facts=old_agreement))
+    assert not reasons(before, "consent-missing")
+    dvlpa = law.decide(replica(BARE, date="2024-12-31"))
+    assert_denied(dvlpa, DVLPA)  # §30(b) not yet in force, the DVLPA voids the grant
+    assert not reasons(dvlpa, "consent-missing", S30B)
+    old_agreement = law.decide(replica(BARE_2024, date="2024-12-31"))
+    assert_allowed(old_agreement)
+    amended = law.decide(replica(DESCRIPTION_ORAL, date="2025-01-01"))
     assert "lacks in writing" in assert_denied(amended, S30B)
-    assert_denied(law.decide(replica(date="2024-08-09")), DVLPA)
+    assert PACK in law.decide(replica(date="1999-01-01")).policy.jurisdictions
 
 
-def test_30e_those_who_only_transmit_or_host(law: PolicySet) -> None:
-    """1075/30(e): no liability for those who only transmit, store or provide access."""
-    decision = law.decide(replica(BARE, facts={"only_transmits_or_hosts": True}))
+def test_30e_only_transmitting_or_hosting_excuses_30d_alone(law: PolicySet) -> None:
+    """1075/30(e): "Subsection (d) does not apply to a person that solely transmits,
+    stores, or provides access to data or software": it excuses the facilitator of §30(d),
+    not one who makes the replica available under §30(b)."""
+    facilitator = {"facilitates_replica_distribution": True}
+    hosting = {**facilitator, "only_transmits_or_hosts": True}
+    decision = law.decide(replica(ADVERTISED, output={"digital_replica": True}, facts=hosting))
+    assert not reasons(decision, "consent-missing", S30D)
+    assert reasons(decision, "exception", S30D)
+    public = law.decide(replica(ADVERTISED, facts={"only_transmits_or_hosts": True}))
+    assert_denied(public, S30B)
+
+
+def test_30d_materially_contributing_after_actual_knowledge(law: PolicySet) -> None:
+    """1075/30(d): "Any person who materially contributes to, induces, or otherwise
+    facilitates a violation of subsection (b) by another person after having obtained
+    actual knowledge … may be found liable for the violation" (from 2025-01-01)."""
+    private = {"digital_replica": True}  # the user does not itself make it public
+    facilitator = {"facilitates_replica_distribution": True}
+    decision = law.decide(replica(ADVERTISED, output=private, facts=facilitator))
+    assert_denied(decision, S30D)
     assert not reasons(decision, "consent-missing", S30B)
-    assert reasons(decision, "exception", S30B)
+    assert any("§30(b)" in m for m in reasons(decision, "risk", S30D))
+    before = law.decide(replica(ADVERTISED, output=private, facts=facilitator, date="2024-12-31"))
+    assert not reasons(before, "consent-missing", S30D)
+    assert_allowed(law.decide(replica(DESCRIPTION, output=private, facts=facilitator)))
 
 
 @pytest.mark.parametrize("context", ["news", "public_affairs", "sports"])
@@ -185,8 +217,8 @@ def test_30a_advertising_needs_previous_written_consent(law: PolicySet) -> None:
 def test_30c_fifty_years_after_death(law: PolicySet) -> None:
     """1075/30(c): written consent for 50 years after death; died 1999-06-01."""
     last_day = law.decide(replica(DIED_1999, date="2049-05-31"))
-    assert_denied(last_day, S30C)
-    assert any("USD 1,000" in m for m in reasons(last_day, "risk", S30C))
+    assert_denied(last_day, S30C_REPLICA)
+    assert any("USD 1,000" in m for m in reasons(last_day, "risk", S30C_REPLICA))
     assert_allowed(law.decide(replica(DIED_1999, date="2049-06-01")))
 
 
@@ -200,8 +232,8 @@ def test_30c_estate_written_consent(law: PolicySet) -> None:
     death; an oral grant of the estate is not enough."""
     decision = law.decide(replica(ESTATE_WRITTEN))
     assert_allowed(decision)
-    assert any("g-estate-written" in m for m in reasons(decision, "consent-met", S30C))
-    assert "lacks in writing" in assert_denied(law.decide(replica(ESTATE_ORAL)), S30C)
+    assert any("g-estate-written" in m for m in reasons(decision, "consent-met", S30C_REPLICA))
+    assert "lacks in writing" in assert_denied(law.decide(replica(ESTATE_ORAL)), S30C_REPLICA)
 
 
 def test_ai_label_cures_nothing(law: PolicySet) -> None:

@@ -172,13 +172,13 @@ def test_2b2biii_collective_bargaining_replaces_the_formalities(law: PolicySet) 
     assert "grant g-cba" in reasons(decision, "consent-met", REPLICA)[0]
 
 
-def test_2b2biii_gap_the_cap_still_applies_to_a_cba_grant(law: PolicySet) -> None:
-    """[A2] GAP: the Act lifts the 10-year cap for a CBA licence; the language cannot, so
-    the CBA grant of 2024-01-01 stops counting on 2034-01-01 (conservative)."""
+def test_2b2biii_cba_licence_free_of_the_caps(law: PolicySet) -> None:
+    """§2(b)(2)(B)(iii): "Clauses (i) and (ii) shall not apply" to a licence governed by a
+    collective bargaining agreement that addresses digital replicas: the CBA grant of
+    2024-01-01 still counts after 10 years."""
     assert_allowed(law.decide(replica(UNION, date="2033-12-31")))
-    assert_denied(
-        law.decide(replica(UNION, date="2034-01-01")), fragment="counts only for 10 years"
-    )
+    assert_allowed(law.decide(replica(UNION, date="2034-01-01")))
+    assert_allowed(law.decide(replica(UNION, date="2040-01-01")))
 
 
 # ------------------------------------------------------------------ minors

@@ -67,13 +67,19 @@ def replica(artist: str = NONE, **fields: Any) -> dict[str, Any]:
 # ------------------------------------------------------------------ GOL §5-302
 
 
-def test_5302_replica_with_no_enforceable_provision_is_denied(law: PolicySet) -> None:
-    """§5-302(1): a provision allowing a digital replica in place of in-person work is
-    "void and unenforceable" without the safeguards; no grant is no enforceable provision."""
+def test_5302_voids_a_provision_and_asks_nothing_of_a_use_without_one(law: PolicySet) -> None:
+    """§5-302(1): "A provision in an agreement … shall be deemed void and unenforceable"
+    without the safeguards. It voids the term relied on; a use that relies on no
+    agreement (a parody, a news report, or none at all) is outside it."""
     decision = law.decide(replica())
-    assert "none is recorded" in assert_denied(decision, S5302)
-    assert any("void and unenforceable" in m for m in reasons(decision, "risk", S5302))
-    assert not reasons(decision, "risk", S50F_B)
+    assert decision.decision == "allow", decision.reasons
+    assert any("relies on no grant" in m for m in reasons(decision, "exception", S5302))
+    parody = law.decide(replica(context=["parody"]))
+    assert not reasons(parody, "consent-missing", S5302)
+    void = law.decide(replica(BARE))
+    assert "relied on is void" in assert_denied(void, S5302)
+    assert any("void and unenforceable" in m for m in reasons(void, "risk", S5302))
+    assert not reasons(void, "risk", S50F_B)
 
 
 @pytest.mark.parametrize(
@@ -135,10 +141,10 @@ def test_5302_1a_replica_not_in_place_of_in_person_work(law: PolicySet) -> None:
 
 def test_5302_effective_2025_01_01(law: PolicySet) -> None:
     """§5-302: effective 2025-01-01."""
-    before = law.decide(replica(date="2024-12-31"))
+    before = law.decide(replica(BARE, date="2024-12-31"))
     assert before.decision == "allow"
-    assert PACK not in before.policy.jurisdictions
-    assert_denied(law.decide(replica(date="2025-01-01")), S5302)
+    assert not reasons(before, "consent-missing")
+    assert_denied(law.decide(replica(BARE, date="2025-01-01")), S5302)
 
 
 def test_5302_minor_guardian_grant(law: PolicySet) -> None:
