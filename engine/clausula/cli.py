@@ -395,6 +395,7 @@ from . import cli_lsp as _cli_lsp  # noqa: E402, F401  (issue 7: the language se
 from . import cli_serve as _cli_serve  # noqa: E402, F401
 from . import cli_simulate as _cli_simulate  # noqa: E402, F401  (simulate, diff: issue 5)
 from . import cli_tools as _cli_tools  # noqa: E402, F401  (fmt, test, explain, render: issue 7)
+from . import cli_workbench as _cli_workbench  # noqa: E402, F401  (issue 18)
 
 # `consent` and `report` (issue 4) are sub-commands of their own.
 from .cli_consent import consent_app  # noqa: E402
