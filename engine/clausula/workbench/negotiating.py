@@ -373,8 +373,7 @@ def _sentence(change: Any) -> str:
     where = ", ".join(change.territories[:6]) + (" …" if len(change.territories) > 6 else "")
     purposes = ", ".join(change.purposes)
     if change.kind == "obligation":
-        return f"{change.summary} for {uses} ({purposes}; in {where})."
-    return (
-        f"{change.summary} for {uses} ({purposes}; in {where}): "
-        f"before, {change.old}; now, {change.new}."
-    )
+        return f"{change.summary}: {uses} ({purposes}; in {where})."
+    before = ", ".join(change.old_rules) or "no clause"
+    after = ", ".join(change.new_rules) or "no clause"
+    return f"{change.summary}: {uses} ({purposes}; in {where}), by {before} before and {after} now."

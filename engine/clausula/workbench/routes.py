@@ -239,6 +239,7 @@ def workbench_router(root: Path, token: str | None) -> APIRouter:
             "name": body.name,
             "title": loaded.title,
             "variants": {n: v.title or n for n, v in loaded.variants.items()},
+            "negotiated": [s.variant for s in loaded.sweeps],  # what the scenario varies
             "controls": [c.__dict__ for c in controls],
         }
 

@@ -10,6 +10,7 @@ directory, so that the page can jump to the clause, and no temporary path is sho
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -24,7 +25,7 @@ from ..diagnostics import PolicyError
 from ..explain import Explainer
 from ..json_input import JSONProblems, load_json
 from ..models import Decision, Use
-from ..policy_set import PolicySet, load
+from ..policy_set import PolicySet, file_of, load
 from ..use_input import UseError, parse_use
 from .files import MAX_FILE_BYTES, PolicyFiles
 
@@ -62,10 +63,10 @@ class DraftSet:
             return None
         path, _, rest = source.rpartition(":")
         path, _, line = path.rpartition(":")
-        try:
-            inside = Path(path).resolve().relative_to(self.copy.resolve()).as_posix()
-        except ValueError:
+        on_disk = file_of(path, self.copy)  # reasons name files as the set does
+        if on_disk is None or not line.isdigit() or not rest.isdigit():
             return None
+        inside = on_disk.relative_to(self.copy).as_posix()
         return {"file": inside, "line": int(line), "column": int(rest)}
 
     def answer(self, use: Use) -> dict[str, Any]:
@@ -175,16 +176,7 @@ def decide_saved(
     """Every saved use decided by the files on disk and by the draft, marking the uses
     whose answer the draft changes."""
     results: list[dict[str, Any]] = []
-    before: dict[int, str] = {}
-    try:
-        with draft_set(files, None, None) as saved:
-            for index, item in enumerate(uses):
-                try:
-                    before[index] = fingerprint(saved.policy.decide(parse_use(item["use"])))
-                except UseError:
-                    continue
-    except PolicyError:
-        pass  # the files on disk have errors: nothing to compare with
+    before = _decided_on_disk(files, uses)
     try:
         with draft_set(files, name, text) as draft:
             for index, item in enumerate(uses):
@@ -201,6 +193,31 @@ def decide_saved(
     except PolicyError as error:
         return {"ok": False, "problems": [d.render() for d in error.diagnostics[:20]]}
     return {"ok": True, "results": results}
+
+
+_ON_DISK: dict[str, dict[int, str]] = {}  # the last answers of the files as saved
+
+
+def _decided_on_disk(files: PolicyFiles, uses: list[dict[str, Any]]) -> dict[int, str]:
+    """The answer of the files on disk to each saved use, kept while the files are unchanged."""
+    key = hashlib.sha256()
+    for name in files.listing():
+        key.update(name.encode() + b"\0" + files.read(name).encode() + b"\0")
+    version = f"{files.root}:{key.hexdigest()}"
+    if version not in _ON_DISK:
+        before: dict[int, str] = {}
+        try:
+            with draft_set(files, None, None) as saved:
+                for index, item in enumerate(uses):
+                    try:
+                        before[index] = fingerprint(saved.policy.decide(parse_use(item["use"])))
+                    except UseError:
+                        continue
+        except PolicyError:
+            pass  # the files on disk have errors: nothing to compare with
+        _ON_DISK.clear()  # one version kept: the one on disk now
+        _ON_DISK[version] = before
+    return _ON_DISK[version]
 
 
 def decide_one(

@@ -53,6 +53,11 @@ function showTab(name) {
     $("tab-" + t).tabIndex = on ? 0 : -1;
     $("panel-" + t).hidden = !on;
   }
+  // The first visit to Negotiate opens the first scenario.
+  if (name === "negotiate" && !state.scenario && !state.opening && $("scenario-list").value) {
+    state.opening = true;
+    openScenario().finally(() => { state.opening = false; });
+  }
 }
 tabs.forEach((t, i) => {
   $("tab-" + t).addEventListener("click", () => showTab(t));
@@ -382,6 +387,9 @@ async function openScenario() {
   const variants = Object.entries(data.variants);
   const withControls = variants.filter(([v]) => data.controls.some((c) => c.variant === v));
   $("variant-list").replaceChildren(...(withControls.length ? withControls : variants).map(([v, t]) => el("option", { value: v, text: t })));
+  // The variant the scenario sweeps is the one under negotiation: shown first.
+  const swept = data.negotiated.find((v) => data.variants[v]);
+  if (swept) $("variant-list").value = swept;
   showControls();
 }
 function showControls() {
@@ -468,4 +476,3 @@ window.addEventListener("unhandledrejection", (e) => { if (!$("errors").textCont
   await buildForm();
   document.body.dataset.ready = "true";
 })();
-document.body.addEventListener("focusin", (e) => { if (e.target.closest("#panel-negotiate") && !state.scenario && $("scenario-list").value) openScenario(); });
