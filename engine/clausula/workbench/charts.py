@@ -25,9 +25,7 @@ def _frame(title: str, description: str, body: list[str]) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'width="{WIDTH}" height="{HEIGHT}" role="img" class="chart">'
         f"<title>{escape(title)}</title><desc>{escape(description)}</desc>"
-        f'<text x="8" y="16" class="chart-title">{escape(title)}</text>'
-        + "".join(body)
-        + "</svg>"
+        f'<text x="8" y="16" class="chart-title">{escape(title)}</text>' + "".join(body) + "</svg>"
     )
 
 

@@ -183,9 +183,7 @@ def open_scenario(files: PolicyFiles, name: str) -> Scenario:
     return load_scenario(files.resolve(name))
 
 
-def with_values(
-    scenario: Scenario, variant: str, values: dict[str, dict[str, str]]
-) -> Scenario:
+def with_values(scenario: Scenario, variant: str, values: dict[str, dict[str, str]]) -> Scenario:
     """The scenario reduced to one variant, its parameters overridden by `values`."""
     if variant not in scenario.variants:
         raise ScenarioError([f"there is no variant `{variant}` in this scenario"])
@@ -328,7 +326,8 @@ def save_variant(
     target = f"{Path(scenario_name).parent.as_posix()}/{Path(scenario_name).stem}-{new_name}.yaml"
     text = (
         f"# A variant saved from the workbench: {new_name}, beside `{variant}` of "
-        f"{Path(scenario_name).name}.\n" + yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+        f"{Path(scenario_name).name}.\n"
+        + yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
     )
     files.write(target, text, None)
     load_scenario(files.resolve(target))  # what was written is a scenario that loads

@@ -114,7 +114,9 @@ def workbench_router(root: Path, token: str | None) -> APIRouter:
 
     def guard(request: Request) -> None:
         if token is None:
-            raise HTTPException(403, "The workbench is off: start the service with CLAUSULA_TOKEN set")
+            raise HTTPException(
+                403, "The workbench is off: start the service with CLAUSULA_TOKEN set"
+            )
         if not allowed(request):
             raise HTTPException(401, "Missing or wrong token: open the address with ?token=…")
 
@@ -159,7 +161,9 @@ def workbench_router(root: Path, token: str | None) -> APIRouter:
         except ScenarioError as error:
             raise HTTPException(422, "; ".join(error.problems[:10])) from None
         except PolicyError as error:
-            raise HTTPException(422, error.diagnostics[0].render() if error.diagnostics else "policy errors") from None
+            raise HTTPException(
+                422, error.diagnostics[0].render() if error.diagnostics else "policy errors"
+            ) from None
         except ValueError as error:
             raise HTTPException(422, str(error)) from None
 
@@ -194,9 +198,7 @@ def workbench_router(root: Path, token: str | None) -> APIRouter:
     @router.post("/workbench/api/save")
     def save(request: Request, body: SaveRequest) -> dict[str, Any]:
         guard(request)
-        text, problems = (
-            editing.formatted(body.name, body.text) if body.format else (body.text, [])
-        )
+        text, problems = editing.formatted(body.name, body.text) if body.format else (body.text, [])
         new_digest = answer(lambda: files.write(body.name, text, body.digest))
         return {"name": body.name, "text": text, "digest": new_digest, "format_problems": problems}
 

@@ -10,6 +10,7 @@ directory, so that the page can jump to the clause, and no temporary path is sho
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import shutil
 import tempfile
@@ -21,7 +22,7 @@ from typing import Any
 import pycountry
 
 from .. import safe_yaml
-from ..diagnostics import PolicyError
+from ..diagnostics import Diagnostic, PolicyError
 from ..explain import Explainer
 from ..json_input import JSONProblems, load_json
 from ..models import Decision, Use
@@ -96,12 +97,20 @@ def fingerprint(decision: Decision) -> str:
 def draft_set(files: PolicyFiles, name: str | None, text: str | None) -> Iterator[DraftSet]:
     """The policy set with the draft in place; `PolicyError` when it has errors."""
     with draft_directory(files, name, text) as copy:
-        yield DraftSet(load(copy), copy)
+        try:
+            policy = load(copy)
+        except PolicyError as error:  # named as the files of the directory, not the copy
+            raise PolicyError([_inside(d, copy) for d in error.diagnostics]) from None
+        yield DraftSet(policy, copy)
 
 
-def policy_problems(error: PolicyError, copy: Path) -> list[str]:
-    """A policy set's errors as sentences, without the temporary directory's path."""
-    return [d.render().replace(str(copy) + "/", "") for d in error.diagnostics[:20]]
+def _inside(diagnostic: Diagnostic, copy: Path) -> Diagnostic:
+    path = diagnostic.span.path
+    for prefix in (str(copy) + "/", str(copy.resolve()) + "/", "policies/"):
+        if path.startswith(prefix):
+            path = path[len(prefix) :]
+            break
+    return dataclasses.replace(diagnostic, span=diagnostic.span._replace(path=path))
 
 
 # ----------------------------------------------------------------- saved uses
@@ -220,9 +229,7 @@ def _decided_on_disk(files: PolicyFiles, uses: list[dict[str, Any]]) -> dict[int
     return _ON_DISK[version]
 
 
-def decide_one(
-    files: PolicyFiles, name: str | None, text: str | None, use: Any
-) -> dict[str, Any]:
+def decide_one(files: PolicyFiles, name: str | None, text: str | None, use: Any) -> dict[str, Any]:
     """One use (as JSON) decided and explained by the draft set."""
     try:
         with draft_set(files, name, text) as draft:
@@ -260,7 +267,7 @@ def form_choices(files: PolicyFiles) -> dict[str, Any]:
                 purposes=sorted(vocabulary.purposes),
                 contexts=sorted(vocabulary.contexts),
                 groups=groups,
-                works=works[:MAX_FILE_BYTES // 200],
+                works=works[: MAX_FILE_BYTES // 200],
                 parties=parties,
                 licensees=sorted(policy.compiled.contracts_by_licensee),
             )
