@@ -5,8 +5,8 @@ system's chromium is launched by path).
 One server on a copy of `policies/`, one browser, one page for the whole file (fast): a
 clause with a typo shows the checker's diagnostic, fixing it clears it, a use is decided
 and explained, moving a scenario parameter re-runs the simulation and changes the chart.
-Screenshots go to build/workbench/ (and the one in docs/img/ is refreshed from it with
-CLAUSULA_UPDATE_SCREENSHOTS=1).
+Screenshots go to build/workbench/ (and the docs' copies in docs/img/ are refreshed from
+them with CLAUSULA_UPDATE_SCREENSHOTS=1).
 
 In CI (`CI` or `CLAUSULA_CI` set) a missing chromium or Playwright is a failure; elsewhere
 the tests are skipped with the reason.
@@ -27,7 +27,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHOTS = REPO / "build" / "workbench"
-DOCS_SHOT = REPO / "docs" / "img" / "workbench.png"
+DOCS_IMG = REPO / "docs" / "img"  # workbench-write.png, workbench-negotiate.png
 TOKEN = "browser-test-token"
 CONTRACT = "contracts/aria-optin.clause"
 
@@ -49,6 +49,19 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+def _smaller_scenario(path: Path) -> None:
+    """The shipped scenario on a smaller catalogue and fewer months: the page does the
+    same with it, in a fraction of the time (benchmarks/workbench.py times the full one;
+    the docs' screenshots are taken with it)."""
+    import yaml
+
+    scenario = yaml.safe_load(path.read_text(encoding="utf-8"))
+    scenario["months"] = 2
+    scenario["catalogue"]["synthetic"].update(artists=60, works=240)
+    scenario["usage"]["purposes"]["generation"]["uses_per_month"] = 400
+    path.write_text(yaml.safe_dump(scenario, sort_keys=False), encoding="utf-8")
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     import uvicorn
@@ -58,6 +71,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     policies = tmp_path_factory.mktemp("bench") / "policies"
     shutil.copytree(REPO / "policies", policies)
+    if not os.environ.get("CLAUSULA_UPDATE_SCREENSHOTS"):
+        _smaller_scenario(policies / "scenarios" / "blanket-vs-optin.yaml")
     live = LivePolicies(policies=policies)
     live.reload(force=True)
     app = create_app(live, ServiceSettings(token=TOKEN))
@@ -99,6 +114,24 @@ def page(server: str) -> Iterator[Any]:
         browser.close()
 
 
+def _shoot(page: Any, name: str) -> Path:
+    """A screenshot in build/workbench/ (and, with CLAUSULA_UPDATE_SCREENSHOTS=1, the docs'
+    copy in docs/img/), checked to be a rendered page: large, and not one colour."""
+    shot = SHOTS / f"{name}.png"
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 20_000, f"{shot} is too small to hold the rendered page"
+    import matplotlib.image
+    import numpy as np
+
+    pixels = np.asarray(matplotlib.image.imread(str(shot)))[..., :3]
+    assert pixels.shape[:2] == (800, 1280), pixels.shape
+    assert float(pixels.std()) > 0.05, f"{shot} is blank"
+    if os.environ.get("CLAUSULA_UPDATE_SCREENSHOTS") and name in ("write", "negotiate"):
+        DOCS_IMG.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shot, DOCS_IMG / f"workbench-{name}.png")
+    return shot
+
+
 def _editor_text(page: Any) -> str:
     text: str = page.input_value("#editor")
     return text
@@ -124,7 +157,7 @@ def test_a_typo_shows_the_checkers_diagnostic_and_fixing_it_clears_it(page: Any)
     page.wait_for_function(
         "document.querySelector('#regression').textContent.includes('has errors')"
     )
-    page.screenshot(path=str(SHOTS / "write-typo.png"))
+    _shoot(page, "write")
 
     page.fill("#editor", text)
     page.dispatch_event("#editor", "input")
@@ -155,7 +188,7 @@ def test_a_use_is_decided_with_payments_explanation_and_links_to_the_clause(page
     assert "1500.00 USD" in answer and "party:example-label" in answer
     assert "aria-optin-2026 §4.1" in answer
     assert "Explanation" in answer and "/tmp" not in answer
-    page.screenshot(path=str(SHOTS / "try.png"))
+    _shoot(page, "try")
     # A reason's link opens the clause in the editor, on its line.
     page.click("#answer a.place >> text=contracts/aria-optin.clause")
     page.wait_for_selector("#panel-write:not([hidden])")
@@ -189,8 +222,5 @@ def test_moving_a_parameter_reruns_the_simulation_and_changes_the_chart(page: An
     assert before != after, "the artists' bar did not move"
     assert float(after or 0) < float(before or 0)  # a smaller pool pays the artists less
     assert page.locator("#sim-table tbody tr.changed").count() >= 1
-    page.screenshot(path=str(SHOTS / "negotiate.png"))
-    if os.environ.get("CLAUSULA_UPDATE_SCREENSHOTS"):
-        DOCS_SHOT.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(DOCS_SHOT))
+    _shoot(page, "negotiate")
     assert not page.inner_text("#errors")

@@ -130,6 +130,14 @@ async function openFile(name, line) {
   if (line) goToLine(line);
 }
 $("file-list").addEventListener("change", (e) => openFile(e.target.value));
+$("new-file-button").addEventListener("click", () => {
+  // A new file is an empty buffer: the first Save creates it (refused if it exists by then).
+  const name = $("new-file").value.trim();
+  if (!name) return;
+  state.name = name; state.digest = null; state.saved = "";
+  $("editor").value = ""; $("file-name").textContent = name + " (new)";
+  state.diagnostics = []; renderHighlight(); $("editor").focus();
+});
 function goToLine(line, column = 1) {
   const lines = $("editor").value.split("\n");
   let offset = 0;
