@@ -165,6 +165,44 @@ def test_a_typo_shows_the_checkers_diagnostic_and_fixing_it_clears_it(page: Any)
     assert page.locator("#diagnostics li").count() == 0
 
 
+def test_hovering_a_name_shows_its_definition(page: Any) -> None:
+    text = _editor_text(page)
+    lines = text.split("\n")
+    number = next(i for i, x in enumerate(lines) if "pay max(artist_pool" in x)
+    column = lines[number].index("artist_pool") + 3
+    # With the mouse: the pointer over the name.
+    box = page.locator("#editor").bounding_box()
+    page.evaluate("document.querySelector('#editor').scrollTop = 0")
+    page.evaluate(f"document.querySelector('#editor').scrollTop = {max(0, number - 5)} * 19.5")
+    scrolled = page.evaluate("document.querySelector('#editor').scrollTop")
+    x = (
+        box["x"]
+        + 8
+        + (column - 0.5)
+        * page.evaluate(
+            "(() => { const c = document.createElement('canvas').getContext('2d');"
+            " const s = getComputedStyle(document.querySelector('#editor'));"
+            " c.font = s.fontSize + ' ' + s.fontFamily; return c.measureText('M').width; })()"
+        )
+    )
+    y = box["y"] + 8 + (number + 0.5) * 19.5 - scrolled
+    page.mouse.move(x, y)
+    page.wait_for_function(
+        "document.querySelector('#hover').textContent.includes('parameter artist_pool')"
+    )
+    assert "30%" in page.inner_text("#hover")
+    # With the keyboard: F12 on the name goes to its declaration.
+    offset = sum(len(x) + 1 for x in lines[:number]) + column
+    page.evaluate(f"document.querySelector('#editor').setSelectionRange({offset}, {offset})")
+    page.focus("#editor")
+    page.keyboard.press("F12")
+    page.wait_for_function(
+        "(() => { const e = document.querySelector('#editor');"
+        " const n = e.value.slice(0, e.selectionStart).split('\\n').length;"
+        " return e.value.split('\\n')[n - 1].includes('parameter artist_pool'); })()"
+    )
+
+
 def test_a_changed_clause_marks_the_saved_uses_it_changes(page: Any) -> None:
     text = _editor_text(page)
     page.fill("#editor", text.replace("parameter artist_pool = 30%", "parameter artist_pool = 20%"))

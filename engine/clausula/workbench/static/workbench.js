@@ -201,9 +201,9 @@ function caret() {
   return { line: before.length, column: before[before.length - 1].length + 1 };
 }
 let lastHover = null;
-async function hoverNow() {
+async function hoverNow(place) {
   if (!state.name || !state.name.endsWith(".clause")) return;
-  const { line, column } = caret();
+  const { line, column } = place && place.line ? place : caret();
   const key = `${line}:${column}:${$("editor").value.length}`;
   if (key === lastHover) return;
   lastHover = key;
@@ -216,7 +216,30 @@ async function hoverNow() {
     onclick: (e) => { e.preventDefault(); goToLine(result.definition.line, result.definition.column); } }));
   state.definition = result.definition;
 }
-const hoverSoon = debounce(hoverNow, 300);
+const hoverSoon = debounce(() => hoverNow(), 300);
+// Hover with the mouse: the line and column under the pointer (the editor's font is
+// monospaced), described in the same box as the caret's.
+let charWidth = 0;
+function pointerPlace(event) {
+  const editor = $("editor");
+  const style = getComputedStyle(editor);
+  if (!charWidth) {
+    const context = document.createElement("canvas").getContext("2d");
+    context.font = `${style.fontSize} ${style.fontFamily}`;
+    charWidth = context.measureText("M").width;
+  }
+  const box = editor.getBoundingClientRect();
+  const pad = parseFloat(style.paddingLeft);
+  const y = event.clientY - box.top + editor.scrollTop - parseFloat(style.paddingTop);
+  const x = event.clientX - box.left + editor.scrollLeft - pad;
+  const line = Math.floor(y / parseFloat(style.lineHeight)) + 1;
+  const lines = editor.value.split("\n");
+  if (line < 1 || line > lines.length || x < 0) return null;
+  const column = Math.floor(x / charWidth) + 1;
+  return column <= lines[line - 1].length ? { line, column } : null;
+}
+const pointerSoon = debounce((place) => { if (place) hoverNow(place); }, 400);
+$("editor").addEventListener("mousemove", (e) => pointerSoon(pointerPlace(e)));
 $("editor").addEventListener("keyup", hoverSoon);
 $("editor").addEventListener("click", hoverSoon);
 async function goToDefinition() { lastHover = null; await hoverNow(); if (state.definition) goToLine(state.definition.line, state.definition.column); }
