@@ -402,3 +402,46 @@ def test_the_cli_opens_the_workbench(monkeypatch: pytest.MonkeyPatch, root: Path
     os.environ.pop("CLAUSULA_TOKEN", None)
     missing = CliRunner().invoke(app, ["workbench", str(root / "nothing"), "--no-open"])
     assert missing.exit_code == 1 and "no such directory" in missing.output
+
+
+# ----------------------------------------------------------------- hostile input
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    text=st.text(max_size=300),
+    line=st.integers(min_value=1, max_value=400),
+    column=st.integers(min_value=1, max_value=200),
+)
+def test_any_draft_gets_an_answer_never_a_crash(
+    client: TestClient, text: str, line: int, column: int
+) -> None:
+    """Whatever an author types, checking, hovering and formatting answer 200 (or 422 for
+    text JSON cannot carry), never a 500."""
+    for endpoint, body in (
+        ("check", {"name": CONTRACT, "text": text}),
+        ("hover", {"name": CONTRACT, "text": text, "line": line, "column": column}),
+        ("format", {"name": CONTRACT, "text": text}),
+    ):
+        answer = client.post(f"/workbench/api/{endpoint}", json=body)
+        assert answer.status_code in (200, 422), (endpoint, text, answer.text)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["date", "licensee", "purpose", "territory", "works", "metrics", "x"]),
+        st.one_of(
+            st.none(),
+            st.integers(),
+            st.text(max_size=20),
+            st.lists(st.text(max_size=5), max_size=3),
+        ),
+        max_size=6,
+    )
+)
+def test_any_use_gets_a_decision_or_pointers(client: TestClient, use: dict[str, object]) -> None:
+    answer = client.post("/workbench/api/decide", json={"use": use})
+    assert answer.status_code == 200, answer.text
+    result = answer.json()
+    assert result["ok"] or all(p.startswith("/") for p in result["problems"])
