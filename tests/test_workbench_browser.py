@@ -262,3 +262,28 @@ def test_moving_a_parameter_reruns_the_simulation_and_changes_the_chart(page: An
     assert page.locator("#sim-table tbody tr.changed").count() >= 1
     _shoot(page, "negotiate")
     assert not page.inner_text("#errors")
+
+
+def test_server_errors_are_shown_in_the_page(page: Any) -> None:
+    page.fill("#variant-name", "Not A Name")
+    page.click("#save-variant")
+    page.wait_for_function("document.querySelector('#errors').textContent.length > 0")
+    assert "lower-case letters" in page.inner_text("#errors")
+    assert page.is_visible("#panel-negotiate")  # the page is still there, not blank
+
+
+def test_every_control_has_an_accessible_name(page: Any) -> None:
+    unnamed = page.evaluate(
+        """() => [...document.querySelectorAll('input, select, textarea, button')]
+        .filter((e) => {
+          if (e.getAttribute('aria-label') || e.closest('label')) return false;
+          if (e.id && document.querySelector(`label[for="${e.id}"]`)) return false;
+          if (e.tagName === 'BUTTON' && e.textContent.trim()) return false;
+          return true;
+        }).map((e) => e.outerHTML.slice(0, 80))"""
+    )
+    assert unnamed == []
+    # The tabs work with the keyboard.
+    page.focus("#tab-negotiate")
+    page.keyboard.press("ArrowLeft")
+    assert page.is_visible("#panel-try") and not page.is_visible("#panel-negotiate")
