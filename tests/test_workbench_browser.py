@@ -147,7 +147,7 @@ def test_a_typo_shows_the_checkers_diagnostic_and_fixing_it_clears_it(page: Any)
     assert "artist_pool * use.revenue" in text
     page.fill("#editor", text.replace("artist_pool * use.revenue", "artist_pol * use.revenue"))
     page.dispatch_event("#editor", "input")
-    item = page.wait_for_selector("#diagnostics li pre")
+    item = page.wait_for_selector("#diagnostics li")
     shown = item.inner_text()
     assert "unknown name `artist_pol`" in shown
     assert "did you mean `artist_pool`?" in shown

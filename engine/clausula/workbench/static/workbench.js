@@ -171,7 +171,9 @@ async function checkNow() {
     const item = el("li", { class: d.severity });
     const link = el("a", { href: "#", class: "place", text: `line ${d.line}, column ${d.column}` ,
       onclick: (e) => { e.preventDefault(); goToLine(d.line, d.column); } });
-    item.append(link, el("pre", { text: d.rendered }));
+    // The sentence in full (it wraps), then the line and the caret under the place.
+    const [, ...detail] = d.rendered.split("\n");
+    item.append(link, " ", el("span", { class: "message", text: d.message }), el("pre", { text: detail.join("\n") }));
     return item;
   }));
   renderHighlight();
@@ -289,7 +291,8 @@ async function refreshSaved() {
   select.value = chosen;
   const list = $("regression");
   if (!result.ok) {
-    list.replaceChildren(el("li", { text: "The draft set has errors: no use decided. " + result.problems[0] }));
+    list.replaceChildren(el("li", { text: "The draft set has errors: no use decided." }),
+      el("li", {}, el("pre", { class: "problem", text: result.problems[0] })));
     $("regression-summary").textContent = "";
     return;
   }
