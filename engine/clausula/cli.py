@@ -406,6 +406,7 @@ from . import cli_serve as _cli_serve  # noqa: E402, F401
 from . import cli_simulate as _cli_simulate  # noqa: E402, F401  (simulate, diff: issue 5)
 from . import cli_tdm as _cli_tdm  # noqa: E402, F401  (TDM reservations: issue 17)
 from . import cli_tools as _cli_tools  # noqa: E402, F401  (fmt, test, explain, render: issue 7)
+from . import cli_workbench as _cli_workbench  # noqa: E402, F401  (issue 18)
 from .cli_catalogue import catalogue_app  # noqa: E402  (tdm, import-ddex, ddex-uses)
 
 # `consent` and `report` (issue 4) are sub-commands of their own.

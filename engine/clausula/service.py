@@ -707,6 +707,10 @@ def create_app(
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+    if live.policies.is_dir():  # the workbench at `/`, behind the same token (issue 18)
+        from .workbench import workbench_router
+
+        app.include_router(workbench_router(live.policies, settings.token))
     return app
 
 
