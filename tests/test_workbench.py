@@ -208,6 +208,24 @@ def test_a_typo_gets_the_checkers_diagnostic_with_caret_and_did_you_mean(
     assert fixed["ok"] and fixed["diagnostics"] == []
 
 
+def test_the_solvers_findings_come_beside_the_checkers(client: TestClient) -> None:
+    """`clausula analyze`'s findings on a draft without errors, as warnings at their place
+    (asked for after the diagnostics, so typing never waits for the solver)."""
+    text, _ = _text(client)
+    draft = text.rstrip() + (
+        '\n\n  clause 99 "Never"\n'
+        "    when use.purpose is generation and use.purpose is training\n"
+        '    oblige "Never asked"\n'
+    )
+    assert client.post("/workbench/api/check", json={"name": CONTRACT, "text": draft}).json()["ok"]
+    found = client.post("/workbench/api/findings", json={"name": CONTRACT, "text": draft}).json()
+    (dead,) = found["diagnostics"]
+    assert dead["severity"] == "warning" and dead["message"].startswith("dead: ")
+    assert draft.splitlines()[dead["line"] - 1].strip() == 'clause 99 "Never"'
+    clean = client.post("/workbench/api/findings", json={"name": CONTRACT, "text": text}).json()
+    assert clean["diagnostics"] == []
+
+
 def test_hover_shows_a_definition_and_a_laws_citation(client: TestClient) -> None:
     text, _ = _text(client)
     lines = text.splitlines()

@@ -168,7 +168,10 @@ def check(
     ] = None,
     analyze: Annotated[
         bool,
-        typer.Option("--analyze", help="Also prove with an SMT solver (clausula analyze): findings are warnings."),
+        typer.Option(
+            "--analyze",
+            help="Also prove with an SMT solver (clausula analyze): findings are warnings.",
+        ),
     ] = False,
 ) -> None:
     """Check clause files: syntax, names, types, purposes, territories and references.

@@ -28,8 +28,6 @@ TimeoutOption = Annotated[
 
 def findings_as_diagnostics(report: Report) -> list[Diagnostic]:
     """The findings as warnings at their place, with the source line (for `check`, the LSP)."""
-    from .diagnostics import Diagnostic, Span
-
     out: list[Diagnostic] = []
     lines: dict[str, list[str]] = {}
     for finding in report.findings:
@@ -40,17 +38,7 @@ def findings_as_diagnostics(report: Report) -> list[Diagnostic]:
                 lines[finding.path] = []
         text = lines[finding.path]
         source = text[finding.line - 1] if 0 < finding.line <= len(text) else None
-        message = f"{finding.kind}: {finding.message}"
-        if finding.region:
-            message += f" (region: {finding.region})"
-        out.append(
-            Diagnostic(
-                Span(finding.path, finding.line, finding.column),
-                message,
-                severity="warning",
-                source_line=source,
-            )
-        )
+        out.append(finding.diagnostic(finding.path, source))
     return out
 
 

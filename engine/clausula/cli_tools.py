@@ -167,7 +167,9 @@ def test_(
                 out.print(f"  {name}: {done_in_file} of {total_in_file}", soft_wrap=True)
                 for provision in missed:
                     title = f' "{provision.title}"' if provision.title else ""
-                    state = "dead (can never apply)" if provision.source in dead else "not exercised"
+                    state = (
+                        "dead (can never apply)" if provision.source in dead else "not exercised"
+                    )
                     out.print(
                         f"    {state}: {provision.rule}{title} ({provision.source})",
                         soft_wrap=True,

@@ -351,14 +351,7 @@ class ClausulaLanguageServer(LanguageServer):
         if known is None or known[0] != analysis.text:
             from .prove.analyze import analyze_text
 
-            warnings = [
-                Diagnostic(
-                    Span(analysis.path, f.line, f.column),
-                    f"{f.kind}: {f.message}" + (f" (region: {f.region})" if f.region else ""),
-                    severity="warning",
-                )
-                for f in analyze_text(analysis.text)
-            ]
+            warnings = [f.diagnostic(analysis.path) for f in analyze_text(analysis.text)]
             known = self.proofs[uri] = (analysis.text, warnings)
         return known[1]
 

@@ -20,6 +20,7 @@ from typing import Any
 import z3
 
 from ..compiler import _text
+from ..diagnostics import Diagnostic, Span
 from ..models import Decision
 from ..use_input import UseError
 from .encode import FALSE, BlockSym, Encoder, ProvisionSym
@@ -71,6 +72,16 @@ class Finding:
         if self.witness is not None:
             out["witness"] = self.witness
         return out
+
+    def diagnostic(self, path: str, source_line: str | None = None) -> Diagnostic:
+        """The finding as a warning at its place in `path` (for `check --analyze`, the
+        language server and the workbench)."""
+        message = f"{self.kind}: {self.message}"
+        if self.region:
+            message += f" (region: {self.region})"
+        return Diagnostic(
+            Span(path, self.line, self.column), message, severity="warning", source_line=source_line
+        )
 
 
 @dataclass

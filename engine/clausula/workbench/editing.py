@@ -109,6 +109,27 @@ def check_text(files: PolicyFiles, name: str, text: str) -> dict[str, Any]:
     }
 
 
+def findings(files: PolicyFiles, name: str, text: str) -> dict[str, Any]:
+    """`clausula analyze`'s findings on a clause draft without errors (dead clauses,
+    conflicts, gaps, shares over 100%), as warnings beside the checker's. Asked for after
+    the diagnostics, so that typing never waits for the solver."""
+    files.resolve(name)
+    if not name.endswith(".clause"):
+        return {"diagnostics": []}
+    draft = analyse_draft(files, name, text)
+    if any(d.severity == "error" for d in draft.analysis.diagnostics):
+        return {"diagnostics": []}
+    from ..lines import split_lines
+    from ..prove.analyze import analyze_text
+
+    lines = split_lines(text)
+    items = [
+        diagnostic_json(f.diagnostic(name, lines[f.line - 1] if 0 < f.line <= len(lines) else None))
+        for f in analyze_text(text)
+    ]
+    return {"diagnostics": items}
+
+
 def hover(files: PolicyFiles, name: str, text: str, line: int, column: int) -> dict[str, Any]:
     """What is at `line`:`column` of the draft: its description (with its citation, for a
     clause) and where it is defined, if anywhere in the draft."""

@@ -187,6 +187,12 @@ def workbench_router(root: Path, token: str | None) -> APIRouter:
         result: dict[str, Any] = answer(lambda: editing.check_text(files, body.name, body.text))
         return result
 
+    @router.post("/workbench/api/findings")
+    def findings(request: Request, body: DraftText) -> dict[str, Any]:
+        guard(request)
+        result: dict[str, Any] = answer(lambda: editing.findings(files, body.name, body.text))
+        return result
+
     @router.post("/workbench/api/hover")
     def hover(request: Request, body: HoverRequest) -> dict[str, Any]:
         guard(request)

@@ -161,6 +161,21 @@ async function checkNow() {
   if (serial !== checkSerial) return; // an older answer: a newer edit is being checked
   clearError();
   state.diagnostics = result.diagnostics;
+  showDiagnostics(result);
+  renderHighlight();
+  refreshSaved();
+  if (result.ok) proveSoon(serial, text, result);
+}
+// The solver's findings (clausula analyze) come after the checker's, never in its way.
+async function proveSoon(serial, text, checked) {
+  const found = await api("findings", { name: state.name, text });
+  if (serial !== checkSerial || !found.diagnostics.length) return;
+  state.diagnostics = checked.diagnostics.concat(found.diagnostics);
+  showDiagnostics({ ...checked, warnings: checked.warnings + found.diagnostics.length,
+    diagnostics: state.diagnostics });
+  renderHighlight();
+}
+function showDiagnostics(result) {
   const summary = $("diagnostic-summary");
   summary.className = result.ok ? "ok" : "";
   summary.textContent = result.ok
@@ -176,8 +191,6 @@ async function checkNow() {
     item.append(link, " ", el("span", { class: "message", text: d.message }), el("pre", { text: detail.join("\n") }));
     return item;
   }));
-  renderHighlight();
-  refreshSaved();
 }
 const checkSoon = debounce(checkNow, 250);
 $("editor").addEventListener("input", () => {
