@@ -251,15 +251,21 @@ class TableDecider:
     def _metrics(self, row: Mapping[str, Any]) -> tuple[Decimal | None, str, int, int] | None:
         """The row's checked metrics, or None when they are not a valid use's (then the
         row's use is decided by `PolicySet.decide`, which names the problem)."""
+        template = self.template
+
+        def cell(name: str) -> Any:
+            value = row[name]
+            return template.get(name) if value is None else value
+
         counts = []
         for name in ("generations", "streams"):
-            value = row[name]
+            value = cell(name)
             if value is None:
                 value = 0
             if type(value) is not int or not 0 <= value <= MAX_COUNT:
                 return None
             counts.append(value)
-        amount, currency = row["revenue"], row["currency"]
+        amount, currency = cell("revenue"), cell("currency")
         if amount is None:
             return None, "", counts[0], counts[1]
         if not isinstance(currency, str):
@@ -505,9 +511,14 @@ def _list_codes(column: pa.Array) -> tuple[list[tuple[np.ndarray[Any, Any], int]
     """Codes for a list column: of its items joined, and of its length; and the rows whose
     items hold the separator (their joined text could equal another list's)."""
     if pa.types.is_map(column.type):
-        keys = pa.ListArray.from_arrays(column.offsets, column.keys, mask=column.is_null())
-        values = pc.cast(column.items, pa.string())
-        items = pa.ListArray.from_arrays(column.offsets, values, mask=column.is_null())
+        # A slice's offsets point into its parent's entries: rebased on fresh arrays.
+        raw = column.offsets.to_numpy()
+        start, stop = int(raw[0]), int(raw[-1])
+        offsets = pa.array(raw - start, pa.int32())
+        mask = column.is_null()
+        keys = pa.ListArray.from_arrays(offsets, column.keys.slice(start, stop - start), mask=mask)
+        values = pc.cast(column.items.slice(start, stop - start), pa.string())
+        items = pa.ListArray.from_arrays(offsets, values, mask=mask)
         first, odd_a = _list_codes(keys)
         second, odd_b = _list_codes(items)
         return first + second, odd_a | odd_b
