@@ -31,6 +31,7 @@ Input columns (absent ones, and null cells, take the `template`'s value):
 | `date` | date32 or `YYYY-MM-DD` string | `date` |
 | `licensee`, `purpose`, `territory` | string | the field |
 | `works`, `artists`, `context` | list<string> | the list |
+| `work` (when there is no `works`) | string | `works: [work]` |
 | `attribution` | map<string, decimal or decimal string> | `attribution` |
 | `commercial` | bool | `commercial` |
 | `output` (struct of bools) or `output.<flag>` | bool | `output.<flag>` |
@@ -475,6 +476,13 @@ def _columns(batch: pa.RecordBatch, template: Mapping[str, Any]) -> dict[str, pa
             or (name.startswith("output.") and name[7:] in _FLAGS)
         ):
             found[name] = column
+    work = batch.schema.get_field_index("work")
+    if work >= 0 and "works" not in found:  # one work per row, as a CSV manifest has it
+        column = batch.column(work)
+        if not pa.types.is_string(column.type):
+            column = pc.cast(column, pa.string())
+        offsets = pa.array(np.arange(n + 1, dtype=np.int32))
+        found["works"] = pa.ListArray.from_arrays(offsets, column, mask=column.is_null())
     for name in ("revenue", "currency", "generations", "streams"):
         found.setdefault(name, pa.nulls(n))
     for name in template:
