@@ -362,8 +362,16 @@ def table_of_uses(uses: Iterable[Mapping[str, Any]]) -> pa.Table:
     column per field, `output.<flag>` and `facts.<name>` flat, revenue as decimal text
     with a `currency` column. A field a use leaves out is null in its row."""
     rows = list(uses)
-    columns: dict[str, list[Any]] = {}
     n = len(rows)
+    # The fields every use has, always as columns (so that chunks of a file agree).
+    columns: dict[str, list[Any]] = {
+        name: [None] * n
+        for name in (
+            "id", "date", "licensee", "purpose", "territory", *_LISTS, "attribution",
+            "commercial", *(f"output.{flag}" for flag in _FLAGS),
+            "revenue", "currency", "generations", "streams",
+        )
+    }  # fmt: skip
 
     def put(name: str, index: int, value: Any) -> None:
         columns.setdefault(name, [None] * n)[index] = value
@@ -391,6 +399,7 @@ def table_of_uses(uses: Iterable[Mapping[str, Any]]) -> pa.Table:
         "streams": pa.int64(),
         **{name: pa.list_(pa.string()) for name in _LISTS},
         **{f"output.{flag}": pa.bool_() for flag in _FLAGS},
+        "commercial": pa.bool_(),
         **{name: pa.string() for name in ("id", "date", "licensee", "purpose", "territory")},
         **{name: pa.string() for name in ("revenue", "currency")},
     }

@@ -239,8 +239,13 @@ class _Writer:
         self.parquet: pq.ParquetWriter | None = None
         self.file: IO[str] | None = None
         self.csv: Any = None
+        self.schema: pa.Schema | None = None
 
     def write(self, batch: pa.RecordBatch) -> None:
+        if self.schema is None:
+            self.schema = batch.schema
+        elif batch.schema != self.schema:
+            batch = _aligned(batch, self.schema)
         try:
             if self.kind == "parquet":
                 if self.parquet is None:
@@ -268,6 +273,29 @@ class _Writer:
             self.parquet.close()
         if self.file is not None:
             self.file.close()
+
+
+def _aligned(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
+    """A later batch with the first batch's columns (a JSON Lines file's later uses may
+    leave out a field, or give one the first uses did not have)."""
+    extra = [name for name in batch.schema.names if name not in schema.names]
+    if extra:
+        raise ManifestError(
+            f"a use past the first {BATCH_ROWS:,} has the field `{extra[0]}`, which none "
+            "before it has: give every use the same fields (null where there is none)"
+        )
+    arrays = []
+    for item in schema:
+        index = batch.schema.get_field_index(item.name)
+        column = batch.column(index) if index >= 0 else pa.nulls(batch.num_rows, item.type)
+        try:
+            arrays.append(column if column.type == item.type else pc.cast(column, item.type))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            raise ManifestError(
+                f"the column `{item.name}` changes type within the file ({item.type} first, "
+                f"then {column.type})"
+            ) from None
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
 def filter_table(
