@@ -68,6 +68,7 @@ PATHS = (
 # fixed, the test passes, fails as an unexpected pass, and the entry must go.
 DISAGREEMENTS: dict[tuple[str, str], str] = {}
 
+
 def _params(path: str) -> list[Any]:
     assert path in PATHS
     params = []

@@ -223,7 +223,11 @@ def test_a_bad_row_is_its_error_never_the_end_of_the_run() -> None:
     loaded = _loaded(case.policies, case.data, case.assume)
     good = {**case.use, "id": "good"}
     bad_id = {**case.use, "id": "bad", "works": ["isrc:NOT-AN-ISRC"]}
-    bad_money = {**case.use, "id": "money", "metrics": {"revenue": {"amount": "1.001", "currency": "USD"}}}
+    bad_money = {
+        **case.use,
+        "id": "money",
+        "metrics": {"revenue": {"amount": "1.001", "currency": "USD"}},
+    }
     long_id = {**case.use, "id": "x" * 10_000}
     uses = [good, bad_id, bad_money, long_id]
     got = decide_table(loaded, table_of_uses(uses)).to_pylist()

@@ -19,7 +19,6 @@ from .use_input import UseError, UseProblem, parse_use, parse_use_json, read_use
 
 if TYPE_CHECKING:
     from .policy_set import PolicySet, check, load
-
     from .table import decide_table
 
 # Loading a policy set needs the parser and the checker; deciding does not. These names
@@ -41,6 +40,7 @@ def __getattr__(name: str) -> Any:
         globals()[name] = value
         return value
     raise AttributeError(f"module 'clausula' has no attribute {name!r}")
+
 
 __all__ = [
     "ClausulaError",

@@ -324,7 +324,12 @@ def filter_(
 
     if manifest != "-" and not Path(manifest).is_file():
         _fail(f"cannot read {manifest}: there is no such file")
-    if manifest != "-" and Path(manifest).suffix.lower() in (".parquet", ".pq", ".jsonl", ".ndjson"):
+    if manifest != "-" and Path(manifest).suffix.lower() in (
+        ".parquet",
+        ".pq",
+        ".jsonl",
+        ".ndjson",
+    ):
         from .cli_table import filter_files  # Parquet and JSON Lines: decided a batch at a time
 
         filter_files(manifest, use, output, policies, data, assume, summary_path, progress)

@@ -26,7 +26,9 @@ def _load(policies: Path, data: Path | None, assume: list[str] | None) -> Any:
     try:
         return load_files([policies], data=data, assume=list(assume or ()))
     except PolicyError as error:
-        _load_failed(error.diagnostics, policies, "the policies have errors, so nothing was decided")
+        _load_failed(
+            error.diagnostics, policies, "the policies have errors, so nothing was decided"
+        )
     except (OSError, ValueError) as error:
         _fail(f"cannot load policies: {error}")
 
@@ -47,7 +49,7 @@ def filter_files(
     from .manifest import ManifestError, load_template
     from .table_files import filter_table, format_of
 
-    if output == "-" or format_of(output) == "csv" and not output.endswith(".csv"):
+    if output == "-" or (format_of(output) == "csv" and not output.endswith(".csv")):
         _fail("write the decisions of a Parquet or JSON Lines manifest to a .parquet, "
               ".jsonl or .csv file")  # fmt: skip
     try:
@@ -91,7 +93,8 @@ def statement_(
     usage: Annotated[
         Path,
         typer.Argument(
-            metavar="USAGE.parquet", help="The usage log: uses with metrics (Parquet or JSON Lines)."
+            metavar="USAGE.parquet",
+            help="The usage log: uses with metrics (Parquet or JSON Lines).",
         ),
     ],
     period: Annotated[

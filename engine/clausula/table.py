@@ -220,7 +220,9 @@ class TableDecider:
             known = shape_of.get(s)
             if known is None and s not in shape_error:
                 try:
-                    shape = parse_use(_use_dict(row, self.template, None, metrics=False), vocabulary)
+                    shape = parse_use(
+                        _use_dict(row, self.template, None, metrics=False), vocabulary
+                    )
                 except UseError:
                     shape_error[s] = True
                 else:
@@ -239,11 +241,15 @@ class TableDecider:
             group[2].append(revenue)
             group[3].append(generations)
             group[4].append(streams)
-        for currency, (keys, shape, revenue, generations, streams) in groups.items():
+        for currency, (keys, of_shape, revenues, gens, streams_) in groups.items():
             use_columns = UseColumns(
-                shapes, np.array(shape), revenue, np.array(generations), np.array(streams),
+                shapes,
+                np.array(of_shape),
+                revenues,
+                np.array(gens),
+                np.array(streams_),
                 currency=currency or "USD",
-            )  # fmt: skip
+            )
             for k, outcome in zip(keys, self.evaluator.evaluate(use_columns), strict=True):
                 answers[k] = self._from_outcome(outcome, use_columns)
         assert all(a is not None for a in answers)
@@ -403,9 +409,7 @@ def table_of_uses(uses: Iterable[Mapping[str, Any]]) -> pa.Table:
         **{name: pa.string() for name in ("id", "date", "licensee", "purpose", "territory")},
         **{name: pa.string() for name in ("revenue", "currency")},
     }
-    return pa.table(
-        {name: pa.array(values, types.get(name)) for name, values in columns.items()}
-    )
+    return pa.table({name: pa.array(values, types.get(name)) for name, values in columns.items()})
 
 
 # ---------------------------------------------------------------------- helpers
@@ -547,9 +551,7 @@ def _list_codes(column: pa.Array) -> tuple[list[tuple[np.ndarray[Any, Any], int]
     odd = np.zeros(len(column), dtype=bool)
     if len(flat) and pc.any(pc.match_substring(flat, _SEPARATOR)).as_py():
         hits = pc.list_parent_indices(column).to_numpy()[
-            pc.fill_null(pc.match_substring(flat, _SEPARATOR), False).to_numpy(
-                zero_copy_only=False
-            )
+            pc.fill_null(pc.match_substring(flat, _SEPARATOR), False).to_numpy(zero_copy_only=False)
         ]
         odd[hits] = True
     return [_codes(joined), _codes(lengths)], odd
@@ -568,8 +570,10 @@ def _shape_key(
             continue
         if isinstance(column, pa.ChunkedArray):
             column = column.combine_chunks()
-        if pa.types.is_list(column.type) or pa.types.is_large_list(column.type) or (
-            pa.types.is_map(column.type)
+        if (
+            pa.types.is_list(column.type)
+            or pa.types.is_large_list(column.type)
+            or (pa.types.is_map(column.type))
         ):
             parts, rows = _list_codes(column)
             odd |= rows
@@ -626,8 +630,8 @@ def _use_dict(
     if facts:
         use["facts"] = facts
     if metrics:
-        counts = {k: given[k] for k in ("generations", "streams") if k in given}
-        found: dict[str, Any] = dict(counts)
+        counts: dict[str, Any] = {k: given[k] for k in ("generations", "streams") if k in given}
+        found: dict[str, Any] = {**counts}
         if "revenue" in given:
             amount = given["revenue"]
             text = _decimal_text(amount)

@@ -216,10 +216,13 @@ def _text_cells(row: dict[str, Any]) -> dict[str, Any]:
     for name, value in row.items():
         if name == "payments":
             value = "; ".join(
-                f"{p['payee']} {_money(p['amount'], p['currency'])} {p['currency']}" for p in value or ()
+                f"{p['payee']} {_money(p['amount'], p['currency'])} {p['currency']}"
+                for p in value or ()
             )
         elif name == "totals":
-            value = "; ".join(f"{_money(t['amount'], t['currency'])} {t['currency']}" for t in value or ())
+            value = "; ".join(
+                f"{_money(t['amount'], t['currency'])} {t['currency']}" for t in value or ()
+            )
         elif isinstance(value, Decimal):
             value = str(value)
         elif isinstance(value, list | dict):
@@ -262,9 +265,7 @@ class _Writer:
             if self.csv is None:
                 self.csv = csv.DictWriter(self.file, batch.schema.names, lineterminator="\n")
                 self.csv.writeheader()
-            self.csv.writerows(
-                {k: "" if v is None else v for k, v in row.items()} for row in rows
-            )
+            self.csv.writerows({k: "" if v is None else v for k, v in row.items()} for row in rows)
         except OSError as error:
             raise ManifestError(f"cannot write {self.path}: {error.strerror}") from None
 
