@@ -55,10 +55,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import ValidationError
 
-from .batch import BatchEvaluator, LoadedPolicy, UseColumns
+from .batch import BatchEvaluator, LoadedPolicy, ShapeTable, UseColumns
 from .batch import Outcome as _Outcome
 from .kinds import DENYING
-from .limits import MAX_COUNT, MAX_ID_CHARS
+from .identifiers import PARTY_SCHEMES, WORK_SCHEMES, id_problem
+from .limits import MAX_ARTISTS, MAX_COUNT, MAX_ID_CHARS, MAX_WORKS
 from .models import Decision, MoneyAmount, Use
 from .policy_set import PolicySet
 from .use_input import UseError, parse_use
@@ -87,6 +88,8 @@ _SCHEMA = pa.schema(
 _SCALARS = ("date", "licensee", "purpose", "territory", "commercial")
 _LISTS = ("works", "artists", "context")
 _FLAGS = ("synthetic_audio", "digital_replica", "public", "names_artist", "labelled_ai")
+_PARTS = ("works", "artists", "attribution")  # what a shape adds to its frame
+_METRICS = ("revenue", "currency", "generations", "streams")
 _SEPARATOR = "\x1f"  # joins a list's items into one key; rows with it in an item go alone
 _KEY_BOUND = 1 << 62  # combined keys are renumbered before they could pass int64
 
@@ -159,6 +162,7 @@ class TableDecider:
         self.version = self.policy_set.version
         self._money: dict[tuple[str, str], Decimal | None] = {}
         self._sources: dict[tuple[tuple[str, str], ...], str | None] = {}
+        self._ids: dict[tuple[str, str], bool] = {}  # (column, id) → whether it is invalid
 
     # ------------------------------------------------------------------ one batch
     def decide(self, batch: pa.RecordBatch) -> pa.RecordBatch:
@@ -166,81 +170,179 @@ class TableDecider:
         n = batch.num_rows
         columns = _columns(batch, self.template)
         ids = _string_column(batch, "id", n)
-        alone = np.zeros(n, dtype=bool)  # rows decided one at a time
+        alone = np.zeros(n, dtype=bool)  # rows decided one at a time, with their id
         if self.evaluator.analysis.reads_id:
             alone[:] = True
         else:
             lengths = pc.fill_null(pc.utf8_length(ids), 0).to_numpy(zero_copy_only=False)
             alone |= lengths > MAX_ID_CHARS
-        shape_key, odd = _shape_key(columns, n)
-        alone |= odd
-        metric_codes = [_codes(columns[name]) for name in ("revenue", "currency")]
-        metric_codes += [_codes(columns[name]) for name in ("generations", "streams")]
+        frame_key, odd = _shape_key(columns, n, skip=_PARTS)
+        shape_key, bound = frame_key, int(frame_key.max()) + 1 if n else 1
+        for name in _PARTS:
+            column = columns.get(name)
+            if column is None:
+                continue
+            column = _whole(column)
+            if pa.types.is_list(column.type) or pa.types.is_map(column.type):
+                parts, rows = _list_codes(column)
+                odd |= rows
+            else:  # all null (the template's), or not a list: the use's own error says so
+                try:
+                    text = column if pa.types.is_null(column.type) else pc.cast(column, pa.string())
+                    parts = [_codes(text)]
+                except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                    parts = [(np.arange(n, dtype=np.int64), max(n, 1))]
+                odd |= ~np.asarray(pc.is_null(column).to_numpy(zero_copy_only=False), dtype=bool)
+            for codes, size in parts:
+                shape_key, bound = _combine(shape_key, bound, codes, size)
+        odd |= self._bad_ids(columns, n)
         key = shape_key
-        bound = int(key.max()) + 1 if n else 1
-        for codes, size in metric_codes:
+        for name in ("revenue", "currency", "generations", "streams"):
+            codes, size = _codes(columns[name])
             key, bound = _combine(key, bound, codes, size)
         # Rows decided alone get keys of their own, after every other.
         if alone.any():
             key = key.copy()
             key[alone] = bound + np.flatnonzero(alone)
-        distinct, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-        del distinct
-        answers = self._answers(batch, columns, ids, shape_key, first, alone)
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        answers = self._answers(columns, ids, frame_key, shape_key, first, alone | odd, alone)
         return self._result(ids, answers, inverse.reshape(-1))
+
+    def _bad_ids(self, columns: Mapping[str, pa.Array], n: int) -> np.ndarray[Any, Any]:
+        """Rows with a work or artist id that is not a valid one, or more of them than a use
+        may have (their uses are decided by `PolicySet.decide`, which names the problem)."""
+        bad = np.zeros(n, dtype=bool)
+        for name, kinds, limit in (
+            ("works", WORK_SCHEMES, MAX_WORKS),
+            ("artists", PARTY_SCHEMES, MAX_ARTISTS),
+        ):
+            column = columns.get(name)
+            if column is None or pa.types.is_null(column.type):
+                continue
+            column = _whole(column)
+            if not pa.types.is_list(column.type) or not pa.types.is_string(column.type.value_type):
+                bad[:] = True  # not a list of strings: the use's own error says so
+                continue
+            sizes = pc.fill_null(pc.list_value_length(column), 0).to_numpy(zero_copy_only=False)
+            bad |= sizes > limit
+            flat = pc.list_flatten(column)
+            if not len(flat):
+                continue
+            known = self._ids
+            wrong = []
+            for value in pc.unique(flat).to_pylist():
+                problem = known.get((name, value))
+                if problem is None:
+                    if len(known) > 1 << 20:
+                        known.clear()
+                    problem = known[(name, value)] = (
+                        value is None or len(value) > MAX_ID_CHARS or bool(id_problem(value, kinds))
+                    )
+                if problem:
+                    wrong.append(value)
+            if wrong:
+                hits = pc.is_in(flat, pa.array(wrong, pa.string())).to_numpy(zero_copy_only=False)
+                bad[pc.list_parent_indices(column).to_numpy()[hits]] = True
+        return bad
 
     def _answers(
         self,
-        batch: pa.RecordBatch,
         columns: dict[str, pa.Array],
         ids: pa.Array,
+        frame_key: np.ndarray[Any, Any],
         shape_key: np.ndarray[Any, Any],
         first: np.ndarray[Any, Any],
+        by_decide: np.ndarray[Any, Any],
         alone: np.ndarray[Any, Any],
     ) -> list[_Answer]:
         """The answer of every distinct key, by its first row."""
-        names = list(columns)
-        picked = pa.table([columns[name].take(pa.array(first)) for name in names], names=names)
-        rows = picked.to_pylist()
-        picked_ids = ids.take(pa.array(first)).to_pylist()
-        answers: list[_Answer | None] = [None] * len(rows)
-        shapes: list[Use] = []
-        shape_of: dict[int, int] = {}
-        shape_error: dict[int, bool] = {}
-        # Per currency: indexes of the keys, shapes, revenues, generations, streams.
+        take = pa.array(first)
+        cells = {
+            name: columns[name].take(take).to_pylist()
+            for name in ("works", "artists", "attribution", *_METRICS)
+            if name in columns
+        }
+        none = [None] * len(first)
+        works, artists, attribution = (cells.get(name, none) for name in _PARTS)
+        metric_rows = [
+            dict(zip(_METRICS, values, strict=True))
+            for values in zip(*(cells[name] for name in _METRICS), strict=True)
+        ]
+        template = self.template
+        parts_in_template = any(name in template for name in _PARTS)
+        vocabulary = self.policy_set.vocabulary
+        frames: list[Use] = []
+        frame_of: dict[int, int | None] = {}  # frame key → index in `frames` (None: invalid)
+        table_frame: list[int] = []
+        table_works: list[tuple[str, ...]] = []
+        table_artists: list[tuple[str, ...]] = []
+        table_attribution: list[Mapping[str, Decimal]] = []
+        shape_of: dict[int, int | None] = {}  # shape key → shape (None: invalid)
+        no_weights: dict[str, Decimal] = {}
+        answers: list[_Answer | None] = [None] * len(first)
         groups: dict[str, tuple[list[int], list[int], list[Decimal | None], list[int], list[int]]]
         groups = {}
-        vocabulary = self.policy_set.vocabulary
-        for k, row in enumerate(rows):
+
+        def row_at(position: int) -> dict[str, Any]:
+            return {name: column[position].as_py() for name, column in columns.items()}
+
+        for k in range(len(first)):
             position = int(first[k])
-            if alone[position]:
-                answers[k] = self._one(_use_dict(row, self.template, picked_ids[k]))
+            if by_decide[position]:
+                use_id = ids[position].as_py() if alone[position] else None
+                answers[k] = self._one(_use_dict(row_at(position), template, use_id))
                 continue
             s = int(shape_key[position])
-            known = shape_of.get(s)
-            if known is None and s not in shape_error:
-                try:
-                    shape = parse_use(
-                        _use_dict(row, self.template, None, metrics=False), vocabulary
-                    )
-                except UseError:
-                    shape_error[s] = True
+            if s not in shape_of:
+                shape_of[s] = None
+                if parts_in_template or attribution[k]:
+                    # Weights (or a template's works) are checked with the whole use.
+                    row = row_at(position)
+                    try:
+                        whole = parse_use(_use_dict(row, template, None, metrics=False), vocabulary)
+                    except UseError:
+                        pass
+                    else:
+                        frames.append(whole)
+                        shape_of[s] = len(table_frame)
+                        table_frame.append(len(frames) - 1)
+                        table_works.append(tuple(whole.works))
+                        table_artists.append(tuple(whole.artists))
+                        table_attribution.append(whole.attribution)
                 else:
-                    known = shape_of[s] = len(shapes)
-                    shapes.append(shape)
-            metrics = None if known is None else self._metrics(row)
-            if known is None or metrics is None:
-                answers[k] = self._one(_use_dict(row, self.template, None))
+                    f = int(frame_key[position])
+                    if f not in frame_of:
+                        frame_of[f] = None
+                        bare = _use_dict(row_at(position), template, None, metrics=False)
+                        for name in _PARTS:
+                            bare.pop(name, None)
+                        try:
+                            frames.append(parse_use(bare, vocabulary))
+                            frame_of[f] = len(frames) - 1
+                        except UseError:
+                            pass
+                    found = frame_of[f]
+                    if found is not None:
+                        shape_of[s] = len(table_frame)
+                        table_frame.append(found)
+                        table_works.append(tuple(works[k] or ()))
+                        table_artists.append(tuple(artists[k] or ()))
+                        table_attribution.append(no_weights)
+            shape = shape_of[s]
+            metrics = None if shape is None else self._metrics(metric_rows[k])
+            if shape is None or metrics is None:
+                answers[k] = self._one(_use_dict(row_at(position), template, None))
                 continue
             revenue, currency, generations, streams = metrics
             group = groups.get(currency)
             if group is None:
                 group = groups[currency] = ([], [], [], [], [])
             group[0].append(k)
-            group[1].append(known)
+            group[1].append(shape)
             group[2].append(revenue)
             group[3].append(generations)
             group[4].append(streams)
+        shapes = ShapeTable(frames, table_frame, table_works, table_artists, table_attribution)
         for currency, (keys, of_shape, revenues, gens, streams_) in groups.items():
             use_columns = UseColumns(
                 shapes,
@@ -557,16 +659,20 @@ def _list_codes(column: pa.Array) -> tuple[list[tuple[np.ndarray[Any, Any], int]
     return [_codes(joined), _codes(lengths)], odd
 
 
+def _whole(column: Any) -> pa.Array:
+    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+
+
 def _shape_key(
-    columns: Mapping[str, pa.Array], n: int
+    columns: Mapping[str, pa.Array], n: int, *, skip: tuple[str, ...] = ()
 ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """One integer per row, equal for rows that make the same use but for id and metrics;
-    and the rows that must be decided alone."""
+    """One integer per row, equal for rows that make the same use but for id, metrics and
+    the columns in `skip`; and the rows that must be decided alone."""
     key = np.zeros(n, dtype=np.int64)
     bound = 1
     odd = np.zeros(n, dtype=bool)
     for name, column in columns.items():
-        if name in ("revenue", "currency", "generations", "streams"):
+        if name in _METRICS or name in skip:
             continue
         if isinstance(column, pa.ChunkedArray):
             column = column.combine_chunks()
