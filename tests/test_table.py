@@ -92,6 +92,7 @@ def test_corpus_case(case: Case) -> None:
 # ------------------------------------------------------------------ random manifests
 
 _DATES = ["2025-12-31", "2026-01-01", "2026-05-01", "2026-06-30", "2028-06-02", "2029-01-01"]
+_DATES += ["2026-02-30", "01/05/2026"]  # not dates: the row is an error naming /date
 _TERRITORIES = ["US", "US-TN", "US-CA", "DE", "CN", "XX", "U"]
 _WORKS = [f"isrc:QZCRP26{n:05d}" for n in (1, 2, 3, 4, 5, 7, 10, 99)] + ["isrc:BAD"]
 _ARTISTS = ["party:ada", "party:ben", "party:eli", "party:jun", "party:lou", "party:zed"]

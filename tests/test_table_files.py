@@ -107,7 +107,7 @@ def test_cli_filter_parquet_prints_the_summary(tmp_path: Path) -> None:
 def _usage(draw: st.DrawFn) -> dict[str, Any]:
     use = draw(_manifest_use())
     use["date"] = draw(st.sampled_from(["2026-05-31", "2026-06-01", "2026-06-15", "2026-06-30",
-                                        "2026-07-01", "2028-06-02"]))  # fmt: skip
+                                        "2026-07-01", "2028-06-02", "2026-06-31"]))  # fmt: skip
     return use
 
 
@@ -123,7 +123,7 @@ def test_statement_sums_are_the_per_use_payments(uses: list[dict[str, Any]], siz
     lines = 0
     decisions: dict[str, int] = {}
     for use in uses:
-        if not "2026-06-01" <= use["date"] <= "2026-06-30":
+        if not "2026-06-01" <= use["date"] <= "2026-06-31":  # 06-31: not a date, decided
             continue
         row = _row(loaded.policy_set, use)
         decisions[row["decision"]] = decisions.get(row["decision"], 0) + 1

@@ -151,12 +151,22 @@ def _dates(batch: pa.RecordBatch, template: Mapping[str, Any]) -> pa.Array:
             try:
                 column = pc.cast(column, pa.date32())
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                # Cells that are not dates: kept, so that the use's own error names them.
-                return pa.nulls(n, pa.date32())
+                # Some cells are not dates: each distinct one read alone; those that are not
+                # dates stay null (kept, so that the use's own error names them).
+                encoded = pc.dictionary_encode(pc.cast(column, pa.string()))
+                days = [_day(v) for v in encoded.dictionary.to_pylist()]
+                column = pa.array(days, pa.date32()).take(encoded.indices)
     if fallback is not None:
         day = fallback if isinstance(fallback, dt.date) else dt.date.fromisoformat(str(fallback))
         column = pc.fill_null(column, pa.scalar(day, pa.date32()))
     return column
+
+
+def _day(text: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text) if text is not None else None
+    except ValueError:
+        return None
 
 
 def statement(

@@ -53,12 +53,12 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from .batch import BatchEvaluator, LoadedPolicy, ShapeTable, UseColumns
 from .batch import Outcome as _Outcome
-from .kinds import DENYING
 from .identifiers import PARTY_SCHEMES, WORK_SCHEMES, id_problem
+from .kinds import DENYING
 from .limits import MAX_ARTISTS, MAX_COUNT, MAX_ID_CHARS, MAX_WORKS
 from .models import Decision, MoneyAmount, Use
 from .policy_set import PolicySet
@@ -88,6 +88,10 @@ _SCHEMA = pa.schema(
 _SCALARS = ("date", "licensee", "purpose", "territory", "commercial")
 _LISTS = ("works", "artists", "context")
 _FLAGS = ("synthetic_audio", "digital_replica", "public", "names_artist", "labelled_ai")
+# A frame is validated with this date in place of its own, which is validated alone (as
+# the `Use.date` field validates it) and set on the frame.
+_STAND_IN_DATE = "2000-01-01"
+_DATE: TypeAdapter[dt.date] = TypeAdapter(dt.date)
 _PARTS = ("works", "artists", "attribution")  # what a shape adds to its frame
 _METRICS = ("revenue", "currency", "generations", "streams")
 _SEPARATOR = "\x1f"  # joins a list's items into one key; rows with it in an item go alone
@@ -163,6 +167,7 @@ class TableDecider:
         self._money: dict[tuple[str, str], Decimal | None] = {}
         self._sources: dict[tuple[tuple[str, str], ...], str | None] = {}
         self._ids: dict[tuple[str, str], bool] = {}  # (column, id) → whether it is invalid
+        self._dates: dict[Any, dt.date | None] = {}  # a date cell → the date (None: invalid)
 
     # ------------------------------------------------------------------ one batch
     def decide(self, batch: pa.RecordBatch) -> pa.RecordBatch:
@@ -176,8 +181,16 @@ class TableDecider:
         else:
             lengths = pc.fill_null(pc.utf8_length(ids), 0).to_numpy(zero_copy_only=False)
             alone |= lengths > MAX_ID_CHARS
-        frame_key, odd = _shape_key(columns, n, skip=_PARTS)
+        # Frames without their date (validated once per distinct date, then set on the
+        # frame: a manifest's dates are many, its other fields few).
+        frame_key, odd = _shape_key(columns, n, skip=(*_PARTS, "date"))
+        date_codes, date_count = (
+            _codes(_whole(columns["date"]))
+            if "date" in columns
+            else (np.zeros(n, dtype=np.int64), 1)
+        )
         shape_key, bound = frame_key, int(frame_key.max()) + 1 if n else 1
+        shape_key, bound = _combine(shape_key, bound, date_codes, date_count)
         for name in _PARTS:
             column = columns.get(name)
             if column is None:
@@ -205,7 +218,9 @@ class TableDecider:
             key = key.copy()
             key[alone] = bound + np.flatnonzero(alone)
         _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-        answers = self._answers(columns, ids, frame_key, shape_key, first, alone | odd, alone)
+        answers = self._answers(
+            columns, ids, frame_key, date_codes, shape_key, first, alone | odd, alone
+        )
         return self._result(ids, answers, inverse.reshape(-1))
 
     def _bad_ids(self, columns: Mapping[str, pa.Array], n: int) -> np.ndarray[Any, Any]:
@@ -250,6 +265,7 @@ class TableDecider:
         columns: dict[str, pa.Array],
         ids: pa.Array,
         frame_key: np.ndarray[Any, Any],
+        date_codes: np.ndarray[Any, Any],
         shape_key: np.ndarray[Any, Any],
         first: np.ndarray[Any, Any],
         by_decide: np.ndarray[Any, Any],
@@ -272,7 +288,9 @@ class TableDecider:
         parts_in_template = any(name in template for name in _PARTS)
         vocabulary = self.policy_set.vocabulary
         frames: list[Use] = []
-        frame_of: dict[int, int | None] = {}  # frame key → index in `frames` (None: invalid)
+        bare_of: dict[int, Use | None] = {}  # frame key → the frame, dated 2000-01-01
+        frame_of: dict[tuple[int, int], int | None] = {}  # (frame, date) → index in `frames`
+        dates = self._dates
         table_frame: list[int] = []
         table_works: list[tuple[str, ...]] = []
         table_artists: list[tuple[str, ...]] = []
@@ -311,17 +329,36 @@ class TableDecider:
                         table_attribution.append(whole.attribution)
                 else:
                     f = int(frame_key[position])
-                    if f not in frame_of:
-                        frame_of[f] = None
-                        bare = _use_dict(row_at(position), template, None, metrics=False)
-                        for name in _PARTS:
-                            bare.pop(name, None)
-                        try:
-                            frames.append(parse_use(bare, vocabulary))
-                            frame_of[f] = len(frames) - 1
-                        except UseError:
-                            pass
-                    found = frame_of[f]
+                    dated = (f, int(date_codes[position]))
+                    if dated not in frame_of:
+                        frame_of[dated] = None
+                        row = row_at(position)
+                        if f not in bare_of:
+                            bare = _use_dict(row, template, None, metrics=False)
+                            for name in _PARTS:
+                                bare.pop(name, None)
+                            bare["date"] = _STAND_IN_DATE
+                            try:
+                                bare_of[f] = parse_use(bare, vocabulary)
+                            except UseError:
+                                bare_of[f] = None
+                        day_value = row.get("date")
+                        if day_value is None:
+                            day_value = template.get("date")
+                        day = dates.get(day_value) if _hashable_day(day_value) else None
+                        if day is None and _hashable_day(day_value):
+                            try:
+                                day = _DATE.validate_python(day_value)
+                            except ValidationError:
+                                day = None
+                            if len(dates) > 1 << 16:
+                                dates.clear()
+                            dates[day_value] = day
+                        frame = bare_of[f]
+                        if frame is not None and day is not None:
+                            frames.append(frame.model_copy(update={"date": day}))
+                            frame_of[dated] = len(frames) - 1
+                    found = frame_of[dated]
                     if found is not None:
                         shape_of[s] = len(table_frame)
                         table_frame.append(found)
@@ -657,6 +694,10 @@ def _list_codes(column: pa.Array) -> tuple[list[tuple[np.ndarray[Any, Any], int]
         ]
         odd[hits] = True
     return [_codes(joined), _codes(lengths)], odd
+
+
+def _hashable_day(value: Any) -> bool:
+    return isinstance(value, str | dt.date) and not isinstance(value, dt.datetime)
 
 
 def _whole(column: Any) -> pa.Array:
