@@ -166,6 +166,18 @@ class TableDecider:
         self.version = self.policy_set.version
         self._money: dict[tuple[str, str], Decimal | None] = {}
         self._sources: dict[tuple[tuple[str, str], ...], str | None] = {}
+        # Rules with two effects of one kind (two consents asked by one clause, say): which
+        # of them denies first depends on the use, so their source is found use by use.
+        self._ambiguous: set[str] = set()
+        compiled = self.policy_set.compiled
+        blocks = list(compiled.jurisdictions)
+        for contracts in compiled.contracts_by_licensee.values():
+            blocks += contracts
+        for block in blocks:
+            for provision in block.provisions:
+                kinds = [effect.kind for effect in provision.effects]
+                if len(kinds) != len(set(kinds)):
+                    self._ambiguous.add(provision.label)
         self._ids: dict[tuple[str, str], bool] = {}  # (column, id) → whether it is invalid
         self._dates: dict[Any, dt.date | None] = {}  # a date cell → the date (None: invalid)
 
@@ -451,15 +463,18 @@ class TableDecider:
         return (outcome.decision, outcome.payments, totals, reason, None)
 
     def _source(self, outcome: _Outcome, columns: UseColumns, position: int) -> str | None:
-        """Where the first denying reason is written: found once per denial, from the
-        decision of a use that has it."""
+        """Where the first denying reason is written: found once per denial (its kinds and
+        rules), from the decision of a use that has it — or for each use when the rule has
+        two effects of one kind."""
         denial = outcome.denial
-        if denial not in self._sources:
-            use = columns.at(position)
-            decision = self.policy_set.decide(use)
-            first = next((r for r in decision.reasons if r.effect in DENYING), None)
-            self._sources[denial] = first.source if first is not None else None
-        return self._sources[denial]
+        if denial in self._sources:
+            return self._sources[denial]
+        decision = self.policy_set.decide(columns.at(position))
+        first = next((r for r in decision.reasons if r.effect in DENYING), None)
+        source = first.source if first is not None else None
+        if denial[0][1] not in self._ambiguous:
+            self._sources[denial] = source
+        return source
 
     # ------------------------------------------------------------------ output
     def _result(
