@@ -256,3 +256,28 @@ def test_empty_table_and_schema() -> None:
     result = decide_table(loaded, empty)
     assert result.num_rows == 0 and result.schema == result_schema()
     assert clausula.decide_table is decide_table
+
+
+def test_two_consents_in_one_clause_each_row_its_own_source(tmp_path: Path) -> None:
+    """One clause asks two consents (of the named artists, and of everyone touched): which
+    one denies first depends on the use, and so does the source of the reason."""
+    pool = (WORLD / "policies" / "pool" / "pool.clause").read_text(encoding="utf-8")
+    two = pool.replace(
+        "    require consent of each artist in use.touched for use.purpose in writing signed\n",
+        "    require consent of each artist in use.artists for generation in writing signed\n"
+        "    require consent of each artist in use.touched for use.purpose in writing signed\n",
+    )
+    assert two != pool
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "two.clause").write_text(two, encoding="utf-8")
+    loaded = _loaded(tmp_path / "policies", WORLD / "world", ())
+    base = {"date": "2026-06-01", "licensee": "party:dev", "purpose": "training", "territory": "US"}
+    # Ben's generation grant is revoked on 2026-05-01; he never consented to training.
+    uses = [
+        {**base, "id": "after", "date": "2026-06-01", "artists": ["party:ben"]},  # the first
+        {**base, "id": "before", "date": "2026-04-01", "artists": ["party:ben"]},  # the second
+    ]
+    want = [_row(loaded.policy_set, u) for u in uses]
+    got = decide_table(loaded, table_of_uses(uses)).to_pylist()
+    _same(got, want)
+    assert got[0]["reason_source"] != got[1]["reason_source"]
