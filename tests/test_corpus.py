@@ -13,7 +13,9 @@ order, obligations, policy version:
   decision says they must hold);
 - the HTTP service (`POST /v1/decide`, and `/v1/decide/batch` as a JSON array and as
   JSON Lines);
-- `clausula eval --json`.
+- `clausula eval --json`;
+- `clausula.decide_table` (a table of the case's use and its sibling: the columns of
+  `result_schema()` compared with what the expected decision says they must hold).
 
 - the simulator's path: uses as columns (`UseColumns`), decided by
   `BatchEvaluator.evaluate` and `tally` through the batch classes into the compact
@@ -63,6 +65,7 @@ PATHS = (
     "service",
     "service_batch",
     "eval",
+    "table",
 )
 
 # (case, path) → what the path gets wrong. Each is a strict xfail: when the engine is
@@ -268,6 +271,48 @@ def test_filter(case: Case) -> None:
     got = {name: rows[0][name] for name in OUTPUT_COLUMNS}
     assert got == _filter_row(json.loads(case.expected()))
     assert summary.policy_version == json.loads(case.expected())["policy"]["version"]
+
+
+def _table_row(expected: dict[str, Any]) -> dict[str, Any]:
+    """The row `decide_table` gives for a decision: its payments and totals (exact
+    amounts), and for a deny the rule and source of the first denying reason."""
+    from decimal import Decimal
+
+    first = next((r for r in expected["reasons"] if r["effect"] in _DENYING), None)
+    denied = expected["decision"] == "deny" and first is not None
+    return {
+        "id": expected["id"],
+        "decision": expected["decision"],
+        "payments": [
+            {
+                "payee": p["payee"],
+                "amount": Decimal(p["amount"]),
+                "currency": p["currency"],
+                "rule": p["rule"],
+            }
+            for p in expected["payments"]
+        ],
+        "totals": [
+            {"amount": Decimal(t["amount"]), "currency": t["currency"]} for t in expected["totals"]
+        ],
+        "reason_rule": first["rule"] if denied and first else None,
+        "reason_source": first["source"] if denied and first else None,
+        "error": None,
+        "policy_version": expected["policy"]["version"],
+    }
+
+
+@pytest.mark.parametrize("case", _params("table"))
+def test_decide_table(case: Case) -> None:
+    from clausula.table import decide_table, table_of_uses
+
+    key = _key(case)
+    loaded = LoadedPolicy(_policy(key), _loaded(key).checked)
+    sibling = _others(case)[0]
+    rows = decide_table(loaded, table_of_uses([sibling, case.use])).to_pylist()
+    expected = json.loads(case.expected())
+    assert rows[1] == _table_row(expected)
+    assert rows[0] == {**_table_row(expected), "id": sibling["id"]}
 
 
 @pytest.mark.parametrize("case", _params("service"))

@@ -20,14 +20,20 @@ from .use_input import UseError, UseProblem, parse_use, parse_use_json, read_use
 
 if TYPE_CHECKING:
     from .policy_set import PolicySet, check, load
+    from .table import decide_table
 
 # Loading a policy set needs the parser and the checker; deciding does not. These names
 # are imported on first use, so `import clausula.decide` (a worker that only decides)
-# never loads them.
+# never loads them; nor is pyarrow imported until `decide_table` is asked for.
 _LOADING = frozenset({"PolicySet", "check", "load"})
 
 
 def __getattr__(name: str) -> Any:
+    if name == "decide_table":
+        from .table import decide_table
+
+        globals()[name] = decide_table
+        return decide_table
     if name in _LOADING:
         from . import policy_set
 
@@ -52,6 +58,7 @@ __all__ = [
     "UseError",
     "UseProblem",
     "check",
+    "decide_table",
     "load",
     "parse_use",
     "parse_use_json",

@@ -407,6 +407,7 @@ from . import cli_ddex as _cli_ddex  # noqa: E402, F401  (DDEX: issue 17)
 from . import cli_lsp as _cli_lsp  # noqa: E402, F401  (issue 7: the language server)
 from . import cli_serve as _cli_serve  # noqa: E402, F401
 from . import cli_simulate as _cli_simulate  # noqa: E402, F401  (simulate, diff: issue 5)
+from . import cli_table as _cli_table  # noqa: E402, F401  (statement: issue 15)
 from . import cli_tdm as _cli_tdm  # noqa: E402, F401  (TDM reservations: issue 17)
 from . import cli_tools as _cli_tools  # noqa: E402, F401  (fmt, test, explain, render: issue 7)
 from . import cli_workbench as _cli_workbench  # noqa: E402, F401  (issue 18)

@@ -271,13 +271,9 @@ def filter_(
     manifest: Annotated[
         str,
         typer.Argument(
-            metavar="MANIFEST.csv", help="CSV with a header and a `work` column; - for stdin."
-        ),
-    ],
-    use: Annotated[
-        Path,
-        typer.Option(
-            "--use", "-u", metavar="TEMPLATE.yaml", help="The fixed part of the use (YAML or JSON)."
+            metavar="MANIFEST",
+            help="CSV with a header and a `work` column (- for stdin), or a Parquet or "
+            "JSON Lines table of uses (.parquet, .jsonl).",
         ),
     ],
     output: Annotated[
@@ -285,10 +281,17 @@ def filter_(
         typer.Option(
             "--output",
             "-o",
-            metavar="OUT.csv",
-            help="Where to write the rows with their decisions; - for stdout.",
+            metavar="OUT",
+            help="Where to write the rows with their decisions (.csv, .parquet, .jsonl); "
+            "- for stdout.",
         ),
     ],
+    use: Annotated[
+        Path | None,
+        typer.Option(
+            "--use", "-u", metavar="TEMPLATE.yaml", help="The fixed part of the use (YAML or JSON)."
+        ),
+    ] = None,
     policies: Annotated[
         Path, typer.Option("--policies", "-p", help="Directory of .clause files.")
     ] = Path("policies"),
@@ -321,6 +324,18 @@ def filter_(
 
     if manifest != "-" and not Path(manifest).is_file():
         _fail(f"cannot read {manifest}: there is no such file")
+    if manifest != "-" and Path(manifest).suffix.lower() in (
+        ".parquet",
+        ".pq",
+        ".jsonl",
+        ".ndjson",
+    ):
+        from .cli_table import filter_files  # Parquet and JSON Lines: decided a batch at a time
+
+        filter_files(manifest, use, output, policies, data, assume, summary_path, progress)
+        return
+    if use is None:
+        _fail("a CSV manifest needs a template: --use TEMPLATE.yaml")
     _require_policies(policies)
     try:
         template = load_template(use)

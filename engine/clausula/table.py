@@ -1,0 +1,816 @@
+"""Columnar decisions: an Arrow table of uses in, an Arrow table of decisions out.
+
+`decide_table(policies, table)` decides every row of a table of uses (one column per use
+field) and returns one row per input row, in the same order, with the columns of
+`result_schema()`. The answer for each row is the one `PolicySet.decide` gives for the
+use the row makes (the shared case corpus and a property test check it row for row).
+
+How it gets there without a Python loop per row:
+
+1. The columns that make a use's *shape* (everything but its id and metrics) are
+   dictionary-encoded and combined into one integer key per row (NumPy); rows with the
+   same key make the same use but for id and metrics. Each distinct shape is validated
+   once (`parse_use`, with the policy set's vocabulary).
+2. The shape key and the metrics (revenue, currency, generations, streams) give a second
+   key; each distinct (shape, metrics) is decided once by the batch core
+   (`BatchEvaluator.evaluate`), which groups shapes into classes proven to decide alike,
+   plans each class once and prices each distinct use.
+3. The answers are laid out as Arrow arrays, one entry per distinct key, and gathered to
+   the rows with one `take` per column.
+
+A row that makes no valid use gets decision `error` and, in `error`, every problem with
+the JSON Pointer of its field (as `UseError` gives it, without the use id, which is in
+the `id` column). Rows whose id is longer than the limit, and every row when the policy
+reads `use.id`, are decided one at a time with `PolicySet.decide`.
+
+Input columns (absent ones, and null cells, take the `template`'s value):
+
+| column | type | use field |
+|---|---|---|
+| `id` | string | `id` |
+| `date` | date32 or `YYYY-MM-DD` string | `date` |
+| `licensee`, `purpose`, `territory` | string | the field |
+| `works`, `artists`, `context` | list<string> | the list |
+| `work` (when there is no `works`) | string | `works: [work]` |
+| `attribution` | map<string, decimal or decimal string> | `attribution` |
+| `commercial` | bool | `commercial` |
+| `output` (struct of bools) or `output.<flag>` | bool | `output.<flag>` |
+| `facts` (struct) or `facts.<name>` | any scalar | `facts.<name>` |
+| `revenue` | decimal128 or decimal string | `metrics.revenue.amount` |
+| `currency` | string | `metrics.revenue.currency` |
+| `generations`, `streams` | integer | `metrics.<count>` |
+
+Other columns are ignored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from pydantic import TypeAdapter, ValidationError
+
+from .batch import BatchEvaluator, LoadedPolicy, ShapeTable, UseColumns
+from .batch import Outcome as _Outcome
+from .identifiers import PARTY_SCHEMES, WORK_SCHEMES, id_problem
+from .kinds import DENYING
+from .limits import MAX_ARTISTS, MAX_COUNT, MAX_ID_CHARS, MAX_WORKS
+from .models import Decision, MoneyAmount, Use
+from .policy_set import PolicySet
+from .use_input import UseError, parse_use
+
+#: Rows decided together: a table's record batches are cut (or joined) to at most this
+#: many rows, which bounds the memory one step of `decide_batches` holds.
+MAX_BATCH_ROWS = 1 << 20
+
+_MONEY = pa.decimal128(38, 6)
+_PAYMENT = pa.struct(
+    [("payee", pa.string()), ("amount", _MONEY), ("currency", pa.string()), ("rule", pa.string())]
+)
+_TOTAL = pa.struct([("amount", _MONEY), ("currency", pa.string())])
+_SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("decision", pa.string()),
+        ("payments", pa.list_(_PAYMENT)),
+        ("totals", pa.list_(_TOTAL)),
+        ("reason_rule", pa.string()),
+        ("reason_source", pa.string()),
+        ("error", pa.string()),
+        ("policy_version", pa.string()),
+    ]
+)
+_SCALARS = ("date", "licensee", "purpose", "territory", "commercial")
+_LISTS = ("works", "artists", "context")
+_FLAGS = ("synthetic_audio", "digital_replica", "public", "names_artist", "labelled_ai")
+# A frame is validated with this date in place of its own, which is validated alone (as
+# the `Use.date` field validates it) and set on the frame.
+_STAND_IN_DATE = "2000-01-01"
+_DATE: TypeAdapter[dt.date] = TypeAdapter(dt.date)
+_PARTS = ("works", "artists", "attribution")  # what a shape adds to its frame
+_METRICS = ("revenue", "currency", "generations", "streams")
+_SEPARATOR = "\x1f"  # joins a list's items into one key; rows with it in an item go alone
+_KEY_BOUND = 1 << 62  # combined keys are renumbered before they could pass int64
+
+# One row's answer: decision, payments, totals, first denying (rule, source), error.
+_Answer = tuple[
+    str,
+    tuple[tuple[str, Decimal, str, str], ...],
+    tuple[tuple[str, Decimal], ...],
+    tuple[str | None, str | None],
+    str | None,
+]
+
+
+def result_schema() -> pa.Schema:
+    """The schema of `decide_table`'s result (and of each batch of `decide_batches`)."""
+    return _SCHEMA
+
+
+def decide_table(
+    policies: PolicySet | LoadedPolicy,
+    table: pa.Table | Iterable[pa.RecordBatch],
+    *,
+    template: Mapping[str, Any] | None = None,
+) -> pa.Table:
+    """Decide every row of `table` (an Arrow table, or record batches) as a use.
+
+    Returns a table with the columns of `result_schema()`, row-aligned with the input.
+    `template` holds use fields (`{"licensee": "party:aria-labs", "purpose": "training"}`)
+    for columns the table does not have and for its null cells. Give the `LoadedPolicy` of
+    `clausula.batch.load_files` for the batch core's grouping; with a bare `PolicySet`
+    every distinct use is decided by `PolicySet.decide`.
+    """
+    batches = table.to_batches() if isinstance(table, pa.Table) else table
+    return pa.Table.from_batches(
+        list(decide_batches(policies, batches, template=template)), schema=_SCHEMA
+    )
+
+
+def decide_batches(
+    policies: PolicySet | LoadedPolicy,
+    batches: Iterable[pa.RecordBatch],
+    *,
+    template: Mapping[str, Any] | None = None,
+) -> Iterator[pa.RecordBatch]:
+    """Decide a stream of record batches, one result batch per input batch (as long, in
+    the same order). What the batch core learnt is kept from batch to batch, so a stream
+    costs what its distinct uses cost; memory is bounded by `MAX_BATCH_ROWS` rows."""
+    decider = TableDecider(policies, template)
+    for batch in batches:
+        if batch.num_rows <= MAX_BATCH_ROWS:
+            yield decider.decide(batch)
+            continue
+        parts = [
+            decider.decide(batch.slice(start, MAX_BATCH_ROWS))
+            for start in range(0, batch.num_rows, MAX_BATCH_ROWS)
+        ]
+        yield pa.Table.from_batches(parts, schema=_SCHEMA).combine_chunks().to_batches()[0]
+
+
+class TableDecider:
+    """Decides record batches against one policy set, keeping the batch core's classes
+    from batch to batch. Not thread-safe (one per thread or process)."""
+
+    def __init__(
+        self, policies: PolicySet | LoadedPolicy, template: Mapping[str, Any] | None = None
+    ) -> None:
+        self.policy_set = policies.policy_set if isinstance(policies, LoadedPolicy) else policies
+        self.evaluator = BatchEvaluator(policies)
+        self.template = _template(template or {})
+        self.version = self.policy_set.version
+        self._money: dict[tuple[str, str], Decimal | None] = {}
+        self._sources: dict[tuple[tuple[str, str], ...], str | None] = {}
+        # Rules with two effects of one kind (two consents asked by one clause, say): which
+        # of them denies first depends on the use, so their source is found use by use.
+        self._ambiguous: set[str] = set()
+        compiled = self.policy_set.compiled
+        blocks = list(compiled.jurisdictions)
+        for contracts in compiled.contracts_by_licensee.values():
+            blocks += contracts
+        for block in blocks:
+            for provision in block.provisions:
+                kinds = [effect.kind for effect in provision.effects]
+                if len(kinds) != len(set(kinds)):
+                    self._ambiguous.add(provision.label)
+        self._ids: dict[tuple[str, str], bool] = {}  # (column, id) → whether it is invalid
+        self._dates: dict[Any, dt.date | None] = {}  # a date cell → the date (None: invalid)
+
+    # ------------------------------------------------------------------ one batch
+    def decide(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        """The result rows of one batch of uses."""
+        n = batch.num_rows
+        columns = _columns(batch, self.template)
+        ids = _string_column(batch, "id", n)
+        alone = np.zeros(n, dtype=bool)  # rows decided one at a time, with their id
+        if self.evaluator.analysis.reads_id:
+            alone[:] = True
+        else:
+            lengths = pc.fill_null(pc.utf8_length(ids), 0).to_numpy(zero_copy_only=False)
+            alone |= lengths > MAX_ID_CHARS
+        # Frames without their date (validated once per distinct date, then set on the
+        # frame: a manifest's dates are many, its other fields few).
+        frame_key, odd = _shape_key(columns, n, skip=(*_PARTS, "date"))
+        date_codes, date_count = (
+            _codes(_whole(columns["date"]))
+            if "date" in columns
+            else (np.zeros(n, dtype=np.int64), 1)
+        )
+        shape_key, bound = frame_key, int(frame_key.max()) + 1 if n else 1
+        shape_key, bound = _combine(shape_key, bound, date_codes, date_count)
+        for name in _PARTS:
+            column = columns.get(name)
+            if column is None:
+                continue
+            column = _whole(column)
+            if pa.types.is_list(column.type) or pa.types.is_map(column.type):
+                parts, rows = _list_codes(column)
+                odd |= rows
+            else:  # all null (the template's), or not a list: the use's own error says so
+                try:
+                    text = column if pa.types.is_null(column.type) else pc.cast(column, pa.string())
+                    parts = [_codes(text)]
+                except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                    parts = [(np.arange(n, dtype=np.int64), max(n, 1))]
+                odd |= ~np.asarray(pc.is_null(column).to_numpy(zero_copy_only=False), dtype=bool)
+            for codes, size in parts:
+                shape_key, bound = _combine(shape_key, bound, codes, size)
+        odd |= self._bad_ids(columns, n)
+        key = shape_key
+        for name in ("revenue", "currency", "generations", "streams"):
+            codes, size = _codes(columns[name])
+            key, bound = _combine(key, bound, codes, size)
+        # Rows decided alone get keys of their own, after every other.
+        if alone.any():
+            key = key.copy()
+            key[alone] = bound + np.flatnonzero(alone)
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        answers = self._answers(
+            columns, ids, frame_key, date_codes, shape_key, first, alone | odd, alone
+        )
+        return self._result(ids, answers, inverse.reshape(-1))
+
+    def _bad_ids(self, columns: Mapping[str, pa.Array], n: int) -> np.ndarray[Any, Any]:
+        """Rows with a work or artist id that is not a valid one, or more of them than a use
+        may have (their uses are decided by `PolicySet.decide`, which names the problem)."""
+        bad = np.zeros(n, dtype=bool)
+        for name, kinds, limit in (
+            ("works", WORK_SCHEMES, MAX_WORKS),
+            ("artists", PARTY_SCHEMES, MAX_ARTISTS),
+        ):
+            column = columns.get(name)
+            if column is None or pa.types.is_null(column.type):
+                continue
+            column = _whole(column)
+            if not pa.types.is_list(column.type) or not pa.types.is_string(column.type.value_type):
+                bad[:] = True  # not a list of strings: the use's own error says so
+                continue
+            sizes = pc.fill_null(pc.list_value_length(column), 0).to_numpy(zero_copy_only=False)
+            bad |= sizes > limit
+            flat = pc.list_flatten(column)
+            if not len(flat):
+                continue
+            known = self._ids
+            wrong = []
+            for value in pc.unique(flat).to_pylist():
+                problem = known.get((name, value))
+                if problem is None:
+                    if len(known) > 1 << 20:
+                        known.clear()
+                    problem = known[(name, value)] = (
+                        value is None or len(value) > MAX_ID_CHARS or bool(id_problem(value, kinds))
+                    )
+                if problem:
+                    wrong.append(value)
+            if wrong:
+                hits = pc.is_in(flat, pa.array(wrong, pa.string())).to_numpy(zero_copy_only=False)
+                bad[pc.list_parent_indices(column).to_numpy()[hits]] = True
+        return bad
+
+    def _answers(
+        self,
+        columns: dict[str, pa.Array],
+        ids: pa.Array,
+        frame_key: np.ndarray[Any, Any],
+        date_codes: np.ndarray[Any, Any],
+        shape_key: np.ndarray[Any, Any],
+        first: np.ndarray[Any, Any],
+        by_decide: np.ndarray[Any, Any],
+        alone: np.ndarray[Any, Any],
+    ) -> list[_Answer]:
+        """The answer of every distinct key, by its first row."""
+        take = pa.array(first)
+        cells = {
+            name: columns[name].take(take).to_pylist()
+            for name in ("works", "artists", "attribution", *_METRICS)
+            if name in columns
+        }
+        none = [None] * len(first)
+        works, artists, attribution = (cells.get(name, none) for name in _PARTS)
+        metric_rows = [
+            dict(zip(_METRICS, values, strict=True))
+            for values in zip(*(cells[name] for name in _METRICS), strict=True)
+        ]
+        template = self.template
+        parts_in_template = any(name in template for name in _PARTS)
+        vocabulary = self.policy_set.vocabulary
+        frames: list[Use] = []
+        bare_of: dict[int, Use | None] = {}  # frame key → the frame, dated 2000-01-01
+        frame_of: dict[tuple[int, int], int | None] = {}  # (frame, date) → index in `frames`
+        dates = self._dates
+        table_frame: list[int] = []
+        table_works: list[tuple[str, ...]] = []
+        table_artists: list[tuple[str, ...]] = []
+        table_attribution: list[Mapping[str, Decimal]] = []
+        shape_of: dict[int, int | None] = {}  # shape key → shape (None: invalid)
+        no_weights: dict[str, Decimal] = {}
+        answers: list[_Answer | None] = [None] * len(first)
+        groups: dict[str, tuple[list[int], list[int], list[Decimal | None], list[int], list[int]]]
+        groups = {}
+
+        def row_at(position: int) -> dict[str, Any]:
+            return {name: column[position].as_py() for name, column in columns.items()}
+
+        for k in range(len(first)):
+            position = int(first[k])
+            if by_decide[position]:
+                use_id = ids[position].as_py() if alone[position] else None
+                answers[k] = self._one(_use_dict(row_at(position), template, use_id))
+                continue
+            s = int(shape_key[position])
+            if s not in shape_of:
+                shape_of[s] = None
+                if parts_in_template or attribution[k]:
+                    # Weights (or a template's works) are checked with the whole use.
+                    row = row_at(position)
+                    try:
+                        whole = parse_use(_use_dict(row, template, None, metrics=False), vocabulary)
+                    except UseError:
+                        pass
+                    else:
+                        frames.append(whole)
+                        shape_of[s] = len(table_frame)
+                        table_frame.append(len(frames) - 1)
+                        table_works.append(tuple(whole.works))
+                        table_artists.append(tuple(whole.artists))
+                        table_attribution.append(whole.attribution)
+                else:
+                    f = int(frame_key[position])
+                    dated = (f, int(date_codes[position]))
+                    if dated not in frame_of:
+                        frame_of[dated] = None
+                        row = row_at(position)
+                        if f not in bare_of:
+                            bare = _use_dict(row, template, None, metrics=False)
+                            for name in _PARTS:
+                                bare.pop(name, None)
+                            bare["date"] = _STAND_IN_DATE
+                            try:
+                                bare_of[f] = parse_use(bare, vocabulary)
+                            except UseError:
+                                bare_of[f] = None
+                        day_value = row.get("date")
+                        if day_value is None:
+                            day_value = template.get("date")
+                        day = dates.get(day_value) if _hashable_day(day_value) else None
+                        if day is None and _hashable_day(day_value):
+                            try:
+                                day = _DATE.validate_python(day_value)
+                            except ValidationError:
+                                day = None
+                            if len(dates) > 1 << 16:
+                                dates.clear()
+                            dates[day_value] = day
+                        frame = bare_of[f]
+                        if frame is not None and day is not None:
+                            frames.append(frame.model_copy(update={"date": day}))
+                            frame_of[dated] = len(frames) - 1
+                    found = frame_of[dated]
+                    if found is not None:
+                        shape_of[s] = len(table_frame)
+                        table_frame.append(found)
+                        table_works.append(tuple(works[k] or ()))
+                        table_artists.append(tuple(artists[k] or ()))
+                        table_attribution.append(no_weights)
+            shape = shape_of[s]
+            metrics = None if shape is None else self._metrics(metric_rows[k])
+            if shape is None or metrics is None:
+                answers[k] = self._one(_use_dict(row_at(position), template, None))
+                continue
+            revenue, currency, generations, streams = metrics
+            group = groups.get(currency)
+            if group is None:
+                group = groups[currency] = ([], [], [], [], [])
+            group[0].append(k)
+            group[1].append(shape)
+            group[2].append(revenue)
+            group[3].append(generations)
+            group[4].append(streams)
+        shapes = ShapeTable(frames, table_frame, table_works, table_artists, table_attribution)
+        for currency, (keys, of_shape, revenues, gens, streams_) in groups.items():
+            use_columns = UseColumns(
+                shapes,
+                np.array(of_shape),
+                revenues,
+                np.array(gens),
+                np.array(streams_),
+                currency=currency or "USD",
+            )
+            for k, outcome in zip(keys, self.evaluator.evaluate(use_columns), strict=True):
+                answers[k] = self._from_outcome(outcome, use_columns)
+        assert all(a is not None for a in answers)
+        return [a for a in answers if a is not None]
+
+    def _metrics(self, row: Mapping[str, Any]) -> tuple[Decimal | None, str, int, int] | None:
+        """The row's checked metrics, or None when they are not a valid use's (then the
+        row's use is decided by `PolicySet.decide`, which names the problem)."""
+        template = self.template
+
+        def cell(name: str) -> Any:
+            value = row[name]
+            return template.get(name) if value is None else value
+
+        counts = []
+        for name in ("generations", "streams"):
+            value = cell(name)
+            if value is None:
+                value = 0
+            if type(value) is not int or not 0 <= value <= MAX_COUNT:
+                return None
+            counts.append(value)
+        amount, currency = cell("revenue"), cell("currency")
+        if amount is None:
+            return None, "", counts[0], counts[1]
+        if not isinstance(currency, str):
+            return None
+        text = _decimal_text(amount)
+        if text is None:
+            return None
+        money_key = (text, currency)
+        value = self._money.get(money_key, False)
+        if value is False:
+            try:
+                value = MoneyAmount.model_validate({"amount": text, "currency": currency}).amount
+            except (ValidationError, ValueError):
+                value = None
+            if len(self._money) > 1 << 18:
+                self._money.clear()
+            self._money[money_key] = value
+        if value is None:
+            return None
+        return value, currency, counts[0], counts[1]
+
+    def _one(self, use: Mapping[str, Any]) -> _Answer:
+        """The answer of `PolicySet.decide` for one use."""
+        try:
+            decision = self.policy_set.decide(use)
+        except UseError as error:
+            return ("error", (), (), (None, None), "; ".join(str(p) for p in error.problems))
+        return _from_decision(decision)
+
+    def _from_outcome(self, outcome: _Outcome, columns: UseColumns) -> _Answer:
+        if outcome.decision == "error":  # the shapes carry no id: no `use <id>: ` head
+            return ("error", (), (), (None, None), outcome.error or "")
+        reason: tuple[str | None, str | None] = (None, None)
+        if outcome.decision == "deny" and outcome.denial:
+            reason = (outcome.denial[0][1], self._source(outcome, columns, outcome.position))
+        totals = tuple((currency, amount) for currency, amount in outcome.totals)
+        return (outcome.decision, outcome.payments, totals, reason, None)
+
+    def _source(self, outcome: _Outcome, columns: UseColumns, position: int) -> str | None:
+        """Where the first denying reason is written: found once per denial (its kinds and
+        rules), from the decision of a use that has it — or for each use when the rule has
+        two effects of one kind."""
+        denial = outcome.denial
+        if denial in self._sources:
+            return self._sources[denial]
+        decision = self.policy_set.decide(columns.at(position))
+        first = next((r for r in decision.reasons if r.effect in DENYING), None)
+        source = first.source if first is not None else None
+        if denial[0][1] not in self._ambiguous:
+            self._sources[denial] = source
+        return source
+
+    # ------------------------------------------------------------------ output
+    def _result(
+        self, ids: pa.Array, answers: list[_Answer], inverse: np.ndarray[Any, Any]
+    ) -> pa.RecordBatch:
+        take = pa.array(inverse.astype(np.int64))
+        decisions = pa.array([a[0] for a in answers], pa.string())
+        payments = pa.array(
+            [
+                [
+                    {"payee": p, "amount": amount, "currency": c, "rule": rule}
+                    for p, amount, c, rule in a[1]
+                ]
+                for a in answers
+            ],
+            pa.list_(_PAYMENT),
+        )
+        totals = pa.array(
+            [[{"amount": amount, "currency": c} for c, amount in a[2]] for a in answers],
+            pa.list_(_TOTAL),
+        )
+        rules = pa.array([a[3][0] for a in answers], pa.string())
+        sources = pa.array([a[3][1] for a in answers], pa.string())
+        errors = pa.array([a[4] for a in answers], pa.string())
+        n = len(inverse)
+        return pa.RecordBatch.from_arrays(
+            [
+                ids,
+                decisions.take(take),
+                payments.take(take),
+                totals.take(take),
+                rules.take(take),
+                sources.take(take),
+                errors.take(take),
+                pa.array(np.full(n, self.version, dtype=object), pa.string())
+                if n
+                else pa.array([], pa.string()),
+            ],
+            schema=_SCHEMA,
+        )
+
+
+def table_of_uses(uses: Iterable[Mapping[str, Any]]) -> pa.Table:
+    """Uses as JSON objects (as a client sends them) → a table `decide_table` reads: one
+    column per field, `output.<flag>` and `facts.<name>` flat, revenue as decimal text
+    with a `currency` column. A field a use leaves out is null in its row."""
+    rows = list(uses)
+    n = len(rows)
+    # The fields every use has, always as columns (so that chunks of a file agree).
+    columns: dict[str, list[Any]] = {
+        name: [None] * n
+        for name in (
+            "id", "date", "licensee", "purpose", "territory", *_LISTS, "attribution",
+            "commercial", *(f"output.{flag}" for flag in _FLAGS),
+            "revenue", "currency", "generations", "streams",
+        )
+    }  # fmt: skip
+
+    def put(name: str, index: int, value: Any) -> None:
+        columns.setdefault(name, [None] * n)[index] = value
+
+    for index, use in enumerate(rows):
+        for name, value in use.items():
+            if name in ("output", "facts") and isinstance(value, Mapping):
+                for inner, item in value.items():
+                    put(f"{name}.{inner}", index, item)
+            elif name == "metrics" and isinstance(value, Mapping):
+                revenue = value.get("revenue")
+                if isinstance(revenue, Mapping):
+                    put("revenue", index, revenue.get("amount"))
+                    put("currency", index, revenue.get("currency"))
+                for count in ("generations", "streams"):
+                    if count in value:
+                        put(count, index, value[count])
+            elif name == "attribution" and isinstance(value, Mapping):
+                put(name, index, [(k, str(v)) for k, v in value.items()])
+            else:
+                put(name, index, value)
+    types = {
+        "attribution": pa.map_(pa.string(), pa.string()),
+        "generations": pa.int64(),
+        "streams": pa.int64(),
+        **{name: pa.list_(pa.string()) for name in _LISTS},
+        **{f"output.{flag}": pa.bool_() for flag in _FLAGS},
+        "commercial": pa.bool_(),
+        **{name: pa.string() for name in ("id", "date", "licensee", "purpose", "territory")},
+        **{name: pa.string() for name in ("revenue", "currency")},
+    }
+    return pa.table({name: pa.array(values, types.get(name)) for name, values in columns.items()})
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _from_decision(decision: Decision) -> _Answer:
+    reason: tuple[str | None, str | None] = (None, None)
+    if decision.decision == "deny":
+        first = next((r for r in decision.reasons if r.effect in DENYING), None)
+        if first is not None:
+            reason = (first.rule, first.source)
+    return (
+        decision.decision,
+        tuple((p.payee, p.amount, p.currency, p.rule) for p in decision.payments),
+        tuple((t.currency, t.amount) for t in decision.totals),
+        reason,
+        None,
+    )
+
+
+def _decimal_text(value: Any) -> str | None:
+    """A revenue cell as the decimal text of a use: a decimal128 without the trailing
+    zeros of its column's scale (`1200.000000` → `1200`), a string as it is."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Decimal) and value.is_finite():
+        if value == value.to_integral_value():
+            return format(value.quantize(Decimal(1)), "f")
+        return format(value.normalize(), "f")
+    return None
+
+
+def _template(template: Mapping[str, Any]) -> dict[str, Any]:
+    """The template as flat column names: `output.public`, `facts.x`, `revenue`, …"""
+    flat: dict[str, Any] = {}
+    for name, value in template.items():
+        if name in ("output", "facts") and isinstance(value, Mapping):
+            for inner, item in value.items():
+                flat[f"{name}.{inner}"] = item
+        elif name == "metrics" and isinstance(value, Mapping):
+            revenue = value.get("revenue")
+            if isinstance(revenue, Mapping):
+                flat["revenue"] = revenue.get("amount")
+                flat["currency"] = revenue.get("currency")
+            for count in ("generations", "streams"):
+                if count in value:
+                    flat[count] = value[count]
+        elif name != "id":
+            flat[name] = value
+    return flat
+
+
+def _string_column(batch: pa.RecordBatch, name: str, n: int) -> pa.Array:
+    index = batch.schema.get_field_index(name)
+    if index < 0:
+        return pa.nulls(n, pa.string())
+    column = batch.column(index)
+    return column if column.type == pa.string() else pc.cast(column, pa.string())
+
+
+def _columns(batch: pa.RecordBatch, template: Mapping[str, Any]) -> dict[str, pa.Array]:
+    """The batch's use columns by flat name (structs `output` and `facts` flattened),
+    with a null column for each field the template gives and the batch does not."""
+    n = batch.num_rows
+    found: dict[str, pa.Array] = {}
+    for field, column in zip(batch.schema, batch.columns, strict=True):
+        name = field.name
+        if name in ("output", "facts") and pa.types.is_struct(field.type):
+            for index in range(field.type.num_fields):
+                inner = field.type.field(index).name
+                found[f"{name}.{inner}"] = pc.struct_field(column, [index])
+        elif (
+            name in _SCALARS
+            or name in _LISTS
+            or name in ("attribution", "revenue", "currency", "generations", "streams")
+            or name.startswith("facts.")
+            or (name.startswith("output.") and name[7:] in _FLAGS)
+        ):
+            found[name] = column
+    work = batch.schema.get_field_index("work")
+    if work >= 0 and "works" not in found:  # one work per row, as a CSV manifest has it
+        column = batch.column(work)
+        if not pa.types.is_string(column.type):
+            column = pc.cast(column, pa.string())
+        offsets = pa.array(np.arange(n + 1, dtype=np.int32))
+        found["works"] = pa.ListArray.from_arrays(offsets, column, mask=column.is_null())
+    for name in ("revenue", "currency", "generations", "streams"):
+        found.setdefault(name, pa.nulls(n))
+    for name in template:
+        found.setdefault(name, pa.nulls(n))
+    return found
+
+
+def _codes(column: pa.Array) -> tuple[np.ndarray[Any, Any], int]:
+    """A code per row (equal values, equal codes; null has a code of its own) and how many
+    codes there are."""
+    if pa.types.is_null(column.type):
+        return np.zeros(len(column), dtype=np.int64), 1
+    if pa.types.is_decimal(column.type) or pa.types.is_floating(column.type):
+        column = pc.cast(column, pa.string())
+    encoded = pc.dictionary_encode(column, null_encoding="encode")
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    indices = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    return indices, max(len(encoded.dictionary), 1)
+
+
+def _combine(
+    key: np.ndarray[Any, Any], bound: int, codes: np.ndarray[Any, Any], size: int
+) -> tuple[np.ndarray[Any, Any], int]:
+    """Keys that tell apart what `key` and `codes` tell apart, and their bound."""
+    if bound * size >= _KEY_BOUND:
+        distinct, key = np.unique(key, return_inverse=True)
+        key = key.reshape(-1).astype(np.int64)
+        bound = len(distinct)
+    return key * size + codes, bound * size
+
+
+def _list_codes(column: pa.Array) -> tuple[list[tuple[np.ndarray[Any, Any], int]], Any]:
+    """Codes for a list column: of its items joined, and of its length; and the rows whose
+    items hold the separator (their joined text could equal another list's)."""
+    if pa.types.is_map(column.type):
+        # A slice's offsets point into its parent's entries: rebased on fresh arrays.
+        raw = column.offsets.to_numpy()
+        start, stop = int(raw[0]), int(raw[-1])
+        offsets = pa.array(raw - start, pa.int32())
+        mask = column.is_null()
+        keys = pa.ListArray.from_arrays(offsets, column.keys.slice(start, stop - start), mask=mask)
+        values = pc.cast(column.items.slice(start, stop - start), pa.string())
+        items = pa.ListArray.from_arrays(offsets, values, mask=mask)
+        first, odd_a = _list_codes(keys)
+        second, odd_b = _list_codes(items)
+        return first + second, odd_a | odd_b
+    if not pa.types.is_string(column.type.value_type):
+        column = pc.cast(column, pa.list_(pa.string()))
+    lengths = pc.list_value_length(column)
+    joined = pc.binary_join(column, _SEPARATOR)
+    flat = pc.list_flatten(column)
+    odd = np.zeros(len(column), dtype=bool)
+    if len(flat) and pc.any(pc.match_substring(flat, _SEPARATOR)).as_py():
+        hits = pc.list_parent_indices(column).to_numpy()[
+            pc.fill_null(pc.match_substring(flat, _SEPARATOR), False).to_numpy(zero_copy_only=False)
+        ]
+        odd[hits] = True
+    return [_codes(joined), _codes(lengths)], odd
+
+
+def _hashable_day(value: Any) -> bool:
+    return isinstance(value, str | dt.date) and not isinstance(value, dt.datetime)
+
+
+def _whole(column: Any) -> pa.Array:
+    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+
+
+def _shape_key(
+    columns: Mapping[str, pa.Array], n: int, *, skip: tuple[str, ...] = ()
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """One integer per row, equal for rows that make the same use but for id, metrics and
+    the columns in `skip`; and the rows that must be decided alone."""
+    key = np.zeros(n, dtype=np.int64)
+    bound = 1
+    odd = np.zeros(n, dtype=bool)
+    for name, column in columns.items():
+        if name in _METRICS or name in skip:
+            continue
+        if isinstance(column, pa.ChunkedArray):
+            column = column.combine_chunks()
+        if (
+            pa.types.is_list(column.type)
+            or pa.types.is_large_list(column.type)
+            or (pa.types.is_map(column.type))
+        ):
+            parts, rows = _list_codes(column)
+            odd |= rows
+        elif pa.types.is_struct(column.type) or pa.types.is_list(column.type):
+            parts = [_codes(pc.cast(column, pa.string()))]
+        else:
+            parts = [_codes(column)]
+        for codes, size in parts:
+            key, bound = _combine(key, bound, codes, size)
+    distinct, key = np.unique(key, return_inverse=True)
+    del distinct
+    return key.reshape(-1).astype(np.int64), odd
+
+
+def _use_dict(
+    row: Mapping[str, Any], template: Mapping[str, Any], use_id: str | None, *, metrics: bool = True
+) -> dict[str, Any]:
+    """The use a row makes (the template's value where the row has none)."""
+    use: dict[str, Any] = {}
+    if use_id is not None:
+        use["id"] = use_id
+    output: dict[str, Any] = {}
+    facts: dict[str, Any] = {}
+    given: dict[str, Any] = {}
+    for name in {**template, **row}:
+        value = row.get(name)
+        if value is None:
+            value = template.get(name)
+        if value is None:
+            continue
+        given[name] = value
+    for name, value in given.items():
+        if name.startswith("output."):
+            output[name[7:]] = value
+        elif name.startswith("facts."):
+            facts[name[6:]] = value
+        elif name == "attribution":
+            use[name] = dict(value) if not isinstance(value, dict) else value
+        elif name in _LISTS:
+            use[name] = list(value)
+        elif name in _SCALARS:
+            use[name] = value.isoformat() if isinstance(value, dt.date) else value
+        elif name in ("revenue", "currency", "generations", "streams"):
+            pass
+        else:
+            use[name] = value
+    if isinstance(use.get("attribution"), dict):
+        use["attribution"] = {
+            k: (_decimal_text(v) if isinstance(v, Decimal) else v)
+            for k, v in use["attribution"].items()
+        }
+    if output:
+        use["output"] = output
+    if facts:
+        use["facts"] = facts
+    if metrics:
+        counts: dict[str, Any] = {k: given[k] for k in ("generations", "streams") if k in given}
+        found: dict[str, Any] = {**counts}
+        if "revenue" in given:
+            amount = given["revenue"]
+            text = _decimal_text(amount)
+            found["revenue"] = {
+                "amount": text if text is not None else amount,
+                "currency": given.get("currency"),
+            }
+        if found:
+            use["metrics"] = found
+    return use
+
+
+__all__ = [
+    "MAX_BATCH_ROWS",
+    "TableDecider",
+    "decide_batches",
+    "decide_table",
+    "result_schema",
+    "table_of_uses",
+]

@@ -1,0 +1,283 @@
+"""`clausula.decide_table`: a table of uses decided row for row as `PolicySet.decide`.
+
+The reference is always `PolicySet.decide` on the use each row makes, projected to the
+result's columns (`_row`): the decision, every payment (payee, exact rounded amount,
+currency, rule) and total in order, the rule and source of the first denying reason, and
+the problems of a use that is not valid (each with its JSON Pointer).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pytest
+from corpus.casefile import Case, all_cases
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import clausula
+from clausula import UseError
+from clausula.batch import LoadedPolicy, load_files
+from clausula.kinds import DENYING
+from clausula.table import decide_batches, decide_table, result_schema, table_of_uses
+
+CASES = all_cases()
+WORLD = Path(__file__).resolve().parent / "corpus"
+
+
+@cache
+def _loaded(policies: Path, data: Path, assume: tuple[str, ...]) -> LoadedPolicy:
+    policy = clausula.load(policies, data=data, assume=assume)
+    checked = load_files([policies], data=data, assume=assume, display_root=policies.parent)
+    return LoadedPolicy(policy, checked.checked)
+
+
+def _row(policy: clausula.PolicySet, use: dict[str, Any]) -> dict[str, Any]:
+    """What `decide_table` must give for `use`: `PolicySet.decide`, projected."""
+    try:
+        decision = policy.decide(use)
+    except UseError as error:
+        return {
+            "id": use.get("id"),
+            "decision": "error",
+            "payments": [],
+            "totals": [],
+            "reason_rule": None,
+            "reason_source": None,
+            "error": "; ".join(str(p) for p in error.problems),
+            "policy_version": policy.version,
+        }
+    first = next((r for r in decision.reasons if r.effect in DENYING), None)
+    denied = decision.decision == "deny" and first is not None
+    return {
+        "id": decision.id,
+        "decision": decision.decision,
+        "payments": [
+            {"payee": p.payee, "amount": p.amount, "currency": p.currency, "rule": p.rule}
+            for p in decision.payments
+        ],
+        "totals": [{"amount": t.amount, "currency": t.currency} for t in decision.totals],
+        "reason_rule": first.rule if denied and first else None,
+        "reason_source": first.source if denied and first else None,
+        "error": None,
+        "policy_version": policy.version,
+    }
+
+
+def _same(got: list[dict[str, Any]], want: list[dict[str, Any]]) -> None:
+    assert len(got) == len(want)
+    for index, (g, w) in enumerate(zip(got, want, strict=True)):
+        assert g == w, f"row {index}"
+        # decimal128(38, 6) holds the exact amount: compare its digits too, not only ==.
+        for p, q in zip(g["payments"], w["payments"], strict=True):
+            assert p["amount"].normalize() == q["amount"].normalize()
+
+
+# ------------------------------------------------------------------ the corpus
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_corpus_case(case: Case) -> None:
+    loaded = _loaded(case.policies, case.data, case.assume)
+    uses = [case.use, {**case.use, "id": "sibling"}, case.use]
+    got = decide_table(loaded, table_of_uses(uses)).to_pylist()
+    _same(got, [_row(loaded.policy_set, u) for u in uses])
+
+
+# ------------------------------------------------------------------ random manifests
+
+_DATES = ["2025-12-31", "2026-01-01", "2026-05-01", "2026-06-30", "2028-06-02", "2029-01-01"]
+_DATES += ["2026-02-30", "01/05/2026"]  # not dates: the row is an error naming /date
+_TERRITORIES = ["US", "US-TN", "US-CA", "DE", "CN", "XX", "U"]
+_WORKS = [f"isrc:QZCRP26{n:05d}" for n in (1, 2, 3, 4, 5, 7, 10, 99)] + ["isrc:BAD"]
+_ARTISTS = ["party:ada", "party:ben", "party:eli", "party:jun", "party:lou", "party:zed"]
+_REVENUES = [
+    ("1", "JPY"), ("0.03", "USD"), ("1000.00", "USD"), ("12000.00", "USD"), ("0.005", "KWD"),
+    ("0.001", "USD"), ("-1", "USD"), ("5", "XYZ"),
+]  # fmt: skip
+
+
+@st.composite
+def _manifest_use(draw: st.DrawFn) -> dict[str, Any]:
+    use: dict[str, Any] = {
+        "id": f"row-{draw(st.integers(0, 5))}",
+        "date": draw(st.sampled_from(_DATES)),
+        "licensee": draw(st.sampled_from(["party:dev"] * 4 + ["party:dev-two", "party:"])),
+        "purpose": draw(st.sampled_from(["training", "generation", "voice_replica", "nope"])),
+        "territory": draw(st.sampled_from(["US"] * 3 + _TERRITORIES)),
+        "works": draw(st.lists(st.sampled_from(_WORKS), max_size=3)),
+    }
+    if draw(st.booleans()):
+        use["artists"] = draw(st.lists(st.sampled_from(_ARTISTS), max_size=2))
+    attributed = draw(st.lists(st.sampled_from(_ARTISTS), max_size=3, unique=True))
+    if attributed:
+        use["attribution"] = {a: str(round(1 / (len(attributed) + 1), 4)) for a in attributed}
+    if draw(st.booleans()):
+        use["output"] = {"synthetic_audio": draw(st.booleans()), "public": draw(st.booleans())}
+    if draw(st.booleans()):
+        use["context"] = draw(st.lists(st.sampled_from(["parody", "news"]), max_size=2))
+    metrics: dict[str, Any] = {}
+    if draw(st.booleans()):
+        amount, currency = draw(st.sampled_from(_REVENUES))
+        metrics["revenue"] = {"amount": amount, "currency": currency}
+    if draw(st.booleans()):
+        metrics["generations"] = draw(st.sampled_from([0, 100000, 150000, -1]))
+    if draw(st.booleans()):
+        metrics["streams"] = draw(st.sampled_from([0, 1000]))
+    if metrics:
+        use["metrics"] = metrics
+    return use
+
+
+_WORLD_SETS = sorted(
+    {(c.policies, c.data, c.assume) for c in CASES if c.data.name == "world"},
+    key=lambda k: (str(k[0]), k[2]),
+)
+
+
+@pytest.mark.parametrize("key", _WORLD_SETS, ids=[f"{k[0].name}{list(k[2])}" for k in _WORLD_SETS])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(uses=st.lists(_manifest_use(), min_size=1, max_size=12), cut=st.integers(1, 5))
+def test_random_manifests_decide_as_decide(
+    key: tuple[Path, Path, tuple[str, ...]], uses: list[dict[str, Any]], cut: int
+) -> None:
+    """Random manifests of the corpus's world — repeated uses, bad ids, bad territories,
+    negative counts, money beyond the minor unit — in batches of `cut` rows: every row as
+    `PolicySet.decide` answers its use."""
+    loaded = _loaded(*key)
+    table = table_of_uses(uses)
+    got = pa.Table.from_batches(
+        list(decide_batches(loaded, table.to_batches(max_chunksize=cut))), schema=result_schema()
+    ).to_pylist()
+    _same(got, [_row(loaded.policy_set, u) for u in uses])
+
+
+def test_bare_policy_set_decides_alike() -> None:
+    """Without the checked text every distinct use takes `PolicySet.decide`."""
+    case = CASES[0]
+    policy = _loaded(case.policies, case.data, case.assume).policy_set
+    uses = [case.use, {**case.use, "id": "again"}]
+    _same(decide_table(policy, table_of_uses(uses)).to_pylist(), [_row(policy, u) for u in uses])
+
+
+# ------------------------------------------------------------------ columns and template
+
+
+def _world_case() -> Case:
+    return next(c for c in CASES if c.data.name == "world" and c.use.get("metrics"))
+
+
+def test_template_fills_absent_columns_and_null_cells() -> None:
+    case = _world_case()
+    loaded = _loaded(case.policies, case.data, case.assume)
+    use = case.use
+    template = {k: v for k, v in use.items() if k not in ("id", "works")}
+    table = pa.table(
+        {
+            "id": ["a", "b"],
+            "works": pa.array([use.get("works", []), None], pa.list_(pa.string())),
+        }
+    )
+    got = decide_table(loaded, table, template=template).to_pylist()
+    want = [
+        _row(loaded.policy_set, {**template, "id": "a", "works": use.get("works", [])}),
+        _row(loaded.policy_set, {**template, "id": "b"}),
+    ]
+    _same(got, want)
+
+
+def test_decimal_revenue_dates_and_structs() -> None:
+    """Revenue as decimal128 (any scale), dates as date32, output as a struct column."""
+    case = _world_case()
+    loaded = _loaded(case.policies, case.data, case.assume)
+    use = case.use
+    revenue = use["metrics"].get("revenue") or {"amount": "1000.00", "currency": "USD"}
+    table = pa.table(
+        {
+            "id": ["x"],
+            "date": pa.array([dt.date.fromisoformat(use["date"])], pa.date32()),
+            "licensee": [use["licensee"]],
+            "purpose": [use["purpose"]],
+            "territory": [use["territory"]],
+            "works": pa.array([use.get("works", [])], pa.list_(pa.string())),
+            "artists": pa.array([use.get("artists", [])], pa.list_(pa.string())),
+            "output": pa.array([use.get("output", {"public": False})]),
+            "revenue": pa.array([Decimal(revenue["amount"])], pa.decimal128(38, 6)),
+            "currency": [revenue["currency"]],
+        }
+    )
+    expected = {
+        **{k: v for k, v in use.items() if k not in ("attribution", "context", "metrics")},
+        "id": "x",
+        "metrics": {"revenue": revenue},
+    }
+    _same(decide_table(loaded, table).to_pylist(), [_row(loaded.policy_set, expected)])
+
+
+def test_a_bad_row_is_its_error_never_the_end_of_the_run() -> None:
+    case = _world_case()
+    loaded = _loaded(case.policies, case.data, case.assume)
+    good = {**case.use, "id": "good"}
+    bad_id = {**case.use, "id": "bad", "works": ["isrc:NOT-AN-ISRC"]}
+    bad_money = {
+        **case.use,
+        "id": "money",
+        "metrics": {"revenue": {"amount": "1.001", "currency": "USD"}},
+    }
+    long_id = {**case.use, "id": "x" * 10_000}
+    uses = [good, bad_id, bad_money, long_id]
+    got = decide_table(loaded, table_of_uses(uses)).to_pylist()
+    _same(got, [_row(loaded.policy_set, u) for u in uses])
+    assert got[1]["decision"] == "error" and "/works/0" in got[1]["error"]
+    assert got[2]["decision"] == "error" and "/metrics/revenue" in got[2]["error"]
+
+
+def test_separator_in_a_list_item_cannot_merge_two_uses() -> None:
+    """["a\\x1fb"] and ["a", "b"] join to the same text: such rows are decided alone."""
+    case = _world_case()
+    loaded = _loaded(case.policies, case.data, case.assume)
+    uses = [
+        {**case.use, "artists": ["party:ada\x1fparty:eli"]},
+        {**case.use, "artists": ["party:ada", "party:eli"]},
+    ]
+    got = decide_table(loaded, table_of_uses(uses)).to_pylist()
+    _same(got, [_row(loaded.policy_set, u) for u in uses])
+
+
+def test_empty_table_and_schema() -> None:
+    case = CASES[0]
+    loaded = _loaded(case.policies, case.data, case.assume)
+    empty = pa.table({"id": pa.array([], pa.string())})
+    result = decide_table(loaded, empty)
+    assert result.num_rows == 0 and result.schema == result_schema()
+    assert clausula.decide_table is decide_table
+
+
+def test_two_consents_in_one_clause_each_row_its_own_source(tmp_path: Path) -> None:
+    """One clause asks two consents (of the named artists, and of everyone touched): which
+    one denies first depends on the use, and so does the source of the reason."""
+    pool = (WORLD / "policies" / "pool" / "pool.clause").read_text(encoding="utf-8")
+    two = pool.replace(
+        "    require consent of each artist in use.touched for use.purpose in writing signed\n",
+        "    require consent of each artist in use.artists for generation in writing signed\n"
+        "    require consent of each artist in use.touched for use.purpose in writing signed\n",
+    )
+    assert two != pool
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "two.clause").write_text(two, encoding="utf-8")
+    loaded = _loaded(tmp_path / "policies", WORLD / "world", ())
+    base = {"date": "2026-06-01", "licensee": "party:dev", "purpose": "training", "territory": "US"}
+    # Ben's generation grant is revoked on 2026-05-01; he never consented to training.
+    uses = [
+        {**base, "id": "after", "date": "2026-06-01", "artists": ["party:ben"]},  # the first
+        {**base, "id": "before", "date": "2026-04-01", "artists": ["party:ben"]},  # the second
+    ]
+    want = [_row(loaded.policy_set, u) for u in uses]
+    got = decide_table(loaded, table_of_uses(uses)).to_pylist()
+    _same(got, want)
+    assert got[0]["reason_source"] != got[1]["reason_source"]
