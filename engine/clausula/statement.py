@@ -19,7 +19,6 @@ the period are not decided; uses that are denied or make no valid use are counte
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import html
 import re
@@ -34,6 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .batch import LoadedPolicy
+from .dates import term_end
 from .errors import ClausulaError
 from .money import minor_unit
 from .policy_set import PolicySet
@@ -73,7 +73,8 @@ class Period:
 
 
 def _month_end(day: dt.date) -> dt.date:
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+    """The last day of `day`'s month (a one-month term from its first day)."""
+    return term_end(day.replace(day=1), 1, "months")
 
 
 def parse_period(text: str) -> Period:
