@@ -242,7 +242,7 @@ def test_the_tdm_policy_is_imported_through_odrl_and_licenses_the_work(tmp_path:
     decision = clausula.load(policies, data=DATA).decide(_training(["isrc:DEEXL2600001"]))
     assert decision.decision == "pay"
     met = [r for r in decision.reasons if r.effect == "licence-met"]
-    assert met and met[0].rule == "eu-dsm-tdm art. 4(3)"
+    assert "eu-dsm-tdm art. 4(3)" in [r.rule for r in met]
     assert [(p.payee, str(p.amount), p.currency) for p in decision.payments] == [
         ("party:reserving-label", "1200.00", "EUR")
     ]

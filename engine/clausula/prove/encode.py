@@ -28,11 +28,12 @@ from .. import ast
 from ..checker import CheckedBlock, CheckedPolicy
 from ..compiled import CompiledBlock, CompiledPolicy
 from ..durations import Duration, shifted
+from ..errors import ClausulaError
 from ..money import Money
 from .space import Space
 
 
-class NotEncoded(Exception):
+class NotEncoded(ClausulaError):
     """An expression the encoding does not follow exactly."""
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import unquote, urlsplit
 
+from ..errors import ClausulaError
 from .signals import MAX_SIGNAL_BYTES
 
 FETCH_TIMEOUT_SECONDS: Final = 10.0
@@ -24,7 +25,7 @@ USER_AGENT: Final = "Clausula-TDM (reads TDM reservations; https://clausula.dev)
 _HOST = re.compile(r"^[a-z0-9.-]{1,253}(_[0-9]{1,5})?$")
 
 
-class CaptureError(ValueError):
+class CaptureError(ClausulaError, ValueError):
     """A URL that cannot name a capture (not http(s), a bad host, a path leaving the dir)."""
 
 
