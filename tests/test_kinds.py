@@ -90,3 +90,35 @@ def test_reasons_are_reason_effects_and_deny_exactly_when_one_denies(
     effects = [reason.effect for reason in decision.reasons]
     assert set(effects) <= set(REASON_EFFECTS)
     assert (decision.decision == "deny") == any(effect in DENYING for effect in effects)
+
+
+def test_every_effect_node_is_in_the_union_mypy_checks() -> None:
+    """`ast.AnyEffect` lists every effect node: one left out would escape the
+    `assert_never` checks that name each place a new effect must reach."""
+    from clausula import ast
+
+    # By name: a `slots=True` dataclass is a new class, and the one it replaced may still be
+    # listed among the subclasses until it is collected.
+    names = {node.__name__ for node in ast.Effect.__subclasses__()}
+    assert {node.__name__ for node in get_args(ast.AnyEffect)} == names
+
+
+def test_the_places_the_contributors_page_names_end_with_assert_never() -> None:
+    """docs/contributing.md, "Adding an effect": each place it names handles every kind of
+    effect and ends with `assert_never`, so that mypy names it for a new one."""
+    import importlib
+    import inspect
+
+    page = (Path(__file__).parents[1] / "docs" / "contributing.md").read_text(encoding="utf-8")
+    places = re.findall(r"^\| `([a-z_.]+\.[A-Za-z_.]+)`", page, flags=re.M)
+    assert len(places) >= 6, places
+    for place in places:
+        module_name, _, name = place.partition(".")
+        if module_name in ("batch", "prove"):
+            sub, _, name = name.partition(".")
+            module_name = f"{module_name}.{sub}"
+        module = importlib.import_module(f"clausula.{module_name}")
+        target: Any = module
+        for part in name.split("."):
+            target = getattr(target, part)
+        assert "assert_never(" in inspect.getsource(target), place

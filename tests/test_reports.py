@@ -220,3 +220,56 @@ def test_report_cli_against_the_ledger(tmp_path: Path) -> None:
         app, ["report", "artist", "isni:0000000368570206", "--policies", str(POLICIES)]
     )
     assert result.exit_code == 1 and "wrong check character" in result.output
+
+
+def test_licences_report_checks_consent_as_the_engine_does(tmp_path: Path) -> None:
+    """The report's consent check is the engine's: a grant her former guardian gave after
+    she came of age covers nothing, in the report as in a decision (the report had its own
+    copy of the check, which knew nothing of who may consent)."""
+    (tmp_path / "contracts").mkdir()
+    (tmp_path / "contracts" / "optin.clause").write_text(
+        'contract "optin" "Opt-in training"\n'
+        "  licensor party:example-label\n  licensee party:aria-labs\n"
+        "  effective 2026-01-01 for 2 years\n  territory worldwide\n"
+        "  scope catalogue of party:example-label\n\n"
+        '  clause 1 "Training"\n    permit training\n\n'
+        '  clause 2 "Consent"\n'
+        "    require consent of each performer of use.works for use.purpose\n",
+        encoding="utf-8",
+    )
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "world.yaml").write_text(
+        "parties:\n"
+        "  - {id: party:example-label, kind: label, name: Example Label}\n"
+        "  - {id: party:aria-labs, kind: developer, name: Aria Labs}\n"
+        f"  - {{id: party:a-guardian, kind: guardian, name: A Guardian, guardian_of: [{OKONKWO}]}}\n"
+        f"  - {{id: {OKONKWO}, kind: artist, name: Tobi Okonkwo, birth_date: 2000-01-01}}\n"
+        "works:\n"
+        "  - id: isrc:USEXL2400102\n    title: Lanterns\n"
+        f"    performers: [{{artist: {OKONKWO}, role: main}}]\n"
+        "    rights_holder: party:example-label\n"
+        "grants:\n"
+        "  - id: g-not-hers\n    grantor: party:a-guardian\n"
+        f"    on_behalf_of: {OKONKWO}\n"
+        "    grantee: party:aria-labs\n    purposes: [training]\n"
+        "    territories: [worldwide]\n    valid_from: 2026-01-01\n",
+        encoding="utf-8",
+    )
+    policies = clausula.load(tmp_path)
+    decision = policies.decide(
+        {
+            "date": "2026-09-01",
+            "licensee": "party:aria-labs",
+            "purpose": "training",
+            "territory": "DE",
+            "works": ["isrc:USEXL2400102"],
+        }
+    )
+    assert decision.decision == "deny"
+    refused = next(r.message for r in decision.reasons if r.effect == "consent-missing")
+    assert "after the artist came of age" in refused
+    report = licences_report(policies, licensee="party:aria-labs", on=date(2026, 9, 1))
+    assert report["covered"] == []
+    (row,) = report["not_covered"]
+    assert "after the artist came of age" in " ".join(row["why_not"])

@@ -246,6 +246,12 @@ class Risk(Effect):
     text: str
 
 
+#: Every kind of effect a clause can have. Functions that handle effects take this union and
+#: end with `assert_never`, so that mypy names each one a new kind of effect must reach
+#: (docs/contributing.md, "Adding an effect").
+AnyEffect = Permit | Deny | RequireConsent | RequireLicence | Pay | Oblige | Risk
+
+
 # ----------------------------------------------------------------- provisions and blocks
 
 
@@ -269,7 +275,7 @@ class Provision:
     notwithstanding: tuple[Reference, ...] = ()
     when: tuple[Expr, ...] = ()
     unless: tuple[Expr, ...] = ()
-    effects: tuple[Effect, ...] = ()
+    effects: tuple[AnyEffect, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -562,7 +562,7 @@ class _BlockChecker:
         return tuple(order), {k: tuple(v) for k, v in targets.items()}
 
     # ------------------------------------------------------------- effects
-    def _effect(self, effect: ast.Effect) -> None:
+    def _effect(self, effect: ast.AnyEffect) -> None:
         self._other_effect(effect)
         if isinstance(effect, ast.Permit):
             for name in effect.purposes:
@@ -607,7 +607,7 @@ class _BlockChecker:
                     effect.amount.span, f"`pay` needs an amount of money, but this is {amount_type}"
                 )
 
-    def _other_effect(self, effect: ast.Effect) -> None:
+    def _other_effect(self, effect: ast.AnyEffect) -> None:
         if isinstance(effect, ast.RequireLicence) and self.block.kind == "contract":
             self.error(
                 effect.span,

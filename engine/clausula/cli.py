@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
+from .cli_options import PoliciesOption
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -242,9 +244,7 @@ def eval_(
             show_default=False,
         ),
     ],
-    policies: Annotated[
-        Path, typer.Option("--policies", "-p", help="Directory of .clause files.")
-    ] = Path("policies"),
+    policies: PoliciesOption = Path("policies"),
     data: Annotated[
         Path | None,
         typer.Option(

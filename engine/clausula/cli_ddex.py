@@ -17,6 +17,7 @@ import typer
 
 from .cli import _fail, _load_failed, _read_text, _reason, _require_policies, _uses
 from .cli_catalogue import catalogue_app
+from .cli_options import DataOption, PoliciesOption
 
 
 def _same_as(pairs: list[str]) -> dict[str, str]:
@@ -143,13 +144,8 @@ def ddex_uses(
             show_default=False,
         ),
     ],
-    policies: Annotated[
-        Path, typer.Option("--policies", "-p", help="Directory of .clause files.")
-    ] = Path("policies"),
-    data: Annotated[
-        Path | None,
-        typer.Option("--data", help="Directory of data files. Default: the policies' data/."),
-    ] = None,
+    policies: PoliciesOption = Path("policies"),
+    data: DataOption = None,
     xml: Annotated[
         bool, typer.Option("--xml", help="Print the <UseType> elements of a DDEX DealTerms.")
     ] = False,

@@ -24,6 +24,7 @@ from .cli import (
     _require_policies,
     app,
 )
+from .cli_options import AssumeOption, DataOption, PoliciesOption
 from .limits import HEAD_SECONDS, HEAD_SECONDS_ENV
 
 # The limits of a serving process (uvicorn's, and the body's), documented in docs/serving.md.
@@ -40,14 +41,8 @@ def serve(
     policies: Annotated[
         Path, typer.Option("--policies", "-p", help="Directory of .clause files (watched).")
     ] = Path("policies"),
-    data: Annotated[
-        Path | None,
-        typer.Option("--data", help="Directory of data files. Default: the policies' data/."),
-    ] = None,
-    assume: Annotated[
-        list[str] | None,
-        typer.Option("--assume", metavar="PACK", help="Treat a proposed law as enacted."),
-    ] = None,
+    data: DataOption = None,
+    assume: AssumeOption = None,
     ledger: LedgerOption = None,
     ledger_key: LedgerKeyOption = None,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
@@ -292,17 +287,9 @@ def filter_(
             "--use", "-u", metavar="TEMPLATE.yaml", help="The fixed part of the use (YAML or JSON)."
         ),
     ] = None,
-    policies: Annotated[
-        Path, typer.Option("--policies", "-p", help="Directory of .clause files.")
-    ] = Path("policies"),
-    data: Annotated[
-        Path | None,
-        typer.Option("--data", help="Directory of data files. Default: the policies' data/."),
-    ] = None,
-    assume: Annotated[
-        list[str] | None,
-        typer.Option("--assume", metavar="PACK", help="Treat a proposed law as enacted."),
-    ] = None,
+    policies: PoliciesOption = Path("policies"),
+    data: DataOption = None,
+    assume: AssumeOption = None,
     summary_path: Annotated[
         Path | None,
         typer.Option("--summary", metavar="SUMMARY.json", help="Also write the summary as JSON."),

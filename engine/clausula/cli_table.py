@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from .cli import _console, _fail, _load_failed, _require_policies, app
+from .cli_options import AssumeOption, DataOption, PoliciesOption
 
 
 def _load(policies: Path, data: Path | None, assume: list[str] | None) -> Any:
@@ -113,17 +114,9 @@ def statement_(
     csv_files: Annotated[
         bool, typer.Option("--csv", help="Write totals and lines as CSV instead of Parquet.")
     ] = False,
-    policies: Annotated[
-        Path, typer.Option("--policies", "-p", help="Directory of .clause files.")
-    ] = Path("policies"),
-    data: Annotated[
-        Path | None,
-        typer.Option("--data", help="Directory of data files. Default: the policies' data/."),
-    ] = None,
-    assume: Annotated[
-        list[str] | None,
-        typer.Option("--assume", metavar="PACK", help="Treat a proposed law as enacted."),
-    ] = None,
+    policies: PoliciesOption = Path("policies"),
+    data: DataOption = None,
+    assume: AssumeOption = None,
 ) -> None:
     """Per-payee royalty statements for a period, from a usage log.
 

@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 
 from .cli import _console, _fail, _load_failed, _reason, _require_policies, app
+from .cli_options import PoliciesOption
 from .diagnostics import Diagnostic
 
 
@@ -187,9 +188,7 @@ def explain(
         Path,
         typer.Argument(metavar="USE.json", help="One use, as a JSON object.", show_default=False),
     ],
-    policies: Annotated[
-        Path, typer.Option("--policies", "-p", help="Directory of .clause files.")
-    ] = Path("policies"),
+    policies: PoliciesOption = Path("policies"),
     data: Annotated[
         Path | None,
         typer.Option(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, assert_never
 
 from . import ast
 from . import types as t
@@ -177,7 +177,7 @@ class _BlockCompiler:
             guard=self._all_guard(provision.when),
         )
 
-    def _effect(self, effect: ast.Effect) -> CompiledEffect:
+    def _effect(self, effect: ast.AnyEffect) -> CompiledEffect:
         source = _source(effect.span)
         if isinstance(effect, ast.Permit):
             return CompiledEffect(
@@ -215,16 +215,17 @@ class _BlockCompiler:
                 void=effect.void,
                 made_from=effect.made_from.value if effect.made_from is not None else None,
             )
-        assert isinstance(effect, ast.Pay)
-        if effect.amount is None or effect.payee is None:
-            return CompiledEffect("pay_nothing", source)
-        return CompiledEffect(
-            "pay",
-            source,
-            subject=self._subject(effect.payee),
-            amount=self._payment(effect.amount),
-            basis=self.describe(effect.amount),
-        )
+        if isinstance(effect, ast.Pay):
+            if effect.amount is None or effect.payee is None:
+                return CompiledEffect("pay_nothing", source)
+            return CompiledEffect(
+                "pay",
+                source,
+                subject=self._subject(effect.payee),
+                amount=self._payment(effect.amount),
+                basis=self.describe(effect.amount),
+            )
+        assert_never(effect)
 
     def _subject(self, subject: ast.Subject) -> SubjectFn:
         where = self.condition(subject.where) if subject.where is not None else None

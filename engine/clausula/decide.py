@@ -170,22 +170,28 @@ def _convert_fact(value: Any, declared: t.Type) -> Any:
 # ----------------------------------------------------------------- consent
 
 
-def _grant_problem(
+def grant_problem(
     ctx: Context,
     records: Records,
     record: ConsentRecord,
     artist: str,
     purpose: str,
     effect: CompiledEffect,
+    *,
+    anywhere: bool = False,
 ) -> tuple[int, str] | None:
-    """Why a grant does not cover this use, with how close it came (0 is closest), or None."""
+    """Why a grant does not give `artist`'s consent that the requirement `effect` asks for
+    the use in `ctx`, with how close it came (0 is closest), or None when it does.
+
+    `anywhere`: leave the use's territory out (whether the grant gives the consent
+    somewhere: the licences report, which then says where)."""
     grant = record.grant
     if grant.grantee not in ("any", ctx.licensee):
         return (7, f"grant {grant.id} is to {grant.grantee}, not {ctx.licensee}")
     if purpose not in grant.purposes and "any" not in grant.purposes:
         return (6, f"grant {grant.id} covers {', '.join(grant.purposes)}, not {purpose}")
     covered = records.territories(grant)
-    if not covered.contains(ctx.territory):
+    if not anywhere and not covered.contains(ctx.territory):
         return (5, f"grant {grant.id} covers {covered}, not {ctx.territory}")
     if record.revoked_on is not None and ctx.date >= record.revoked_on:
         return (2, f"grant {grant.id} was revoked on {record.revoked_on}")
@@ -317,7 +323,7 @@ def _closest_consent(
         else records.ledger.records_for(artist)
     )
     for record in found:
-        failure = _grant_problem(ctx, records, record, artist, purpose, effect)
+        failure = grant_problem(ctx, records, record, artist, purpose, effect)
         if failure is None:
             grant = record.grant
             return record, f"grant {grant.id} of {artist} for {purpose} in {ctx.territory}", None

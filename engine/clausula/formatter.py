@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, assert_never
 
 from . import ast, consenters
 from .diagnostics import Diagnostic
@@ -339,7 +339,7 @@ def _cap(cap: ast.DurationLit | None) -> list[Tok]:
     return [Tok("for", BREAK_ITEM), *_words("at", "most", duration_text(cap))]
 
 
-def effect_tokens(effect: ast.Effect) -> list[Tok]:
+def effect_tokens(effect: ast.AnyEffect) -> list[Tok]:
     """The words of one effect (`permit …`, `pay … to …`)."""
     if isinstance(effect, ast.Permit):
         return [Tok("permit"), *_list([n.name for n in effect.purposes])]
@@ -402,10 +402,10 @@ def effect_tokens(effect: ast.Effect) -> list[Tok]:
             *_subject(effect.payee),
             *_where(effect.payee),
         ]
-    raise TypeError(f"cannot format {type(effect).__name__}")  # pragma: no cover
+    assert_never(effect)
 
 
-def effect_text(effect: ast.Effect) -> str:
+def effect_text(effect: ast.AnyEffect) -> str:
     """An effect on one line, as `fmt` writes it."""
     return _join(effect_tokens(effect))
 

@@ -384,13 +384,13 @@ class _Builder(Transformer[Token, Any]):
     def court_approved(self, _: list[Any]) -> str:
         return "court_approved"
 
-    def permit(self, c: list[Any]) -> ast.Effect:
+    def permit(self, c: list[Any]) -> ast.AnyEffect:
         return ast.Permit(self._span(c), tuple(c[1]))
 
-    def deny(self, c: list[Any]) -> ast.Effect:
+    def deny(self, c: list[Any]) -> ast.AnyEffect:
         return ast.Deny(self._span(c), self._string(c[1]) if len(c) > 1 else None)
 
-    def require(self, c: list[Any]) -> ast.Effect:
+    def require(self, c: list[Any]) -> ast.AnyEffect:
         subject = self._with_where(c[1], c[2:])
         purposes: ast.Path | tuple[ast.Name, ...] | None = None
         formalities: tuple[frozenset[str], ...] = ()
@@ -430,7 +430,7 @@ class _Builder(Transformer[Token, Any]):
             made_from=made_from,
         )
 
-    def void(self, c: list[Any]) -> ast.Effect:
+    def void(self, c: list[Any]) -> ast.AnyEffect:
         effect = self.require(c)
         assert isinstance(effect, ast.RequireConsent)
         return dataclasses.replace(effect, void=True)
@@ -462,19 +462,19 @@ class _Builder(Transformer[Token, Any]):
     def by_authorised_licensee(self, _: list[Any]) -> str:
         return consenters.AUTHORISED_LICENSEE
 
-    def require_licence(self, c: list[Any]) -> ast.Effect:
+    def require_licence(self, c: list[Any]) -> ast.AnyEffect:
         return ast.RequireLicence(self._span(c), self._with_where(c[1], c[2:]))
 
-    def risk(self, c: list[Any]) -> ast.Effect:
+    def risk(self, c: list[Any]) -> ast.AnyEffect:
         return ast.Risk(self._span(c), self._string(c[1]))
 
-    def pay(self, c: list[Any]) -> ast.Effect:
+    def pay(self, c: list[Any]) -> ast.AnyEffect:
         return ast.Pay(self._span(c), c[1], self._with_where(c[2], c[3:]))
 
-    def pay_nothing(self, c: list[Any]) -> ast.Effect:
+    def pay_nothing(self, c: list[Any]) -> ast.AnyEffect:
         return ast.Pay(self._span(c), None, None)
 
-    def oblige(self, c: list[Any]) -> ast.Effect:
+    def oblige(self, c: list[Any]) -> ast.AnyEffect:
         met = c[2] if len(c) > 2 else None
         return ast.Oblige(self._span(c), self._string(c[1]), met)
 
@@ -504,9 +504,9 @@ class _Builder(Transformer[Token, Any]):
             c = c[1:]
         fields: dict[str, list[Any]] = {"when": [], "unless": [], "notwithstanding": []}
         cite: str | None = None
-        effects: list[ast.Effect] = []
+        effects: list[ast.AnyEffect] = []
         for item in c:
-            if isinstance(item, ast.Effect):
+            if isinstance(item, ast.AnyEffect):
                 effects.append(item)
             elif item[0] == "cite":
                 cite = item[1]

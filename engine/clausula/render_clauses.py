@@ -19,7 +19,7 @@ import html
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, assert_never
 
 from . import ast, consenters
 from .dates import DateOutOfRange, term_end
@@ -266,7 +266,7 @@ def _formalities(groups: tuple[frozenset[str], ...]) -> str:
     return " or ".join(options)
 
 
-def effect_words(effect: ast.Effect, names: _Names) -> list[str]:
+def effect_words(effect: ast.AnyEffect, names: _Names) -> list[str]:
     """What an effect does, in sentences (inline markup: `notation`)."""
     if isinstance(effect, ast.Permit):
         return ["Permits " + ", ".join(_spoken(n.name) for n in effect.purposes) + "."]
@@ -328,7 +328,7 @@ def effect_words(effect: ast.Effect, names: _Names) -> list[str]:
             f"Pays {_subject(effect.payee, names)}: {words(effect.amount, names)}.",
             f"Formula: `{expr_text(effect.amount)}`.",
         ]
-    return []  # pragma: no cover
+    assert_never(effect)
 
 
 def _capital(text: str) -> str:

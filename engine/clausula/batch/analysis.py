@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, assert_never
 
 from .. import ast
 from .. import types as t
@@ -213,6 +213,21 @@ def _observe(
                 _observe(value, definitions, types, out, seen, quantified)
 
 
+def _effect_reads(effect: ast.AnyEffect) -> tuple[list[ast.Subject | ast.Expr], ast.Expr | None]:
+    """What an effect reads of a use: its subject and conditions (as conditions do), and the
+    amount of a payment. A new kind of effect must say what it reads here, or the batch
+    could group uses that it tells apart."""
+    if isinstance(effect, ast.Permit | ast.Deny | ast.Risk):
+        return [], None
+    if isinstance(effect, ast.Oblige):
+        return ([effect.met] if effect.met is not None else []), None
+    if isinstance(effect, ast.RequireConsent | ast.RequireLicence):
+        return [effect.subject], None
+    if isinstance(effect, ast.Pay):
+        return ([effect.payee] if effect.payee is not None else []), effect.amount
+    assert_never(effect)
+
+
 def analyse(checked: CheckedPolicy) -> Analysis:
     """Which use fields the conditions of the policy read (everything but payment amounts),
     what they can observe of the artists and works in hand, and which payment amounts read
@@ -229,19 +244,17 @@ def analyse(checked: CheckedPolicy) -> Analysis:
             roots += provision.when
             roots += provision.unless
             for e_index, effect in enumerate(provision.effects):
-                if isinstance(effect, ast.Oblige) and effect.met is not None:
-                    roots.append(effect.met)
-                subject = getattr(effect, "subject", None) or getattr(effect, "payee", None)
-                if isinstance(subject, ast.Subject):
-                    roots.append(subject)
-                    if subject.party:
-                        conditions.literals.add(subject.party)
-                if isinstance(effect, ast.Pay) and effect.amount is not None:
+                read, paid = _effect_reads(effect)
+                for part in read:
+                    roots.append(part)
+                    if isinstance(part, ast.Subject) and part.party:
+                        conditions.literals.add(part.party)
+                if paid is not None:
                     amount = _Observed()
-                    _observe(effect.amount, definitions, types, amount, set())
+                    _observe(paid, definitions, types, amount, set())
                     if amount.paths <= _METRIC_PATHS | {"weight", "share"}:
                         pure.add((block.block.name, p_index, e_index))
-                    _observe(effect.amount, definitions, types, amounts, set())
+                    _observe(paid, definitions, types, amounts, set())
         local = _Observed()
         _observe(roots, definitions, types, local, set())
         conditions.paths |= local.paths

@@ -156,7 +156,7 @@ class _Reader:
             return None
         return block.definitions[0].value
 
-    def parse_effect(self, text: Any, pointer: str) -> ast.Effect | None:
+    def parse_effect(self, text: Any, pointer: str) -> ast.AnyEffect | None:
         if not isinstance(text, str) or not text.strip() or "\n" in text or "\r" in text:
             self.fail(pointer, "expected an effect in clause syntax, on one line")
             return None
@@ -454,7 +454,7 @@ class _Reader:
             self.fail("", f"{count} rules; the limit is {MAX_RULES}")
         return sorted(out, key=lambda r: r.seq)
 
-    def effects(self, rule: _Rule, licensor: str) -> list[ast.Effect] | None:
+    def effects(self, rule: _Rule, licensor: str) -> list[ast.AnyEffect] | None:
         value, pointer = rule.value, rule.pointer
         if rule.kind == "permission":
             purposes = self.purpose_of_action(value.get("action"), pointer + "/action")
@@ -517,7 +517,7 @@ class _Reader:
 
     def compensate(
         self, action: Any, value: dict[str, Any], pointer: str, licensor: str
-    ) -> list[ast.Effect] | None:
+    ) -> list[ast.AnyEffect] | None:
         refinements: Any = []
         where = pointer
         if isinstance(action, list) and action and isinstance(action[0], dict):
@@ -753,7 +753,7 @@ class _Reader:
             lines.append(f"  fact {key}: {value[0]}{doc}")
 
 
-def _effect_tokens(effect: ast.Effect) -> Any:
+def _effect_tokens(effect: ast.AnyEffect) -> Any:
     from ..formatter import effect_tokens
 
     return effect_tokens(effect)

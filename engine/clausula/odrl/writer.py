@@ -205,7 +205,7 @@ class _Writer:
         return rule
 
     def effect(
-        self, provision: ast.Provision, effect: ast.Effect, out: dict[str, list[dict[str, Any]]]
+        self, provision: ast.Provision, effect: ast.AnyEffect, out: dict[str, list[dict[str, Any]]]
     ) -> None:
         where = f"§{provision.key}"
         licence = _term(self.block) + _territory(self.block)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, assert_never
 
 import z3
 
@@ -243,8 +243,13 @@ class Encoder:
                 # Works needing a licence: none in a use without works.
                 key = f"licence:{self._text(effect.subject)}"
                 blocks.append(self.atom(key, "bool", FALSE, "works needing a licence"))
-            elif isinstance(effect, ast.Pay) and effect.amount is not None and effect.payee:
-                out.pays.append(self._pay(effect))
+            elif isinstance(effect, ast.Pay):
+                if effect.amount is not None and effect.payee:
+                    out.pays.append(self._pay(effect))
+            elif isinstance(effect, ast.Oblige | ast.Risk):
+                pass  # duties and stated risks decide nothing
+            else:
+                assert_never(effect)
         out.blocks = z3.Or(blocks) if blocks else FALSE
         return out
 

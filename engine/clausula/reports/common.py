@@ -20,35 +20,6 @@ def records_of(policies: PolicySet, artist: str, day: date) -> Sequence[ConsentR
     return ledger.records_for(artist)
 
 
-def grant_problem(
-    policies: PolicySet,
-    record: ConsentRecord,
-    licensee: str,
-    purpose: str,
-    day: date,
-    formalities: tuple[frozenset[str], ...],
-) -> tuple[int, str] | None:
-    """Why a grant does not give `licensee` consent for `purpose` on `day` (anywhere), with
-    how close it came (0 closest), or None when it does."""
-    grant = record.grant
-    if grant.grantee not in ("any", licensee):
-        return (5, f"grant {grant.id} is to {grant.grantee}, not {licensee}")
-    if purpose not in grant.purposes and "any" not in grant.purposes:
-        return (4, f"grant {grant.id} covers {', '.join(grant.purposes)}, not {purpose}")
-    if record.revoked_on is not None and day >= record.revoked_on:
-        return (1, f"grant {grant.id} was revoked on {record.revoked_on}")
-    if not record.active_on(day):
-        until = f" until {grant.valid_until}" if grant.valid_until else ""
-        return (2, f"grant {grant.id} runs from {grant.valid_from}{until}, not on {day}")
-    if formalities and not any(group <= grant.formalities for group in formalities):
-        wanted = " or ".join(
-            " and ".join(sorted(group - grant.formalities)).replace("_", " ")
-            for group in formalities
-        )
-        return (0, f"grant {grant.id} lacks {wanted}")
-    return None
-
-
 def territory_label(policies: PolicySet, record: ConsentRecord) -> str:
     """Where a grant applies, as a person reads it."""
     return str(policies._records.territories(record.grant))

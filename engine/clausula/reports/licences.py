@@ -3,8 +3,9 @@ for which purposes, where, until when and on what basis — and which are not, a
 
 For each contract of the licensee in its term on the report's day, each work in its scope
 and each purpose it permits: the work is covered when every consent the contract requires
-for that purpose is given by a grant in effect that day (to the licensee or to any, for the
-purpose, not revoked, with the formalities the clause asks). Where: the contract's
+for that purpose is given by a grant in effect that day — checked by the engine's own
+consent check (`decide.grant_problem`: grantee, purpose, term, revocation, who may consent,
+caps, a minor's terms, formalities), anywhere rather than in one territory. Where: the contract's
 territory and, for each consenting performer, the grant's; until: the earliest end of the
 contract and those grants. A requirement whose `when` depends on more than the purpose (the
 output, facts) is evaluated for a plain use of the work; `clausula eval` decides a real use.
@@ -17,14 +18,13 @@ from typing import Any
 
 from ..compiled import CompiledBlock, CompiledEffect, CompiledProvision
 from ..context import Context
-from ..decide import condition_holds
+from ..decide import condition_holds, grant_problem
 from ..models import Use
 from ..policy_set import PolicySet
 from ..use_input import UseError
 from .common import (
     contract_works,
     contracts_of,
-    grant_problem,
     md_table,
     records_of,
     territory_label,
@@ -151,7 +151,6 @@ def _row(
     ctx: Context,
     on: date,
 ) -> dict[str, Any]:
-    licensee = contract.licensee or ""
     where = [str(contract.territory) if contract.territory else "worldwide"]
     ends = [contract.end] if contract.end else []
     grants: list[str] = []
@@ -163,7 +162,9 @@ def _row(
             best: tuple[int, str] | None = None
             chosen = None
             for record in records_of(policies, artist, on):
-                problem = grant_problem(policies, record, licensee, purpose, on, effect.formalities)
+                problem = grant_problem(
+                    ctx, policies._records, record, artist, purpose, effect, anywhere=True
+                )
                 if problem is None:
                     chosen = record
                     break
