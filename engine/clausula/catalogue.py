@@ -631,7 +631,8 @@ class _Checker:
             revoked[revocation.grant] = entry
 
 
-def _data_files(directory: Path) -> Iterator[Path]:
+def data_files(directory: Path) -> Iterator[Path]:
+    """The data files directly in `directory` (`*.yaml`, `*.yml`), by name."""
     for path in sorted(directory.iterdir(), key=lambda p: p.name):
         if path.is_file() and path.suffix in (".yaml", ".yml"):
             yield path
@@ -665,7 +666,7 @@ def load_data(
                 message=f"the data directory {display_dir} does not exist",
             )
         ]
-    files = tuple(_data_files(directory))
+    files = tuple(data_files(directory))
     diagnostics: list[Diagnostic] = []
     entries: dict[str, list[_Entry]] = {section: [] for section in SECTIONS}
     for path in files:
