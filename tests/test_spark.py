@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,6 +22,8 @@ def spark() -> Iterator[Any]:
     need_java()
     from pyspark.sql import SparkSession
 
+    # The Python workers must be this interpreter (with clausula), not `python3` on PATH.
+    os.environ["PYSPARK_PYTHON"] = sys.executable
     session = (
         SparkSession.builder.master("local[2]")
         .appName("clausula-test")
@@ -36,7 +40,7 @@ def test_spark_decides_as_one_process(spark: Any) -> None:
     from clausula import spark as clausula_spark
 
     table = uses_table(120)
-    df = spark.createDataFrame(table.to_pandas()).repartition(3)
+    df = spark.createDataFrame(table).repartition(3)
     # The order within the input is kept by mapInArrow, but repartition shuffles: join by id.
     decided = clausula_spark.decide(df, POLICIES).toArrow()
     assert decided.schema.names == result_schema().names
@@ -50,7 +54,7 @@ def test_spark_keeps_row_order_within_partitions(spark: Any) -> None:
     from clausula import spark as clausula_spark
 
     table = uses_table(40, seed=3)
-    df = spark.createDataFrame(table.to_pandas()).coalesce(1)
+    df = spark.createDataFrame(table).coalesce(1)
     bundle = PolicyBundle.from_path(POLICIES)
     decided = clausula_spark.decide(df, bundle).toArrow()
     assert decided.to_pylist() == decide_table(clausula.load(POLICIES), table).to_pylist()
