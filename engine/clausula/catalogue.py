@@ -161,8 +161,18 @@ class DataSet:
     def __post_init__(self) -> None:
         # Wrap the mappings so that no caller can change the data after loading.
         object.__setattr__(self, "parties", MappingProxyType(dict(self.parties)))
-        object.__setattr__(self, "works", MappingProxyType(dict(self.works)))
         object.__setattr__(self, "grants", MappingProxyType(dict(self.grants)))
+        object.__setattr__(
+            self, "ledger", FileConsentLedger(self.grants.values(), self.revocations)
+        )
+        columnar = getattr(self.works, "held_by", None)
+        if columnar is not None:
+            # The works of a data cache (`data_cache.ColumnarWorks`): read-only already,
+            # with its own indexes, so that no work is built before it is looked up.
+            object.__setattr__(self, "_held_by", MappingProxyType(columnar()))
+            object.__setattr__(self, "_performers", self.works.performers())  # type: ignore[attr-defined]
+            return
+        object.__setattr__(self, "works", MappingProxyType(dict(self.works)))
         held: dict[str, set[str]] = {}
         performers: dict[str, tuple[str, ...]] = {}
         for work in self.works.values():
@@ -172,9 +182,6 @@ class DataSet:
             self, "_held_by", MappingProxyType({k: frozenset(v) for k, v in held.items()})
         )
         object.__setattr__(self, "_performers", MappingProxyType(performers))
-        object.__setattr__(
-            self, "ledger", FileConsentLedger(self.grants.values(), self.revocations)
-        )
 
     def party(self, party_id: str) -> Party | None:
         """The party with this id, or None."""
