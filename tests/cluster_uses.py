@@ -58,8 +58,16 @@ def uses_table(rows: int, seed: int = 15) -> pa.Table:
     columns: dict[str, list[object]] = {
         name: []
         for name in (
-            "id", "date", "licensee", "purpose", "territory", "works", "artists",
-            "revenue", "currency", "generations",
+            "id",
+            "date",
+            "licensee",
+            "purpose",
+            "territory",
+            "works",
+            "artists",
+            "revenue",
+            "currency",
+            "generations",
         )
     }
     for n in range(rows):

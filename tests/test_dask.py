@@ -10,10 +10,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from cluster_uses import POLICIES, need, uses_table
 
 import clausula
 from clausula.table import decide_table, result_schema
-from cluster_uses import POLICIES, need, uses_table
 
 
 @pytest.fixture(scope="module")
@@ -28,9 +28,7 @@ def client() -> Iterator[Any]:
     cluster.close()
 
 
-def test_dask_over_partitioned_parquet_decides_as_one_process(
-    client: Any, tmp_path: Path
-) -> None:
+def test_dask_over_partitioned_parquet_decides_as_one_process(client: Any, tmp_path: Path) -> None:
     import dask.dataframe as dd
 
     from clausula import dask as clausula_dask

@@ -8,11 +8,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from cluster_uses import POLICIES, uses_table
 
 import clausula
 from clausula.data_cache import CACHE_ENV, ColumnarWorks
 from clausula.table import decide_table
-from cluster_uses import POLICIES, uses_table
 
 
 def _entries(cache: Path) -> list[Path]:

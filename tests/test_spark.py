@@ -9,11 +9,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from cluster_uses import POLICIES, need, need_java, uses_table
 
 import clausula
 from clausula.bundle import PolicyBundle
 from clausula.table import decide_table, result_schema
-from cluster_uses import POLICIES, need, need_java, uses_table
 
 
 @pytest.fixture(scope="module")

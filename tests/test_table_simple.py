@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pyarrow as pa
 import pytest
+from cluster_uses import POLICIES, uses_table
 
 import clausula
 from clausula.table import decide_batches, decide_table, result_schema
-from cluster_uses import POLICIES, uses_table
 
 
 @pytest.fixture(scope="module")

@@ -113,10 +113,12 @@ def policy_of(bundle: PolicyBundle) -> PolicySet:
 
 
 def bundle_of(
-    policies: str | Path | PolicyBundle, *, data: str | Path | None = None, assume: Iterable[str] = ()
+    policies: str | Path | PolicyBundle,
+    *,
+    data: str | Path | None = None,
+    assume: Iterable[str] = (),
 ) -> PolicyBundle:
     """`policies` as a bundle: a bundle as it is, a path read with `PolicyBundle.from_path`."""
     if isinstance(policies, PolicyBundle):
         return policies
     return PolicyBundle.from_path(policies, data=data, assume=assume)
-

@@ -17,6 +17,7 @@ This module is `clausula.dask`: it imports the `dask` package by absolute name o
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -43,17 +44,15 @@ def decide(
     `policies` is a policy directory (read here) or a `PolicyBundle`. With `check` the
     policy set is loaded here first, so that a policy error is raised before any task runs.
     """
-    import dask.dataframe as dd
-
+    dd: Any = importlib.import_module("dask.dataframe")  # absolute: this module is `clausula.dask`
     bundle = bundle_of(policies, data=data, assume=assume)
     if check:
         policy_of(bundle)
     shipped: Any = bundle
     try:
-        from distributed import default_client
-
+        distributed: Any = importlib.import_module("distributed")
         # Once to every worker, not once per task: tasks then refer to it by its key.
-        shipped = default_client().scatter(bundle, broadcast=True, hash=False)
+        shipped = distributed.default_client().scatter(bundle, broadcast=True, hash=False)
     except (ImportError, ValueError):
         pass  # no distributed client: the local schedulers share this process's bundle
     meta = result_schema().empty_table().to_pandas(types_mapper=_arrow_dtype)
@@ -71,6 +70,5 @@ def _decide_partition(frame: Any, bundle: PolicyBundle, template: dict[str, Any]
 def _arrow_dtype(arrow_type: pa.DataType) -> Any:
     """Every result column as pandas' Arrow-backed dtype: lists, structs and decimals kept
     exact (never object columns of floats)."""
-    import pandas as pd
-
-    return pd.ArrowDtype(arrow_type)
+    pandas: Any = importlib.import_module("pandas")
+    return pandas.ArrowDtype(arrow_type)

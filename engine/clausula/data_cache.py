@@ -17,6 +17,7 @@ are written to a temporary directory and renamed into place, so a reader never s
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -50,10 +51,8 @@ def cache_key(contents: Iterable[tuple[str, bytes]]) -> str:
     """The key of a data set: SHA-256 over the engine (its version and the source of the
     modules that read and check data) and every clause and data file by name."""
     digest = hashlib.sha256(CACHE_FORMAT.encode() + b"\0")
-    try:
+    with contextlib.suppress(metadata.PackageNotFoundError):  # a source tree: no version
         digest.update(metadata.version("clausula").encode() + b"\0")
-    except metadata.PackageNotFoundError:  # pragma: no cover - run from a source tree
-        pass
     here = Path(__file__).resolve().parent
     for module in ("catalogue.py", "data_cache.py", "identifiers.py", "territory.py"):
         path = here / module
@@ -72,25 +71,42 @@ def _schemas() -> dict[str, Any]:
     return {
         "parties": pa.schema(
             [
-                ("id", text), ("kind", text), ("name", text), ("birth_date", day),
-                ("death_date", day), ("residence", text), ("estate_of", text),
-                ("guardian_of", texts), ("last_exploited", day),
+                ("id", text),
+                ("kind", text),
+                ("name", text),
+                ("birth_date", day),
+                ("death_date", day),
+                ("residence", text),
+                ("estate_of", text),
+                ("guardian_of", texts),
+                ("last_exploited", day),
                 ("registered_renewals", pa.int64()),
             ]
         ),
         "works": pa.schema(
             [
-                ("id", text), ("title", text),
+                ("id", text),
+                ("title", text),
                 ("performers", pa.list_(pa.struct([("artist", text), ("role", text)]))),
-                ("rights_holder", text), ("release_date", day), ("tdm_reserved", pa.bool_()),
+                ("rights_holder", text),
+                ("release_date", day),
+                ("tdm_reserved", pa.bool_()),
             ]
         ),
         "grants": pa.schema(
             [
-                ("id", text), ("grantor", text), ("on_behalf_of", text), ("grantee", text),
-                ("purposes", texts), ("territories", texts), ("except_territories", texts),
-                ("valid_from", day), ("valid_until", day), ("formalities", texts),
-                ("signed_on", day), ("note", text),
+                ("id", text),
+                ("grantor", text),
+                ("on_behalf_of", text),
+                ("grantee", text),
+                ("purposes", texts),
+                ("territories", texts),
+                ("except_territories", texts),
+                ("valid_from", day),
+                ("valid_until", day),
+                ("formalities", texts),
+                ("signed_on", day),
+                ("note", text),
             ]
         ),
         "revocations": pa.schema([("grant", text), ("date", day), ("reason", text)]),
@@ -152,9 +168,7 @@ def read(directory: Path, key: str, files: tuple[Path, ...]) -> DataSet | None:
             if not table.schema.equals(schemas[name]):
                 return None
             tables[name] = table
-        parties = {
-            row["id"]: Party.model_construct(**row) for row in tables["parties"].to_pylist()
-        }
+        parties = {row["id"]: Party.model_construct(**row) for row in tables["parties"].to_pylist()}
         grants = {}
         for row in tables["grants"].to_pylist():
             row["formalities"] = frozenset(row["formalities"])

@@ -26,7 +26,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pyarrow as pa
 
@@ -93,7 +93,7 @@ def decide_batches(
     template: Mapping[str, Any] | None = None,
 ) -> Iterator[pa.RecordBatch]:
     """Decide record batches as they come: one result batch per input batch, streamed."""
-    policy_set = getattr(policies, "policy_set", policies)
+    policy_set = cast("PolicySet", getattr(policies, "policy_set", policies))
     fixed = dict(template or {})
     for batch in batches:
         rows = [
