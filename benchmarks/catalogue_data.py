@@ -2,7 +2,7 @@
 
 `write_catalogue(root, artists=100_000, works=1_000_000)` writes a policy directory: one
 opt-in contract per licensee (`contracts/<licensee>.clause`) and the data files (`data/parties.yaml`,
-`data/works.yaml`, `data/grants.yaml`): the artists (valid ISNIs), a label and five
+`data/works-NNN.yaml` of 100,000 works each, `data/grants.yaml`): the artists (valid ISNIs), a label and five
 licensees, the works (ISRCs, one or two performing artists each, held by the label) and
 about 1.2 consent grants per artist (90% of the artists hold at least one; purposes,
 territories and end dates vary). The same arguments write the same bytes.
@@ -62,10 +62,15 @@ def _parties(artists: int) -> Iterator[str]:
         yield f"  - {{id: {isni(n)}, kind: artist, name: Artist {n}}}\n"
 
 
-def _works(artists: int, works: int, rng: random.Random) -> Iterator[str]:
+WORKS_PER_FILE = 100_000
+"""Works per data file: a YAML file holds at most `clausula.limits.MAX_YAML_NODES` nodes
+(about 15 per work) and `MAX_YAML_CHARS` characters."""
+
+
+def _works(ids: list[str], start: int, stop: int, rng: random.Random) -> Iterator[str]:
     yield "works:\n"
-    ids = [isni(n) for n in range(artists)]
-    for n in range(works):
+    artists = len(ids)
+    for n in range(start, stop):
         performers = f"{{artist: {ids[rng.randrange(artists)]}}}"
         if rng.random() < 0.3:
             performers += f", {{artist: {ids[rng.randrange(artists)]}, role: featured}}"
@@ -108,11 +113,15 @@ def write_catalogue(root: Path, artists: int = 100_000, works: int = 1_000_000) 
         text = CONTRACT.format(licensee=licensee, label=LABEL, excluded=", ".join(EXCLUDED))
         (root / "contracts" / f"{licensee}.clause").write_text(text, encoding="utf-8")
     rng = random.Random(42)
-    for name, lines in (
+    ids = [isni(n) for n in range(artists)]
+    files: list[tuple[str, Iterator[str]]] = [
         ("parties.yaml", _parties(artists)),
-        ("works.yaml", _works(artists, works, rng)),
         ("grants.yaml", _grants(artists)),
-    ):
+    ]
+    for part, start in enumerate(range(0, works, WORKS_PER_FILE)):
+        stop = min(works, start + WORKS_PER_FILE)
+        files.append((f"works-{part:03d}.yaml", _works(ids, start, stop, rng)))
+    for name, lines in files:
         with (root / "data" / name).open("w", encoding="utf-8") as file:
             file.writelines(lines)
     return root

@@ -77,8 +77,12 @@ def write_cedar(path: Path, root: Path, artists: int) -> None:
     # The works as written in the YAML file, so that both stores hold the same catalogue.
     import yaml
 
-    works = yaml.load((root / "data" / "works.yaml").read_text("utf-8"), Loader=yaml.CSafeLoader)
-    for work in works["works"]:
+    works = [
+        work
+        for path in sorted((root / "data").glob("works-*.yaml"))
+        for work in yaml.load(path.read_text("utf-8"), Loader=yaml.CSafeLoader)["works"]
+    ]
+    for work in works:
         entities.append(
             {
                 "uid": {"type": "Work", "id": work["id"]},

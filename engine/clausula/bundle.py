@@ -122,3 +122,24 @@ def bundle_of(
     if isinstance(policies, PolicyBundle):
         return policies
     return PolicyBundle.from_path(policies, data=data, assume=assume)
+
+
+def checked_bundle(
+    policies: str | Path | PolicyBundle,
+    *,
+    data: str | Path | None = None,
+    assume: Iterable[str] = (),
+) -> PolicyBundle:
+    """`policies` as a bundle, loaded here first so that a policy error is raised before
+    any task starts: a path is loaded from the path itself (the error names the files as
+    the author sees them) and kept as the bundle's policy set in this process."""
+    from .policy_set import load
+
+    bundle = bundle_of(policies, data=data, assume=assume)
+    if isinstance(policies, PolicyBundle):
+        policy_of(bundle)
+        return bundle
+    loaded = load(policies, data=data, assume=bundle.assume)
+    with _lock:
+        _loaded.setdefault(bundle.digest, loaded)
+    return bundle

@@ -23,7 +23,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from .bundle import PolicyBundle, bundle_of, policy_of
+from .bundle import PolicyBundle, bundle_of, checked_bundle, policy_of
 from .table import decide_batches, result_schema
 
 
@@ -45,9 +45,10 @@ def decide(
     """
     from pyspark.sql.pandas.types import from_arrow_schema
 
-    bundle = bundle_of(policies, data=data, assume=assume)
     if check:
-        policy_of(bundle)
+        bundle = checked_bundle(policies, data=data, assume=assume)
+    else:
+        bundle = bundle_of(policies, data=data, assume=assume)
     shipped = df.sparkSession.sparkContext.broadcast(bundle)
     fixed = dict(template or {})
 
