@@ -11,7 +11,7 @@ import pytest
 from cluster_uses import POLICIES, uses_table
 
 import clausula
-from clausula.data_cache import CACHE_ENV, ColumnarWorks
+from clausula.data_cache import CACHE_ENV, ColumnarWorks, covers_every_field
 from clausula.table import decide_table
 
 
@@ -101,3 +101,9 @@ def test_data_with_problems_is_reported_and_not_cached(tmp_path: Path) -> None:
         with pytest.raises(clausula.PolicyError, match="lable"):
             clausula.load(policies, cache=cache)
     assert not cache.exists() or _entries(cache) == []
+
+
+def test_the_cache_holds_every_section_and_field_of_the_data_files() -> None:
+    # A field added to a record must be added to the cache's columns too: until then
+    # nothing is cached (a cache that dropped the field would decide differently).
+    assert covers_every_field()

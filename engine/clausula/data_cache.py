@@ -27,7 +27,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .catalogue import ConsentGrant, DataSet, Party, Performer, Revocation, Work
+from .catalogue import SECTIONS, ConsentGrant, DataSet, Party, Performer, Revocation, Work
 
 CACHE_FORMAT = "clausula-data-cache/1"
 CACHE_ENV = "CLAUSULA_CACHE_DIR"
@@ -113,12 +113,26 @@ def _schemas() -> dict[str, Any]:
     }
 
 
+def covers_every_field() -> bool:
+    """Whether the cache's columns are exactly the sections and fields of the data files'
+    records: when a field is added to a record and not here, nothing is cached (rather
+    than a cache that silently drops the field); tests/test_data_cache.py checks it."""
+    schemas = _schemas()
+    if set(schemas) != set(SECTIONS):
+        return False
+    return all(
+        set(schemas[name].names) == set(model.model_fields) for name, model in SECTIONS.items()
+    )
+
+
 def write(directory: Path, key: str, data: DataSet) -> None:
     """Keep `data` (checked already) under `directory/key`; a failure to write is ignored
     (the cache only ever saves time)."""
     import pyarrow as pa
     import pyarrow.ipc as ipc
 
+    if not covers_every_field():
+        return
     schemas = _schemas()
     records: dict[str, Iterable[Any]] = {
         "parties": data.parties.values(),
