@@ -66,3 +66,22 @@ def test_batches_stream_one_result_per_input_batch(policies: clausula.PolicySet)
     batches = uses_table(30).to_batches(max_chunksize=7)
     results = list(decide_batches(policies, batches))
     assert [b.num_rows for b in results] == [b.num_rows for b in batches]
+
+
+def test_output_flags_and_facts_columns_reach_the_use(policies: clausula.PolicySet) -> None:
+    template = {"licensee": "party:aria-labs", "purpose": "training", "territory": "DE"}
+    table = pa.table(
+        {
+            "date": ["2026-09-01"],
+            "works": [["isrc:USUM71703861"]],
+            "output": pa.array(
+                [{"public": True, "labelled_ai": None}],
+                pa.struct([("public", pa.bool_()), ("labelled_ai", pa.bool_())]),
+            ),
+            "facts": ['{"no_such_fact": 1}'],
+        }
+    )
+    (row,) = decide_table(policies, table, template=template).to_pylist()
+    # The flags are taken (a null flag is left out), and the undeclared fact is named.
+    assert row["decision"] == "error"
+    assert row["error"].startswith("/facts/no_such_fact")

@@ -110,7 +110,9 @@ def _use_of(template: dict[str, Any], values: Mapping[str, Any]) -> dict[str, An
     for name, value in values.items():
         if value is None:
             continue
-        if name in _SCALARS or name in _LISTS:
+        if name == "output" and isinstance(value, dict):  # a struct: the flags given
+            use["output"] = {k: v for k, v in value.items() if v is not None}
+        elif name in _SCALARS or name in _LISTS:
             use[name] = value
         elif name == "date":
             use["date"] = value.isoformat() if isinstance(value, dt.date) else value
