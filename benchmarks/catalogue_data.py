@@ -2,7 +2,8 @@
 
 `write_catalogue(root, artists=100_000, works=1_000_000)` writes a policy directory: one
 opt-in contract per licensee (`contracts/<licensee>.clause`) and the data files (`data/parties.yaml`,
-`data/works-NNN.yaml` of 100,000 works each, `data/grants.yaml`): the artists (valid ISNIs), a label and five
+`data/works-NNN.yaml` of 100,000 works each, `data/grants-NNN.yaml` of 50,000 grants
+each: a YAML file holds at most 2,000,000 nodes): the artists (valid ISNIs), a label and five
 licensees, the works (ISRCs, one or two performing artists each, held by the label) and
 about 1.2 consent grants per artist (90% of the artists hold at least one; purposes,
 territories and end dates vary). The same arguments write the same bytes.
@@ -95,9 +96,13 @@ def grants_of(artists: int, seed: int = 7) -> list[tuple[int, str, list[str], li
     return grants
 
 
-def _grants(artists: int) -> Iterator[str]:
+GRANTS_PER_FILE = 50_000
+"""Grants per data file (about 20 YAML nodes each), for the same limits as the works."""
+
+
+def _grants(grants: list[tuple[int, str, list[str], list[str], str]]) -> Iterator[str]:
     yield "grants:\n"
-    for n, ident, purposes, territories, until in grants_of(artists):
+    for n, ident, purposes, territories, until in grants:
         yield (
             f"  - {{id: {ident}, grantor: {isni(n)}, grantee: any, "
             f"purposes: [{', '.join(purposes)}], territories: [{', '.join(territories)}], "
@@ -116,8 +121,11 @@ def write_catalogue(root: Path, artists: int = 100_000, works: int = 1_000_000) 
     ids = [isni(n) for n in range(artists)]
     files: list[tuple[str, Iterator[str]]] = [
         ("parties.yaml", _parties(artists)),
-        ("grants.yaml", _grants(artists)),
     ]
+    grants = grants_of(artists)
+    for part, start in enumerate(range(0, len(grants), GRANTS_PER_FILE)):
+        chunk = grants[start : start + GRANTS_PER_FILE]
+        files.append((f"grants-{part:03d}.yaml", _grants(chunk)))
     for part, start in enumerate(range(0, works, WORKS_PER_FILE)):
         stop = min(works, start + WORKS_PER_FILE)
         files.append((f"works-{part:03d}.yaml", _works(ids, start, stop, rng)))
