@@ -190,8 +190,18 @@ class DataSet:
     def __post_init__(self) -> None:
         # Wrap the mappings so that no caller can change the data after loading.
         object.__setattr__(self, "parties", MappingProxyType(dict(self.parties)))
-        object.__setattr__(self, "works", MappingProxyType(dict(self.works)))
         object.__setattr__(self, "grants", MappingProxyType(dict(self.grants)))
+        object.__setattr__(
+            self, "ledger", FileConsentLedger(self.grants.values(), self.revocations)
+        )
+        columnar = getattr(self.works, "held_by", None)
+        if columnar is not None:
+            # The works of a data cache (`data_cache.ColumnarWorks`): read-only already,
+            # with its own indexes, so that no work is built before it is looked up.
+            object.__setattr__(self, "_held_by", MappingProxyType(columnar()))
+            object.__setattr__(self, "_performers", self.works.performers())  # type: ignore[attr-defined]
+            return
+        object.__setattr__(self, "works", MappingProxyType(dict(self.works)))
         held: dict[str, set[str]] = {}
         performers: dict[str, tuple[str, ...]] = {}
         for work in self.works.values():
@@ -201,9 +211,6 @@ class DataSet:
             self, "_held_by", MappingProxyType({k: frozenset(v) for k, v in held.items()})
         )
         object.__setattr__(self, "_performers", MappingProxyType(performers))
-        object.__setattr__(
-            self, "ledger", FileConsentLedger(self.grants.values(), self.revocations)
-        )
 
     def party(self, party_id: str) -> Party | None:
         """The party with this id, or None."""
@@ -705,7 +712,8 @@ class _Checker:
             revoked[revocation.grant] = entry
 
 
-def _data_files(directory: Path) -> Iterator[Path]:
+def data_files(directory: Path) -> Iterator[Path]:
+    """The data files directly in `directory` (`*.yaml`, `*.yml`), by name."""
     for path in sorted(directory.iterdir(), key=lambda p: p.name):
         if path.is_file() and path.suffix in (".yaml", ".yml"):
             yield path
@@ -739,7 +747,7 @@ def load_data(
                 message=f"the data directory {display_dir} does not exist",
             )
         ]
-    files = tuple(_data_files(directory))
+    files = tuple(data_files(directory))
     diagnostics: list[Diagnostic] = []
     entries: dict[str, list[_Entry]] = {section: [] for section in SECTIONS}
     for path in files:

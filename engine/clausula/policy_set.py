@@ -398,6 +398,45 @@ def _with_ledger(records: Records, ledger: ConsentLedger | str, registry: Any) -
     )
 
 
+def _load_data(
+    directory: Path,
+    vocabulary: Any,
+    clauses: list[tuple[str, bytes]],
+    cache: str | Path | bool | None,
+    cwd: Path,
+    sink: DiagnosticSink,
+) -> tuple[DataSet | None, list[tuple[str, bytes]]]:
+    """The data set of `directory` (from the data cache when it holds these exact files)
+    and the data files' bytes, named as in the version."""
+    from . import data_cache
+    from .catalogue import data_files
+
+    where = data_cache.cache_dir(cache)
+    contents: list[tuple[str, bytes]] = []
+    key = None
+    if where is not None and directory.is_dir():
+        files = tuple(data_files(directory))
+        contents = [(f"{DATA_PREFIX}/{path.name}", path.read_bytes()) for path in files]
+        key = data_cache.cache_key([*clauses, *contents])
+        cached = data_cache.read(where, key, files)
+        if cached is not None:
+            return cached, contents
+    dataset, diagnostics = load_data(
+        directory,
+        purposes=vocabulary.purposes,
+        territory_problem=vocabulary.territories.problem,
+        display_root=cwd,
+    )
+    sink.extend(diagnostics)
+    if dataset is None:
+        return None, []
+    if not contents:
+        contents = [(f"{DATA_PREFIX}/{path.name}", path.read_bytes()) for path in dataset.files]
+    elif where is not None and key is not None:
+        data_cache.write(where, key, dataset)
+    return dataset, contents
+
+
 def load(
     policies: str | Path,
     *,
@@ -405,6 +444,7 @@ def load(
     assume: Iterable[str] = (),
     parameters: Mapping[str, Mapping[str, Any]] | None = None,
     ledger: ConsentLedger | str | None = None,
+    cache: str | Path | bool | None = None,
 ) -> PolicySet:
     """Load every `.clause` file under `policies` and the data files (default
     `policies/data`, if it exists), check them and compile them.
@@ -419,9 +459,13 @@ def load(
     `ChainBroken` when its hash chain is broken (with a key from `CLAUSULA_LEDGER_KEY`,
     also against the signed head). Every decision after raises `ChainBroken` if the chain
     is found broken later.
+
+    `cache` is a directory in which to keep the checked data files (`clausula.data_cache`:
+    a large catalogue then loads in seconds the next time); default: the directory named
+    by `CLAUSULA_CACHE_DIR`, or none. `False`: no cache, whatever the environment says.
     """
     with collector_paused():
-        return _load(policies, data, assume, parameters, ledger)
+        return _load(policies, data, assume, parameters, ledger, cache)
 
 
 def _load(
@@ -430,6 +474,7 @@ def _load(
     assume: Iterable[str],
     parameters: Mapping[str, Mapping[str, Any]] | None,
     ledger: ConsentLedger | str | None,
+    cache: str | Path | bool | None = None,
 ) -> PolicySet:
     root = Path(policies)
     cwd = Path.cwd()
@@ -445,19 +490,13 @@ def _load(
     data_dir = Path(data) if data is not None else (root / "data" if root.is_dir() else None)
     vocabulary = checked.vocabulary
     dataset: DataSet | None = DataSet({}, {}, {}, (), ())
+    data_contents: list[tuple[str, bytes]] = []
     if data_dir is not None and (data is not None or data_dir.is_dir()):
-        dataset, diagnostics = load_data(
-            data_dir,
-            purposes=vocabulary.purposes,
-            territory_problem=vocabulary.territories.problem,
-            display_root=cwd,
-        )
-        sink.extend(diagnostics)
+        dataset, data_contents = _load_data(data_dir, vocabulary, contents, cache, cwd, sink)
     assumed = assumptions(checked, assume, sink)
     if sink.has_errors or dataset is None:
         raise PolicyError(shown_from_cwd(sink.sorted(), names))
-    for path in dataset.files:
-        contents.append((f"{DATA_PREFIX}/{path.name}", path.read_bytes()))
+    contents.extend(data_contents)
     compiled = compile_policy(checked, dataset, checked_parameters(checked, parameters))
     records = records_of(checked, dataset, version_of(contents), assumed)
     if ledger is not None:

@@ -57,6 +57,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from .batch import BatchEvaluator, LoadedPolicy, ShapeTable, UseColumns
 from .batch import Outcome as _Outcome
+from .errors import ClausulaError
 from .identifiers import PARTY_SCHEMES, WORK_SCHEMES, id_problem
 from .kinds import DENYING
 from .limits import MAX_ARTISTS, MAX_COUNT, MAX_ID_CHARS, MAX_WORKS
@@ -110,6 +111,10 @@ _Answer = tuple[
 def result_schema() -> pa.Schema:
     """The schema of `decide_table`'s result (and of each batch of `decide_batches`)."""
     return _SCHEMA
+
+
+class TableError(ClausulaError, ValueError):
+    """A table whose columns cannot be read as uses (a row's own problems are its `error`)."""
 
 
 def decide_table(
@@ -631,10 +636,19 @@ def _columns(batch: pa.RecordBatch, template: Mapping[str, Any]) -> dict[str, pa
     found: dict[str, pa.Array] = {}
     for field, column in zip(batch.schema, batch.columns, strict=True):
         name = field.name
-        if name in ("output", "facts") and pa.types.is_struct(field.type):
+        if name in ("output", "facts"):
+            if not pa.types.is_struct(field.type):
+                raise TableError(
+                    f"column `{name}` is {field.type}: give it as a struct column, or one "
+                    f"column per field named `{name}.<field>`"
+                )
             for index in range(field.type.num_fields):
                 inner = field.type.field(index).name
+                if name == "output" and inner not in _FLAGS:
+                    raise TableError(f"column `output`: `{inner}` is not an output flag")
                 found[f"{name}.{inner}"] = pc.struct_field(column, [index])
+        elif name.startswith("output.") and name[7:] not in _FLAGS:
+            raise TableError(f"column `{name}`: `{name[7:]}` is not an output flag")
         elif (
             name in _SCALARS
             or name in _LISTS
