@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -215,6 +216,44 @@ def test_workers_do_not_change_results(small: Path) -> None:
     two = report.summary(simulate(scenario, workers=2))
     one.pop("seconds"), two.pop("seconds")
     assert one == two
+
+
+def test_what_was_drawn_is_reused_and_changes_nothing(small: Path) -> None:
+    """`DrawnUsage` keeps the catalogue and the uses between simulations that change only
+    the terms (the workbench's live re-runs): every answer is the one without it, for
+    changed terms, fewer runs than were drawn, more runs, and another seed."""
+    from clausula.simulate import DrawnUsage
+
+    scenario = load_scenario(small)
+    lower = scenario.model_copy(
+        update={
+            "variants": {
+                name: variant.model_copy(
+                    update={"parameters": {"aria-optin-2026": {"artist_pool": "10%"}}}
+                )
+                if name == "opt-in"
+                else variant
+                for name, variant in scenario.variants.items()
+            }
+        }
+    )
+    drawn = DrawnUsage()
+
+    def same(given: Any, **options: Any) -> None:
+        kept = report.summary(simulate(given, drawn=drawn, **options))
+        fresh = report.summary(simulate(given, **options))
+        kept.pop("seconds"), fresh.pop("seconds")
+        assert kept == fresh
+
+    same(scenario, runs=1, with_sweeps=False)
+    catalogue = drawn.catalogue
+    assert catalogue is not None and list(drawn.runs) == [0]
+    same(lower, runs=1, with_sweeps=False)  # the terms changed: drawn once, reused
+    assert drawn.catalogue is catalogue
+    same(scenario, runs=2, with_sweeps=False)
+    same(scenario, runs=1, with_sweeps=False)  # fewer runs than were drawn: drawn afresh
+    same(scenario.model_copy(update={"seed": 12}), runs=1, with_sweeps=False)
+    assert drawn.catalogue is not catalogue
 
 
 def test_the_example_scenario_loads() -> None:

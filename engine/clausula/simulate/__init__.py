@@ -5,10 +5,11 @@ same generated uses (common random numbers) with the batch path of the engine, a
 `clausula.simulate.report` writes the results as a table, CSV, JSON, charts and HTML.
 """
 
-from .run import SimulationResult, VariantResult, artist_distribution, simulate
+from .run import DrawnUsage, SimulationResult, VariantResult, artist_distribution, simulate
 from .scenario import Scenario, ScenarioError, load_scenario, schema
 
 __all__ = [
+    "DrawnUsage",
     "Scenario",
     "ScenarioError",
     "SimulationResult",

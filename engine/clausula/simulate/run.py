@@ -172,6 +172,30 @@ class SimulationResult:
 # ----------------------------------------------------------------- preparing
 
 
+@dataclass
+class DrawnUsage:
+    """The catalogue, usage generator and uses of a scenario, kept between simulations of
+    the same scenario whose terms alone change (the workbench's live re-runs): what they
+    draw does not depend on the terms, so it is drawn once. Give an empty one to
+    `simulate(…, drawn=…)`; it is filled, and reused while the scenario's catalogue and
+    usage stay the same. Only a synthetic catalogue is kept (data files may change)."""
+
+    key: str | None = None
+    catalogue: SyntheticData | None = None
+    generator: UsageGenerator | None = None
+    runs: dict[int, RunUses] = field(default_factory=dict)
+
+    @staticmethod
+    def key_of(scenario: Scenario) -> str | None:
+        """What the catalogue and the uses drawn depend on: everything but the variants'
+        terms and the sweeps (None: a data directory, never kept)."""
+        if scenario.catalogue.synthetic is None:
+            return None
+        first = next(iter(scenario.variants.values()))
+        drawn_from = scenario.model_dump_json(exclude={"variants", "sweeps", "runs", "title"})
+        return f"{scenario.base}\0{first.licensee}\0{drawn_from}"
+
+
 def _catalogue(scenario: Scenario) -> SyntheticData:
     spec = scenario.catalogue
     if spec.synthetic is not None:
@@ -332,12 +356,22 @@ class _Simulation:
     evaluators, and a usage generator. Each worker process works on its own copy."""
 
     def __init__(
-        self, scenario: Scenario, catalogue: SyntheticData, loaded: dict[str, LoadedPolicy]
+        self,
+        scenario: Scenario,
+        catalogue: SyntheticData,
+        loaded: dict[str, LoadedPolicy],
+        drawn: DrawnUsage | None = None,
     ) -> None:
         self.scenario = scenario
         self.catalogue = catalogue
         first = next(iter(scenario.variants.values()))
-        self.generator = UsageGenerator(scenario, catalogue, first.licensee)
+        if drawn is not None and drawn.generator is not None:
+            self.generator = drawn.generator
+        else:
+            self.generator = UsageGenerator(scenario, catalogue, first.licensee)
+            if drawn is not None:
+                drawn.generator = self.generator
+        self._kept = drawn.runs if drawn is not None else None
         self.evaluators = {name: BatchEvaluator(policy) for name, policy in loaded.items()}
         self.artists = frozenset(catalogue.artists)
         self.drawn: set[int] = set()
@@ -346,7 +380,12 @@ class _Simulation:
     def uses(self, number: int) -> RunUses:
         """The uses of run `number` (the last run drawn is kept)."""
         if self._last is None or self._last[0] != number:
-            self._last = (number, self.generator.run(number))
+            kept = self._kept.get(number) if self._kept is not None else None
+            if kept is None:
+                kept = self.generator.run(number)
+                if self._kept is not None:
+                    self._kept[number] = kept
+            self._last = (number, kept)
             self.drawn.add(number)
         return self._last[1]
 
@@ -478,6 +517,7 @@ def simulate(
     runs: int | None = None,
     with_sweeps: bool = True,
     workers: int | None = None,
+    drawn: DrawnUsage | None = None,
 ) -> SimulationResult:
     """Run every variant of `scenario` on the same generated uses, `runs` times (default:
     the scenario's), then its sweeps. Raises `ScenarioError` for a scenario that cannot
@@ -486,17 +526,35 @@ def simulate(
     `workers`: processes to run the variants (and sweep values) side by side, default
     `default_workers()`; every worker draws the same uses, so the results are identical
     whatever the number of workers.
+
+    `drawn`: what an earlier simulation of the same scenario drew (`DrawnUsage`), reused
+    when only the terms changed; the answer is the same as without it.
     """
     started = time.perf_counter()
     runs = runs or scenario.runs
-    catalogue = _catalogue(scenario)
+    key = DrawnUsage.key_of(scenario)
+    if drawn is not None and (key is None or drawn.key != key):
+        drawn.key, drawn.catalogue, drawn.generator, drawn.runs = key, None, None, {}
+    kept = drawn if drawn is not None and key is not None else None
+    if kept is not None and kept.catalogue is not None:
+        catalogue = kept.catalogue
+    else:
+        catalogue = _catalogue(scenario)
+        if kept is not None:
+            kept.catalogue = catalogue
     loaded = {
         name: load_variant(scenario, name, catalogue.data, catalogue.label)
         for name in scenario.variants
     }
     for name, policy in loaded.items():
         _check_purposes(scenario, policy, name)
-    work = _Simulation(scenario, catalogue, loaded)
+    sweeps = scenario.sweeps if with_sweeps else []
+    drawn_runs = max([runs, *(sweep.runs for sweep in sweeps)])
+    if kept is not None and any(number >= drawn_runs for number in kept.runs):
+        # Its generator interned the shapes of runs this simulation does not draw: the
+        # count of distinct shapes would differ, so draw afresh.
+        kept.generator, kept.runs = None, {}
+    work = _Simulation(scenario, catalogue, loaded, kept)
     results = [
         VariantResult(
             name,
@@ -507,7 +565,6 @@ def simulate(
         )
         for name, variant in scenario.variants.items()
     ]
-    sweeps = scenario.sweeps if with_sweeps else []
     tasks: list[tuple[_Task, int, str]] = []
     for number in range(runs):
         for v, result in enumerate(results):
@@ -517,8 +574,7 @@ def simulate(
         for k, value in enumerate(sweep.values):
             label = f"sweep {sweep.contract}.{sweep.parameter} = {value}"
             tasks.append((("sweep", s, k), k, label))
-    drawn = max([runs, *(sweep.runs for sweep in sweeps)])
-    tasks.append((("shapes", drawn), 0, "shapes"))
+    tasks.append((("shapes", drawn_runs), 0, "shapes"))
     workers = default_workers() if workers is None else max(1, workers)
     workers = min(workers, len(tasks) - 1) or 1
     if workers > 1:

@@ -22,7 +22,7 @@ import yaml
 from .. import ast, safe_yaml
 from ..diff import diff
 from ..parser import parse
-from ..simulate import Scenario, ScenarioError, load_scenario, simulate
+from ..simulate import DrawnUsage, Scenario, ScenarioError, load_scenario, simulate
 from ..simulate.report import summary
 from .charts import bar_chart, curve_chart
 from .files import FileRefused, PolicyFiles
@@ -212,10 +212,20 @@ def literals(
     return result
 
 
-def run(scenario: Scenario, variant: str, values: dict[str, dict[str, str]]) -> dict[str, Any]:
-    """One variant with `values`, run once on the scenario's uses: its summary."""
+def run(
+    scenario: Scenario,
+    variant: str,
+    values: dict[str, dict[str, str]],
+    drawn: DrawnUsage | None = None,
+) -> dict[str, Any]:
+    """One variant with `values`, run once on the scenario's uses: its summary. `drawn`
+    keeps the catalogue and uses between runs that change only the terms."""
     result = simulate(
-        with_values(scenario, variant, values), runs=LIVE_RUNS, with_sweeps=False, workers=1
+        with_values(scenario, variant, values),
+        runs=LIVE_RUNS,
+        with_sweeps=False,
+        workers=1,
+        drawn=drawn,
     )
     data = summary(result)
     single: dict[str, Any] = data["variants"][variant]

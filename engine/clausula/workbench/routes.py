@@ -22,7 +22,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from ..diagnostics import PolicyError
-from ..simulate import ScenarioError
+from ..simulate import DrawnUsage, ScenarioError
 from . import editing, negotiating, trying
 from .files import MAX_FILE_BYTES, FileConflict, FileRefused, PolicyFiles, digest
 
@@ -82,19 +82,36 @@ def _asset(name: str) -> str:
 
 
 class Baselines:
-    """The scenario's own values, run once per scenario text and variant, and kept."""
+    """The scenario's own values, run once per scenario text and variant, and kept; and
+    what each scenario's runs draw (its catalogue and uses, `DrawnUsage`), kept between
+    live re-runs that change only the terms. One simulation at a time: they take the
+    processor, and share what was drawn."""
 
     def __init__(self) -> None:
         self._kept: dict[tuple[str, str], dict[str, Any]] = {}
+        self._drawn: dict[str, DrawnUsage] = {}
         self._lock = threading.Lock()
 
     def get(self, files: PolicyFiles, name: str, variant: str) -> dict[str, Any]:
         key = (digest(files.read(name)), variant)
-        with self._lock:  # one simulation at a time: they take the processor
+        with self._lock:
             if key not in self._kept:
                 scenario = negotiating.open_scenario(files, name)
-                self._kept[key] = negotiating.run(scenario, variant, {})
+                self._kept[key] = self._run(scenario, name, variant, {})
             return self._kept[key]
+
+    def run(
+        self, scenario: Any, name: str, variant: str, values: dict[str, dict[str, str]]
+    ) -> dict[str, Any]:
+        """The variant with `values`, run on what the scenario draws (kept)."""
+        with self._lock:
+            return self._run(scenario, name, variant, values)
+
+    def _run(
+        self, scenario: Any, name: str, variant: str, values: dict[str, dict[str, str]]
+    ) -> dict[str, Any]:
+        drawn = self._drawn.setdefault(name, DrawnUsage())
+        return negotiating.run(scenario, variant, values, drawn=drawn)
 
 
 def workbench_router(root: Path, token: str | None) -> APIRouter:
@@ -259,7 +276,9 @@ def workbench_router(root: Path, token: str | None) -> APIRouter:
             loaded = negotiating.open_scenario(files, body.scenario)
             values = negotiating.literals(loaded, files, body.variant, body.values)
             baseline = baselines.get(files, body.scenario, body.variant)
-            current = negotiating.run(loaded, body.variant, values) if values else baseline
+            current = (
+                baselines.run(loaded, body.scenario, body.variant, values) if values else baseline
+            )
             return negotiating.compare(baseline, current)
 
         result: dict[str, Any] = answer(work)
