@@ -243,3 +243,17 @@ def test_a_solver_out_of_time_answers_unknown_never_a_finding() -> None:
     assert report.findings
     assert {f.kind for f in report.findings} == {"unknown"}
     assert all("no answer within 1 ms" in f.message for f in report.findings)
+
+
+def test_two_payments_to_the_same_party_for_the_same_use_are_found() -> None:
+    """A share and a minimum meant as alternatives, written as two payments to the label:
+    both hold for a generation, and the engine pays both (the witness); the training fee
+    never meets them (another purpose)."""
+    report = analyze([CORPUS / "both"])
+    (both,) = _only(report, "both-pay")
+    assert both.where.endswith("both.clause:17:10")
+    assert "§2" in both.message and "§3" in both.message and "§4" not in both.message
+    decision = _engine(CORPUS / "both").decide(both.witness)
+    paid = [p.rule for p in decision.payments if p.payee == "party:example-label"]
+    assert sorted(paid) == ["planted-both §2", "planted-both §3"]
+    assert not report.of("engine-disagrees")

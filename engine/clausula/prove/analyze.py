@@ -378,6 +378,7 @@ class Analysis:
                 self._extremes(block, p, term, reached)
         if not rules:
             return
+        self._both_pay(block, live, reached, keys)
         over = [reached, space.cents > 0, revenue_total > space.revenue]
         first = next(p for p in live if p.pays)
         self._witness(
@@ -396,6 +397,52 @@ class Analysis:
             ),
             keys,
         )
+
+    def _both_pay(
+        self, block: BlockSym, live: list[ProvisionSym], reached: Any, keys: set[str]
+    ) -> None:
+        """Two clauses that pay the same party for the same use: alternatives (a fee or a
+        share, a minimum or a royalty) that both hold, so the party is paid twice, unless one
+        sets the other aside (`notwithstanding`) or their conditions exclude each other."""
+        paying = [(p, term) for p in live for term in p.pays if not term.each]
+        for i, (p, first) in enumerate(paying):
+            for q, second in paying[i + 1 :]:
+                if p is q or first.payee != second.payee or first.currency != second.currency:
+                    continue
+                payee, labels = first.payee, {p.label, q.label}
+
+                def both_paid(
+                    use: dict[str, Any],
+                    out: Decision | UseError,
+                    payee: str = payee,
+                    labels: set[str] = labels,
+                ) -> bool:
+                    if not isinstance(out, Decision):
+                        return False
+                    return labels <= {x.rule for x in out.payments if x.payee == payee}
+
+                self._witness(
+                    block,
+                    q.node.key_span,
+                    "both-pay",
+                    [
+                        reached,
+                        p.active,
+                        q.active,
+                        first.nonempty,
+                        second.nonempty,
+                        first.amount > 0,
+                        second.amount > 0,
+                    ],
+                    _says(
+                        f"{_lit(p.label)} and {_lit(q.label)} both pay {_lit(payee)} for the "
+                        "same use (e.g. a {purpose} in {territory} on {date}): if they are "
+                        "alternatives, one should set the other aside with `notwithstanding` "
+                        "or their conditions exclude each other"
+                    ),
+                    both_paid,
+                    keys | p.atoms | q.atoms,
+                )
 
     def _extremes(self, block: BlockSym, p: ProvisionSym, term: Any, reached: Any) -> None:
         for call, values in term.extremes:
