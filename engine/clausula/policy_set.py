@@ -336,13 +336,19 @@ def records_of(
     """The records a compiled policy decides against: the data files' catalogue and
     grants (with each grant's territories resolved once), the version and assumptions."""
     territories = checked.vocabulary.territories
+    # Grants share a few territory lists: each distinct one is resolved once.
+    resolved: dict[tuple[tuple[str, ...], tuple[str, ...]], TerritorySet] = {}
+    grant_territories: dict[str, TerritorySet] = {}
+    for grant in dataset.grants.values():
+        key = (tuple(grant.territories), tuple(grant.except_territories))
+        found = resolved.get(key)
+        if found is None:
+            found = resolved[key] = territories.territory_set(*key)
+        grant_territories[grant.id] = found
     return Records(
         catalogue=dataset,
         ledger=dataset.ledger,
-        grant_territories={
-            grant.id: territories.territory_set(grant.territories, grant.except_territories)
-            for grant in dataset.grants.values()
-        },
+        grant_territories=grant_territories,
         version=version,
         assumed=assumed,
     )
