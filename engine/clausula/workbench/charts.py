@@ -1,17 +1,19 @@
 """Charts as inline SVG, drawn here (no chart library in the page): grouped bars for the
 baseline beside the current values, and a curve of the artists' earnings. Every figure
 is also in the table beside them; the charts carry a title and a text description for
-screen readers."""
+screen readers. Values are `Decimal` (money and counts as the simulation gives them): they
+become pixels here, and only pixels are rounded."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from html import escape
 
 WIDTH, HEIGHT = 420, 220
 COLOURS = {"baseline": "#8a94a6", "current": "#1f6feb"}
 
 
-def _number(value: float) -> str:
+def _number(value: Decimal) -> str:
     magnitude = abs(value)
     if magnitude >= 1_000_000:
         return f"{value / 1_000_000:.1f}M"
@@ -29,11 +31,12 @@ def _frame(title: str, description: str, body: list[str]) -> str:
     )
 
 
-def bar_chart(title: str, labels: list[str], series: dict[str, list[float]]) -> str:
+def bar_chart(title: str, labels: list[str], series: dict[str, list[Decimal]]) -> str:
     """Grouped bars, one group per label, one bar per series; negative values go down."""
     values = [v for vs in series.values() for v in vs]
-    top, bottom = max([0.0, *values]), min([0.0, *values])
-    span = (top - bottom) or 1.0
+    zero_value = Decimal(0)
+    top, bottom = max([zero_value, *values]), min([zero_value, *values])
+    span = (top - bottom) or Decimal(1)
     left, right, upper, lower = 52, WIDTH - 8, 40, HEIGHT - 34
     zero = upper + (top / span) * (lower - upper)
     group = (right - left) / max(1, len(labels))
@@ -50,8 +53,8 @@ def bar_chart(title: str, labels: list[str], series: dict[str, list[float]]) -> 
     for i, label in enumerate(labels):
         x0 = left + i * group + group * 0.1
         for j, (name, vs) in enumerate(series.items()):
-            value = vs[i] if i < len(vs) else 0.0
-            y = upper + ((top - max(value, 0.0)) / span) * (lower - upper)
+            value = vs[i] if i < len(vs) else zero_value
+            y = upper + ((top - max(value, zero_value)) / span) * (lower - upper)
             height = abs(value) / span * (lower - upper)
             body.append(
                 f'<rect x="{x0 + j * bar:.1f}" y="{y:.1f}" width="{bar * 0.92:.1f}" '
@@ -68,7 +71,7 @@ def bar_chart(title: str, labels: list[str], series: dict[str, list[float]]) -> 
     return _frame(title, "; ".join(parts), body)
 
 
-def _legend(series: dict[str, list[float]] | dict[str, list[float] | None]) -> list[str]:
+def _legend(series: dict[str, list[Decimal]]) -> list[str]:
     out = []
     for j, name in enumerate(series):
         x = WIDTH - 170 + j * 85
@@ -80,7 +83,7 @@ def _legend(series: dict[str, list[float]] | dict[str, list[float] | None]) -> l
     return out
 
 
-def curve_chart(title: str, series: dict[str, list[float]]) -> str:
+def curve_chart(title: str, series: dict[str, list[Decimal]]) -> str:
     """Curves from 0 to 1 over the share of artists (the top first): a Lorenz-like curve."""
     left, right, upper, lower = 40, WIDTH - 12, 28, HEIGHT - 34
     body = [

@@ -237,16 +237,16 @@ def run(
     return single
 
 
-def _curve(earnings: list[Decimal], artists: int, points: int = 20) -> list[float]:
+def _curve(earnings: list[Decimal], artists: int, points: int = 20) -> list[Decimal]:
     """The share of all artist earnings that the top k/points of artists receive."""
     padded = earnings + [Decimal(0)] * max(0, artists - len(earnings))
     total = sum(padded, Decimal(0))
     if not padded or total == 0:
-        return [0.0] * (points + 1)
-    out = [0.0]
+        return [Decimal(0)] * (points + 1)
+    out = [Decimal(0)]
     for k in range(1, points + 1):
         top = padded[: max(1, round(len(padded) * k / points))]
-        out.append(float(sum(top, Decimal(0)) / total))
+        out.append(sum(top, Decimal(0)) / total)
     return out
 
 
@@ -278,8 +278,8 @@ def compare(baseline: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]
         )
     currency = current["currency"]
 
-    def money(side: dict[str, Any], key: str) -> float:
-        return float(Decimal(side["measures"][key]["mean"]))
+    def money(side: dict[str, Any], key: str) -> Decimal:
+        return Decimal(side["measures"][key]["mean"])
 
     paid = bar_chart(
         f"Who is paid what ({currency})",
@@ -294,8 +294,8 @@ def compare(baseline: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]
         "What is blocked (uses denied, by reason)",
         [r.split(":")[0] for r in reasons] or ["nothing denied"],
         {
-            "baseline": [float(baseline["denied_by"].get(r, 0)) for r in reasons] or [0.0],
-            "current": [float(current["denied_by"].get(r, 0)) for r in reasons] or [0.0],
+            side: [Decimal(values["denied_by"].get(r, 0)) for r in reasons] or [Decimal(0)]
+            for side, values in (("baseline", baseline), ("current", current))
         },
     )
     artists = curve_chart(
