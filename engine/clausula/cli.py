@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .diagnostics import Diagnostic
     from .ledger import Ledger
     from .models import Use
+    from .policy_set import PolicySet
     from .use_input import UseError
 
 app = typer.Typer(
@@ -231,6 +232,29 @@ def _uses(text: str, source: str, vocabulary: Any = None) -> Iterator[Use | UseE
     from . import read_uses
 
     yield from read_uses(text, lines=not source.endswith(".json"), vocabulary=vocabulary)
+
+
+def _policy_set_and_uses(
+    source: str, policies: Path, data: Path | None
+) -> tuple[PolicySet, Iterator[Use | UseError]]:
+    """For a command that decides the uses of INPUT: the policy set loaded (or the command
+    stopped with its errors) and the uses read, checked against its vocabulary."""
+    from . import load
+    from .diagnostics import PolicyError
+
+    name = "standard input" if source == "-" else source
+    try:
+        text = _read_text(source)
+    except (OSError, UnicodeDecodeError) as error:
+        _fail(f"cannot read {name}: {_reason(error)}")
+    _require_policies(policies)
+    if data is not None and not data.is_dir():
+        _fail(f"cannot load data from {data}: there is no such directory")
+    try:
+        policy_set = load(policies, data=data)
+    except PolicyError as error:
+        _load_failed(error.diagnostics, policies, "the policies have errors, so no use was decided")
+    return policy_set, _uses(text, source, policy_set.vocabulary)
 
 
 @app.command("eval")

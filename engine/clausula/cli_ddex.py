@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from .cli import _fail, _load_failed, _read_text, _reason, _require_policies, _uses
+from .cli import _fail, _policy_set_and_uses, _reason
 from .cli_catalogue import catalogue_app
 from .cli_options import DataOption, PoliciesOption
 
@@ -154,23 +154,13 @@ def ddex_uses(
     purpose when allowed (or allowed against payment), none when denied. One JSON object
     per line: the use's id, the decision, its territory and date, the `UseType`s, and the
     DDEX Allowed Value the purpose falls under."""
-    from . import load
     from .ddex_use_types import category_of, permitted_use_types
-    from .diagnostics import PolicyError
     from .render import use_error_json
     from .use_input import UseError
 
-    try:
-        text = _read_text(source)
-    except (OSError, UnicodeDecodeError) as error:
-        _fail(f"cannot read {source}: {_reason(error)}")
-    _require_policies(policies)
-    try:
-        policy_set = load(policies, data=data)
-    except PolicyError as error:
-        _load_failed(error.diagnostics, policies, "the policies have errors, so no use was decided")
+    policy_set, uses = _policy_set_and_uses(source, policies, data)
     bad = 0
-    for item in _uses(text, source, policy_set.vocabulary):
+    for item in uses:
         if isinstance(item, UseError):
             bad += 1
             typer.echo(json.dumps(use_error_json(item), ensure_ascii=False))

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .cli import _fail, _load_failed, _read_text, _reason, _require_policies, _uses
+from .cli import _fail, _policy_set_and_uses, _reason
 
 if TYPE_CHECKING:
     from .models import Decision, Use
@@ -54,21 +54,11 @@ GeneratorOption = Annotated[
 
 
 def _decide(source: str, policies: Path, data: Path | None) -> tuple[Use, Decision]:
-    from . import load
-    from .diagnostics import PolicyError
     from .render import use_error_text
     from .use_input import UseError
 
-    try:
-        text = _read_text(source)
-    except (OSError, UnicodeDecodeError) as error:
-        _fail(f"cannot read {source}: {_reason(error)}")
-    _require_policies(policies)
-    try:
-        policy_set = load(policies, data=data)
-    except PolicyError as error:
-        _load_failed(error.diagnostics, policies, "the policies have errors, so no use was decided")
-    items = list(_uses(text, source, policy_set.vocabulary))
+    policy_set, uses = _policy_set_and_uses(source, policies, data)
+    items = list(uses)
     if len(items) != 1:
         _fail(f"{source} must hold exactly one use, not {len(items)}")
     item = items[0]
