@@ -129,13 +129,17 @@ def checked_bundle(
     *,
     data: str | Path | None = None,
     assume: Iterable[str] = (),
+    check: bool = True,
 ) -> PolicyBundle:
-    """`policies` as a bundle, loaded here first so that a policy error is raised before
-    any task starts: a path is loaded from the path itself (the error names the files as
-    the author sees them) and kept as the bundle's policy set in this process."""
+    """`policies` as a bundle, loaded here first (unless `check` is False) so that a policy
+    error is raised before any task starts: a path is loaded from the path itself (the
+    error names the files as the author sees them) and kept as the bundle's policy set in
+    this process."""
     from .policy_set import load
 
     bundle = bundle_of(policies, data=data, assume=assume)
+    if not check:
+        return bundle
     if isinstance(policies, PolicyBundle):
         policy_of(bundle)
         return bundle

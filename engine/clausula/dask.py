@@ -24,7 +24,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from .bundle import PolicyBundle, bundle_of, checked_bundle, policy_of
+from .bundle import PolicyBundle, checked_bundle, policy_of
 from .table import decide_table, result_schema
 
 
@@ -45,10 +45,7 @@ def decide(
     policy set is loaded here first, so that a policy error is raised before any task runs.
     """
     dd: Any = importlib.import_module("dask.dataframe")  # absolute: this module is `clausula.dask`
-    if check:
-        bundle = checked_bundle(policies, data=data, assume=assume)
-    else:
-        bundle = bundle_of(policies, data=data, assume=assume)
+    bundle = checked_bundle(policies, data=data, assume=assume, check=check)
     shipped: Any = bundle
     try:
         distributed: Any = importlib.import_module("distributed")

@@ -11,10 +11,10 @@ paused, a copy that died) is never loaded, however long the pause. The format is
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 from pathlib import Path, PurePosixPath
+
+from .atomic_files import write_atomically
 
 MARKER_NAME = ".clausula-published"
 
@@ -44,14 +44,7 @@ def write_marker(directory: Path) -> Path:
     sees the old marker or the new one). Returns the marker's path."""
     lines = [f"{_digest(directory / name)}  {name}\n" for name in set_files(directory)]
     marker = directory / MARKER_NAME
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=MARKER_NAME, suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.writelines(lines)
-        os.replace(temporary, marker)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomically(marker, "".join(lines), prefix=MARKER_NAME, newline="\n")
     return marker
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from .bundle import PolicyBundle, bundle_of, checked_bundle, policy_of
+from .bundle import PolicyBundle, checked_bundle, policy_of
 from .table import decide_batches, result_schema
 
 
@@ -45,10 +45,7 @@ def decide(
     """
     from pyspark.sql.pandas.types import from_arrow_schema
 
-    if check:
-        bundle = checked_bundle(policies, data=data, assume=assume)
-    else:
-        bundle = bundle_of(policies, data=data, assume=assume)
+    bundle = checked_bundle(policies, data=data, assume=assume, check=check)
     shipped = df.sparkSession.sparkContext.broadcast(bundle)
     fixed = dict(template or {})
 

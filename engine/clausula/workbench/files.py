@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..atomic_files import write_atomically
 from ..errors import ClausulaError
 
 EDITABLE_SUFFIXES = (".clause", ".yaml", ".yml", ".json")
@@ -114,13 +114,5 @@ class PolicyFiles:
         elif expected is not None:
             raise FileConflict(name, "")
         path.parent.mkdir(parents=True, exist_ok=True)
-        # Written beside the file and renamed over it: a reader never sees half a file.
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".workbench-", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-                out.write(text)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_atomically(path, text, prefix=".workbench-")
         return digest(text)
