@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 
 from clausula import UseError
 from clausula.batch import BatchEvaluator, LoadedPolicy, UseColumns, analyse, load_files
-from clausula.batch.results import _outcome_from_decision
 from clausula.catalogue import ConsentGrant, DataSet, Party, Performer, Revocation, Work
 from clausula.models import Decision, Use
+from clausula.pricing import outcome_of_decision as _outcome_from_decision
 from clausula.use_input import parse_use
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -46,10 +46,10 @@ from typer.testing import CliRunner
 import clausula
 from clausula import UseError
 from clausula.batch import BatchEvaluator, LoadedPolicy, UseColumns, load_files
-from clausula.batch.results import _outcome_from_decision
 from clausula.cli import app as cli_app
 from clausula.manifest import OUTPUT_COLUMNS, filter_manifest
 from clausula.models import Decision
+from clausula.pricing import outcome_of_decision as _outcome_from_decision
 from clausula.reload import LivePolicies
 from clausula.service import create_app
 

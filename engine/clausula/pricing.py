@@ -26,9 +26,10 @@ class Outcome(NamedTuple):
     reasons' and payments' texts (`price_outcome`; the batch's `evaluate` and `tally`).
 
     `payments` are `(payee, amount, currency, rule)` rounded as in the decision; `totals`
-    `(currency, amount)`; `denial` the `(effect, rule)` of the reasons that deny, in order;
-    `error` the `UseError` text when the use cannot be decided (then `decision` is
-    `"error"`). `position` is the use's place in a batch (-1 outside one).
+    `(currency, amount)`; `denial` the `(effect, rule)` of the reasons that deny, in order,
+    and `source` where the first of them is written; `error` the `UseError` text when the
+    use cannot be decided (then `decision` is `"error"`). `position` is the use's place in
+    a batch (-1 outside one).
     """
 
     position: int
@@ -37,6 +38,7 @@ class Outcome(NamedTuple):
     totals: tuple[tuple[str, Decimal], ...]
     denial: tuple[tuple[str, str], ...]
     error: str | None = None
+    source: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,9 +135,18 @@ def round_lines(
     return order, parts, totals
 
 
-def denial_of(reasons: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
-    """The `(effect, rule)` pairs of the reasons that deny, each once, in order."""
-    return tuple(dict.fromkeys(pair for pair in reasons if pair[0] in DENYING))
+def refusal(reasons: Iterable[tuple[str, str, str | None]]) -> Outcome:
+    """The outcome of a denied use, from its reasons' `(effect, rule, source)`: the rules
+    that deny, each once, in order, and where the first of them is written."""
+    denying = [reason for reason in reasons if reason[0] in DENYING]
+    return Outcome(
+        -1,
+        "deny",
+        (),
+        (),
+        tuple(dict.fromkeys((effect, rule) for effect, rule, _ in denying)),
+        source=denying[0][2] if denying else None,
+    )
 
 
 def _decision_of(totals: Sequence[tuple[str, Decimal]]) -> str:
@@ -159,11 +170,24 @@ def price_outcome(plan: Plan, ctx: Context) -> Outcome:
     """`price`, in the compact form: the same decision, rounded payments and denying rules,
     without building the `Decision` (no texts, no validation) — for pipelines."""
     if not plan.licensed:
-        return Outcome(
-            -1, "deny", (), (), denial_of((r["effect"], r["rule"]) for r in plan.reasons)
-        )
+        return refusal((r["effect"], r["rule"], r["source"]) for r in plan.reasons)
     lines = payment_lines(plan.pays, ctx, with_basis=False)
     return outcome_of([(line.payee, line.exact, line.payable.rule) for line in lines])
+
+
+def outcome_of_decision(index: int, decision: Decision) -> Outcome:
+    """The compact form of a full decision (at `index` in a batch): what `price_outcome`
+    gives for the same plan."""
+    if decision.decision == "deny":
+        denied = refusal((r.effect, r.rule, r.source) for r in decision.reasons)
+        return denied._replace(position=index)
+    return Outcome(
+        index,
+        decision.decision,
+        tuple((p.payee, p.amount, p.currency, p.rule) for p in decision.payments),
+        tuple((t.currency, t.amount) for t in decision.totals),
+        (),
+    )
 
 
 def price(plan: Plan, ctx: Context) -> Decision:

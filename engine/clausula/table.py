@@ -59,10 +59,10 @@ from .batch import BatchEvaluator, LoadedPolicy, ShapeTable, UseColumns
 from .batch import Outcome as _Outcome
 from .errors import ClausulaError
 from .identifiers import PARTY_SCHEMES, WORK_SCHEMES, id_problem
-from .kinds import DENYING
 from .limits import MAX_ARTISTS, MAX_COUNT, MAX_ID_CHARS, MAX_WORKS
-from .models import Decision, MoneyAmount, Use
+from .models import MoneyAmount, Use
 from .policy_set import PolicySet
+from .pricing import outcome_of_decision
 from .use_input import UseError, parse_use
 
 #: Rows decided together: a table's record batches are cut (or joined) to at most this
@@ -170,19 +170,6 @@ class TableDecider:
         self.template = _template(template or {})
         self.version = self.policy_set.version
         self._money: dict[tuple[str, str], Decimal | None] = {}
-        self._sources: dict[tuple[tuple[str, str], ...], str | None] = {}
-        # Rules with two effects of one kind (two consents asked by one clause, say): which
-        # of them denies first depends on the use, so their source is found use by use.
-        self._ambiguous: set[str] = set()
-        compiled = self.policy_set.compiled
-        blocks = list(compiled.jurisdictions)
-        for contracts in compiled.contracts_by_licensee.values():
-            blocks += contracts
-        for block in blocks:
-            for provision in block.provisions:
-                kinds = [effect.kind for effect in provision.effects]
-                if len(kinds) != len(set(kinds)):
-                    self._ambiguous.add(provision.label)
         self._ids: dict[tuple[str, str], bool] = {}  # (column, id) → whether it is invalid
         self._dates: dict[Any, dt.date | None] = {}  # a date cell → the date (None: invalid)
 
@@ -407,7 +394,7 @@ class TableDecider:
                 currency=currency or "USD",
             )
             for k, outcome in zip(keys, self.evaluator.evaluate(use_columns), strict=True):
-                answers[k] = self._from_outcome(outcome, use_columns)
+                answers[k] = _answer_of(outcome)
         assert all(a is not None for a in answers)
         return [a for a in answers if a is not None]
 
@@ -456,30 +443,7 @@ class TableDecider:
             decision = self.policy_set.decide(use)
         except UseError as error:
             return ("error", (), (), (None, None), "; ".join(str(p) for p in error.problems))
-        return _from_decision(decision)
-
-    def _from_outcome(self, outcome: _Outcome, columns: UseColumns) -> _Answer:
-        if outcome.decision == "error":  # the shapes carry no id: no `use <id>: ` head
-            return ("error", (), (), (None, None), outcome.error or "")
-        reason: tuple[str | None, str | None] = (None, None)
-        if outcome.decision == "deny" and outcome.denial:
-            reason = (outcome.denial[0][1], self._source(outcome, columns, outcome.position))
-        totals = tuple((currency, amount) for currency, amount in outcome.totals)
-        return (outcome.decision, outcome.payments, totals, reason, None)
-
-    def _source(self, outcome: _Outcome, columns: UseColumns, position: int) -> str | None:
-        """Where the first denying reason is written: found once per denial (its kinds and
-        rules), from the decision of a use that has it — or for each use when the rule has
-        two effects of one kind."""
-        denial = outcome.denial
-        if denial in self._sources:
-            return self._sources[denial]
-        decision = self.policy_set.decide(columns.at(position))
-        first = next((r for r in decision.reasons if r.effect in DENYING), None)
-        source = first.source if first is not None else None
-        if denial[0][1] not in self._ambiguous:
-            self._sources[denial] = source
-        return source
+        return _answer_of(outcome_of_decision(-1, decision))
 
     # ------------------------------------------------------------------ output
     def _result(
@@ -574,19 +538,15 @@ def table_of_uses(uses: Iterable[Mapping[str, Any]]) -> pa.Table:
 # ---------------------------------------------------------------------- helpers
 
 
-def _from_decision(decision: Decision) -> _Answer:
+def _answer_of(outcome: _Outcome) -> _Answer:
+    """A row's answer from the compact outcome: decision, payments, totals, the first
+    denying (rule, source), error."""
+    if outcome.decision == "error":  # the shapes carry no id: no `use <id>: ` head
+        return ("error", (), (), (None, None), outcome.error or "")
     reason: tuple[str | None, str | None] = (None, None)
-    if decision.decision == "deny":
-        first = next((r for r in decision.reasons if r.effect in DENYING), None)
-        if first is not None:
-            reason = (first.rule, first.source)
-    return (
-        decision.decision,
-        tuple((p.payee, p.amount, p.currency, p.rule) for p in decision.payments),
-        tuple((t.currency, t.amount) for t in decision.totals),
-        reason,
-        None,
-    )
+    if outcome.decision == "deny" and outcome.denial:
+        reason = (outcome.denial[0][1], outcome.source)
+    return (outcome.decision, outcome.payments, outcome.totals, reason, None)
 
 
 def _decimal_text(value: Any) -> str | None:

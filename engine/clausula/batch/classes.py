@@ -123,7 +123,6 @@ class _Class:
         "by_metrics",
         "ctx",
         "dead",
-        "denial",
         "denied",
         "failures",
         "frame",
@@ -142,7 +141,6 @@ class _Class:
         self.dead = False  # its representative kept raising: every use takes the one-use path
         self.failures = 0
         self.denied = False
-        self.denial: tuple[tuple[str, str], ...] = ()
         self.plans: tuple[_SlotPlan, ...] = ()
         self.ctx: Context | None = None
         self.metrics: tuple[Any, ...] | None = None  # the metrics `ctx` holds

@@ -18,7 +18,7 @@ from ..context import Context
 from ..models import Decision, Use
 from ..money import Money
 from ..policy_set import PolicySet
-from ..pricing import Outcome, amount_due, outcome_of, price
+from ..pricing import Outcome, amount_due, outcome_of, outcome_of_decision, price
 from ..territory import TerritorySet, code_problem
 from ..use_input import UseError, parse_use
 from .analysis import Analysis, analyse
@@ -46,7 +46,6 @@ from .results import (
     _frame_key,
     _full_key,
     _key,
-    _outcome_from_decision,
 )
 from .structure import _Structure, _structure
 
@@ -384,7 +383,7 @@ class BatchEvaluator:
         result = self._one(use)
         if isinstance(result, UseError):
             return Outcome(-1, "error", (), (), (), str(result))
-        return _outcome_from_decision(-1, result)
+        return outcome_of_decision(-1, result)
 
     # -------------------------------------------------------------- classes
     def _shape_classes(self, columns: UseColumns) -> list[_Classified | None]:
@@ -796,9 +795,8 @@ class BatchEvaluator:
         cls.ctx = structure.ctx
         cls.metrics = None
         cls.denied = structure.denied
-        cls.denial = structure.denial
         cls.plans = tuple(plans)
-        cls.answer = Outcome(-1, "deny", (), (), cls.denial) if cls.denied else _ALLOWED
+        cls.answer = structure.refused or _ALLOWED
         cls.by_metrics = all(
             not plan.per_payee
             and not plan.payable.over_attribution

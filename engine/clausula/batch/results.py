@@ -1,5 +1,4 @@
-"""Uses as columns and shapes, the compact `Outcome` of a use, and the keys uses are
-grouped by."""
+"""Uses as columns and shapes, and the keys uses are grouped by."""
 
 from __future__ import annotations
 
@@ -10,8 +9,7 @@ from typing import Any, overload
 
 import numpy as np
 
-from ..models import Decision, Metrics, MoneyAmount, Use
-from ..pricing import Outcome, denial_of
+from ..models import Metrics, MoneyAmount, Use
 
 
 class ShapeTable(Sequence[Use]):
@@ -147,16 +145,4 @@ def _full_key(use: Use) -> tuple[Any, ...]:
         str(revenue.amount) if revenue is not None else None,
         use.metrics.generations,
         use.metrics.streams,
-    )
-
-
-def _outcome_from_decision(index: int, decision: Decision) -> Outcome:
-    return Outcome(
-        index,
-        decision.decision,
-        tuple((p.payee, p.amount, p.currency, p.rule) for p in decision.payments),
-        tuple((t.currency, t.amount) for t in decision.totals),
-        denial_of((r.effect, r.rule) for r in decision.reasons)
-        if decision.decision == "deny"
-        else (),
     )

@@ -1,5 +1,5 @@
 """The plan of a use for the batch: the core's own `plan`, with the context it was made
-in and the compact denial the batch's outcomes carry."""
+in and, for a denied use, the compact outcome the batch gives it."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from ..decide import plan, use_facts
 from ..models import Use
 from ..plans import Plan
 from ..policy_set import PolicySet
-from ..pricing import denial_of
+from ..pricing import Outcome, refusal
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,7 +19,7 @@ class _Structure:
 
     ctx: Context
     plan: Plan
-    denial: tuple[tuple[str, str], ...]  # (effect, rule) of the denying reasons, in order
+    refused: Outcome | None  # a denied use's outcome (None: licensed)
 
     @property
     def denied(self) -> bool:
@@ -31,7 +31,9 @@ def _structure(policy_set: PolicySet, use: Use) -> _Structure:
     policy, records = policy_set.compiled, policy_set._records
     ctx = Context(use, records.catalogue, use_facts(use, policy))
     planned = plan(policy, records, use, ctx)
-    denial = (
-        () if planned.licensed else denial_of((r["effect"], r["rule"]) for r in planned.reasons)
+    refused = (
+        None
+        if planned.licensed
+        else refusal((r["effect"], r["rule"], r["source"]) for r in planned.reasons)
     )
-    return _Structure(ctx, planned, denial)
+    return _Structure(ctx, planned, refused)
