@@ -8,9 +8,13 @@ one `decide.py` runs, written as formulas.
 
 What depends on works, artists, attribution, and the records read through them (catalogue,
 parties, consent grants), is an *atom*: a free variable with the value it has for a use
-that names no work and no artist (its *closed* value). Universal claims ("this clause can
-never apply") are proved with atoms free, so they hold for every use and every record;
-witnesses are searched with atoms at their closed values, so the engine can re-decide them.
+that names no work and no artist (its *closed* value), and, where it is known without
+reading a record's details, the value it has for a use *with people*: one work, performed
+by one artist who is the use's artist with all the attribution, held by the contract's
+licensor, and one grant of that artist covering the use (`records`; its *peopled* value).
+Universal claims ("this clause can never apply") are proved with atoms free, so they hold
+for every use and every record; witnesses are searched with atoms at their closed (or
+peopled) values, so the engine can re-decide them (with the witness's records).
 An expression the encoding cannot follow exactly (calendar months on a symbolic date, a
 money fact, a mixed currency) is an atom with no closed value, and named in `unencoded`.
 """
@@ -46,6 +50,7 @@ class Atom:
     closed: Any  # z3 value for a use with no works or artists; None: not encoded
     reason: str
     counts: bool = False  # a number of works or artists: never negative
+    peopled: Any = None  # z3 value for a use with one work, one artist, one grant; None: free
 
 
 @dataclass
@@ -64,6 +69,8 @@ class Sym:
 
 TRUE = z3.BoolVal(True)
 FALSE = z3.BoolVal(False)
+#: The collections of a use with people that hold exactly one member (see the docstring).
+PEOPLED_COLLECTIONS = frozenset({"use.works", "use.artists", "use.attribution", "use.touched"})
 
 
 def holds(sym: Sym) -> Any:
@@ -83,6 +90,7 @@ class PayTerm:
     nonempty: Any  # z3 Bool: there is someone to pay
     span: ast.Expr | None
     extremes: list[tuple[ast.Call, list[Any]]] = field(default_factory=list)
+    split: str | None = None  # `weight` or `share` when the amount is split among the payees
 
 
 @dataclass
@@ -134,6 +142,7 @@ class Encoder:
         self._touched: set[str] = set()
         self._revenue_only = False
         self._weight_one = False
+        self._split: str | None = None
         self._extremes: list[tuple[ast.Call, list[Any]]] | None = None
         by_name = {b.name: b for bs in compiled.contracts_by_licensee.values() for b in bs}
         by_name.update({b.name: b for b in compiled.jurisdictions})
@@ -143,12 +152,12 @@ class Encoder:
             self.blocks[name] = self._encode_block(checked_block, by_name[name])
 
     # ------------------------------------------------------------- atoms
-    def atom(self, key: str, sort: str, closed: Any, reason: str) -> Any:
+    def atom(self, key: str, sort: str, closed: Any, reason: str, peopled: Any = None) -> Any:
         found = self.atoms.get(key)
         if found is None:
             var = {"bool": z3.Bool, "int": z3.Int, "real": z3.Real}[sort](f"atom:{key}")
             counts = key.startswith("count:")
-            found = self.atoms[key] = Atom(key, var, closed, reason, counts)
+            found = self.atoms[key] = Atom(key, var, closed, reason, counts, peopled)
         self._touched.add(key)
         return found.var
 
@@ -241,8 +250,9 @@ class Encoder:
                 blocks.append(self._consent_missing(effect))
             elif isinstance(effect, ast.RequireLicence):
                 # Works needing a licence: none in a use without works.
+                # With people: the one work is held by the contract's licensor (licensed).
                 key = f"licence:{self._text(effect.subject)}"
-                blocks.append(self.atom(key, "bool", FALSE, "works needing a licence"))
+                blocks.append(self.atom(key, "bool", FALSE, "works needing a licence", FALSE))
             elif isinstance(effect, ast.Pay):
                 if effect.amount is not None and effect.payee:
                     out.pays.append(self._pay(effect))
@@ -271,13 +281,16 @@ class Encoder:
             # Whether the grants recorded for one party cover the use: read from the ledger,
             # not encoded here.
             return self.atom(key, "bool", None, f"consent of {subject.party} (a consent record)")
-        return self.atom(key, "bool", FALSE, "consent of the artists a use touches")
+        # With people: the witness's grant has every formality and covers the use (the
+        # engine confirms it when it re-decides the witness).
+        return self.atom(key, "bool", FALSE, "consent of the artists a use touches", FALSE)
 
     def _pay(self, effect: ast.Pay) -> PayTerm:
         assert effect.amount is not None and effect.payee is not None
         subject = effect.payee
         each = subject.kind != "party"
         self._weight_one = each
+        self._split = None
         self._extremes = []
         try:
             amount = self._money(effect.amount)
@@ -291,9 +304,14 @@ class Encoder:
         finally:
             self._weight_one = False
             self._extremes = None
+        split = self._split
         if each:
             nonempty = self.atom(
-                f"payees:{self._text(subject)}", "bool", FALSE, "the payees of `to each …`"
+                f"payees:{self._text(subject)}",
+                "bool",
+                FALSE,
+                "the payees of `to each …`",
+                TRUE if subject.where is None else None,
             )
             payee = (
                 f"{subject.kind.replace('_', ' ')} in {subject.path.dotted if subject.path else ''}"
@@ -316,6 +334,7 @@ class Encoder:
             nonempty,
             effect.amount,
             extremes or [],
+            split,
         )
 
     def _money(self, node: ast.Expr) -> Sym:
@@ -396,7 +415,9 @@ class Encoder:
             elif unit == "s":
                 count = z3.ToReal(space.streams)
             else:
-                count = z3.ToReal(self.atom("count:use.works", "int", z3.IntVal(0), "works"))
+                count = z3.ToReal(
+                    self.atom("count:use.works", "int", z3.IntVal(0), "works", z3.IntVal(1))
+                )
             return Sym(rate.kind, rate.value * count, rate.defined, currency=rate.currency)
         if isinstance(node, ast.Tiered):
             return self._tiered(node)
@@ -434,6 +455,7 @@ class Encoder:
                 raise NotEncoded(f"`{name}` outside `to each`")
             # Summed over the payees, weights (and shares) add up to at most 1, and to 1
             # when the attribution's do: the total of `… * weight` is the amount itself.
+            self._split = name
             return Sym("num", z3.RealVal(1), const=Decimal(1))
         if name in self._params:
             return self._constant(self._params[name])
@@ -604,7 +626,10 @@ class Encoder:
         if node.function == "count":
             arg = node.args[0]
             key = f"count:{_text(arg)}"
-            return Sym("num", z3.ToReal(self.atom(key, "int", z3.IntVal(0), "works or artists")))
+            # With people: one of each collection of the use (one work, one artist).
+            one = z3.IntVal(1) if _text(arg) in PEOPLED_COLLECTIONS else None
+            atom = self.atom(key, "int", z3.IntVal(0), "works or artists", one)
+            return Sym("num", z3.ToReal(atom))
         args = [self._expr(a) for a in node.args]
         kinds = {a.kind for a in args}
         currencies = {a.currency for a in args if a.currency}

@@ -9,9 +9,11 @@ or none). The use's licensee is each side's own (as in the sample-based `diff`).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -20,16 +22,19 @@ import z3
 from ..kinds import DENYING
 from ..models import Decision
 from ..use_input import UseError
-from .encode import Atom
+from .encode import Atom, PayTerm
+from .formula import Formula, NotAFormula, read
 from .load import Loaded, encoder_for, load, space_for
 from .procedure import decision
+from .records import WITNESS_ARTIST, Records, holder_for, records_for
+from .records import peopled as with_people
 from .region import region
 from .solver import DEFAULT_TIMEOUT_MS, extreme, solve, unencoded_in
 from .space import Space
 
-#: A payment difference beyond this many currency units is reported as growing without bound
-#: (the symbolic use's figures are bounded only to keep the solver finite).
-UNBOUNDED = Decimal(10**8)
+#: The most payment clauses to one payee (both versions together) whose regions are listed
+#: one by one (each subset of them is a region: 2**n of them).
+MAX_PAYMENT_TERMS = 8
 
 
 @dataclass
@@ -44,10 +49,14 @@ class Difference:
     payee: str | None = None
     low: Decimal | None = None
     high: Decimal | None = None
+    formula: str | None = None  # a payment's new − old, in words
+    records: Records | None = None  # entries of the data files the witness needs
+    currency: str | None = None
+    exact: Formula | None = None  # the formula itself (for callers and tests)
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind, "message": self.message}
-        for name in ("region", "witness", "payee"):
+        for name in ("region", "witness", "records", "payee", "formula", "currency"):
             if getattr(self, name) is not None:
                 out[name] = getattr(self, name)
         if self.rules:
@@ -95,7 +104,14 @@ class Prover:
         self.d_new = decision(encoder_for(self.space, new, self.atoms), new.assumed, self.lic_new)
         self.checks = 0
 
-    def _solve(self, formulas: Sequence[Any], *, closed: bool, simplest: bool = False) -> Any:
+    def _solve(
+        self,
+        formulas: Sequence[Any],
+        *,
+        closed: bool,
+        simplest: bool = False,
+        peopled: bool = False,
+    ) -> Any:
         self.checks += 1
         return solve(
             self.space,
@@ -104,25 +120,25 @@ class Prover:
             closed=closed,
             timeout_ms=self.timeout_ms,
             simplest=simplest,
+            peopled=peopled,
         )
 
-    def _decide(self, use: dict[str, Any]) -> tuple[Decision | UseError, Decision | UseError]:
+    def _decide(
+        self, use: dict[str, Any], records: Records | None = None
+    ) -> tuple[Decision | UseError, Decision | UseError]:
+        """The engine's decisions of `use` with both versions (with `records` added to
+        the data, the same for both)."""
         out: list[Decision | UseError] = []
         for loaded, licensee in ((self.old, self.lic_old), (self.new, self.lic_new)):
+            engine = loaded.policy.policy_set if records is None else loaded.with_records(records)
             try:
-                out.append(loaded.policy.policy_set.decide({**use, "licensee": licensee}))
+                out.append(engine.decide({**use, "licensee": licensee}))
             except UseError as error:
                 out.append(error)
         return out[0], out[1]
 
-    def region(self, formulas: list[Any]) -> str:
-        return region(
-            self.space,
-            self.atoms,
-            formulas,
-            self._count,
-            self.timeout_ms,
-        )
+    def region(self, formulas: list[Any], *, peopled: bool = False) -> str:
+        return region(self.space, self.atoms, formulas, self._count, self.timeout_ms, peopled)
 
     def _count(self) -> None:
         """One more check (for the report's count)."""
@@ -145,9 +161,7 @@ class Prover:
                 if found is not None:
                     differences.append(found)
             for payee in sorted(set(self.d_old.paid) | set(self.d_new.paid)):
-                found = self._payment(payee, on, purpose)
-                if found is not None:
-                    differences.append(found)
+                differences += self._payments(payee, on, purpose)
         return Proof(not differences, differences, self.checks, time.perf_counter() - started)
 
     def _keys(self) -> set[str]:
@@ -202,77 +216,215 @@ class Prover:
         message += f"; e.g. {_brief(use)}"
         return Difference(kind, message, region, use, sorted(rules))
 
-    def _payment(self, payee: str, on: Any, purpose: str) -> Difference | None:
-        space = self.space
+    def _payments(self, payee: str, on: Any, purpose: str) -> list[Difference]:
+        """The payment differences to `payee` for one purpose: one per region of uses in
+        which the same clauses pay on each side (both versions license the use), with the
+        difference as a formula of the use's figures, its range, and a witness."""
         zero = z3.RealVal(0)
-        old = self.d_old.paid.get(payee, zero)
-        new = self.d_new.paid.get(payee, zero)
         both = [on, self.d_old.licensed, self.d_new.licensed]
-        change = new - old
-        opened = self._solve([*both, change != 0], closed=False)
+        change = self.d_new.paid.get(payee, zero) - self.d_old.paid.get(payee, zero)
+        if self._solve([*both, change != 0], closed=False).status == "unsat":
+            return []
+        terms = [("old", t) for t in self.d_old.terms.get(payee, [])]
+        terms += [("new", t) for t in self.d_new.terms.get(payee, [])]
+        if len(terms) > MAX_PAYMENT_TERMS:
+            return [
+                Difference(
+                    "unknown",
+                    f"{purpose}: payment to {payee}: not decided, {len(terms)} payment clauses "
+                    f"(more than {MAX_PAYMENT_TERMS}) make too many regions to list",
+                    payee=payee,
+                )
+            ]
+        out: list[Difference] = []
+        for mask in itertools.product((True, False), repeat=len(terms)):
+            paid = [term for term, on_ in zip(terms, mask, strict=True) if on_]
+            if not paid:
+                continue
+            where = [*both] + [
+                cond if on_ else z3.Not(cond)
+                for (_, (cond, _, _)), on_ in zip(terms, mask, strict=True)
+            ]
+            found = self._payment_region(payee, purpose, paid, where)
+            if found is not None:
+                out.append(found)
+        return out
+
+    def _payment_region(
+        self,
+        payee: str,
+        purpose: str,
+        paid: list[tuple[str, tuple[Any, PayTerm, str]]],
+        where: list[Any],
+    ) -> Difference | None:
+        space = self.space
+        amounts = {
+            side: sum((t.amount for s, (_, t, _) in paid if s == side), z3.RealVal(0))
+            for side in ("old", "new")
+        }
+        change = amounts["new"] - amounts["old"]
+        currencies = sorted({t.currency for _, (_, t, _) in paid})
+        rules = sorted({f"{side}: {rule}" for side, (_, _, rule) in paid})
+        formula: Formula | None = None
+        why = ""
+        try:
+            formula = Formula()
+            for side, (_, term, _) in paid:
+                formula = formula.plus(read(term.amount), Fraction(1 if side == "new" else -1))
+            formula = formula.simplest()
+        except NotAFormula as problem:
+            formula, why = None, str(problem)
+        if formula is not None and formula.zero:
+            return None
+        opened = self._solve([*where, change != 0], closed=False)
         if opened.status == "unsat":
             return None
-        # A witness whose difference survives rounding to the cent.
+        what = f"{purpose}: payment to {payee} under {', '.join(rules)}"
+        if opened.status == "unknown":
+            return self._unknown(what, "unknown")
+        if len(currencies) > 1:
+            return Difference(
+                "unknown",
+                f"{what}: not decided, the versions pay in different currencies "
+                f"({', '.join(currencies)}), which are never added together",
+                payee=payee,
+                rules=rules,
+            )
+        currency = currencies[0]
+        each = any(t.each for _, (_, t, _) in paid)
         visible = z3.Or(change >= Decimal("0.01"), change <= Decimal("-0.01"))
-        closed = self._solve([*both, visible], closed=True, simplest=True)
-        if closed.status != "sat":
-            return self._unknown(f"{purpose}: payment to {payee}", closed.status)
-        use = self.space.witness(closed.model)
-        d_old, d_new = self._decide(use)
+        # Whole cents on each side: the engine's rounding then changes nothing, and its
+        # payments differ by exactly what the formula says.
+        cents = [
+            amounts[side] * 100 == z3.ToReal(z3.Int(f"witness.{side}.cents"))
+            for side in ("old", "new")
+        ]
+        answer, peopled = None, False
+        for peopled in (False, True) if not each else (True,):
+            for extra in (cents, []):
+                answer = self._solve(
+                    [*where, visible, *extra], closed=True, simplest=True, peopled=peopled
+                )
+                if answer.status == "sat":
+                    break
+            if answer is not None and answer.status == "sat":
+                break
+        if answer is None or answer.status != "sat":
+            return self._unknown(what, "unknown" if answer and answer.status == "unknown" else "")
+        use = space.witness(answer.model)
+        records = None
+        if peopled:
+            use, records = self._peopled(use)
+        expected = _fraction(answer.model.eval(change, model_completion=True))
+        d_old, d_new = self._decide(use, records)
         if not (isinstance(d_old, Decision) and isinstance(d_new, Decision)):
-            return Difference(
-                "engine-disagrees",
-                f"payment to {payee}: the engine does not decide the witness",
-                witness=use,
-            )
-        model_old = _number(closed.model.eval(old, model_completion=True))
-        model_new = _number(closed.model.eval(new, model_completion=True))
-        paid_old, paid_new = _paid(d_old, payee), _paid(d_new, payee)
-        # The engine rounds once per currency; the model is exact.
+            return self._not_confirmed(what, use, records, d_old, d_new, peopled)
+        to = WITNESS_ARTIST if each else payee
+        old_rules = set(self.d_old.payee_rules.get(payee, []))
+        new_rules = set(self.d_new.payee_rules.get(payee, []))
+        paid_old, paid_new = _paid(d_old, to, old_rules), _paid(d_new, to, new_rules)
+        engine_change = paid_new - paid_old
+        figures = _figures(use)
+        said = None if formula is None else formula.value(figures)
         tolerance = Decimal("0.01") * (1 + len(d_old.payments) + len(d_new.payments))
-        if payee.startswith("party:") and (
-            abs(paid_old - model_old) > tolerance or abs(paid_new - model_new) > tolerance
-        ):
+        exact = Fraction(engine_change) == expected
+        if not exact and (abs(Fraction(engine_change) - expected) > tolerance):
+            return self._not_confirmed(what, use, records, d_old, d_new, peopled)
+        if said is not None and said != expected:
             return Difference(
                 "engine-disagrees",
-                f"payment to {payee}: the engine pays {paid_old} → {paid_new}, the encoding {model_old} → {model_new} (a bug of the analysis)",
+                f"{what}: the formula gives {said}, the encoding {expected} (a bug of the analysis)",
                 witness=use,
             )
-        lows = extreme(
-            space,
-            self.atoms,
-            [*both],
-            change,
-            maximize=False,
-            closed=False,
-            timeout_ms=self.timeout_ms,
-        )
-        highs = extreme(
-            space,
-            self.atoms,
-            [*both],
-            change,
-            maximize=True,
-            closed=False,
-            timeout_ms=self.timeout_ms,
-        )
-        low = None if lows[1] is None else _number(lows[1])
-        high = None if highs[1] is None else _number(highs[1])
-        low = None if low is not None and abs(low) >= UNBOUNDED else low
-        high = None if high is not None and abs(high) >= UNBOUNDED else high
-        currency = (
-            self.d_new.currency.get(payee) or self.d_old.currency.get(payee) or space.currency
-        )
+        low = self._bound(where, change, maximize=False)
+        high = self._bound(where, change, maximize=True)
         span = (
-            f"from {'no lower bound' if low is None else f'{low:+} {currency}'} to "
-            f"{'no upper bound' if high is None else f'{high:+} {currency}'}"
+            f"from {'unbounded below' if low is None else _money(low, currency)} to "
+            f"{'unbounded above' if high is None else _money(high, currency)} per use"
         )
-        region = self.region([*both, change != 0])
+        region = self.region([*where, change != 0], peopled=peopled)
+        said_as = (
+            formula.words(currency)
+            if formula is not None
+            else f"not a formula of the use's figures ({why})"
+        )
+        who = _payee_words(payee, paid)
         message = (
-            f"{payee} is paid differently ({region}): new minus old ranges {span} per use; "
+            f"{who} ({region}; {', '.join(rules)}): new − old = {said_as}; {span}; "
             f"e.g. {_brief(use)}: {paid_old} → {paid_new} {currency}"
         )
-        return Difference("payment", message, region, use, payee=payee, low=low, high=high)
+        return Difference(
+            "payment",
+            message,
+            region,
+            use,
+            rules,
+            payee=payee,
+            low=None if low is None else _decimal(low),
+            high=None if high is None else _decimal(high),
+            formula=None if formula is None else formula.words(currency),
+            records=records,
+            currency=currency,
+            exact=formula,
+        )
+
+    def _bound(self, where: list[Any], change: Any, *, maximize: bool) -> Fraction | None:
+        """The least or greatest difference over every use of the region, with the use's
+        figures unbounded (None: no bound)."""
+        self.checks += 1
+        status, value = extreme(
+            self.space,
+            self.atoms,
+            where,
+            change,
+            maximize=maximize,
+            closed=False,
+            timeout_ms=self.timeout_ms,
+            figures_bounded=False,
+        )
+        if status != "sat" or value is None:
+            return None
+        return _fraction(value)
+
+    def _peopled(self, use: dict[str, Any]) -> tuple[dict[str, Any], Records]:
+        """The witness with its work, artist and grant, and the records they need."""
+        holder = holder_for(self.new.policy.checked, self.lic_new) or holder_for(
+            self.old.policy.checked, self.lic_old
+        )
+        use = with_people(use)
+        return use, records_for(use, holder or self.lic_new)
+
+    def _not_confirmed(
+        self,
+        what: str,
+        use: dict[str, Any],
+        records: Records | None,
+        old: Decision | UseError,
+        new: Decision | UseError,
+        peopled: bool,
+    ) -> Difference:
+        if not peopled:
+            return Difference(
+                "engine-disagrees",
+                f"{what}: the engine does not confirm the witness (a bug of the analysis)",
+                witness=use,
+            )
+        # A witness with people rests on records the encoding does not read in detail:
+        # the engine's answer is the reason it is not one.
+        reasons = [
+            r.message
+            for d in (old, new)
+            if isinstance(d, Decision)
+            for r in d.reasons
+            if r.effect in DENYING
+        ] + [str(d) for d in (old, new) if isinstance(d, UseError)]
+        return Difference(
+            "unknown",
+            f"{what}: not decided, a witness with one work, artist and grant is not "
+            f"confirmed by the engine ({'; '.join(reasons) or 'other amounts'})",
+            witness=use,
+            records=records,
+        )
 
     def _unknown(self, what: str, status: str) -> Difference:
         missing = unencoded_in(self.atoms, self._keys())
@@ -297,15 +449,58 @@ def _denying_rules(outcome: Decision | UseError) -> set[str]:
     return {r.rule for r in outcome.reasons if r.effect in DENYING}
 
 
-def _paid(outcome: Decision, payee: str) -> Decimal:
-    return sum((Decimal(str(p.amount)) for p in outcome.payments if p.payee == payee), Decimal(0))
+def _paid(outcome: Decision, payee: str, rules: set[str]) -> Decimal:
+    """What `outcome` pays `payee` under `rules`."""
+    return sum(
+        (Decimal(p.amount) for p in outcome.payments if p.payee == payee and p.rule in rules),
+        Decimal(0),
+    )
 
 
-def _number(value: Any) -> Decimal:
+def _fraction(value: Any) -> Fraction:
     if z3.is_int_value(value):
-        return Decimal(value.as_long())
-    fraction = value.as_fraction()
-    return (Decimal(fraction.numerator) / Decimal(fraction.denominator)).quantize(Decimal("0.0001"))
+        return Fraction(value.as_long())
+    return Fraction(value.as_fraction())
+
+
+def _decimal(value: Fraction) -> Decimal:
+    """A rational as a decimal: exact when it terminates, else to 10 places."""
+    exact = Decimal(value.numerator) / Decimal(value.denominator)
+    return exact if Fraction(exact) == value else round(exact, 10)
+
+
+def _money(value: Fraction, currency: str) -> str:
+    return f"{_decimal(value):+} {currency}"
+
+
+def _figures(use: dict[str, Any]) -> dict[str, Fraction]:
+    """The figures of a witness, as `formula.Formula.value` reads them."""
+    metrics = use["metrics"]
+    return {
+        "revenue": Fraction(Decimal(metrics["revenue"]["amount"])),
+        "generations": Fraction(metrics["generations"]),
+        "streams": Fraction(metrics["streams"]),
+        "works": Fraction(len(use["works"])),
+        "artists": Fraction(len(set(use["artists"]) | set(use["attribution"]))),
+    }
+
+
+def _payee_words(payee: str, paid: list[tuple[str, tuple[Any, PayTerm, str]]]) -> str:
+    """Who is paid: a party, or `each artist in use.attribution` (together, and how split)."""
+    terms = [t for _, (_, t, _) in paid]
+    if not any(t.each for t in terms):
+        return payee
+    splits = {t.split for t in terms}
+    how = (
+        "together, split by attribution weight"
+        if splits == {"weight"}
+        else "together, split equally"
+        if splits == {"share"}
+        else "each of them"
+        if splits == {None}
+        else "together or each, as each clause says"
+    )
+    return f"{payee} ({how})"
 
 
 def _brief(use: dict[str, Any]) -> str:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .. import ast
 from ..batch import LoadedPolicy, load_files
-from ..policy_set import _display, clause_files, version_names
+from ..compiler import compile_policy
+from ..policy_set import PolicySet, _display, clause_files, records_of, version_names
 from ..territory import TerritorySet
 from .encode import Atom, Encoder
+from .records import with_records
 from .space import Space, territory_classes
 
 DEFAULT_CURRENCY = "USD"
@@ -28,6 +30,17 @@ class Loaded:
     def where(self, span: Any) -> str:
         """`path:line:col` of a span, as the user reaches the file."""
         return f"{self.shown.get(span.path, span.path)}:{span.line}:{span.column}"
+
+    def with_records(self, records: Mapping[str, Sequence[Mapping[str, Any]]]) -> PolicySet:
+        """The engine's policy set deciding against the data plus `records` (entries of
+        the data files): compiled again, since a contract's scope reads the catalogue."""
+        engine = self.policy.policy_set
+        dataset = with_records(engine.data, records)
+        checked = self.policy.checked
+        compiled = compile_policy(checked, dataset)
+        return PolicySet(
+            compiled, records_of(checked, dataset, engine.version, engine.assumed), dataset
+        )
 
 
 def load(paths: Sequence[str | Path], data: str | Path | None = None) -> Loaded:

@@ -16,7 +16,7 @@ from typing import Any
 
 import z3
 
-from .encode import FALSE, Encoder
+from .encode import FALSE, Encoder, PayTerm
 
 _ATOM_OPT_IN = "opt-in:{}"
 
@@ -31,6 +31,8 @@ class DecisionSym:
     paid: dict[str, Any] = field(default_factory=dict)  # payee → z3 Real (exact, licensed uses)
     currency: dict[str, str] = field(default_factory=dict)  # payee → currency
     payee_rules: dict[str, list[str]] = field(default_factory=dict)
+    # payee → (when it is paid, given the use is licensed; the payment; its rule)
+    terms: dict[str, list[tuple[Any, PayTerm, str]]] = field(default_factory=dict)
 
 
 def decision(
@@ -43,7 +45,7 @@ def decision(
     wanted = set(assumed)
     packs: dict[str, Any] = {}
     pack_blocked: list[Any] = []
-    pays: list[tuple[Any, Any]] = []  # (condition, PayTerm)
+    pays: list[tuple[Any, PayTerm, str]] = []  # (condition, payment, rule)
     for pack in compiled.jurisdictions:
         block = encoder.blocks[pack.name]
         applies = FALSE if pack.proposed and pack.name not in wanted else block.applies
@@ -51,7 +53,7 @@ def decision(
         pack_blocked.append(z3.And(applies, block.blocked))
         for p in block.provisions:
             for term in p.pays:
-                pays.append((z3.And(applies, p.active, term.nonempty), term))
+                pays.append((z3.And(applies, p.active, term.nonempty), term, p.label))
     chosen: dict[str, Any] = {}
     taken: Any = FALSE
     for owner, contracts in sorted(compiled.contracts_by_licensee.items()):
@@ -65,6 +67,7 @@ def decision(
                     "bool",
                     FALSE,
                     "the opt-in rule (payees' consent)",
+                    FALSE,  # with people: the one artist's consent is asked for and found
                 )
                 if each_paid
                 else FALSE
@@ -76,12 +79,16 @@ def decision(
             taken = z3.Or(taken, licenses)
             for p in block.provisions:
                 for term in p.pays:
-                    pays.append((z3.And(chosen[contract.name], p.active, term.nonempty), term))
+                    pays.append(
+                        (z3.And(chosen[contract.name], p.active, term.nonempty), term, p.label)
+                    )
     licensed = z3.And(
         z3.Or(list(chosen.values()) or [FALSE]), z3.Not(z3.Or(pack_blocked or [FALSE]))
     )
     out = DecisionSym(licensed, chosen, packs)
-    for condition, term in pays:
+    for condition, term, rule in pays:
+        out.terms.setdefault(term.payee, []).append((condition, term, rule))
+        out.payee_rules.setdefault(term.payee, []).append(rule)
         out.paid[term.payee] = out.paid.get(term.payee, z3.RealVal(0)) + z3.If(
             z3.And(licensed, condition), term.amount, z3.RealVal(0)
         )

@@ -23,10 +23,12 @@ def region(
     formulas: list[Any],
     count: Callable[[], None],
     timeout_ms: int,
+    peopled: bool = False,
 ) -> str:
-    """The region of uses (without works or artists) where `formulas` hold; `count` is
-    called once per check. The checks share one incremental solver."""
-    ask = session(space, atoms, formulas, timeout_ms=timeout_ms)
+    """The region of uses (without works or artists, or `peopled`: with one work, artist
+    and grant) where `formulas` hold; `count` is called once per check. The checks share
+    one incremental solver."""
+    ask = session(space, atoms, formulas, timeout_ms=timeout_ms, peopled=peopled)
 
     def solve(extra: Sequence[Any]) -> Answer:
         count()
@@ -41,10 +43,24 @@ def region(
         if solve([*formulas, space.territory == i]).status == "sat"
     ]
     low = extreme(
-        space, atoms, formulas, space.date, maximize=False, closed=True, timeout_ms=timeout_ms
+        space,
+        atoms,
+        formulas,
+        space.date,
+        maximize=False,
+        closed=True,
+        timeout_ms=timeout_ms,
+        peopled=peopled,
     )[1]
     high = extreme(
-        space, atoms, formulas, space.date, maximize=True, closed=True, timeout_ms=timeout_ms
+        space,
+        atoms,
+        formulas,
+        space.date,
+        maximize=True,
+        closed=True,
+        timeout_ms=timeout_ms,
+        peopled=peopled,
     )[1]
     needs = []
     flags = [

@@ -23,8 +23,12 @@ class Answer:
     model: Any = None
 
 
-def closed_world(atoms: Mapping[str, Atom]) -> list[Any]:
-    """Every atom at its value for a use that names no work and no artist."""
+def closed_world(atoms: Mapping[str, Atom], *, peopled: bool = False) -> list[Any]:
+    """Every atom at its value for a use that names no work and no artist, or, `peopled`,
+    for a use with one work, one artist and one grant (`encode`); atoms without one stay
+    free (a witness that relies on them is re-decided, and `unknown` if not confirmed)."""
+    if peopled:
+        return [a.var == a.peopled for a in atoms.values() if a.peopled is not None]
     return [a.var == a.closed for a in atoms.values() if a.closed is not None]
 
 
@@ -46,15 +50,17 @@ def solve(
     closed: bool,
     timeout_ms: int = DEFAULT_TIMEOUT_MS,
     simplest: bool = False,
+    peopled: bool = False,
 ) -> Answer:
     """Whether `formulas` can hold together; with `closed`, for uses without works or
-    artists (a model is then a witness the engine can decide); `simplest` asks for a model
-    with as little claimed as possible."""
+    artists (a model is then a witness the engine can decide), or with `peopled` too, for
+    uses with one work, artist and grant; `simplest` asks for a model with as little
+    claimed as possible."""
     solver: Any = z3.Optimize() if simplest else z3.Solver()
     solver.set("timeout", timeout_ms)
     solver.add(*space.bounds(), *domains(atoms))
     if closed:
-        solver.add(*closed_world(atoms))
+        solver.add(*closed_world(atoms, peopled=peopled))
     solver.add(*formulas)
     if simplest:
         for goal in space.simplest():
@@ -68,13 +74,18 @@ def solve(
 
 
 def session(
-    space: Space, atoms: Mapping[str, Atom], formulas: Sequence[Any], *, timeout_ms: int
+    space: Space,
+    atoms: Mapping[str, Atom],
+    formulas: Sequence[Any],
+    *,
+    timeout_ms: int,
+    peopled: bool = False,
 ) -> Callable[[Sequence[Any]], Status]:
     """Many closed-world questions about one set of formulas, on one incremental solver:
     each call adds its own formulas for one check and takes them back."""
     solver: Any = z3.Solver()
     solver.set("timeout", timeout_ms)
-    solver.add(*space.bounds(), *domains(atoms), *closed_world(atoms), *formulas)
+    solver.add(*space.bounds(), *domains(atoms), *closed_world(atoms, peopled=peopled), *formulas)
 
     def ask(extra: Sequence[Any]) -> Status:
         solver.push()
@@ -97,14 +108,18 @@ def extreme(
     maximize: bool,
     closed: bool,
     timeout_ms: int = DEFAULT_TIMEOUT_MS,
+    figures_bounded: bool = True,
+    peopled: bool = False,
 ) -> tuple[Status, Any]:
     """The least or greatest value of `objective` where `formulas` hold: ("sat", value as a
-    z3 number, or None when unbounded), or the status that stopped it."""
+    z3 number, or None when unbounded), or the status that stopped it. Without
+    `figures_bounded`, revenue and counts have no upper bound (a use's figures have none),
+    so that "unbounded" is the solver's answer, not a guess from a large number."""
     opt: Any = z3.Optimize()
     opt.set("timeout", timeout_ms)
-    opt.add(*space.bounds(), *domains(atoms))
+    opt.add(*space.bounds(figures_bounded=figures_bounded), *domains(atoms))
     if closed:
-        opt.add(*closed_world(atoms))
+        opt.add(*closed_world(atoms, peopled=peopled))
     opt.add(*formulas)
     handle = opt.maximize(objective) if maximize else opt.minimize(objective)
     result = opt.check()

@@ -165,8 +165,9 @@ class Space:
             strings[literal] = len(strings) + 1
         return strings[literal]
 
-    def bounds(self) -> list[Any]:
-        """The domain of every variable (after all encoders registered their strings)."""
+    def bounds(self, *, figures_bounded: bool = True) -> list[Any]:
+        """The domain of every variable (after all encoders registered their strings);
+        without `figures_bounded`, revenue, generations and streams have no upper bound."""
         out = [
             self.purpose >= 0,
             self.purpose < len(self.purposes),
@@ -177,12 +178,15 @@ class Space:
             self.licensee >= 0,
             self.licensee < len(self.licensees),
             self.cents >= 0,
-            self.cents <= MAX_CENTS,
             self.generations >= 0,
-            self.generations <= MAX_COUNT,
             self.streams >= 0,
-            self.streams <= MAX_COUNT,
         ]
+        if figures_bounded:
+            out += [
+                self.cents <= MAX_CENTS,
+                self.generations <= MAX_COUNT,
+                self.streams <= MAX_COUNT,
+            ]
         for fact in self.facts.values():
             if fact.kind == "string":
                 out += [fact.value >= 0, fact.value <= len(fact.strings)]
