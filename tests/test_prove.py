@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -257,3 +258,88 @@ def test_two_payments_to_the_same_party_for_the_same_use_are_found() -> None:
     paid = [p.rule for p in decision.payments if p.payee == "party:example-label"]
     assert sorted(paid) == ["planted-both §2", "planted-both §3"]
     assert not report.of("engine-disagrees")
+
+
+# ----------------------------------------------------------------- payments as formulas
+
+
+def _decided_with_records(clause: Path, witness: dict, records: dict | None, tmp: Path):
+    """The engine's decision of `witness` with the witness's records written as a data
+    file (as a reader would add them to their data)."""
+    import yaml
+
+    data = tmp / f"data-{clause.stem}"
+    data.mkdir(exist_ok=True)
+    (data / "witness.yaml").write_text(yaml.safe_dump(records or {}), encoding="utf-8")
+    return load(clause, data=data).decide(witness)
+
+
+def _paid(decision, payee: str) -> Decimal:
+    return sum((p.amount for p in decision.payments if p.payee == payee), Decimal(0))
+
+
+def test_payment_differences_are_formulas_the_engine_confirms(tmp_path: Path) -> None:
+    """Issue 16: per payee and region, new − old as a formula of the use's figures, its
+    exact range, and a witness (with the work, artist and grant it needs) whose payments
+    the engine makes differ by exactly what the formula says."""
+    from fractions import Fraction
+
+    from clausula.prove.equivalence import _figures
+
+    old, new = CORPUS / "payment" / "v1.clause", CORPUS / "payment" / "v2.clause"
+    proof = prove([old], [new])
+    payments = {d.payee: d for d in proof.differences if d.kind == "payment"}
+    assert set(payments) == {"party:example-label", "each artist in use.attribution"}
+    assert {d.kind for d in proof.differences} == {"payment"}
+
+    label = payments["party:example-label"]
+    assert label.formula == "5% of revenue"
+    assert (label.low, label.high) == (Decimal(0), None)  # unbounded above, said so
+    pool = payments["each artist in use.attribution"]
+    assert pool.formula == (
+        "minus the greater of 50% of revenue and 0.02 USD per generation "
+        "plus the greater of 45% of revenue and 0.02 USD per generation"
+    )
+    assert (pool.low, pool.high) == (None, Decimal(0))
+    assert pool.records is not None and pool.witness["artists"] == ["isni:0000000099999993"]
+    for item, payee in ((label, "party:example-label"), (pool, "isni:0000000099999993")):
+        before = _decided_with_records(old, item.witness, item.records, tmp_path)
+        after = _decided_with_records(new, item.witness, item.records, tmp_path)
+        change = _paid(after, payee) - _paid(before, payee)
+        assert change != 0
+        assert item.exact is not None
+        assert Fraction(change) == item.exact.value(_figures(item.witness))
+
+
+@settings(max_examples=4, deadline=None)
+@given(
+    st.integers(1, 60),
+    st.integers(1, 60),
+    st.sampled_from(["0.02 USD", "0.001 USD", "1 USD"]),
+)
+def test_any_pool_change_is_confirmed_by_the_engine_to_the_cent(
+    tmp_path_factory: pytest.TempPathFactory, before: int, after: int, floor: str
+) -> None:
+    from fractions import Fraction
+
+    from clausula.prove.equivalence import _figures
+
+    directory = tmp_path_factory.mktemp("pool")
+    text = (CORPUS / "payment" / "v1.clause").read_text(encoding="utf-8")
+    old, new = directory / "old.clause", directory / "new.clause"
+    old.write_text(text.replace("50%", f"{before}%").replace("0.02 USD", floor), "utf-8")
+    new.write_text(text.replace("50%", f"{after}%").replace("0.02 USD", floor), "utf-8")
+    proof = prove([old], [new])
+    pools = [d for d in proof.differences if d.payee == "each artist in use.attribution"]
+    if before == after:
+        assert not pools
+        return
+    (pool,) = pools
+    assert pool.kind == "payment", pool.message
+    artist = pool.witness["artists"][0]
+    change = _paid(_decided_with_records(new, pool.witness, pool.records, directory), artist)
+    change -= _paid(_decided_with_records(old, pool.witness, pool.records, directory), artist)
+    assert pool.exact is not None
+    assert Fraction(change) == pool.exact.value(_figures(pool.witness))
+    # the pool pays more when its share grows: the range is on that side of 0
+    assert (pool.low is None) == (after < before) and (pool.high is None) == (after > before)

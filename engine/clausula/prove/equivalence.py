@@ -10,6 +10,7 @@ or none). The use's licensee is each side's own (as in the sample-based `diff`).
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -174,6 +175,11 @@ class Prover:
         if opened.status == "unsat":
             return None
         closed = self._solve(formulas, closed=True, simplest=True)
+        people = False
+        if closed.status == "unsat":
+            # Not without works or artists: with one work, artist and grant, then.
+            closed = self._solve(formulas, closed=True, simplest=True, peopled=True)
+            people = True
         if closed.status != "sat":
             purpose = next(
                 (
@@ -192,14 +198,19 @@ class Prover:
             )
             return self._unknown(f"{purpose}: {kind}", closed.status)
         use = self.space.witness(closed.model)
-        old, new = self._decide(use)
+        records = None
+        if people:
+            use, records = self._peopled(use)
+        old, new = self._decide(use, records)
         if not (_licensed(old) == expect[0] and _licensed(new) == expect[1]):
+            if people:
+                return self._not_confirmed(kind, use, records, old, new, people)
             return Difference(
                 "engine-disagrees",
                 f"{kind}: the engine does not confirm the witness (a bug of the analysis)",
                 witness=use,
             )
-        region = self.region(formulas)
+        region = self.region(formulas, peopled=people)
         if kind == "now-denied":
             rules = _denying_rules(new) - _denying_rules(old)
             message = f"{region}: now denied by {', '.join(sorted(rules)) or 'the new terms'}"
@@ -214,7 +225,7 @@ class Prover:
                 f" (was denied by {', '.join(sorted(rules))})" if rules else ""
             )
         message += f"; e.g. {_brief(use)}"
-        return Difference(kind, message, region, use, sorted(rules))
+        return Difference(kind, message, region, use, sorted(rules), records=records)
 
     def _payments(self, payee: str, on: Any, purpose: str) -> list[Difference]:
         """The payment differences to `payee` for one purpose: one per region of uses in
@@ -392,7 +403,8 @@ class Prover:
             self.old.policy.checked, self.lic_old
         )
         use = with_people(use)
-        return use, records_for(use, holder or self.lic_new)
+        data = self.new.policy.policy_set.data
+        return use, records_for(use, holder or self.lic_new, data)
 
     def _not_confirmed(
         self,
@@ -517,6 +529,11 @@ def _brief(use: dict[str, Any]) -> str:
         parts.append(f"{use['metrics']['generations']} generations")
     if use["facts"]:
         parts.append("facts " + ", ".join(f"{k}={v}" for k, v in use["facts"].items()))
+    if use["works"]:
+        parts.append(
+            f"of work {', '.join(use['works'])} by {', '.join(use['artists'])} "
+            "(with the witness's records)"
+        )
     return " ".join(parts)
 
 
@@ -539,4 +556,6 @@ def render(proof: Proof) -> str:
     lines = []
     for item in proof.differences:
         lines.append(f"- {item.kind}: {item.message}")
+        if item.records is not None:
+            lines.append(f"  records: {json.dumps(item.records)}")
     return "\n".join(lines) + "\n"

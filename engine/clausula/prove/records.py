@@ -50,11 +50,17 @@ def peopled(use: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def records_for(use: Mapping[str, Any], holder: str) -> Records:
-    """The entries of the data files the witness `use` needs (see the module)."""
+def records_for(use: Mapping[str, Any], holder: str, data: DataSet) -> Records:
+    """The entries of the data files the witness `use` needs (see the module), beside
+    what `data` holds already (the work's rights holder, if `data` does not list it)."""
     day = use["date"]
+    parties: list[dict[str, Any]] = [
+        {"id": WITNESS_ARTIST, "kind": "artist", "name": "Witness artist"}
+    ]
+    if data.party(holder) is None:
+        parties.append({"id": holder, "kind": "label", "name": holder})
     return {
-        "parties": [{"id": WITNESS_ARTIST, "kind": "artist", "name": "Witness artist"}],
+        "parties": parties,
         "works": [
             {
                 "id": WITNESS_WORK,
