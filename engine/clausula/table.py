@@ -56,6 +56,7 @@ import pyarrow.compute as pc
 from pydantic import TypeAdapter, ValidationError
 
 from .batch import BatchEvaluator, LoadedPolicy, ShapeTable, UseColumns
+from .batch.columnar import MAX_SLOTS, CatalogueArrays, ClassKeys, catalogue_arrays
 from .batch import Outcome as _Outcome
 from .errors import ClausulaError
 from .identifiers import PARTY_SCHEMES, WORK_SCHEMES, id_problem
@@ -97,6 +98,12 @@ _PARTS = ("works", "artists", "attribution")  # what a shape adds to its frame
 _METRICS = ("revenue", "currency", "generations", "streams")
 _SEPARATOR = "\x1f"  # joins a list's items into one key; rows with it in an item go alone
 _KEY_BOUND = 1 << 62  # combined keys are renumbered before they could pass int64
+_EPOCH = dt.date(1970, 1, 1)
+_FIRST_DAY = (dt.date(1, 1, 1) - _EPOCH).days
+_NO_DAY = _FIRST_DAY - 1  # a cell that is not a plain date
+_PLAIN_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_PLAIN_AMOUNT = r"^[0-9]{1,15}(\.[0-9]{1,30})?$"  # below `MAX_AMOUNT` (10^15) by its digits
+_COMPACT_ISRC = r"^isrc:[A-Z]{2}[A-Z0-9]{3}[0-9]{7}$"
 
 # One row's answer: decision, payments, totals, first denying (rule, source), error.
 _Answer = tuple[
@@ -172,10 +179,37 @@ class TableDecider:
         self._money: dict[tuple[str, str], Decimal | None] = {}
         self._ids: dict[tuple[str, str], bool] = {}  # (column, id) → whether it is invalid
         self._dates: dict[Any, dt.date | None] = {}  # a date cell → the date (None: invalid)
+        # The array path: class keys (False: not for this policy set), the data set's works.
+        self._keys: ClassKeys | bool | None = None
+        self._work_index: dict[str, int] | None = None
+        self._boundary_days = np.zeros(0, dtype=np.int64)
+        #: Rows decided by the array path and by the row path (`_decide_rows`).
+        self.stats = {"by_arrays": 0, "by_rows": 0}
 
     # ------------------------------------------------------------------ one batch
     def decide(self, batch: pa.RecordBatch) -> pa.RecordBatch:
-        """The result rows of one batch of uses."""
+        """The result rows of one batch of uses: the rows the array path can place (one
+        work, no other artists, attribution or unusual cells) by arrays, the others by
+        `_decide_rows`; back in the batch's order."""
+        placed = self._by_arrays(batch)
+        if placed is None:
+            self.stats["by_rows"] += batch.num_rows
+            return self._decide_rows(batch)
+        mask, done = placed
+        self.stats["by_arrays"] += len(done)
+        self.stats["by_rows"] += batch.num_rows - len(done)
+        if mask.all():
+            return done
+        n = batch.num_rows
+        rest = self._decide_rows(batch.filter(pa.array(~mask)))
+        order = np.concatenate([np.flatnonzero(mask), np.flatnonzero(~mask)])
+        inverse = np.empty(n, dtype=np.int64)
+        inverse[order] = np.arange(n, dtype=np.int64)
+        merged = pa.Table.from_batches([done, rest], schema=_SCHEMA).combine_chunks()
+        return merged.take(pa.array(inverse)).combine_chunks().to_batches()[0]
+
+    def _decide_rows(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        """The result rows of a batch, each distinct use placed in its class by the core."""
         n = batch.num_rows
         columns = _columns(batch, self.template)
         ids = _string_column(batch, "id", n)
@@ -227,6 +261,501 @@ class TableDecider:
         )
         return self._result(ids, answers, inverse.reshape(-1))
 
+    # ------------------------------------------------------------------ the array path
+    def _by_arrays(self, batch: pa.RecordBatch) -> tuple[np.ndarray[Any, Any], pa.RecordBatch] | None:
+        """The rows of `batch` whose class is computed as arrays, and their result rows (in
+        the batch's order); None when there are none.
+
+        A row qualifies when its use is one valid work of the data set, no `artists` and no
+        attribution, a plain date, integer counts and a plain decimal revenue; its id is
+        not read by the clauses nor over the limit. Its class key comes from
+        `clausula.batch.columnar`; each class's answer from the core (`evaluate` on one
+        row of the class, or on one row per distinct metrics when payments are due), with
+        the payees of each row put in the places the core's layout gives them."""
+        n = batch.num_rows
+        evaluator = self.evaluator
+        if (
+            not n
+            or self._keys is False
+            or evaluator.analysis.reads_id
+            or not evaluator.analysis.groups_without_metrics
+            or any(name in self.template for name in (*_PARTS, "date", *_METRICS))
+        ):
+            return None
+        if self._keys is None:
+            arrays = catalogue_arrays(evaluator)
+            self._keys = False if arrays is None else ClassKeys(evaluator, arrays)
+            if arrays is not None:
+                self._boundary_days = np.array(
+                    [(d - _EPOCH).days for d in evaluator._boundaries or ()], dtype=np.int64
+                )
+        keys = self._keys
+        if keys is False:
+            return None
+        columns = _columns(batch, self.template)
+        mask = np.ones(n, dtype=bool)
+        ids = _string_column(batch, "id", n)
+        lengths = pc.fill_null(pc.utf8_length(ids), 0).to_numpy(zero_copy_only=False)
+        mask &= lengths <= MAX_ID_CHARS
+        # One work, no artists, no attribution.
+        works = columns.get("works")
+        if works is None:
+            return None
+        works = _whole(works)
+        if not pa.types.is_list(works.type) or not pa.types.is_string(works.type.value_type):
+            return None
+        mask &= pc.fill_null(pc.list_value_length(works), 0).to_numpy(zero_copy_only=False) == 1
+        for name in ("artists", "attribution"):
+            column = columns.get(name)
+            if column is None or pa.types.is_null(column.type):
+                continue
+            column = _whole(column)
+            if not (pa.types.is_list(column.type) or pa.types.is_map(column.type)):
+                return None
+            offsets = column.offsets.to_numpy()
+            mask &= (np.diff(offsets) == 0) | _null_mask(column)
+        if not mask.any():
+            return None
+        offsets = works.offsets.to_numpy()[:-1]
+        values = works.values
+        if not len(values):
+            return None
+        work_text = values.take(pa.array(np.minimum(offsets, len(values) - 1)))
+        mask &= ~_null_mask(work_text)
+        mask &= ~self._invalid_ids(work_text, "works", WORK_SCHEMES)
+        arrays = keys.arrays
+        index = self._work_index
+        if index is None:
+            index = self._work_index = {w: i for i, w in enumerate(arrays.work_ids.to_pylist())}
+        work = np.fromiter(
+            (index.get(w, -1) if w is not None else -1 for w in work_text.to_pylist()),
+            dtype=np.int64,
+            count=n,
+        )
+        mask &= work >= 0
+        mask &= arrays.count[np.maximum(work, 0)] <= MAX_SLOTS
+        # A plain date: a date32 cell, or `YYYY-MM-DD` text that is a real day.
+        days = self._days(columns.get("date"), n)
+        if days is None:
+            return None
+        mask &= days > _NO_DAY
+        # Counts and revenue (checked as the core checks them, per kind of text).
+        metrics_ok = self._plain_metrics(columns, n)
+        if metrics_ok is None:
+            return None
+        mask &= metrics_ok
+        # The frame (every other field) of each row: valid as the core validates it.
+        frame_key, odd = _shape_key(columns, n, skip=(*_PARTS, "date"))
+        mask &= ~odd
+        if not mask.any():
+            return None
+        bucket = np.searchsorted(self._boundary_days, days, side="right")
+        both = frame_key * (len(self._boundary_days) + 1) + bucket
+        rows = np.flatnonzero(mask)
+        distinct, first, inverse = np.unique(both[rows], return_index=True, return_inverse=True)
+        frame_number = np.empty(len(distinct), dtype=np.int64)
+        signing = np.empty(len(distinct), dtype=np.int64)
+        good = np.ones(len(distinct), dtype=bool)
+        bare_of: dict[int, Use | None] = {}
+        for k, position in enumerate(rows[first].tolist()):
+            f = int(frame_key[position])
+            if f not in bare_of:
+                bare = _use_dict(self._row(columns, position), self.template, None, metrics=False)
+                for name in _PARTS:
+                    bare.pop(name, None)
+                bare["date"] = _STAND_IN_DATE
+                try:
+                    bare_of[f] = parse_use(bare, self.policy_set.vocabulary)
+                except UseError:
+                    bare_of[f] = None
+            found = bare_of[f]
+            if found is None:
+                good[k] = False
+                continue
+            use = found.model_copy(update={"date": _EPOCH + dt.timedelta(days=int(days[position]))})
+            frame = evaluator._frame(use)
+            frame_number[k] = frame.number
+            signing[k] = keys.signing(frame)
+        inverse = inverse.reshape(-1)
+        mask[rows[~good[inverse]]] = False
+        keep = good[inverse]
+        rows, inverse = rows[keep], inverse[keep]
+        if not len(rows):
+            return None
+        class_key = keys.keys(frame_number[inverse], signing[inverse], work[rows])
+        answers = self._class_answers(columns, rows, class_key, work, days, arrays)
+        template, slot_of, placed = answers
+        mask[:] = False
+        mask[rows[placed]] = True
+        rows, template = rows[placed], template[placed]
+        if not len(rows):
+            return None
+        return mask, self._array_result(ids, rows, template, slot_of, work, arrays)
+
+    def _class_answers(
+        self,
+        columns: dict[str, pa.Array],
+        rows: np.ndarray[Any, Any],
+        class_key: np.ndarray[Any, Any],
+        work: np.ndarray[Any, Any],
+        days: np.ndarray[Any, Any],
+        arrays: CatalogueArrays,
+    ) -> tuple[np.ndarray[Any, Any], list[tuple[_Answer, tuple[Any, ...]]], np.ndarray[Any, Any]]:
+        """Each row's answer (an index into the list returned, which gives each answer and
+        where its payees come from), and which rows got one (the others take the row path).
+
+        First each class is decided once, for one of its rows, by the core; a class whose
+        answer cannot depend on the metrics (denied, or no payee) gives it to every row. In
+        the other classes each distinct (class, metrics) is decided once, for one of its
+        rows, and its payments are given to every row with its own payees in their
+        places — only when rounding changed no amount, so that the tie rule (which reads
+        the payees) played no part."""
+        evaluator = self.evaluator
+        n_rows = len(rows)
+        placed = np.ones(n_rows, dtype=bool)
+        answer_of = np.full(n_rows, -1, dtype=np.int64)
+        found: list[tuple[_Answer, tuple[Any, ...]]] = []
+        distinct, first, inverse = np.unique(class_key, return_index=True, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        picked = rows[first]
+        outcomes, classified = self._decide_rows_by_core(columns, picked, work, days, arrays)
+        by_metrics = np.zeros(len(distinct), dtype=bool)
+        for k, (outcome, placed_as) in enumerate(zip(outcomes, classified, strict=True)):
+            cls = placed_as[0][0] if placed_as is not None else None
+            if outcome is None or cls is None or not cls.resolved:
+                placed[inverse == k] = False  # the row path decides (and names any error)
+                continue
+            if cls.denied or all(not plan.slots for plan in cls.plans):
+                if outcome.payments or outcome.decision == "error":
+                    placed[inverse == k] = False
+                    continue
+                answer_of[inverse == k] = len(found)
+                found.append((_answer_of(outcome), ()))
+            else:
+                by_metrics[k] = True
+        dependent = by_metrics[inverse] & placed
+        if dependent.any():
+            where = np.flatnonzero(dependent)
+            key, bound = class_key[where], len(distinct)
+            for name in _METRICS:
+                codes, size = _codes(columns[name].take(pa.array(rows[where])))
+                key, bound = _combine(key, bound, codes, size)
+            _, first_m, inverse_m = np.unique(key, return_index=True, return_inverse=True)
+            inverse_m = inverse_m.reshape(-1)
+            picked = rows[where[first_m]]
+            outcomes, classified = self._decide_rows_by_core(columns, picked, work, days, arrays)
+            for k, (outcome, placed_as) in enumerate(zip(outcomes, classified, strict=True)):
+                slots = None
+                if placed_as is not None and outcome is not None:
+                    if outcome.decision in ("allow", "pay"):
+                        exact = evaluator.exact_lines(placed_as[0], *placed_as[1])
+                        slots = self._payee_slots(outcome, exact, int(work[picked[k]]), arrays)
+                members = where[inverse_m == k]
+                if slots is None:
+                    placed[members] = False
+                    continue
+                answer_of[members] = len(found)
+                found.append((_answer_of(outcome), slots))
+        return answer_of, found, placed
+
+    def _decide_rows_by_core(
+        self,
+        columns: dict[str, pa.Array],
+        picked: np.ndarray[Any, Any],
+        work: np.ndarray[Any, Any],
+        days: np.ndarray[Any, Any],
+        arrays: CatalogueArrays,
+    ) -> tuple[list[_Outcome | None], list[Any]]:
+        """The core's outcome for each of these rows (None: the row path decides it), and
+        the class the core placed it in."""
+        evaluator = self.evaluator
+        vocabulary = self.policy_set.vocabulary
+        outcomes: list[_Outcome | None] = [None] * len(picked)
+        classified: list[Any] = [None] * len(picked)
+        frames: list[Use] = []
+        works: list[tuple[str, ...]] = []
+        groups: dict[str, tuple[list[int], list[int], list[Decimal | None], list[int], list[int]]]
+        groups = {}
+        work_ids = arrays.work_ids
+        for k, position in enumerate(picked.tolist()):
+            row = self._row(columns, position)
+            metrics = self._metrics({name: row.get(name) for name in _METRICS})
+            if metrics is None:
+                continue
+            bare = _use_dict(row, self.template, None, metrics=False)
+            for name in _PARTS:
+                bare.pop(name, None)
+            bare["date"] = _STAND_IN_DATE
+            try:
+                frame = parse_use(bare, vocabulary)
+            except UseError:
+                continue
+            day = _EPOCH + dt.timedelta(days=int(days[position]))
+            frames.append(frame.model_copy(update={"date": day}))
+            works.append((work_ids[int(work[position])].as_py(),))
+            revenue, currency, generations, streams = metrics
+            group = groups.setdefault(currency, ([], [], [], [], []))
+            group[0].append(k)
+            group[1].append(len(frames) - 1)
+            group[2].append(revenue)
+            group[3].append(generations)
+            group[4].append(streams)
+        count = len(frames)
+        shapes = ShapeTable(frames, list(range(count)), works, [()] * count, [{}] * count)
+        for currency, (ks, of_shape, revenues, gens, streams_) in groups.items():
+            use_columns = UseColumns(
+                shapes,
+                np.array(of_shape, dtype=np.int64),
+                revenues,
+                np.array(gens, dtype=np.int64),
+                np.array(streams_, dtype=np.int64),
+                currency=currency or "USD",
+            )
+            results = evaluator.evaluate(use_columns)
+            for k, s, revenue, g, st, outcome in zip(
+                ks, of_shape, revenues, gens, streams_, results, strict=True
+            ):
+                outcomes[k] = outcome
+                placed = evaluator.class_of_shape(s)
+                if placed is not None:
+                    classified[k] = (placed, (revenue, g, st, currency or "USD"))
+        return outcomes, classified
+
+    @staticmethod
+    def _payee_slots(
+        outcome: _Outcome,
+        exact: list[tuple[str, Any, str]] | None,
+        work: int,
+        arrays: CatalogueArrays,
+    ) -> tuple[Any, ...] | None:
+        """Where each payee of the outcome comes from in its row: `(0, id)` the same for
+        every row, `(1, j)` the work's `j`-th performer, `(2, 0)` the work. None when the
+        payments cannot be moved to another row of the class as they are: an amount
+        rounding changed (the tie rule reads the payees), or a payee of unknown place."""
+        if exact is None or sorted(
+            (p, m.amount, m.currency, r) for p, m, r in exact
+        ) != sorted(outcome.payments):
+            return None
+        work_id = arrays.work_ids[work].as_py()
+        performers = [
+            arrays.artist_ids[int(a)].as_py() for a in arrays.slots[work] if a >= 0
+        ]
+        slots: list[Any] = []
+        for payee, _, _, _ in outcome.payments:
+            if payee == work_id:
+                slots.append((2, 0))
+            elif payee in performers:
+                slots.append((1, performers.index(payee)))
+            else:
+                slots.append((0, payee))
+        return tuple(slots)
+
+    def _array_result(
+        self,
+        ids: pa.Array,
+        rows: np.ndarray[Any, Any],
+        answer_of: np.ndarray[Any, Any],
+        found: list[tuple[_Answer, tuple[Any, ...]]],
+        work: np.ndarray[Any, Any],
+        arrays: CatalogueArrays,
+    ) -> pa.RecordBatch:
+        """The result rows of `rows` (in order), each with answer `found[answer_of[i]]` and
+        its payees taken from its own work and performers."""
+        m = len(rows)
+        answers = [answer for answer, _ in found]
+        take = pa.array(answer_of)
+        # Every payment line of every answer, then each row's lines gathered from them.
+        sizes = np.array([len(a[1]) for a in answers], dtype=np.int64)
+        starts = np.concatenate([[0], np.cumsum(sizes)])[:-1]
+        kinds = np.array([slot[0] for _, slots in found for slot in slots], dtype=np.int64)
+        places = np.array(
+            [slot[1] if slot[0] == 1 else 0 for _, slots in found for slot in slots],
+            dtype=np.int64,
+        )
+        fixed = pa.array(
+            [slot[1] if slot[0] == 0 else None for _, slots in found for slot in slots],
+            pa.string(),
+        )
+        amounts = pa.array([p[1] for a in answers for p in a[1]], _MONEY)
+        currencies = pa.array([p[2] for a in answers for p in a[1]], pa.string())
+        rules = pa.array([p[3] for a in answers for p in a[1]], pa.string())
+        row_sizes = sizes[answer_of]
+        offsets = np.concatenate([[0], np.cumsum(row_sizes)])
+        total = int(offsets[-1])
+        line_row = np.repeat(np.arange(m, dtype=np.int64), row_sizes)
+        line = np.repeat(starts[answer_of] - offsets[:-1], row_sizes) + np.arange(total)
+        line_take = pa.array(line)
+        if total:
+            kind = kinds[line]
+            row_work = work[rows][line_row]
+            artist = arrays.slots[row_work, places[line]]
+            payee = pc.if_else(
+                pa.array(kind == 0),
+                fixed.take(line_take),
+                pc.if_else(
+                    pa.array(kind == 1),
+                    arrays.artist_ids.take(pa.array(np.maximum(artist, 0)))
+                    if len(arrays.artist_ids)
+                    else pa.nulls(total, pa.string()),
+                    arrays.work_ids.take(pa.array(row_work)),
+                ),
+            )
+        else:
+            payee = pa.array([], pa.string())
+        lines = pa.StructArray.from_arrays(
+            [payee, amounts.take(line_take), currencies.take(line_take), rules.take(line_take)],
+            fields=list(_PAYMENT),
+        )
+        payments = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), lines)
+        totals = pa.array(
+            [[{"amount": amount, "currency": c} for c, amount in a[2]] for a in answers],
+            pa.list_(_TOTAL),
+        )
+        return pa.RecordBatch.from_arrays(
+            [
+                ids.take(pa.array(rows)),
+                pa.array([a[0] for a in answers], pa.string()).take(take),
+                payments.cast(pa.list_(_PAYMENT)),
+                totals.take(take),
+                pa.array([a[3][0] for a in answers], pa.string()).take(take),
+                pa.array([a[3][1] for a in answers], pa.string()).take(take),
+                pa.array([a[4] for a in answers], pa.string()).take(take),
+                pa.array(np.full(m, self.version, dtype=object), pa.string()),
+            ],
+            schema=_SCHEMA,
+        )
+
+    @staticmethod
+    def _row(columns: Mapping[str, pa.Array], position: int) -> dict[str, Any]:
+        return {name: column[position].as_py() for name, column in columns.items()}
+
+    @staticmethod
+    def _days(column: pa.Array | None, n: int) -> np.ndarray[Any, Any] | None:
+        """Each row's date as days since 1970-01-01 (`_NO_DAY` where the cell is not a
+        plain date: the row path reads it); None when the column is of another type."""
+        if column is None:
+            return None
+        column = _whole(column)
+        if pa.types.is_date32(column.type):
+            days = pc.fill_null(pc.cast(column, pa.int32()), _NO_DAY)
+            return np.asarray(days.to_numpy(zero_copy_only=False), dtype=np.int64)
+        if not pa.types.is_string(column.type):
+            return None
+        plain = pc.fill_null(pc.match_substring_regex(column, _PLAIN_DATE), False)
+        parsed = pc.cast(
+            pc.strptime(column, format="%Y-%m-%d", unit="s", error_is_null=True), pa.date32()
+        )
+        # Only a day that writes back as the very text (no 31 April, no year 0).
+        same = pc.fill_null(pc.equal(pc.cast(parsed, pa.string()), column), False)
+        days = np.asarray(
+            pc.fill_null(pc.cast(parsed, pa.int32()), _NO_DAY).to_numpy(zero_copy_only=False),
+            dtype=np.int64,
+        )
+        ok = pc.and_(plain, same).to_numpy(zero_copy_only=False) & (days >= _FIRST_DAY)
+        return np.where(ok, days, _NO_DAY)
+
+    def _plain_metrics(self, columns: Mapping[str, pa.Array], n: int) -> np.ndarray[Any, Any] | None:
+        """Rows whose counts and revenue are a valid use's: integer counts in range, and a
+        revenue of plain decimal text (or a decimal) in a currency. Whether such a revenue
+        is valid depends only on its currency and its number of decimals (it has at most
+        15 digits before the point, below the limit), so the core's check (`_metrics`) is
+        run once per (currency, decimals). None: a column of another type."""
+        ok = np.ones(n, dtype=bool)
+        for name in ("generations", "streams"):
+            column = _whole(columns[name])
+            if pa.types.is_null(column.type):
+                continue
+            if not pa.types.is_integer(column.type):
+                return None
+            good = pc.and_(pc.greater_equal(column, 0), pc.less_equal(column, MAX_COUNT))
+            ok &= pc.fill_null(good, True).to_numpy(zero_copy_only=False)
+        revenue = _whole(columns["revenue"])
+        if pa.types.is_null(revenue.type):
+            return ok
+        if pa.types.is_decimal(revenue.type):
+            text = pc.cast(revenue, pa.string())
+            text = pc.replace_substring_regex(text, r"(\.[0-9]*?)0+$", r"\1")
+            text = pc.replace_substring_regex(text, r"\.$", "")
+        elif pa.types.is_string(revenue.type):
+            text = revenue
+        else:
+            return None
+        currency = _whole(columns["currency"])
+        if not (pa.types.is_string(currency.type) or pa.types.is_null(currency.type)):
+            return None
+        given = ~_null_mask(text)
+        plain = pc.fill_null(pc.match_substring_regex(text, _PLAIN_AMOUNT), False)
+        plain_np = plain.to_numpy(zero_copy_only=False) & ~_null_mask(currency)
+        point = pc.find_substring(text, ".").to_numpy(zero_copy_only=False)
+        size = pc.fill_null(pc.utf8_length(text), 0).to_numpy(zero_copy_only=False)
+        decimals = np.where(point >= 0, size - point - 1, 0)
+        codes, count = _codes(currency)
+        kind = codes * 64 + np.minimum(decimals, 63)
+        check = np.flatnonzero(given & plain_np)
+        valid = np.zeros(n, dtype=bool)
+        if len(check):
+            kinds, first, inverse = np.unique(kind[check], return_index=True, return_inverse=True)
+            verdict = np.zeros(len(kinds), dtype=bool)
+            for k, position in enumerate(check[first].tolist()):
+                verdict[k] = (
+                    self._metrics(
+                        {
+                            "revenue": text[position].as_py(),
+                            "currency": currency[position].as_py(),
+                            "generations": None,
+                            "streams": None,
+                        }
+                    )
+                    is not None
+                )
+            valid[check] = verdict[inverse.reshape(-1)]
+        return ok & (~given | valid)
+
+    def _invalid_ids(self, flat: pa.Array, name: str, kinds: frozenset[str]) -> np.ndarray[Any, Any]:
+        """Which ids of `flat` are not valid ids of `kinds` (or null, or too long).
+
+        An ISRC in its compact form (`isrc:` and twelve characters of the right kinds) is
+        valid or not by its two-letter prefix alone, so one of each prefix is checked
+        (`id_problem`); every other id is checked once per distinct value."""
+        n = len(flat)
+        bad = _null_mask(flat).copy()
+        compact = np.zeros(n, dtype=bool)
+        known = self._ids
+        if "isrc" in kinds and n:
+            compact = pc.fill_null(pc.match_substring_regex(flat, _COMPACT_ISRC), False)
+            compact = compact.to_numpy(zero_copy_only=False)
+            if compact.any():
+                where = np.flatnonzero(compact)
+                prefix = pc.utf8_slice_codeunits(flat.take(pa.array(where)), 5, 7)
+                codes, _ = _codes(prefix)
+                distinct, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+                verdict = np.zeros(len(distinct), dtype=bool)
+                for k, position in enumerate(where[first].tolist()):
+                    value = flat[position].as_py()
+                    problem = known.get((name, value))
+                    if problem is None:
+                        problem = known[(name, value)] = bool(id_problem(value, kinds))
+                    verdict[k] = problem
+                bad[where] = verdict[inverse.reshape(-1)]
+        rest = np.flatnonzero(~compact & ~bad)
+        if len(rest):
+            values = flat.take(pa.array(rest))
+            wrong = []
+            for value in pc.unique(values).to_pylist():
+                problem = known.get((name, value))
+                if problem is None:
+                    if len(known) > 1 << 20:
+                        known.clear()
+                    problem = known[(name, value)] = (
+                        value is None or len(value) > MAX_ID_CHARS or bool(id_problem(value, kinds))
+                    )
+                if problem:
+                    wrong.append(value)
+            if wrong:
+                hits = pc.is_in(values, pa.array(wrong, pa.string())).to_numpy(zero_copy_only=False)
+                bad[rest[hits]] = True
+        return bad
+
     def _bad_ids(self, columns: Mapping[str, pa.Array], n: int) -> np.ndarray[Any, Any]:
         """Rows with a work or artist id that is not a valid one, or more of them than a use
         may have (their uses are decided by `PolicySet.decide`, which names the problem)."""
@@ -247,20 +776,8 @@ class TableDecider:
             flat = pc.list_flatten(column)
             if not len(flat):
                 continue
-            known = self._ids
-            wrong = []
-            for value in pc.unique(flat).to_pylist():
-                problem = known.get((name, value))
-                if problem is None:
-                    if len(known) > 1 << 20:
-                        known.clear()
-                    problem = known[(name, value)] = (
-                        value is None or len(value) > MAX_ID_CHARS or bool(id_problem(value, kinds))
-                    )
-                if problem:
-                    wrong.append(value)
-            if wrong:
-                hits = pc.is_in(flat, pa.array(wrong, pa.string())).to_numpy(zero_copy_only=False)
+            hits = self._invalid_ids(flat, name, kinds)
+            if hits.any():
                 bad[pc.list_parent_indices(column).to_numpy()[hits]] = True
         return bad
 
@@ -683,6 +1200,10 @@ def _list_codes(column: pa.Array) -> tuple[list[tuple[np.ndarray[Any, Any], int]
         ]
         odd[hits] = True
     return [_codes(joined), _codes(lengths)], odd
+
+
+def _null_mask(column: pa.Array) -> np.ndarray[Any, Any]:
+    return np.asarray(pc.is_null(column).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _hashable_day(value: Any) -> bool:

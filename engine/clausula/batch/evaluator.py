@@ -283,6 +283,27 @@ class BatchEvaluator:
         self._answers[memo_key] = outcome
         return outcome
 
+    def class_of_shape(self, s: int) -> _Classified | None:
+        """Where the last `evaluate` placed shape `s` of its shapes: `(class, layout,
+        attribution, weights)`, or None when it took the one-use path."""
+        of_shape = self._of_shape
+        return of_shape[s] if s < len(of_shape) else None
+
+    def exact_lines(
+        self,
+        placed: _Classified,
+        amount: Decimal | None,
+        generations: int,
+        streams: int,
+        currency: str,
+    ) -> list[tuple[str, Money, str]] | None:
+        """The exact (unrounded) payment lines of a use placed as `placed`, with these
+        metrics (None: its pricing raises). What `evaluate` rounded into its outcome."""
+        cls, layout, attribution, _ = placed
+        if not cls.resolved:
+            return None
+        return self._payments(cls, layout, attribution, amount, generations, streams, currency)
+
     def _rounded_outcome(self, lines: list[tuple[str, Money, str]]) -> Outcome:
         """The outcome of these exact payment lines, rounded by the core's one rule."""
         memo_key = tuple(lines)
