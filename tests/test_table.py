@@ -281,3 +281,87 @@ def test_two_consents_in_one_clause_each_row_its_own_source(tmp_path: Path) -> N
     got = decide_table(loaded, table_of_uses(uses)).to_pylist()
     _same(got, want)
     assert got[0]["reason_source"] != got[1]["reason_source"]
+
+
+# ------------------------------------------------------------------ the array path
+
+
+@cache
+def _boundary_days(key: tuple[Path, Path, tuple[str, ...]]) -> tuple[str, ...]:
+    """Days on both sides of the dates where the policy's answers can change (the batch
+    core's date boundaries), as `YYYY-MM-DD`."""
+    from clausula.batch import BatchEvaluator
+
+    boundaries = BatchEvaluator(_loaded(*key))._boundaries or [dt.date(2026, 6, 1)]
+    days = {d + dt.timedelta(days=k) for d in boundaries for k in (-1, 0, 1)}
+    return tuple(sorted(d.isoformat() for d in days if 2000 <= d.year <= 2100))
+
+
+@st.composite
+def _one_work_use(draw: st.DrawFn, days: tuple[str, ...]) -> dict[str, Any]:
+    """A manifest's usual row (one work, no artists or attribution) — or, one time in
+    four, several works, artists or attribution — on a boundary day or either side."""
+    use = draw(_manifest_use())
+    use["date"] = draw(st.sampled_from(days) | st.sampled_from(_DATES))
+    if draw(st.integers(0, 3)):
+        use["works"] = [draw(st.sampled_from([*_WORKS, "isrc:QZZZZ2699999", "iswc:T0345246801"]))]
+        use.pop("artists", None)
+        use.pop("attribution", None)
+    return use
+
+
+@pytest.mark.parametrize("key", _WORLD_SETS, ids=[f"{k[0].name}{list(k[2])}" for k in _WORLD_SETS])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), cut=st.integers(1, 40), dated=st.booleans())
+def test_array_path_decides_as_decide(
+    key: tuple[Path, Path, tuple[str, ...]], data: st.DataObject, cut: int, dated: bool
+) -> None:
+    """Rows whose class the array path computes (`clausula.batch.columnar`) — on the
+    policy's date boundaries and beside them, unknown works, bad ids and metrics, dates as
+    text or as date32 — mixed with rows of several works, artists and attribution: every
+    row as `PolicySet.decide` answers its use, and the array path did take rows."""
+    from clausula.table import TableDecider
+
+    loaded = _loaded(*key)
+    uses = data.draw(st.lists(_one_work_use(_boundary_days(key)), min_size=1, max_size=60))
+    table = table_of_uses(uses)
+    if dated:  # the date as a date32 column where every cell is a date
+        try:
+            table = table.set_column(
+                table.schema.get_field_index("date"),
+                "date",
+                pa.array([dt.date.fromisoformat(u["date"]) for u in uses], pa.date32()),
+            )
+        except ValueError:
+            pass
+    decider = TableDecider(loaded)
+    got = pa.Table.from_batches(
+        [decider.decide(b) for b in table.to_batches(max_chunksize=cut)], schema=result_schema()
+    ).to_pylist()
+    _same(got, [_row(loaded.policy_set, u) for u in uses])
+    assert decider.stats["by_arrays"] + decider.stats["by_rows"] == len(uses)
+
+
+def test_array_path_takes_the_usual_rows() -> None:
+    """A manifest of one-work rows is decided by arrays, not row by row."""
+    from clausula.table import TableDecider
+
+    key = _WORLD_SETS[0]
+    loaded = _loaded(*key)
+    uses = [
+        {
+            "id": f"r{i}",
+            "date": "2026-05-01",
+            "licensee": "party:dev",
+            "purpose": "training",
+            "territory": "US",
+            "works": [_WORKS[i % 4]],
+        }
+        for i in range(20)
+    ]
+    decider = TableDecider(loaded)
+    got = pa.Table.from_batches(
+        [decider.decide(b) for b in table_of_uses(uses).to_batches()], schema=result_schema()
+    ).to_pylist()
+    _same(got, [_row(loaded.policy_set, u) for u in uses])
+    assert decider.stats["by_arrays"] == len(uses)

@@ -56,8 +56,8 @@ import pyarrow.compute as pc
 from pydantic import TypeAdapter, ValidationError
 
 from .batch import BatchEvaluator, LoadedPolicy, ShapeTable, UseColumns
-from .batch.columnar import MAX_SLOTS, CatalogueArrays, ClassKeys, catalogue_arrays
 from .batch import Outcome as _Outcome
+from .batch.columnar import MAX_SLOTS, CatalogueArrays, ClassKeys, catalogue_arrays
 from .errors import ClausulaError
 from .identifiers import PARTY_SCHEMES, WORK_SCHEMES, id_problem
 from .limits import MAX_ARTISTS, MAX_COUNT, MAX_ID_CHARS, MAX_WORKS
@@ -99,6 +99,8 @@ _METRICS = ("revenue", "currency", "generations", "streams")
 _SEPARATOR = "\x1f"  # joins a list's items into one key; rows with it in an item go alone
 _KEY_BOUND = 1 << 62  # combined keys are renumbered before they could pass int64
 _EPOCH = dt.date(1970, 1, 1)
+_UNKNOWN, _BY_ROWS, _BY_METRICS = -3, -1, -2  # a class not yet decided; how it is decided
+_ANSWERS_KEPT = 1 << 18  # answers kept from batch to batch before they are forgotten
 _FIRST_DAY = (dt.date(1, 1, 1) - _EPOCH).days
 _NO_DAY = _FIRST_DAY - 1  # a cell that is not a plain date
 _PLAIN_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -181,8 +183,11 @@ class TableDecider:
         self._dates: dict[Any, dt.date | None] = {}  # a date cell → the date (None: invalid)
         # The array path: class keys (False: not for this policy set), the data set's works.
         self._keys: ClassKeys | bool | None = None
-        self._work_index: dict[str, int] | None = None
         self._boundary_days = np.zeros(0, dtype=np.int64)
+        self._arrays: CatalogueArrays | None = None
+        self._found: list[tuple[_Answer, tuple[Any, ...]]] = []  # answers of classes
+        self._class_state: dict[tuple[int, ...], int] = {}  # class → answer, or _BY_*
+        self._metric_state: dict[tuple[Any, ...], int] = {}  # (class, metrics) → answer
         #: Rows decided by the array path and by the row path (`_decide_rows`).
         self.stats = {"by_arrays": 0, "by_rows": 0}
 
@@ -262,7 +267,9 @@ class TableDecider:
         return self._result(ids, answers, inverse.reshape(-1))
 
     # ------------------------------------------------------------------ the array path
-    def _by_arrays(self, batch: pa.RecordBatch) -> tuple[np.ndarray[Any, Any], pa.RecordBatch] | None:
+    def _by_arrays(
+        self, batch: pa.RecordBatch
+    ) -> tuple[np.ndarray[Any, Any], pa.RecordBatch] | None:
         """The rows of `batch` whose class is computed as arrays, and their result rows (in
         the batch's order); None when there are none.
 
@@ -283,15 +290,17 @@ class TableDecider:
         ):
             return None
         if self._keys is None:
-            arrays = catalogue_arrays(evaluator)
+            arrays = self._arrays = catalogue_arrays(evaluator)
             self._keys = False if arrays is None else ClassKeys(evaluator, arrays)
             if arrays is not None:
                 self._boundary_days = np.array(
                     [(d - _EPOCH).days for d in evaluator._boundaries or ()], dtype=np.int64
                 )
         keys = self._keys
-        if keys is False:
+        if keys is False or keys is True:
             return None
+        if len(self._found) > _ANSWERS_KEPT:  # memory stays bounded on a long stream
+            self._found, self._class_state, self._metric_state = [], {}, {}
         columns = _columns(batch, self.template)
         mask = np.ones(n, dtype=bool)
         ids = _string_column(batch, "id", n)
@@ -324,14 +333,7 @@ class TableDecider:
         mask &= ~_null_mask(work_text)
         mask &= ~self._invalid_ids(work_text, "works", WORK_SCHEMES)
         arrays = keys.arrays
-        index = self._work_index
-        if index is None:
-            index = self._work_index = {w: i for i, w in enumerate(arrays.work_ids.to_pylist())}
-        work = np.fromiter(
-            (index.get(w, -1) if w is not None else -1 for w in work_text.to_pylist()),
-            dtype=np.int64,
-            count=n,
-        )
+        work = arrays.work_index.positions(work_text)
         mask &= work >= 0
         mask &= arrays.count[np.maximum(work, 0)] <= MAX_SLOTS
         # A plain date: a date32 cell, or `YYYY-MM-DD` text that is a real day.
@@ -382,81 +384,100 @@ class TableDecider:
         rows, inverse = rows[keep], inverse[keep]
         if not len(rows):
             return None
-        class_key = keys.keys(frame_number[inverse], signing[inverse], work[rows])
-        answers = self._class_answers(columns, rows, class_key, work, days, arrays)
-        template, slot_of, placed = answers
+        class_key, parts = keys.keys(frame_number[inverse], signing[inverse], work[rows])
+        answer_of, placed = self._class_answers(columns, rows, class_key, parts, work, days)
         mask[:] = False
         mask[rows[placed]] = True
-        rows, template = rows[placed], template[placed]
+        rows, answer_of = rows[placed], answer_of[placed]
         if not len(rows):
             return None
-        return mask, self._array_result(ids, rows, template, slot_of, work, arrays)
+        return mask, self._array_result(ids, rows, answer_of, work, arrays)
 
     def _class_answers(
         self,
         columns: dict[str, pa.Array],
         rows: np.ndarray[Any, Any],
         class_key: np.ndarray[Any, Any],
+        parts: np.ndarray[Any, Any],
         work: np.ndarray[Any, Any],
         days: np.ndarray[Any, Any],
-        arrays: CatalogueArrays,
-    ) -> tuple[np.ndarray[Any, Any], list[tuple[_Answer, tuple[Any, ...]]], np.ndarray[Any, Any]]:
-        """Each row's answer (an index into the list returned, which gives each answer and
-        where its payees come from), and which rows got one (the others take the row path).
+    ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+        """Each row's answer (an index into `self._found`, which gives each answer and where
+        its payees come from), and which rows got one (the others take the row path).
 
-        First each class is decided once, for one of its rows, by the core; a class whose
-        answer cannot depend on the metrics (denied, or no payee) gives it to every row. In
-        the other classes each distinct (class, metrics) is decided once, for one of its
-        rows, and its payments are given to every row with its own payees in their
-        places — only when rounding changed no amount, so that the tie rule (which reads
-        the payees) played no part."""
-        evaluator = self.evaluator
-        n_rows = len(rows)
-        placed = np.ones(n_rows, dtype=bool)
-        answer_of = np.full(n_rows, -1, dtype=np.int64)
-        found: list[tuple[_Answer, tuple[Any, ...]]] = []
+        Each class is decided once, for one of its rows, by the core (and remembered from
+        batch to batch); a class whose answer cannot depend on the metrics (denied, or no
+        payee) gives it to every row. In the other classes each distinct (class, metrics)
+        is decided once, for one of its rows, and its payments are given to every row with
+        its own payees in their places — only when rounding changed no amount, so that the
+        tie rule (which reads the payees) played no part."""
+        arrays = self._arrays
+        assert arrays is not None
+        found, states = self._found, self._class_state
         distinct, first, inverse = np.unique(class_key, return_index=True, return_inverse=True)
         inverse = inverse.reshape(-1)
-        picked = rows[first]
-        outcomes, classified = self._decide_rows_by_core(columns, picked, work, days, arrays)
-        by_metrics = np.zeros(len(distinct), dtype=bool)
-        for k, (outcome, placed_as) in enumerate(zip(outcomes, classified, strict=True)):
-            cls = placed_as[0][0] if placed_as is not None else None
-            if outcome is None or cls is None or not cls.resolved:
-                placed[inverse == k] = False  # the row path decides (and names any error)
-                continue
-            if cls.denied or all(not plan.slots for plan in cls.plans):
-                if outcome.payments or outcome.decision == "error":
-                    placed[inverse == k] = False
-                    continue
-                answer_of[inverse == k] = len(found)
-                found.append((_answer_of(outcome), ()))
-            else:
-                by_metrics[k] = True
-        dependent = by_metrics[inverse] & placed
-        if dependent.any():
-            where = np.flatnonzero(dependent)
-            key, bound = class_key[where], len(distinct)
-            for name in _METRICS:
-                codes, size = _codes(columns[name].take(pa.array(rows[where])))
+        names = [ClassKeys.name(parts[i]) for i in first.tolist()]
+        state = np.array([states.get(name, _UNKNOWN) for name in names], dtype=np.int64)
+        unknown = np.flatnonzero(state == _UNKNOWN)
+        if len(unknown):
+            picked = rows[first[unknown]]
+            decided = self._decide_rows_by_core(columns, picked, work, days)
+            for k, (outcome, placed_as) in zip(
+                unknown.tolist(), zip(*decided, strict=True), strict=True
+            ):
+                cls = placed_as[0][0] if placed_as is not None else None
+                if outcome is None or cls is None or not cls.resolved:
+                    verdict = _BY_ROWS  # the row path decides (and names any error)
+                elif cls.denied or all(not plan.slots for plan in cls.plans):
+                    if outcome.payments or outcome.decision == "error":
+                        verdict = _BY_ROWS
+                    else:
+                        verdict = len(found)
+                        found.append((_answer_of(outcome), ()))
+                else:
+                    verdict = _BY_METRICS
+                state[k] = states[names[k]] = verdict
+        answer_of = state[inverse]
+        dependent = np.flatnonzero(answer_of == _BY_METRICS)
+        if len(dependent):
+            key, bound = inverse[dependent], len(distinct)
+            taken = pa.array(rows[dependent])
+            cells = [_whole(columns[name]).take(taken) for name in _METRICS]
+            for column in cells:
+                codes, size = _codes(column)
                 key, bound = _combine(key, bound, codes, size)
             _, first_m, inverse_m = np.unique(key, return_index=True, return_inverse=True)
             inverse_m = inverse_m.reshape(-1)
-            picked = rows[where[first_m]]
-            outcomes, classified = self._decide_rows_by_core(columns, picked, work, days, arrays)
-            for k, (outcome, placed_as) in enumerate(zip(outcomes, classified, strict=True)):
-                slots = None
-                if placed_as is not None and outcome is not None:
-                    if outcome.decision in ("allow", "pay"):
-                        exact = evaluator.exact_lines(placed_as[0], *placed_as[1])
-                        slots = self._payee_slots(outcome, exact, int(work[picked[k]]), arrays)
-                members = where[inverse_m == k]
-                if slots is None:
-                    placed[members] = False
-                    continue
-                answer_of[members] = len(found)
-                found.append((_answer_of(outcome), slots))
-        return answer_of, found, placed
+            first_rows = pa.array(first_m)
+            values = list(zip(*(c.take(first_rows).to_pylist() for c in cells), strict=True))
+            metric_names = [
+                (names[int(inverse[dependent[f]])], *(str(v) for v in value))
+                for f, value in zip(first_m.tolist(), values, strict=True)
+            ]
+            known = self._metric_state
+            state_m = np.array([known.get(m, _UNKNOWN) for m in metric_names], dtype=np.int64)
+            unknown = np.flatnonzero(state_m == _UNKNOWN)
+            if len(unknown):
+                picked = rows[dependent[first_m[unknown]]]
+                decided = self._decide_rows_by_core(columns, picked, work, days)
+                for k, position, (outcome, placed_as) in zip(
+                    unknown.tolist(), picked.tolist(), zip(*decided, strict=True), strict=True
+                ):
+                    slots = None
+                    if (
+                        placed_as is not None
+                        and outcome is not None
+                        and outcome.decision in ("allow", "pay")
+                    ):
+                        exact = self.evaluator.exact_lines(placed_as[0], *placed_as[1])
+                        slots = self._payee_slots(outcome, exact, int(work[position]), arrays)
+                    verdict = _BY_ROWS
+                    if slots is not None and outcome is not None:
+                        verdict = len(found)
+                        found.append((_answer_of(outcome), slots))
+                    state_m[k] = known[metric_names[k]] = verdict
+            answer_of[dependent] = state_m[inverse_m]
+        return answer_of, answer_of >= 0
 
     def _decide_rows_by_core(
         self,
@@ -464,7 +485,6 @@ class TableDecider:
         picked: np.ndarray[Any, Any],
         work: np.ndarray[Any, Any],
         days: np.ndarray[Any, Any],
-        arrays: CatalogueArrays,
     ) -> tuple[list[_Outcome | None], list[Any]]:
         """The core's outcome for each of these rows (None: the row path decides it), and
         the class the core placed it in."""
@@ -476,7 +496,8 @@ class TableDecider:
         works: list[tuple[str, ...]] = []
         groups: dict[str, tuple[list[int], list[int], list[Decimal | None], list[int], list[int]]]
         groups = {}
-        work_ids = arrays.work_ids
+        assert self._arrays is not None
+        work_ids = self._arrays.work_ids
         for k, position in enumerate(picked.tolist()):
             row = self._row(columns, position)
             metrics = self._metrics({name: row.get(name) for name in _METRICS})
@@ -532,14 +553,12 @@ class TableDecider:
         every row, `(1, j)` the work's `j`-th performer, `(2, 0)` the work. None when the
         payments cannot be moved to another row of the class as they are: an amount
         rounding changed (the tie rule reads the payees), or a payee of unknown place."""
-        if exact is None or sorted(
-            (p, m.amount, m.currency, r) for p, m, r in exact
-        ) != sorted(outcome.payments):
+        if exact is None or sorted((p, m.amount, m.currency, r) for p, m, r in exact) != sorted(
+            outcome.payments
+        ):
             return None
         work_id = arrays.work_ids[work].as_py()
-        performers = [
-            arrays.artist_ids[int(a)].as_py() for a in arrays.slots[work] if a >= 0
-        ]
+        performers = [arrays.artist_ids[int(a)].as_py() for a in arrays.slots[work] if a >= 0]
         slots: list[Any] = []
         for payee, _, _, _ in outcome.payments:
             if payee == work_id:
@@ -555,13 +574,15 @@ class TableDecider:
         ids: pa.Array,
         rows: np.ndarray[Any, Any],
         answer_of: np.ndarray[Any, Any],
-        found: list[tuple[_Answer, tuple[Any, ...]]],
         work: np.ndarray[Any, Any],
         arrays: CatalogueArrays,
     ) -> pa.RecordBatch:
-        """The result rows of `rows` (in order), each with answer `found[answer_of[i]]` and
-        its payees taken from its own work and performers."""
+        """The result rows of `rows` (in order), each with answer `self._found[answer_of[i]]`
+        and its payees taken from its own work and performers."""
         m = len(rows)
+        used, answer_of = np.unique(answer_of, return_inverse=True)
+        answer_of = answer_of.reshape(-1)
+        found = [self._found[i] for i in used.tolist()]
         answers = [answer for answer, _ in found]
         take = pa.array(answer_of)
         # Every payment line of every answer, then each row's lines gathered from them.
@@ -654,7 +675,9 @@ class TableDecider:
         ok = pc.and_(plain, same).to_numpy(zero_copy_only=False) & (days >= _FIRST_DAY)
         return np.where(ok, days, _NO_DAY)
 
-    def _plain_metrics(self, columns: Mapping[str, pa.Array], n: int) -> np.ndarray[Any, Any] | None:
+    def _plain_metrics(
+        self, columns: Mapping[str, pa.Array], n: int
+    ) -> np.ndarray[Any, Any] | None:
         """Rows whose counts and revenue are a valid use's: integer counts in range, and a
         revenue of plain decimal text (or a decimal) in a currency. Whether such a revenue
         is valid depends only on its currency and its number of decimals (it has at most
@@ -689,7 +712,7 @@ class TableDecider:
         point = pc.find_substring(text, ".").to_numpy(zero_copy_only=False)
         size = pc.fill_null(pc.utf8_length(text), 0).to_numpy(zero_copy_only=False)
         decimals = np.where(point >= 0, size - point - 1, 0)
-        codes, count = _codes(currency)
+        codes, _ = _codes(currency)
         kind = codes * 64 + np.minimum(decimals, 63)
         check = np.flatnonzero(given & plain_np)
         valid = np.zeros(n, dtype=bool)
@@ -711,7 +734,9 @@ class TableDecider:
             valid[check] = verdict[inverse.reshape(-1)]
         return ok & (~given | valid)
 
-    def _invalid_ids(self, flat: pa.Array, name: str, kinds: frozenset[str]) -> np.ndarray[Any, Any]:
+    def _invalid_ids(
+        self, flat: pa.Array, name: str, kinds: frozenset[str]
+    ) -> np.ndarray[Any, Any]:
         """Which ids of `flat` are not valid ids of `kinds` (or null, or too long).
 
         An ISRC in its compact form (`isrc:` and twelve characters of the right kinds) is

@@ -105,6 +105,7 @@ class CatalogueArrays:
         self.artist_ids = pa.array(artist_ids, pa.string())
         self.artist_group = artist_group
         self.artist_rep = artist_rep
+        self.work_index = StringIndex(self.work_ids)
         del records
 
     @staticmethod
@@ -149,6 +150,114 @@ class CatalogueArrays:
                 )
             )
         return ("artist", party is not None, scope, fields, tuple(kept))
+
+
+class StringIndex:
+    """Positions of strings in a fixed list of distinct strings, looked up for a whole
+    array at once (a hash join in NumPy: a 64-bit hash of each string's bytes, a sorted
+    search, then the bytes compared, so a collision never gives a wrong position — only
+    -1, "not found")."""
+
+    def __init__(self, strings: pa.Array) -> None:
+        self._hash, self._start, self._size, self._data = _string_hashes(strings)
+        self._order = np.argsort(self._hash, kind="stable")
+        self._sorted = self._hash[self._order]
+        # Short ids also as a matrix of their bytes (zero-padded), to compare a whole
+        # column of one width at once.
+        width = int(self._size.max(initial=0))
+        self._matrix = None
+        if 0 < width <= 32:
+            matrix = np.zeros((len(self._size), width), dtype=np.uint8)
+            within = np.arange(int(self._size.sum())) - np.repeat(
+                np.cumsum(self._size) - self._size, self._size
+            )
+            matrix[np.repeat(np.arange(len(self._size)), self._size), within] = self._data[
+                np.repeat(self._start, self._size) + within
+            ]
+            self._matrix = matrix
+
+    def positions(self, strings: pa.Array) -> np.ndarray[Any, Any]:
+        """Each string's position in the list, -1 when it is not there (or null)."""
+        n = len(strings)
+        if not n or not len(self._sorted):
+            return np.full(n, -1, dtype=np.int64)
+        hashes, start, size, data = _string_hashes(strings)
+        # Sorted queries make the search walk the table once, not jump about it.
+        by_hash = np.argsort(hashes)
+        at = np.empty(n, dtype=np.int64)
+        at[by_hash] = np.searchsorted(self._sorted, hashes[by_hash])
+        at = np.minimum(at, len(self._sorted) - 1)
+        found = self._order[at]
+        hit = (self._sorted[at] == hashes) & (self._size[found] == size) & (size > 0)
+        rows = np.flatnonzero(hit)
+        width = int(size[0])
+        matrix = self._matrix
+        if (
+            len(rows)
+            and matrix is not None
+            and width <= matrix.shape[1]
+            and int(size.sum()) == width * n
+            and int(start[-1] - start[0]) == width * (n - 1)
+        ):  # one width, one after another: the rows of bytes compared
+            table = data[int(start[0]) : int(start[0]) + width * n].reshape(n, width)
+            hit[rows] = (matrix[found[rows], :width] == table[rows]).all(axis=1)
+        elif len(rows):  # the bytes themselves, compared
+            sizes = size[rows]
+            within = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+            mine = data[np.repeat(start[rows], sizes) + within]
+            theirs = self._data[np.repeat(self._start[found[rows]], sizes) + within]
+            same = np.logical_and.reduceat(mine == theirs, np.cumsum(sizes) - sizes)
+            hit[rows] = same
+        return np.where(hit, found, -1)
+
+
+_MIX = np.random.default_rng(0x15C0).integers(1, 1 << 62, size=64, dtype=np.int64).astype(
+    np.uint64
+) * np.uint64(2) + np.uint64(1)
+
+
+def _string_hashes(
+    strings: pa.Array,
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """A hash per string (0 for null or empty), where its bytes start in the data, their
+    number, and the data."""
+    if isinstance(strings, pa.ChunkedArray):
+        strings = strings.combine_chunks()
+    if not pa.types.is_large_string(strings.type):
+        strings = strings.cast(pa.large_string())
+    n = len(strings)
+    buffers = strings.buffers()
+    offsets = np.frombuffer(buffers[1], dtype=np.int64, count=n + 1, offset=8 * strings.offset)
+    data = (
+        np.frombuffer(buffers[2], dtype=np.uint8)
+        if buffers[2] is not None
+        else np.zeros(0, dtype=np.uint8)
+    )
+    start = offsets[:-1].astype(np.int64)
+    size = np.diff(offsets).astype(np.int64)
+    if strings.null_count:
+        size = np.where(strings.is_null().to_numpy(zero_copy_only=False), 0, size)
+    total = int(size.sum())
+    hashes = np.zeros(n, dtype=np.uint64)
+    width = int(size[0]) if n else 0
+    if n and total == width * n and width and int(start[-1] - start[0]) == width * (n - 1):
+        # All of one length, one after another (ids of one scheme): a column per byte.
+        table = data[int(start[0]) : int(start[0]) + total].reshape(n, width)
+        with np.errstate(over="ignore"):
+            for k in range(width):
+                column = table[:, k].astype(np.uint64) * _MIX[k % len(_MIX)]
+                hashes += column + np.uint64(k // len(_MIX))
+            return hashes ^ (np.uint64(width) << np.uint64(48)), start, size, data
+    if total:
+        used = np.flatnonzero(size > 0)
+        sizes = size[used]
+        begins = np.cumsum(sizes) - sizes
+        within = np.arange(total) - np.repeat(begins, sizes)
+        values = data[np.repeat(start[used], sizes) + within].astype(np.uint64)
+        with np.errstate(over="ignore"):
+            mixed = values * _MIX[within % len(_MIX)] + np.uint64(within // len(_MIX))
+            hashes[used] = np.add.reduceat(mixed, begins) ^ (sizes.astype(np.uint64) << 48)
+    return hashes, start, size, data
 
 
 # One per catalogue object: what a data set costs once (the catalogue is never changed
@@ -219,13 +328,16 @@ class ClassKeys:
         frame_number: np.ndarray[Any, Any],
         signing: np.ndarray[Any, Any],
         work: np.ndarray[Any, Any],
-    ) -> np.ndarray[Any, Any]:
-        """One integer per row, equal for rows in the same class of the core. `work` indexes
-        `arrays.work_ids`; `signing` is what `signing()` gave for the row's frame."""
+    ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+        """One integer per row, equal for rows in the same class of the core, and the parts
+        it is made of (one row each: the core's frame number, the number of performers, the
+        core's signature of the work and of each performer, -1 past the last), which name
+        the class from batch to batch. `work` indexes `arrays.work_ids`; `signing` is what
+        `signing()` gave for the row's frame."""
         arrays = self.arrays
         n = len(work)
         if not n:
-            return np.zeros(0, dtype=np.int64)
+            return np.zeros(0, dtype=np.int64), np.zeros((0, 3), dtype=np.int64)
         work_table = np.stack(self._work_sigs)
         artist_table = np.stack(self._artist_sigs)
         parts = [frame_number, arrays.count[work], work_table[signing, arrays.work_group[work]]]
@@ -248,7 +360,12 @@ class ClassKeys:
                 bound = len(distinct)
             key = key * size + (part - low)
             bound *= size
-        return key
+        return key, np.stack(parts, axis=1)
+
+    @staticmethod
+    def name(parts: np.ndarray[Any, Any]) -> tuple[int, ...]:
+        """A class's name from batch to batch, from one row of `keys`' parts."""
+        return tuple(parts[: 3 + int(parts[1])].tolist())
 
 
-__all__ = ["MAX_SLOTS", "CatalogueArrays", "ClassKeys", "catalogue_arrays"]
+__all__ = ["MAX_SLOTS", "CatalogueArrays", "ClassKeys", "StringIndex", "catalogue_arrays"]
