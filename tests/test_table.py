@@ -8,6 +8,7 @@ the problems of a use that is not valid (each with its JSON Pointer).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from decimal import Decimal
 from functools import cache
@@ -326,14 +327,12 @@ def test_array_path_decides_as_decide(
     uses = data.draw(st.lists(_one_work_use(_boundary_days(key)), min_size=1, max_size=60))
     table = table_of_uses(uses)
     if dated:  # the date as a date32 column where every cell is a date
-        try:
+        with contextlib.suppress(ValueError):
             table = table.set_column(
                 table.schema.get_field_index("date"),
                 "date",
                 pa.array([dt.date.fromisoformat(u["date"]) for u in uses], pa.date32()),
             )
-        except ValueError:
-            pass
     decider = TableDecider(loaded)
     got = pa.Table.from_batches(
         [decider.decide(b) for b in table.to_batches(max_chunksize=cut)], schema=result_schema()

@@ -7,6 +7,10 @@ use the row makes (the shared case corpus and a property test check it row for r
 
 How it gets there without a Python loop per row:
 
+0. Rows of one work of the data set with no artists or attribution (a manifest's usual
+   row) are placed in their class of the batch core by arrays (`clausula.batch.columnar`:
+   the class key in NumPy, each class decided once by the core, payments given to each
+   row's own payees); `TableDecider.stats` counts them. The other rows go on as follows.
 1. The columns that make a use's *shape* (everything but its id and metrics) are
    dictionary-encoded and combined into one integer key per row (NumPy); rows with the
    same key make the same use but for id and metrics. Each distinct shape is validated
