@@ -174,6 +174,12 @@ SECTIONS: dict[str, type[_Record]] = {
 }
 
 
+def _read_only(records: Mapping[str, Any]) -> bool:
+    """Whether a mapping of records cannot change (the columns of a data cache), so that a
+    `DataSet` keeps it as is instead of copying it."""
+    return getattr(records, "read_only", False) is True
+
+
 @dataclass(frozen=True)
 class DataSet:
     """Everything read from a data directory, immutable, with indexes built once."""
@@ -189,7 +195,8 @@ class DataSet:
 
     def __post_init__(self) -> None:
         # Wrap the mappings so that no caller can change the data after loading.
-        object.__setattr__(self, "parties", MappingProxyType(dict(self.parties)))
+        parties = self.parties if _read_only(self.parties) else dict(self.parties)
+        object.__setattr__(self, "parties", MappingProxyType(parties))
         object.__setattr__(self, "grants", MappingProxyType(dict(self.grants)))
         object.__setattr__(
             self, "ledger", FileConsentLedger(self.grants.values(), self.revocations)

@@ -94,7 +94,9 @@ class FileConsentLedger:
             by_grant[grant.id] = record
         self._by_artist: Mapping[str, tuple[ConsentRecord, ...]] = MappingProxyType(
             {
-                artist: tuple(sorted(records, key=lambda r: (r.grant.valid_from, r.grant.id)))
+                artist: tuple(records)
+                if len(records) == 1
+                else tuple(sorted(records, key=lambda r: (r.grant.valid_from, r.grant.id)))
                 for artist, records in by_artist.items()
             }
         )

@@ -219,16 +219,40 @@ def read(directory: Path, key: str, files: tuple[Path, ...]) -> DataSet | None:
             if not table.schema.equals(schemas[name]):
                 return None
             tables[name] = table
-        parties = {p.id: p for p in _trusted(Party, tables["parties"].to_pylist())}
-        rows = tables["grants"].to_pylist()
+        parties = ColumnarParties(tables["parties"])
+        rows = _rows(tables["grants"])
         for row in rows:
             row["formalities"] = frozenset(row["formalities"])
         grants = {g.id: g for g in _trusted(ConsentGrant, rows)}
-        revocations = tuple(_trusted(Revocation, tables["revocations"].to_pylist()))
+        revocations = tuple(_trusted(Revocation, _rows(tables["revocations"])))
         works = ColumnarWorks(tables["works"])
     except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
         return None
     return DataSet(parties, works, grants, revocations, files)
+
+
+def _rows(table: Any) -> list[dict[str, Any]]:
+    """The rows of `table` as dicts (what `Table.to_pylist` gives), converted column by
+    column: converting Arrow values one by one is most of the cost of a warm load, and
+    most columns are empty or repeat a few values."""
+    names = table.schema.names
+    columns = [_values(table.column(name)) for name in names]
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
+def _values(column: Any) -> list[Any]:
+    """A column's values as Python objects: an empty column is all None, a column of days
+    without gaps is converted once per distinct day (grants share a handful of dates)."""
+    import pyarrow as pa
+
+    if column.null_count == len(column):
+        return [None] * len(column)
+    if column.null_count == 0 and pa.types.is_date32(column.type):
+        encoded = column.combine_chunks().dictionary_encode()
+        days = encoded.dictionary.to_pylist()
+        return [days[n] for n in encoded.indices.to_numpy(zero_copy_only=False).tolist()]
+    values: list[Any] = column.to_pylist()
+    return values
 
 
 _Model = TypeVar("_Model", bound=BaseModel)
@@ -255,27 +279,29 @@ def _trusted(model: type[_Model], rows: list[dict[str, Any]]) -> list[_Model]:
     return built
 
 
-class ColumnarWorks(Mapping[str, Work]):
-    """The works of a cached data set, kept as Arrow columns: a `Work` is built when it is
-    looked up (and kept), so loading 1,000,000 works builds none of them."""
+class _ColumnarRecords(Mapping[str, _Model]):
+    """Records of a cached data set kept as Arrow columns, by id: a record is built when it
+    is looked up (and kept), so loading 1,000,000 works or 100,000 parties builds none of
+    them. Read-only, like the mappings of a `DataSet`."""
+
+    read_only = True  # a `DataSet` keeps it as is (`catalogue._read_only`)
 
     def __init__(self, table: Any) -> None:
         self._table = table
         self._ids: list[str] = table.column("id").to_pylist()
-        self._index = {ident: n for n, ident in enumerate(self._ids)}
+        self._index = dict(zip(self._ids, range(len(self._ids)), strict=True))
         if len(self._index) != len(self._ids):
-            raise ValueError("a work id is repeated in the cache")
-        self._built: dict[str, Work] = {}
+            raise ValueError("an id is repeated in the cache")
+        self._built: dict[str, _Model] = {}
 
-    def __getitem__(self, key: str) -> Work:
+    def _record(self, row: dict[str, Any]) -> _Model:
+        raise NotImplementedError
+
+    def __getitem__(self, key: str) -> _Model:
         found = self._built.get(key)
         if found is None:
-            n = self._index[key]  # KeyError for an unknown work, as a dict
-            row = self._table.slice(n, 1).to_pylist()[0]
-            row["performers"] = [Performer.model_construct(**p) for p in row["performers"]]
-            if row["tdm_reservation"] is not None:
-                row["tdm_reservation"] = TdmReservation.model_construct(**row["tdm_reservation"])
-            found = self._built[key] = Work.model_construct(**row)
+            n = self._index[key]  # KeyError for an unknown id, as a dict
+            found = self._built[key] = self._record(self._table.slice(n, 1).to_pylist()[0])
         return found
 
     def __iter__(self) -> Iterator[str]:
@@ -287,26 +313,76 @@ class ColumnarWorks(Mapping[str, Work]):
     def __contains__(self, key: object) -> bool:
         return key in self._index
 
+
+class ColumnarParties(_ColumnarRecords[Party]):
+    """The parties of a cached data set, each built when first looked up."""
+
+    def _record(self, row: dict[str, Any]) -> Party:
+        return _trusted(Party, [row])[0]
+
+
+class ColumnarWorks(_ColumnarRecords[Work]):
+    """The works of a cached data set, each built when first looked up."""
+
+    def _record(self, row: dict[str, Any]) -> Work:
+        row["performers"] = [Performer.model_construct(**p) for p in row["performers"]]
+        if row["tdm_reservation"] is not None:
+            row["tdm_reservation"] = TdmReservation.model_construct(**row["tdm_reservation"])
+        return Work.model_construct(**row)
+
     def performers(self) -> Mapping[str, tuple[str, ...]]:
         """Each work's artists, in the order listed, each once (the `DataSet` index)."""
         return _Performers(self)
 
-    def held_by(self) -> dict[str, frozenset[str]]:
-        """The ids of the works each rights holder holds (the `DataSet` index)."""
-        grouped = self._table.group_by("rights_holder").aggregate([("id", "list")])
-        return {
-            holder: frozenset(ids)
-            for holder, ids in zip(
-                grouped.column("rights_holder").to_pylist(),
-                grouped.column("id_list").to_pylist(),
-                strict=True,
-            )
-        }
+    def held_by(self) -> Mapping[str, frozenset[str]]:
+        """The ids of the works each rights holder holds (the `DataSet` index), found for a
+        holder when it is first asked for: only a contract scoped to a catalogue asks, and
+        grouping 1,000,000 works by holder at every load cost seconds."""
+        return _HeldBy(self._table)
 
     def artists_of(self, key: str) -> tuple[str, ...]:
         n = self._index[key]
         performers = self._table.column("performers")[n].as_py() or []
         return tuple(dict.fromkeys(p["artist"] for p in performers))
+
+
+class _HeldBy(Mapping[str, frozenset[str]]):
+    """Rights holder → the ids of the works it holds, read from the columns on each first
+    lookup and kept (a lookup may run twice in two threads: both find the same set)."""
+
+    def __init__(self, table: Any) -> None:
+        self._table = table
+        self._holders: frozenset[str] | None = None
+        self._seen: dict[str, frozenset[str]] = {}
+
+    def _all(self) -> frozenset[str]:
+        if self._holders is None:
+            import pyarrow.compute as pc
+
+            self._holders = frozenset(pc.unique(self._table.column("rights_holder")).to_pylist())
+        return self._holders
+
+    def __getitem__(self, key: str) -> frozenset[str]:
+        found = self._seen.get(key)
+        if found is None:
+            if key not in self._all():
+                raise KeyError(key)
+            import pyarrow.compute as pc
+
+            chosen = pc.equal(self._table.column("rights_holder"), key)
+            found = self._seen[key] = frozenset(
+                self._table.column("id").filter(chosen).to_pylist()
+            )
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._all()))
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._all()
 
 
 class _Performers(Mapping[str, tuple[str, ...]]):

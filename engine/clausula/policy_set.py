@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -334,24 +334,54 @@ def records_of(
     assumed: Mapping[str, dt.date | None],
 ) -> Records:
     """The records a compiled policy decides against: the data files' catalogue and
-    grants (with each grant's territories resolved once), the version and assumptions."""
-    territories = checked.vocabulary.territories
-    # Grants share a few territory lists: each distinct one is resolved once.
-    resolved: dict[tuple[tuple[str, ...], tuple[str, ...]], TerritorySet] = {}
-    grant_territories: dict[str, TerritorySet] = {}
-    for grant in dataset.grants.values():
-        key = (tuple(grant.territories), tuple(grant.except_territories))
-        found = resolved.get(key)
-        if found is None:
-            found = resolved[key] = territories.territory_set(*key)
-        grant_territories[grant.id] = found
+    grants (each grant's territories resolved when first needed), the version and
+    assumptions."""
     return Records(
         catalogue=dataset,
         ledger=dataset.ledger,
-        grant_territories=grant_territories,
+        grant_territories=_GrantTerritories(
+            dataset.grants, grant_territories(checked.vocabulary.territories)
+        ),
         version=version,
         assumed=assumed,
     )
+
+
+def grant_territories(registry: Any) -> Callable[[Any], TerritorySet]:
+    """Where a grant applies, by `registry` (the vocabulary's territories): grants share a
+    few territory lists, and each distinct one is resolved once."""
+    resolved: dict[tuple[tuple[str, ...], tuple[str, ...]], TerritorySet] = {}
+
+    def territories_of(grant: Any) -> TerritorySet:
+        key = (tuple(grant.territories), tuple(grant.except_territories))
+        found = resolved.get(key)
+        if found is None:
+            found = resolved[key] = registry.territory_set(*key)
+        return found
+
+    return territories_of
+
+
+class _GrantTerritories(Mapping[str, TerritorySet]):
+    """Grant id → where the grant applies, resolved on first lookup and kept (loading
+    100,000 grants resolved every one of them before the first decision)."""
+
+    def __init__(self, grants: Mapping[str, Any], resolve: Callable[[Any], TerritorySet]):
+        self._grants = grants
+        self._resolve = resolve
+        self._seen: dict[str, TerritorySet] = {}
+
+    def __getitem__(self, key: str) -> TerritorySet:
+        found = self._seen.get(key)
+        if found is None:
+            found = self._seen[key] = self._resolve(self._grants[key])
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._grants)
+
+    def __len__(self) -> int:
+        return len(self._grants)
 
 
 def no_clause_files(root: Path) -> str:
@@ -386,21 +416,11 @@ def _with_ledger(records: Records, ledger: ConsentLedger | str, registry: Any) -
             opened.close()
             raise
         ledger = opened
-    cache: dict[tuple[tuple[str, ...], tuple[str, ...]], TerritorySet] = {}
-
-    def territories_of(grant: Any) -> TerritorySet:
-        key = (tuple(grant.territories), tuple(grant.except_territories))
-        found = cache.get(key)
-        if found is None:
-            found = registry.territory_set(grant.territories, grant.except_territories)
-            cache[key] = found
-        return found
-
     return dataclasses.replace(
         records,
         ledger=ledger,
         dated_ledger=ledger if isinstance(ledger, DatedConsentLedger) else None,
-        territories_of=territories_of,
+        territories_of=grant_territories(registry),
     )
 
 
