@@ -364,3 +364,44 @@ def test_array_path_takes_the_usual_rows() -> None:
     ).to_pylist()
     _same(got, [_row(loaded.policy_set, u) for u in uses])
     assert decider.stats["by_arrays"] == len(uses)
+
+
+def test_data_set_arrays_alike_from_a_cached_data_set(tmp_path: Path) -> None:
+    """The data set's groups and slots (`clausula.batch.columnar`) are the same whether the
+    works are in memory or a cached data set's Arrow columns (read column by column), and
+    the array path decides as `decide` with either."""
+    from clausula.batch import BatchEvaluator
+    from clausula.batch.columnar import CatalogueArrays
+    from clausula.data_cache import ColumnarWorks
+    from clausula.table import TableDecider
+
+    policies, data, assume = _WORLD_SETS[0]
+    plain = _loaded(policies, data, assume)
+    clausula.load(policies, data=data, assume=assume, cache=tmp_path)  # writes the cache
+    cached_set = clausula.load(policies, data=data, assume=assume, cache=tmp_path)
+    assert isinstance(cached_set._records.catalogue.works, ColumnarWorks)
+    cached = LoadedPolicy(cached_set, plain.checked)
+    one, two = (CatalogueArrays(BatchEvaluator(p)) for p in (plain, cached))
+    assert one.work_ids.equals(two.work_ids) and one.artist_ids.equals(two.artist_ids)
+    for name in ("work_group", "slots", "count", "artist_group"):
+        assert (getattr(one, name) == getattr(two, name)).all(), name
+    assert (one.work_rep, one.artist_rep) == (two.work_rep, two.artist_rep)
+    uses = [
+        {
+            "id": f"r{i}",
+            "date": day,
+            "licensee": "party:dev",
+            "purpose": "training",
+            "territory": "US",
+            "works": [work],
+        }
+        for i, (work, day) in enumerate(
+            (w, d) for w in _WORKS for d in _boundary_days((policies, data, assume))
+        )
+    ]
+    decider = TableDecider(cached)
+    got = pa.Table.from_batches(
+        [decider.decide(b) for b in table_of_uses(uses).to_batches()], schema=result_schema()
+    ).to_pylist()
+    _same(got, [_row(cached_set, u) for u in uses])
+    assert decider.stats["by_arrays"] > 0

@@ -363,6 +363,7 @@ class TableDecider:
         signing = np.empty(len(distinct), dtype=np.int64)
         good = np.ones(len(distinct), dtype=bool)
         bare_of: dict[int, Use | None] = {}
+        frame_uses: list[Use | None] = [None] * len(distinct)
         for k, position in enumerate(rows[first].tolist()):
             f = int(frame_key[position])
             if f not in bare_of:
@@ -380,6 +381,7 @@ class TableDecider:
                 continue
             use = found.model_copy(update={"date": _EPOCH + dt.timedelta(days=int(days[position]))})
             frame = evaluator._frame(use)
+            frame_uses[k] = use
             frame_number[k] = frame.number
             signing[k] = keys.signing(frame)
         inverse = inverse.reshape(-1)
@@ -389,7 +391,12 @@ class TableDecider:
         if not len(rows):
             return None
         class_key, parts = keys.keys(frame_number[inverse], signing[inverse], work[rows])
-        answer_of, placed = self._class_answers(columns, rows, class_key, parts, work, days)
+        # The frame of each row, as a use (that of its frame's first row: a date of the same
+        # period, which the core's class reads only through the period).
+        frame_of = np.full(n, -1, dtype=np.int64)
+        frame_of[rows] = inverse
+        framed = (frame_uses, frame_of)
+        answer_of, placed = self._class_answers(columns, rows, class_key, parts, work, framed)
         mask[:] = False
         mask[rows[placed]] = True
         rows, answer_of = rows[placed], answer_of[placed]
@@ -404,7 +411,7 @@ class TableDecider:
         class_key: np.ndarray[Any, Any],
         parts: np.ndarray[Any, Any],
         work: np.ndarray[Any, Any],
-        days: np.ndarray[Any, Any],
+        framed: tuple[list[Use | None], np.ndarray[Any, Any]],
     ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
         """Each row's answer (an index into `self._found`, which gives each answer and where
         its payees come from), and which rows got one (the others take the row path).
@@ -425,7 +432,7 @@ class TableDecider:
         unknown = np.flatnonzero(state == _UNKNOWN)
         if len(unknown):
             picked = rows[first[unknown]]
-            decided = self._decide_rows_by_core(columns, picked, work, days)
+            decided = self._decide_rows_by_core(columns, picked, work, framed)
             for k, (outcome, placed_as) in zip(
                 unknown.tolist(), zip(*decided, strict=True), strict=True
             ):
@@ -463,7 +470,7 @@ class TableDecider:
             unknown = np.flatnonzero(state_m == _UNKNOWN)
             if len(unknown):
                 picked = rows[dependent[first_m[unknown]]]
-                decided = self._decide_rows_by_core(columns, picked, work, days)
+                decided = self._decide_rows_by_core(columns, picked, work, framed)
                 for k, position, (outcome, placed_as) in zip(
                     unknown.tolist(), picked.tolist(), zip(*decided, strict=True), strict=True
                 ):
@@ -488,35 +495,32 @@ class TableDecider:
         columns: dict[str, pa.Array],
         picked: np.ndarray[Any, Any],
         work: np.ndarray[Any, Any],
-        days: np.ndarray[Any, Any],
+        framed: tuple[list[Use | None], np.ndarray[Any, Any]],
     ) -> tuple[list[_Outcome | None], list[Any]]:
         """The core's outcome for each of these rows (None: the row path decides it), and
-        the class the core placed it in."""
+        the class the core placed it in. `framed`: the frames' uses (parsed once per frame
+        and period) and each row's frame."""
         evaluator = self.evaluator
-        vocabulary = self.policy_set.vocabulary
+        frame_uses, frame_of = framed
         outcomes: list[_Outcome | None] = [None] * len(picked)
         classified: list[Any] = [None] * len(picked)
-        frames: list[Use] = []
+        frames: list[int] = []
         works: list[tuple[str, ...]] = []
         groups: dict[str, tuple[list[int], list[int], list[Decimal | None], list[int], list[int]]]
         groups = {}
         assert self._arrays is not None
         work_ids = self._arrays.work_ids
+        metric_columns = [(name, columns.get(name)) for name in _METRICS]
         for k, position in enumerate(picked.tolist()):
-            row = self._row(columns, position)
-            metrics = self._metrics({name: row.get(name) for name in _METRICS})
+            metrics = self._metrics(
+                {name: None if c is None else c[position].as_py() for name, c in metric_columns}
+            )
             if metrics is None:
                 continue
-            bare = _use_dict(row, self.template, None, metrics=False)
-            for name in _PARTS:
-                bare.pop(name, None)
-            bare["date"] = _STAND_IN_DATE
-            try:
-                frame = parse_use(bare, vocabulary)
-            except UseError:
+            f = int(frame_of[position])
+            if f < 0 or frame_uses[f] is None:
                 continue
-            day = _EPOCH + dt.timedelta(days=int(days[position]))
-            frames.append(frame.model_copy(update={"date": day}))
+            frames.append(f)
             works.append((work_ids[int(work[position])].as_py(),))
             revenue, currency, generations, streams = metrics
             group = groups.setdefault(currency, ([], [], [], [], []))
@@ -526,7 +530,7 @@ class TableDecider:
             group[3].append(generations)
             group[4].append(streams)
         count = len(frames)
-        shapes = ShapeTable(frames, list(range(count)), works, [()] * count, [{}] * count)
+        shapes = ShapeTable(frame_uses, frames, works, [()] * count, [{}] * count)  # type: ignore[arg-type]
         for currency, (ks, of_shape, revenues, gens, streams_) in groups.items():
             use_columns = UseColumns(
                 shapes,

@@ -26,12 +26,14 @@ Nothing here decides: a key that is finer than the core's class only costs one m
 
 from __future__ import annotations
 
+import itertools
 import weakref
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .classes import _PERFORMER, _hashable
 from .evaluator import BatchEvaluator
@@ -46,67 +48,76 @@ class CatalogueArrays:
 
     def __init__(self, evaluator: BatchEvaluator) -> None:
         catalogue = evaluator._catalogue
-        records = evaluator._records
         abstraction = evaluator.analysis.abstraction
         assert abstraction is not None
         compiled = evaluator.policy_set.compiled
         contracts = [c for group in compiled.contracts_by_licensee.values() for c in group]
         literals = abstraction.literals
-        work_fields = abstraction.work_fields
         works_map: Mapping[str, Any] = catalogue.works
         work_ids = list(works_map)
-        groups: dict[Any, int] = {}
-        work_group = np.empty(len(work_ids), dtype=np.int64)
-        work_rep: list[str] = []
-        artist_index: dict[str, int] = {}
-        slots = np.full((len(work_ids), MAX_SLOTS), _NONE, dtype=np.int64)
-        count = np.zeros(len(work_ids), dtype=np.int64)
-        scoped = [c.scope_works for c in contracts]
+        n = len(work_ids)
+        # Column by column (a Python pass per column, no tuple per work), then grouped in
+        # NumPy: what the loop `key = (scopes, fields, rights holder)` per work said.
+        table: Any = getattr(works_map, "_table", None)  # a cached data set's columns
+        columns = set(table.column_names) if table is not None else set()
+        records: list[Any] | None = None
+
+        def values(field: str) -> list[Any]:
+            nonlocal records
+            if field in columns and field != "performers":
+                return list(table.column(field).to_pylist())
+            if records is None:
+                records = list(works_map.values())
+            return [getattr(r, field) for r in records]
+
+        parts = [_factorise([w if w in literals else None for w in work_ids])]
+        parts += [
+            np.fromiter(map(s.__contains__, work_ids), dtype=bool, count=n).astype(np.int64)
+            for s in _distinct_scopes(c.scope_works for c in contracts)
+        ]
+        parts += [_factorise(values(f)) for f in abstraction.work_fields]
+        holders = values("rights_holder")
         licensors = [c.licensor for c in contracts]
-        performers_of = catalogue.performers_of
-        for i, work in enumerate(work_ids):
-            record = works_map[work]
-            if work in literals:
-                key: Any = ("id", work)
-            else:
-                key = (
-                    tuple(s is None or work in s for s in scoped),
-                    tuple(getattr(record, f) for f in work_fields),
-                    tuple(record.rights_holder == licensor for licensor in licensors),
-                )
-            number = groups.get(key)
-            if number is None:
-                number = groups[key] = len(work_rep)
-                work_rep.append(work)
-            work_group[i] = number
-            performers = performers_of(work)
-            count[i] = len(performers)
-            for j, artist in enumerate(performers[:MAX_SLOTS]):
-                place = artist_index.get(artist)
-                if place is None:
-                    place = artist_index[artist] = len(artist_index)
-                slots[i, j] = place
-        artist_ids = list(artist_index)
-        artist_group = np.empty(len(artist_ids), dtype=np.int64)
-        artist_rep: list[str] = []
-        groups = {}
-        for i, artist in enumerate(artist_ids):
-            key = ("id", artist) if artist in literals else self._artist_key(evaluator, artist)
-            number = groups.get(key)
-            if number is None:
-                number = groups[key] = len(artist_rep)
-                artist_rep.append(artist)
-            artist_group[i] = number
-        self.work_ids = pa.array(work_ids, pa.string())
+        by_holder = {h: tuple(h == licensor for licensor in licensors) for h in set(holders)}
+        parts.append(_factorise([by_holder[h] for h in holders]))
+        work_group, first = _groups(parts, n)
         self.work_group = work_group
-        self.work_rep = work_rep
+        self.work_rep = [work_ids[i] for i in first.tolist()]
+        # The performers of each work, as indexes of the artists (numbered in the order
+        # first met), in slots.
+        performers = _performers(catalogue, works_map, work_ids, table)
+        count = np.fromiter(map(len, performers), dtype=np.int64, count=n)
+        within = np.arange(int(count.sum()), dtype=np.int64) - np.repeat(
+            np.cumsum(count) - count, count
+        )
+        owner = np.repeat(np.arange(n, dtype=np.int64), count)
+        keep = within < MAX_SLOTS
+        flat = pa.array(list(itertools.chain.from_iterable(performers)), pa.string())
+        flat = flat.filter(pa.array(keep))
+        encoded = flat.dictionary_encode()
+        slots = np.full((n, MAX_SLOTS), _NONE, dtype=np.int64)
+        slots[owner[keep], within[keep]] = encoded.indices.to_numpy(zero_copy_only=False)
+        artist_ids: list[str] = encoded.dictionary.to_pylist()
+        # Artists: each one's key (the ledger and party facts; scopes as columns).
+        m = len(artist_ids)
+        parts = [_factorise([a if a in literals else None for a in artist_ids])]
+        parts += [
+            np.fromiter(map(s.__contains__, artist_ids), dtype=bool, count=m).astype(np.int64)
+            for s in _distinct_scopes(c.scope_artists for c in contracts)
+        ]
+        parts.append(
+            _factorise(
+                [None if a in literals else self._artist_key(evaluator, a) for a in artist_ids]
+            )
+        )
+        artist_group, first = _groups(parts, m)
+        self.work_ids = pa.array(work_ids, pa.string())
         self.slots = slots
         self.count = count  # performers per work (> MAX_SLOTS: not placed here)
         self.artist_ids = pa.array(artist_ids, pa.string())
         self.artist_group = artist_group
-        self.artist_rep = artist_rep
+        self.artist_rep = [artist_ids[i] for i in first.tolist()]
         self.work_index = StringIndex(self.work_ids)
-        del records
 
     @staticmethod
     def _artist_key(evaluator: BatchEvaluator, artist: str) -> Any:
@@ -114,13 +125,7 @@ class CatalogueArrays:
         abstraction = evaluator.analysis.abstraction
         assert abstraction is not None
         catalogue, records = evaluator._catalogue, evaluator._records
-        compiled = evaluator.policy_set.compiled
         party = catalogue.party(artist)
-        scope = tuple(
-            c.scope_artists is None or artist in c.scope_artists
-            for group in compiled.contracts_by_licensee.values()
-            for c in group
-        )
         fields: Any = None
         if party is not None:
             residence = party.residence
@@ -137,7 +142,7 @@ class CatalogueArrays:
             grant = record.grant
             extra = tuple(
                 (name, _hashable(getattr(record, name)))
-                for name in getattr(record, "__dataclass_fields__", {})
+                for name in _record_fields(record)
                 if name not in ("grant", "revocation_reason")
             )
             kept.append(
@@ -149,7 +154,77 @@ class CatalogueArrays:
                     extra,
                 )
             )
-        return ("artist", party is not None, scope, fields, tuple(kept))
+        return ("artist", party is not None, fields, tuple(kept))
+
+
+def _record_fields(record: Any) -> tuple[str, ...]:
+    """The field names of a ledger record (a dataclass), looked up once per type."""
+    kind = type(record)
+    found = _FIELDS.get(kind)
+    if found is None:
+        found = _FIELDS[kind] = tuple(getattr(record, "__dataclass_fields__", {}))
+    return found
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _factorise(values: list[Any]) -> np.ndarray[Any, Any]:
+    """A code per value, equal for equal values (numbered in the order first met)."""
+    first_met = dict.fromkeys(values)  # (built in C: no Python step per value)
+    code = dict(zip(first_met, range(len(first_met)), strict=True))
+    return np.fromiter(map(code.__getitem__, values), dtype=np.int64, count=len(values))
+
+
+def _distinct_scopes(scopes: Any) -> list[Any]:
+    """The scopes that are sets (None: every id), each once."""
+    seen: dict[int, Any] = {}
+    for scope in scopes:
+        if scope is not None:
+            seen.setdefault(id(scope), scope)
+    return list(seen.values())
+
+
+def _groups(
+    parts: list[np.ndarray[Any, Any]], n: int
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """The group of each of `n` items with equal codes in every part, groups numbered in
+    the order of their first member, and each group's first member."""
+    key = np.zeros(n, dtype=np.int64)
+    bound = 1
+    for part in parts:
+        size = int(part.max(initial=0)) + 1
+        if bound * size >= 1 << 62:  # renumbered before the product could pass int64
+            distinct, key = np.unique(key, return_inverse=True)
+            key = np.asarray(key, dtype=np.int64).reshape(-1)
+            bound = len(distinct)
+        key = key * size + part
+        bound *= size
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[order] = np.arange(len(first), dtype=np.int64)
+    return rank[np.asarray(inverse).reshape(-1)], first[order]
+
+
+def _performers(
+    catalogue: Any, works_map: Any, work_ids: list[str], table: Any
+) -> list[tuple[str, ...]]:
+    """Each work's artists, in the order listed, each once (`catalogue.performers_of`),
+    read from the cached columns when the works are a cached data set's."""
+    if table is None or "performers" not in table.column_names:
+        performers_of = catalogue.performers_of
+        return list(map(performers_of, work_ids))
+    column = table.column("performers").combine_chunks()
+    artists = pc.struct_field(pc.list_flatten(column), "artist").to_pylist()
+    offsets = pc.list_value_length(column).fill_null(0).to_numpy(zero_copy_only=False)
+    ends = np.cumsum(offsets).tolist()
+    found: list[tuple[str, ...]] = []
+    begin = 0
+    for end in ends:
+        found.append(tuple(dict.fromkeys(artists[begin:end])))
+        begin = end
+    return found
 
 
 class StringIndex:

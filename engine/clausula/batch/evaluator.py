@@ -752,8 +752,11 @@ class BatchEvaluator:
 
     def _grant_rest(self, artist: str, grant: Any) -> Any:
         """A grant's own facts but the projected ones; who gave it, relative to the artist."""
+        # A pydantic model without extra fields iterates as its `__dict__` (read directly:
+        # the model's own iteration is several times slower, and this runs per grant).
+        items = grant.__dict__.items() if getattr(grant, "__pydantic_extra__", 0) is None else grant
         rest = tuple(
-            (name, _hashable(value)) for name, value in grant if name not in _GRANT_PROJECTED
+            (name, _hashable(value)) for name, value in items if name not in _GRANT_PROJECTED
         )
         if grant.grantor == artist and grant.on_behalf_of in (None, artist):
             return ("self", rest)

@@ -91,8 +91,17 @@ class UseColumns:
             generations=generations,
             streams=streams,
         )
-        base = self.shapes[shape]
-        return base.model_copy(update={"metrics": metrics})
+        shapes = self.shapes
+        if isinstance(shapes, ShapeTable):  # one copy of the frame, not two
+            return shapes.frames[shapes.frame[shape]].model_copy(
+                update={
+                    "works": list(shapes.works[shape]),
+                    "artists": list(shapes.artists[shape]),
+                    "attribution": dict(shapes.attribution[shape]),
+                    "metrics": metrics,
+                }
+            )
+        return shapes[shape].model_copy(update={"metrics": metrics})
 
     def at(self, index: int) -> Use:
         """Use `index` as a full `Use`."""
