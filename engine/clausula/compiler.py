@@ -645,15 +645,20 @@ class _BlockCompiler:
 
         def logical(ctx: Context) -> bool:
             missing: Missing | None = None
-            for operand in operands:
-                try:
-                    if bool(operand(ctx)) is decisive:
-                        return decisive
-                except Missing as unknown:
-                    missing = unknown
-            if missing is not None:
-                raise missing
-            return not decisive
+            try:
+                for operand in operands:
+                    try:
+                        if bool(operand(ctx)) is decisive:
+                            return decisive
+                    except Missing as unknown:
+                        missing = unknown
+                if missing is not None:
+                    raise missing
+                return not decisive
+            finally:
+                # The exception's traceback holds this frame: kept in a local, it would make
+                # a cycle only the cyclic collector frees (hundreds of objects a decision).
+                missing = None
 
         return logical
 
