@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -28,6 +28,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from .identifiers import PARTY_SCHEMES, WORK_SCHEMES, id_problem
+from .json_input import printable
 from .limits import (
     MAX_AMOUNT,
     MAX_ARTISTS,
@@ -53,6 +54,24 @@ DecimalString = Annotated[
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def trusted(model: type[_Model], values: dict[str, Any], fields_set: set[str]) -> _Model:
+    """A `model` holding `values` (every field, in the order of its fields) that the engine
+    made and checked itself: what `model_construct` builds, without validation nor its loop
+    over the fields (validating a decision the engine has just built cost more than
+    deciding it). `fields_set` becomes the model's own: share one set only between
+    instances of a frozen model, with every field set (assignment would add to it)."""
+    record = model.__new__(model)
+    set_attribute = object.__setattr__
+    set_attribute(record, "__dict__", values)
+    set_attribute(record, "__pydantic_fields_set__", fields_set)
+    set_attribute(record, "__pydantic_extra__", None)
+    set_attribute(record, "__pydantic_private__", None)
+    return record
 
 
 # ----------------------------------------------------------------- checks of single values
@@ -135,7 +154,8 @@ def _decimal_text(value: object, what: str) -> Decimal:
         return value
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise ValueError(f'write {what} as a decimal string such as "0.5"')
-    text = value if isinstance(value, str) else repr(value)
+    # Quoted in the messages below: a lone surrogate would make pydantic itself fail.
+    text = printable(value) if isinstance(value, str) else repr(value)
     if len(text) > MAX_NUMBER_CHARS:
         raise ValueError(f"{what} has at most {MAX_NUMBER_CHARS} characters")
     if _PLAIN_DECIMAL.fullmatch(text):
@@ -218,6 +238,19 @@ def _count(value: object) -> object:
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT), BeforeValidator(_count)]
 
 
+def _in_minor_unit(amount: Decimal, currency: str) -> Decimal | None:
+    """`amount` (finite) written to the minor unit of `currency` (`1200` → `1200.00`; the
+    same object when it is already), or None when it has more decimals than the currency."""
+    digits = minor_digits(currency)
+    exponent = amount.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite: checked by `_amount`
+    if -exponent > digits:
+        return None
+    if -exponent < digits:
+        return amount.quantize(Decimal(1).scaleb(-digits))
+    return amount
+
+
 class MoneyAmount(_Strict):
     """An exact amount with its ISO 4217 currency, in at most the currency's minor unit."""
 
@@ -243,10 +276,9 @@ class MoneyAmount(_Strict):
     def _minor_unit(self) -> MoneyAmount:
         """At most as many decimals as the currency has; fewer are written out (`1200` →
         `1200.00`), so that every amount prints to the currency's minor unit."""
-        digits = minor_digits(self.currency)
-        exponent = self.amount.as_tuple().exponent
-        assert isinstance(exponent, int)  # finite: checked by `_amount`
-        if -exponent > digits:
+        in_minor_unit = _in_minor_unit(self.amount, self.currency)
+        if in_minor_unit is None:
+            digits = minor_digits(self.currency)
             raise ValidationError.from_exception_data(
                 "MoneyAmount",
                 [
@@ -265,8 +297,8 @@ class MoneyAmount(_Strict):
                     )
                 ],
             )
-        if -exponent < digits:  # the same value, written to the minor unit (frozen: set once)
-            object.__setattr__(self, "amount", self.amount.quantize(Decimal(1).scaleb(-digits)))
+        if in_minor_unit is not self.amount:  # the same value to the minor unit (frozen: set once)
+            object.__setattr__(self, "amount", in_minor_unit)
         return self
 
 
@@ -320,11 +352,185 @@ class Use(_Strict):
         return value
 
 
+# ----------------------------------------------------------------- the plain shape of a use
+
+_USE_FIELDS = frozenset(Use.model_fields)
+_OUTPUT_FIELDS = frozenset(Output.model_fields)
+_METRICS_FIELDS = frozenset(Metrics.model_fields)
+_MONEY_FIELDS = frozenset(MoneyAmount.model_fields)
+_PLAIN_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_NO_OUTPUT = Output()  # frozen, so one instance serves every use that sets no flag
+_NO_METRICS = Metrics()
+
+
+@lru_cache(maxsize=4096)
+def _territory_accepted(code: str) -> bool:
+    return territory_problem(code) is None
+
+
+def _plain_text(value: object, longest: int, shortest: int = 1) -> bool:
+    # ASCII: no lone surrogate, which pydantic would refuse.
+    return type(value) is str and shortest <= len(value) <= longest and value.isascii()
+
+
+def _plain_ids(values: object, kinds: frozenset[str], most: int) -> list[str] | None:
+    if type(values) is not list or len(values) > most:
+        return None
+    for value in values:
+        if not _plain_text(value, MAX_ID_CHARS, 0) or _id_problem(value, kinds) is not None:
+            return None
+    return list(values)
+
+
+def _plain_money(value: object) -> MoneyAmount | None:
+    if type(value) is not dict or value.keys() != _MONEY_FIELDS:
+        return None
+    text, currency = value["amount"], value["currency"]
+    if type(text) is not str or type(currency) is not str or currency_problem(currency):
+        return None
+    try:
+        amount = _in_minor_unit(_amount(text), currency)
+    except ValueError:
+        return None
+    if amount is None:
+        return None
+    return trusted(MoneyAmount, {"amount": amount, "currency": currency}, set(_MONEY_FIELDS))
+
+
+def _plain_metrics(value: object) -> Metrics | None:
+    if type(value) is not dict or not _METRICS_FIELDS.issuperset(value):
+        return None
+    revenue = value.get("revenue")
+    if revenue is not None:
+        revenue = _plain_money(revenue)
+        if revenue is None:
+            return None
+    fields = {"revenue": revenue, "generations": 0, "streams": 0}
+    for name in ("generations", "streams"):
+        if name in value:
+            count = value[name]
+            if type(count) is not int or not 0 <= count <= MAX_COUNT:
+                return None
+            fields[name] = count
+    return trusted(Metrics, fields, set(value))
+
+
+def _plain_output(value: object) -> Output | None:
+    if type(value) is not dict or not _OUTPUT_FIELDS.issuperset(value):
+        return None
+    flags = dict.fromkeys(Output.model_fields, False)
+    for name, flag in value.items():
+        if type(flag) is not bool:
+            return None
+        flags[name] = flag
+    return trusted(Output, flags, set(value))
+
+
+def _plain_attribution(value: object) -> dict[str, Decimal] | None:
+    if type(value) is not dict or len(value) > MAX_ARTISTS:
+        return None
+    weights: dict[str, Decimal] = {}
+    try:
+        for artist, weight in value.items():
+            if not _plain_text(artist, MAX_ID_CHARS, 0) or _id_problem(artist, PARTY_SCHEMES):
+                return None
+            if type(weight) is not str:
+                return None
+            weights[artist] = _weight(weight)
+    except ValueError:
+        return None
+    return weights if sum(weights.values(), Decimal(0)) <= 1 else None
+
+
+def plain_use(obj: dict[str, Any], vocabulary: Any = None) -> Use | None:
+    """The `Use` that validating `obj` gives, when `obj` has the plain shape almost every
+    use has (exact JSON types, ASCII text, no facts) and is valid; None otherwise, and
+    then `Use.model_validate` decides, and says what is wrong (`parse_use`).
+
+    Each value goes through the model's own checks (ids with their check characters, money,
+    limits, the vocabulary); only pydantic's walk over the model is skipped, which cost
+    more than deciding a simple use. That both agree on every input is a tested property
+    (tests/test_plain_use.py)."""
+    if not _USE_FIELDS.issuperset(obj):
+        return None
+    try:
+        date, licensee = obj["date"], obj["licensee"]
+        purpose, territory = obj["purpose"], obj["territory"]
+    except KeyError:
+        return None
+    use_id = obj.get("id")
+    if use_id is not None and not _plain_text(use_id, MAX_ID_CHARS, 0):
+        return None
+    if type(date) is str:
+        if len(date) != 10 or not _PLAIN_DATE.fullmatch(date):
+            return None
+        try:
+            date = dt.date.fromisoformat(date)
+        except ValueError:
+            return None
+    elif type(date) is not dt.date:
+        return None
+    if not _plain_text(licensee, MAX_ID_CHARS, 0) or _id_problem(licensee, PARTY_SCHEMES):
+        return None
+    if not _plain_text(purpose, MAX_NAME_CHARS) or not _plain_text(territory, MAX_NAME_CHARS, 2):
+        return None
+    if vocabulary is not None and (
+        purpose not in vocabulary.purposes or not _territory_accepted(territory)
+    ):
+        return None
+    works = _plain_ids(obj.get("works", []), WORK_SCHEMES, MAX_WORKS)
+    artists = _plain_ids(obj.get("artists", []), PARTY_SCHEMES, MAX_ARTISTS)
+    if works is None or artists is None:
+        return None
+    attribution = _plain_attribution(obj["attribution"]) if "attribution" in obj else {}
+    output = _plain_output(obj["output"]) if "output" in obj else _NO_OUTPUT
+    metrics = _plain_metrics(obj["metrics"]) if "metrics" in obj else _NO_METRICS
+    if attribution is None or output is None or metrics is None:
+        return None
+    context = obj.get("context", [])
+    if type(context) is not list or len(context) > MAX_CONTEXTS:
+        return None
+    for name in context:
+        if not _plain_text(name, MAX_NAME_CHARS) or (
+            vocabulary is not None and name not in vocabulary.contexts
+        ):
+            return None
+    commercial = obj.get("commercial", False)
+    facts = obj.get("facts", {})
+    if type(commercial) is not bool or type(facts) is not dict or facts:
+        return None
+    return trusted(
+        Use,
+        {
+            "id": use_id,
+            "date": date,
+            "licensee": licensee,
+            "purpose": purpose,
+            "territory": territory,
+            "works": works,
+            "artists": artists,
+            "attribution": attribution,
+            "output": output,
+            "context": list(context),
+            "commercial": commercial,
+            "metrics": metrics,
+            "facts": {},
+        },
+        set(obj),
+    )
+
+
 Outcome = Literal["allow", "deny", "pay"]
+
+# The parts of a decision are immutable: the engine shares them between decisions (the
+# same reason, the same policy information), which keeps a batch of decisions small.
+_PART = ConfigDict(frozen=True)
 
 
 class Payment(BaseModel):
     """One payment due to one payee under one rule, rounded to the currency's minor unit."""
+
+    model_config = _PART
 
     payee: str
     amount: DecimalString
@@ -337,12 +543,16 @@ class Payment(BaseModel):
 class Total(BaseModel):
     """The sum of the payments in one currency."""
 
+    model_config = _PART
+
     amount: DecimalString
     currency: str
 
 
 class Obligation(BaseModel):
     """A duty that comes with the use."""
+
+    model_config = _PART
 
     rule: str
     text: str
@@ -356,6 +566,8 @@ class Reason(BaseModel):
     `source` is `path:line:column` of the effect in its clause file, or None for a reason
     the engine's own opt-in rule gives (no contract licenses the licensee), which no file
     says."""
+
+    model_config = _PART
 
     effect: str = Field(
         description="permit, deny, consent-met, consent-missing, no-licence, licence-met, "
@@ -373,6 +585,8 @@ class Reason(BaseModel):
 
 class PolicyInfo(BaseModel):
     """Which policy set decided: its version hash and what applied."""
+
+    model_config = _PART
 
     version: str
     contracts: list[str]

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from .context import Context, EvaluationError, Missing
 from .kinds import DENYING
-from .models import Decision
+from .models import Decision, Obligation, Payment, PolicyInfo, Reason, Total, trusted
 from .money import Money, equals_money, payment_key, split_rounded
 from .plans import Payable, Plan
 from .use_input import UseError, UseProblem
@@ -190,11 +190,20 @@ def outcome_of_decision(index: int, decision: Decision) -> Outcome:
     )
 
 
+# Shared by every part of every decision (frozen models, every field set: `trusted`).
+_PAYMENT_FIELDS = set(Payment.model_fields)
+_TOTAL_FIELDS = set(Total.model_fields)
+_OBLIGATION_FIELDS = set(Obligation.model_fields)
+_REASON_FIELDS = set(Reason.model_fields)
+_POLICY_FIELDS = set(PolicyInfo.model_fields)
+_DECISION_FIELDS = frozenset(Decision.model_fields)
+
+
 def price(plan: Plan, ctx: Context) -> Decision:
     """The decision of a plan for the use in `ctx`: payments computed from its figures and
     rounded once (a denied use owes nothing and needs no figures)."""
-    payments: list[dict[str, Any]] = []
-    totals: list[dict[str, Any]] = []
+    payments: list[Payment] = []
+    totals: list[Total] = []
     outcome = "deny"
     if plan.licensed:
         lines = payment_lines(plan.pays, ctx)
@@ -205,26 +214,39 @@ def price(plan: Plan, ctx: Context) -> Decision:
             line = lines[i]
             currency = line.exact.currency
             payments.append(
-                dict(
-                    payee=line.payee,
-                    amount=parts[i],
-                    currency=currency,
-                    rule=line.payable.rule,
-                    source=line.payable.effect.source,
-                    basis=f"{line.basis} {equals_money(line.exact.amount, currency)}",
+                trusted(
+                    Payment,
+                    {
+                        "payee": line.payee,
+                        "amount": parts[i],
+                        "currency": currency,
+                        "rule": line.payable.rule,
+                        "source": line.payable.effect.source,
+                        "basis": f"{line.basis} {equals_money(line.exact.amount, currency)}",
+                    },
+                    _PAYMENT_FIELDS,
                 )
             )
-        totals = [dict(amount=total, currency=currency) for currency, total in rounded]
+        totals = [
+            trusted(Total, {"amount": total, "currency": currency}, _TOTAL_FIELDS)
+            for currency, total in rounded
+        ]
         outcome = _decision_of(rounded)
-    # One validation of the whole answer is far cheaper than one per reason.
-    return Decision.model_validate(
+    # Every part was made by the engine, in the models' shapes (`plans.Plan`): built as it
+    # is, not validated again (that cost more than deciding).
+    return trusted(
+        Decision,
         {
             "id": ctx.use.id,
             "decision": outcome,
             "payments": payments,
             "totals": totals,
-            "obligations": plan.obligations,
-            "reasons": plan.reasons,
-            "policy": plan.policy,
-        }
+            "obligations": [
+                trusted(Obligation, obligation, _OBLIGATION_FIELDS)
+                for obligation in plan.obligations
+            ],
+            "reasons": [trusted(Reason, reason, _REASON_FIELDS) for reason in plan.reasons],
+            "policy": trusted(PolicyInfo, plan.policy, _POLICY_FIELDS),
+        },
+        set(_DECISION_FIELDS),
     )

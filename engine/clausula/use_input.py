@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from .errors import ClausulaError
 from .json_input import JSONProblems, load_json, pointer_part, printable, read_json
 from .limits import MAX_USE_BYTES
-from .models import Use
+from .models import Use, plain_use
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +81,10 @@ def parse_use(obj: Mapping[str, Any] | Use, vocabulary: Any = None) -> Use:
         return obj
     if not isinstance(obj, Mapping):
         raise UseError([UseProblem("", "a use must be a JSON object")])
+    if type(obj) is dict:
+        plain = plain_use(obj, vocabulary)  # the common shape, checked without pydantic's walk
+        if plain is not None:
+            return plain
     try:
         return Use.model_validate(
             obj, context={"vocabulary": vocabulary} if vocabulary is not None else None
