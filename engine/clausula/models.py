@@ -386,7 +386,15 @@ def _plain_money(value: object) -> MoneyAmount | None:
     if type(value) is not dict or value.keys() != _MONEY_FIELDS:
         return None
     text, currency = value["amount"], value["currency"]
-    if type(text) is not str or type(currency) is not str or currency_problem(currency):
+    if type(text) is not str or type(currency) is not str:
+        return None
+    return _money(text, currency)
+
+
+@lru_cache(maxsize=16_384)
+def _money(text: str, currency: str) -> MoneyAmount | None:
+    # Frozen, so that one instance serves every use with the same amount.
+    if currency_problem(currency):
         return None
     try:
         amount = _in_minor_unit(_amount(text), currency)
@@ -395,6 +403,16 @@ def _plain_money(value: object) -> MoneyAmount | None:
     if amount is None:
         return None
     return trusted(MoneyAmount, {"amount": amount, "currency": currency}, set(_MONEY_FIELDS))
+
+
+@lru_cache(maxsize=16_384)
+def _plain_date(text: str) -> dt.date | None:
+    if len(text) != 10 or not _PLAIN_DATE.fullmatch(text):
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def _plain_metrics(value: object) -> Metrics | None:
@@ -462,11 +480,8 @@ def plain_use(obj: dict[str, Any], vocabulary: Any = None) -> Use | None:
     if use_id is not None and not _plain_text(use_id, MAX_ID_CHARS, 0):
         return None
     if type(date) is str:
-        if len(date) != 10 or not _PLAIN_DATE.fullmatch(date):
-            return None
-        try:
-            date = dt.date.fromisoformat(date)
-        except ValueError:
+        date = _plain_date(date)
+        if date is None:
             return None
     elif type(date) is not dt.date:
         return None
