@@ -460,3 +460,40 @@ def test_a_policy_set_is_shared_safely_between_threads(policy: PolicySet) -> Non
     with ThreadPoolExecutor(max_workers=8) as pool:
         for _ in range(20):
             assert list(pool.map(lambda u: policy.decide(u).to_json(), uses)) == expected
+
+
+def _model_tree(value: Any) -> Any:
+    """A model as (its class, fields set, each field's tree), to compare all the way down."""
+    if isinstance(value, clausula.models.BaseModel):
+        return (
+            type(value),
+            frozenset(value.model_fields_set),
+            [(name, _model_tree(item)) for name, item in value.__dict__.items()],
+        )
+    if isinstance(value, list):
+        return [_model_tree(item) for item in value]
+    return (type(value), str(value))
+
+
+def test_a_decision_is_built_as_validating_it_would(policy: PolicySet) -> None:
+    """`price` builds the `Decision` from the engine's own parts without validating it
+    (`models.trusted`): what it builds is exactly what validation gives, part for part, and
+    the parts shared between decisions are frozen."""
+    uses = [
+        use(metrics={"streams": 50}),
+        use(),
+        use(purpose="voice_replica"),
+        use(licensee="party:nobody-labs"),
+        use(territory="CN"),
+        use(date="2031-01-01"),
+        use(id=None, works=[WORK_A, WORK_A], metrics={"streams": 7, "generations": 3}),
+    ]
+    decisions = policy.decide_many(uses)
+    assert {d.decision for d in decisions} >= {"deny", "pay"}
+    for decision in decisions:
+        again = Decision.model_validate(decision.model_dump())
+        assert _model_tree(decision) == _model_tree(again)
+        assert decision.to_json() == again.to_json()
+        for part in [*decision.reasons, *decision.payments, *decision.totals, decision.policy]:
+            with pytest.raises(ValueError):
+                part.__setattr__("source" if "source" in part.__dict__ else "version", "x")

@@ -27,7 +27,7 @@ from .dates import age_on
 from .durations import advance
 from .kinds import DENYING, ReasonEffect
 from .limits import number_problem
-from .models import Decision, MoneyAmount, Use
+from .models import Decision, MoneyAmount, PolicyInfo, Use, trusted
 from .money import Money
 from .plans import Payable, Plan
 from .pricing import Outcome, price, price_outcome
@@ -49,6 +49,11 @@ class Records:
     version: str
     # Proposed laws assumed in force, with an assumed enactment date or None.
     assumed: Mapping[str, dt.date | None] = field(default_factory=dict)
+    # The `PolicyInfo` of each list of contracts and packs that applied (frozen: shared by
+    # the decisions that name the same ones; bounded by `_MAX_POLICY_INFOS`).
+    policy_infos: dict[tuple[tuple[str, ...], tuple[str, ...]], PolicyInfo] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
     # A ledger that answers as of a day (the use's date); None: ask `ledger` as is.
     dated_ledger: DatedConsentLedger | None = None
     # The territory set of a grant not in `grant_territories` (grants from a ledger).
@@ -810,12 +815,7 @@ def plan(policy: CompiledPolicy, records: Records, use: Use, ctx: Context) -> Pl
                 )
             )
 
-    info = dict(
-        version=records.version,
-        contracts=contracts,
-        jurisdictions=jurisdictions,
-        assumed=[_assumption(name, day) for name, day in sorted(records.assumed.items())],
-    )
+    info = policy_info(records, contracts, jurisdictions)
     if blocked or chosen is None:
         # A rule's risk is shown when that rule is among the reasons for the deny.
         denying = {r["rule"] for r in reasons if r["effect"] in DENYING}
@@ -823,6 +823,32 @@ def plan(policy: CompiledPolicy, records: Records, use: Use, ctx: Context) -> Pl
         return Plan(False, tuple(reasons), (), (), info)
     payables = [_payable(effect, provision, ctx) for effect, provision in pays]
     return Plan(True, tuple(reasons), tuple(obligations), (*payables, *contract_pays), info)
+
+
+_MAX_POLICY_INFOS = 4096
+_POLICY_INFO_FIELDS = frozenset(PolicyInfo.model_fields)
+
+
+def policy_info(records: Records, contracts: list[str], jurisdictions: list[str]) -> PolicyInfo:
+    """Which policy set decided and what applied: one frozen `PolicyInfo` per list of
+    contracts and packs, kept in `records` (up to `_MAX_POLICY_INFOS` of them)."""
+    key = (tuple(contracts), tuple(jurisdictions))
+    found = records.policy_infos.get(key)
+    if found is None:
+        assumed = [_assumption(name, day) for name, day in sorted(records.assumed.items())]
+        found = trusted(
+            PolicyInfo,
+            {
+                "version": records.version,
+                "contracts": contracts,
+                "jurisdictions": jurisdictions,
+                "assumed": assumed,
+            },
+            set(_POLICY_INFO_FIELDS),
+        )
+        if len(records.policy_infos) < _MAX_POLICY_INFOS:
+            records.policy_infos[key] = found
+    return found
 
 
 def _payable(effect: CompiledEffect, provision: Any, ctx: Context) -> Payable:

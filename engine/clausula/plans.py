@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from .compiled import CompiledEffect
+from .models import PolicyInfo
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,4 +43,4 @@ class Plan:
     reasons: tuple[dict[str, Any], ...]
     obligations: tuple[dict[str, Any], ...]
     pays: tuple[Payable, ...]
-    policy: dict[str, Any]
+    policy: PolicyInfo  # shared between plans that name the same contracts and packs

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from .context import Context, EvaluationError, Missing
 from .kinds import DENYING
-from .models import Decision, Obligation, Payment, PolicyInfo, Reason, Total, trusted
+from .models import Decision, Obligation, Payment, Reason, Total, trusted
 from .money import Money, equals_money, payment_key, split_rounded
 from .plans import Payable, Plan
 from .use_input import UseError, UseProblem
@@ -195,7 +195,6 @@ _PAYMENT_FIELDS = set(Payment.model_fields)
 _TOTAL_FIELDS = set(Total.model_fields)
 _OBLIGATION_FIELDS = set(Obligation.model_fields)
 _REASON_FIELDS = set(Reason.model_fields)
-_POLICY_FIELDS = set(PolicyInfo.model_fields)
 _DECISION_FIELDS = frozenset(Decision.model_fields)
 
 
@@ -246,7 +245,7 @@ def price(plan: Plan, ctx: Context) -> Decision:
                 for obligation in plan.obligations
             ],
             "reasons": [trusted(Reason, reason, _REASON_FIELDS) for reason in plan.reasons],
-            "policy": trusted(PolicyInfo, plan.policy, _POLICY_FIELDS),
+            "policy": plan.policy,
         },
         set(_DECISION_FIELDS),
     )
