@@ -278,4 +278,29 @@ def read(term: Any) -> Formula:
     raise NotAFormula(f"`{term.decl().name()}`")
 
 
-__all__ = ["FIGURES", "Formula", "NotAFormula", "Pick", "pick", "read"]
+def figures_of(term: Any, found: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Each figure of `term` → its z3 term in the figure's unit (revenue in currency
+    units), added to `found`; `NotAFormula` when two variables are one figure (counts of
+    artists of two kinds), which a condition over the figure could not tell apart."""
+    found = {} if found is None else found
+    names: dict[str, str] = {}
+    seen: set[int] = set()
+    stack = [term]
+    while stack:
+        item = stack.pop()
+        if item.get_id() in seen:
+            continue
+        seen.add(item.get_id())
+        if z3.is_const(item) and item.decl().name() in FIGURES:
+            name = item.decl().name()
+            figure, scale = FIGURES[name]
+            value = z3.ToReal(item) if item.sort() == z3.IntSort() else item
+            if figure in found and not z3.eq(found[figure], value / z3.RealVal(scale)):
+                raise NotAFormula(f"two variables count the {figure} ({names.get(figure)}, {name})")
+            found[figure] = value / z3.RealVal(scale)
+            names[figure] = name
+        stack.extend(item.children())
+    return found
+
+
+__all__ = ["FIGURES", "Formula", "NotAFormula", "Pick", "figures_of", "pick", "read"]
