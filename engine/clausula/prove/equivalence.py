@@ -27,7 +27,6 @@ from .encode import Atom, PayTerm
 from .formula import Formula, NotAFormula, figures_of, read
 from .load import Loaded, encoder_for, load, space_for
 from .pieces import (
-    MAX_PIECES,
     Conjunction,
     Piece,
     TooManyPieces,
@@ -487,10 +486,7 @@ class Prover:
             if not pieces or self._solve(missed, closed=False).status != "unsat":
                 pieces = merged(split(formula, feasible(False)))
         except TooManyPieces as many:
-            return (
-                f"not split into pieces: {many} of them, by which argument of each "
-                f"max/min wins, more than {MAX_PIECES}"
-            )
+            return f"not split into pieces: {many}"
         out: list[PaymentPiece] = []
         for piece in pieces:
             where = (

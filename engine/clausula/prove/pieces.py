@@ -48,11 +48,12 @@ class Piece:
 def split(
     formula: Formula,
     feasible: Callable[[Conjunction], bool],
-    limit: int = MAX_PIECES,
+    limit: int | None = None,
 ) -> list[Piece]:
     """The pieces of `formula` whose condition `feasible` accepts, one per choice of the
     winner of each `max`/`min` (ties go to both: a formula is continuous, so both say the
-    same there). Raises `TooManyPieces` when more than `limit` pass."""
+    same there). Raises `TooManyPieces` when more than `limit` (`MAX_PIECES`) pass."""
+    limit = MAX_PIECES if limit is None else limit
     return [Piece((where,), linear) for where, linear in _expand(formula, feasible, limit)]
 
 
@@ -68,7 +69,7 @@ def _expand(
             if not more or not where or feasible(where + more)
         ]
         if len(out) > limit:
-            raise TooManyPieces(len(out))
+            raise TooManyPieces(_too_many(len(out), limit))
     return out
 
 
@@ -84,7 +85,7 @@ def _choices(
     for pieces in expanded:
         combinations *= len(pieces)
     if combinations * len(args) > limit * limit:  # too many even to look at
-        raise TooManyPieces(combinations * len(args))
+        raise TooManyPieces(_too_many(combinations * len(args), limit))
     out: list[tuple[Conjunction, Formula]] = []
     for combo in itertools.product(*expanded):
         base: Conjunction = tuple(c for where, _ in combo for c in where)
@@ -99,8 +100,15 @@ def _choices(
             if feasible(base + wins):
                 out.append((base + wins, winner))
                 if len(out) > limit:
-                    raise TooManyPieces(len(out))
+                    raise TooManyPieces(_too_many(len(out), limit))
     return out
+
+
+def _too_many(count: int, limit: int) -> str:
+    return (
+        f"{count} or more pieces, by which argument of each max/min wins, "
+        f"more than {limit} (MAX_PIECES)"
+    )
 
 
 def merged(pieces: Sequence[Piece]) -> list[Piece]:
