@@ -64,7 +64,7 @@ def _expand(
     for item, factor in formula.picks:
         choices = _choices(item.kind, item.args, feasible, limit)
         out = [
-            (where + more, linear.plus(chosen, factor))
+            (tuple(dict.fromkeys(where + more)), linear.plus(chosen, factor))
             for (where, linear), (more, chosen) in itertools.product(out, choices)
             if not more or not where or feasible(where + more)
         ]
@@ -88,7 +88,7 @@ def _choices(
         raise TooManyPieces(_too_many(combinations * len(args), limit))
     out: list[tuple[Conjunction, Formula]] = []
     for combo in itertools.product(*expanded):
-        base: Conjunction = tuple(c for where, _ in combo for c in where)
+        base: Conjunction = tuple(dict.fromkeys(c for where, _ in combo for c in where))
         if base and len(combo) > 1 and not feasible(base):
             continue
         for i, (_, winner) in enumerate(combo):
