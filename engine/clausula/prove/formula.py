@@ -19,6 +19,8 @@ from typing import Any
 
 import z3
 
+from ..errors import ClausulaError
+
 #: z3 variables of the symbolic use that are figures: name → (figure, scale to its unit).
 FIGURES: dict[str, tuple[str, Fraction]] = {
     "revenue.cents": ("revenue", Fraction(100)),  # cents: 100 per currency unit
@@ -33,7 +35,7 @@ FIGURES: dict[str, tuple[str, Fraction]] = {
 UNITS = {"generations": "generation", "streams": "stream", "works": "work", "artists": "artist"}
 
 
-class NotAFormula(ValueError):
+class NotAFormula(ClausulaError, ValueError):
     """A term that is not a piecewise-linear formula of the use's figures."""
 
 

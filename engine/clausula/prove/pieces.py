@@ -20,6 +20,7 @@ from typing import Any
 
 import z3
 
+from ..errors import ClausulaError
 from .formula import UNITS, Formula
 
 #: The most pieces (choices of which argument of each `max`/`min` wins, that can happen)
@@ -33,7 +34,7 @@ LEADS = ("revenue", "generations", "streams", "works", "artists")
 Conjunction = tuple[Formula, ...]
 
 
-class TooManyPieces(ValueError):
+class TooManyPieces(ClausulaError, ValueError):
     """More pieces than `MAX_PIECES` can happen."""
 
 
