@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from clausula import load
 from clausula.cli import main
 from clausula.prove.analyze import analyze
 from clausula.prove.equivalence import prove
+from clausula.prove.formula import Formula
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "prove_corpus"
@@ -343,3 +345,147 @@ def test_any_pool_change_is_confirmed_by_the_engine_to_the_cent(
     assert Fraction(change) == pool.exact.value(_figures(pool.witness))
     # the pool pays more when its share grows: the range is on that side of 0
     assert (pool.low is None) == (after < before) and (pool.high is None) == (after > before)
+
+
+# ----------------------------------------------------------------- payments in pieces
+
+
+def _revenue(rate: Fraction) -> Formula:
+    return Formula(rates=(("revenue", rate),))
+
+
+def _pool_pieces(before: Fraction, after: Fraction, floor: Fraction) -> dict:
+    """The pieces of max(after × revenue, floor × generations) − max(before × revenue,
+    floor × generations), worked out by hand: formula → whether a use's figures lie in it."""
+    low, high = min(before, after), max(before, after)
+    sign = 1 if after > before else -1
+    middle = _revenue(high).plus(Formula(rates=(("generations", floor),)), Fraction(-1))
+    return {
+        _revenue(after - before): lambda r, g: low * r >= floor * g,
+        middle.times(Fraction(sign)): lambda r, g: low * r <= floor * g <= high * r,
+        Formula(): lambda r, g: high * r <= floor * g,
+    }
+
+
+def _assert_pieces_confirmed(pool, old: Path, new: Path, expected: dict, tmp: Path) -> None:
+    """Each piece is one of `expected`, all of them are there, and its witness lies inside
+    it and is paid by the engine exactly the piece's formula more (or less)."""
+    from clausula.prove.equivalence import _figures
+
+    assert {p.exact for p in pool.pieces} == set(expected), [p.exact for p in pool.pieces]
+    for piece in pool.pieces:
+        assert piece.witness is not None, piece.where
+        figures = _figures(piece.witness)
+        assert expected[piece.exact](figures["revenue"], figures["generations"]), piece.where
+        artist = piece.witness["artists"][0]
+        change = _paid(_decided_with_records(new, piece.witness, piece.records, tmp), artist)
+        change -= _paid(_decided_with_records(old, piece.witness, piece.records, tmp), artist)
+        assert Fraction(change) == piece.exact.value(figures), piece.where
+        assert piece.paid is not None and piece.paid[1] - piece.paid[0] == change
+
+
+def test_a_pool_difference_is_said_in_pieces_each_confirmed_by_the_engine(tmp_path: Path) -> None:
+    """The issue's example: "pays 5% of revenue less, never less than 0.02 USD per
+    generation", piece by piece, each with a witness inside it."""
+    old, new = CORPUS / "payment" / "v1.clause", CORPUS / "payment" / "v2.clause"
+    proof = prove([old], [new])
+    (pool,) = [d for d in proof.differences if d.payee == "each artist in use.attribution"]
+    assert [(p.formula, p.where) for p in pool.pieces] == [
+        (
+            "5% of revenue less",
+            "where revenue is at least 0.04444… (exactly 2/45) USD per generation",
+        ),
+        (
+            "less, by 50% of revenue minus 0.02 USD per generation",
+            "where revenue is between 0.04 and 0.04444… (exactly 2/45) USD per generation",
+        ),
+        ("the same", "where revenue is at most 0.04 USD per generation"),
+    ]
+    assert "the new terms pay 5% of revenue less where revenue is at least" in pool.message
+    assert "from unbounded below to +0 USD per use" in pool.message
+    expected = _pool_pieces(Fraction(50, 100), Fraction(45, 100), Fraction(2, 100))
+    _assert_pieces_confirmed(pool, old, new, expected, tmp_path)
+    (label,) = [d for d in proof.differences if d.payee == "party:example-label"]
+    assert not label.pieces  # linear: one formula, said at once
+    assert "the new terms pay 5% of revenue more; from +0 USD" in label.message
+
+
+@settings(max_examples=5, deadline=None)
+@given(
+    st.integers(1, 60),
+    st.integers(1, 60),
+    st.sampled_from(["0.02", "0.001", "1", "0.35", "0.007"]),
+)
+def test_every_piece_of_any_pool_change_is_hit_and_confirmed_to_the_cent(
+    tmp_path_factory: pytest.TempPathFactory, before: int, after: int, floor: str
+) -> None:
+    """For any two shares and any floor, the pieces are exactly those worked out by hand,
+    none is missing or empty, and each witness is paid what its piece's formula says."""
+    if before == after:
+        after = before + 1
+    directory = tmp_path_factory.mktemp("pieces")
+    text = (CORPUS / "payment" / "v1.clause").read_text(encoding="utf-8")
+    old, new = directory / "old.clause", directory / "new.clause"
+    old.write_text(text.replace("50%", f"{before}%").replace("0.02 USD", f"{floor} USD"), "utf-8")
+    new.write_text(text.replace("50%", f"{after}%").replace("0.02 USD", f"{floor} USD"), "utf-8")
+    proof = prove([old], [new])
+    (pool,) = [d for d in proof.differences if d.payee == "each artist in use.attribution"]
+    assert pool.kind == "payment", pool.message
+    expected = _pool_pieces(Fraction(before, 100), Fraction(after, 100), Fraction(floor))
+    _assert_pieces_confirmed(pool, old, new, expected, directory)
+
+
+def test_more_pieces_than_the_limit_keep_the_literal_formula(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from clausula.prove import pieces
+
+    monkeypatch.setattr(pieces, "MAX_PIECES", 2)
+    proof = prove([CORPUS / "payment" / "v1.clause"], [CORPUS / "payment" / "v2.clause"])
+    (pool,) = [d for d in proof.differences if d.payee == "each artist in use.attribution"]
+    assert not pool.pieces
+    assert (
+        "new − old = minus the greater of 50% of revenue and 0.02 USD per generation plus "
+        "the greater of 45% of revenue and 0.02 USD per generation (not split into pieces: "
+    ) in pool.message
+    assert "more than 2 (MAX_PIECES)" in pool.message
+
+
+def test_split_drops_what_is_infeasible_and_stops_at_the_limit() -> None:
+    from clausula.prove.formula import pick
+    from clausula.prove.pieces import TooManyPieces, merged, split
+
+    share = _revenue(Fraction(1, 2))
+    floor = Formula(rates=(("generations", Fraction(1, 50)),))
+    both = pick("max", [share, floor]).minus(pick("max", [share, floor.times(Fraction(2))]))
+    every = split(both, lambda where: True)
+    assert len(every) == 4
+    # the floor winning the old max and the share the new one happens only at 0 (the
+    # solver, asked with strict inequalities, says so): that piece is dropped
+    empty = {floor.minus(share), share.minus(floor.times(Fraction(2)))}
+    kept = merged(split(both, lambda where: not empty <= set(where)))
+    assert [p.formula for p in kept] == [
+        Formula(),
+        share.minus(floor.times(Fraction(2))),
+        floor.times(Fraction(-1)),
+    ]
+    with pytest.raises(TooManyPieces, match="more than 3"):
+        split(both, lambda where: True, limit=3)
+
+
+def test_conditions_in_words() -> None:
+    from clausula.prove.pieces import condition_words, readable
+
+    assert readable(Fraction(2, 45)) == "0.04444… (exactly 2/45)"
+    assert readable(Fraction(1, 25)) == "0.04"
+    generations = Formula(rates=(("generations", Fraction(1, 500)),))
+    # 0.002 USD per generation ≥ 1 USD: there are at least 500 generations
+    assert condition_words((generations.plus(Formula(Fraction(-1))),), "USD") == (
+        "there are at least 500 generations"
+    )
+    # 30% of revenue ≤ 0.002 USD per generation + 1 USD
+    mixed = generations.plus(Formula(Fraction(1))).minus(_revenue(Fraction(3, 10)))
+    assert condition_words((mixed,), "USD") == (
+        "revenue is at most 0.006666… (exactly 1/150) USD per generation plus "
+        "3.333… (exactly 10/3) USD"
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -24,8 +24,19 @@ from ..kinds import DENYING
 from ..models import Decision
 from ..use_input import UseError
 from .encode import Atom, PayTerm
-from .formula import Formula, NotAFormula, read
+from .formula import Formula, NotAFormula, figures_of, read
 from .load import Loaded, encoder_for, load, space_for
+from .pieces import (
+    Conjunction,
+    Piece,
+    TooManyPieces,
+    amount_words,
+    merged,
+    sign_of,
+    split,
+    term,
+    where_words,
+)
 from .procedure import decision
 from .records import WITNESS_ARTIST, Records, holder_for, records_for
 from .records import peopled as with_people
@@ -36,6 +47,29 @@ from .space import Space
 #: The most payment clauses to one payee (both versions together) whose regions are listed
 #: one by one (each subset of them is a region: 2**n of them).
 MAX_PAYMENT_TERMS = 8
+
+
+@dataclass
+class PaymentPiece:
+    """Where a payment difference is one linear formula, and a use there the engine
+    decided with both versions."""
+
+    where: str  # "where revenue is at least …" ("" for everywhere in the region)
+    formula: str  # what the new terms pay compared with the old: "5% of revenue less"
+    exact: Formula  # new − old there (linear)
+    witness: dict[str, Any] | None = None
+    records: Records | None = None
+    paid: tuple[Decimal, Decimal] | None = None  # old, new to the witness's payee
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"where": self.where, "formula": self.formula}
+        if self.witness is not None:
+            out["witness"] = self.witness
+        if self.records is not None:
+            out["records"] = self.records
+        if self.paid is not None:
+            out["paid"] = [str(v) for v in self.paid]
+        return out
 
 
 @dataclass
@@ -54,6 +88,7 @@ class Difference:
     records: Records | None = None  # entries of the data files the witness needs
     currency: str | None = None
     exact: Formula | None = None  # the formula itself (for callers and tests)
+    pieces: list[PaymentPiece] = field(default_factory=list)  # by which max/min wins
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind, "message": self.message}
@@ -62,9 +97,27 @@ class Difference:
                 out[name] = getattr(self, name)
         if self.rules:
             out["rules"] = self.rules
+        if self.pieces:
+            out["pieces"] = [piece.as_dict() for piece in self.pieces]
         if self.low is not None or self.high is not None:
             out["range"] = [None if v is None else str(v) for v in (self.low, self.high)]
         return out
+
+
+@dataclass
+class Region:
+    """A payment region as `_pieces` needs it: the uses (`where`) in which the same
+    clauses pay `payee` on each side, new − old there (`change`, z3), and how a witness
+    is asked for (whole cents on each side, with one work, artist and grant or none)."""
+
+    what: str
+    payee: str
+    where: list[Any]
+    paid: list[tuple[str, tuple[Any, PayTerm, str]]]
+    change: Any
+    cents: list[Any]
+    currency: str
+    peopled: bool
 
 
 @dataclass
@@ -354,16 +407,26 @@ class Prover:
             f"{'unbounded above' if high is None else _money(high, currency)} per use"
         )
         region = self.region([*where, change != 0], peopled=peopled)
-        said_as = (
-            formula.words(currency)
-            if formula is not None
-            else f"not a formula of the use's figures ({why})"
-        )
         who = _payee_words(payee, paid)
-        message = (
-            f"{who} ({region}; {', '.join(rules)}): new − old = {said_as}; {span}; "
-            f"e.g. {_brief(use)}: {paid_old} → {paid_new} {currency}"
-        )
+        example = f"e.g. {_brief(use)}: {paid_old} → {paid_new} {currency}"
+        pieces: list[PaymentPiece] = []
+        if formula is None:
+            sentence = f"new − old = not a formula of the use's figures ({why}); {span}; {example}"
+        else:
+            found = self._pieces(
+                formula,
+                Region(what, payee, where, paid, change, cents, currency, peopled),
+            )
+            if isinstance(found, Difference):
+                return found
+            if isinstance(found, str):
+                sentence = f"new − old = {formula.words(currency)} ({found}); {span}; {example}"
+            elif len(found) == 1:
+                sentence = f"the new terms pay {found[0].formula}; {span}; {example}"
+            else:
+                pieces = found
+                sentence = "the new terms pay " + "; ".join(map(_piece_words, found)) + f"; {span}"
+        message = f"{who} ({region}; {', '.join(rules)}): {sentence}"
         return Difference(
             "payment",
             message,
@@ -376,8 +439,151 @@ class Prover:
             formula=None if formula is None else formula.words(currency),
             records=records,
             currency=currency,
+            pieces=pieces,
             exact=formula,
         )
+
+    def _pieces(self, formula: Formula, at: Region) -> list[PaymentPiece] | str | Difference:
+        """`formula` (new − old in the region) in pieces by which argument of each
+        `max`/`min` wins (`pieces`): empty ones dropped, equal ones merged, each condition
+        without what the others and the region imply, and, when there are several, each
+        with a witness inside it whose payments the engine makes differ by exactly the
+        piece's formula. A reason (str) when not split; a Difference when the engine or
+        the encoding disagrees."""
+        figures: dict[str, Any] = {}
+        try:
+            for _, (_, pay, _) in at.paid:
+                figures_of(pay.amount, figures)
+        except NotAFormula as problem:
+            return f"not split into pieces: {problem}"
+
+        def holds(condition: Formula, strict: bool) -> Any:
+            value = term(condition, figures)
+            return value > 0 if strict else value >= 0
+
+        def inside(piece: Piece, strict: bool) -> Any:
+            return z3.Or([z3.And([holds(c, strict) for c in each]) for each in piece.where])
+
+        seen: dict[tuple[Conjunction, bool], bool] = {}
+
+        def feasible(strict: bool) -> Any:
+            def ask(where: Conjunction) -> bool:
+                if (where, strict) not in seen:
+                    found = self._solve(
+                        [*at.where, *(holds(c, strict) for c in where)], closed=False
+                    )
+                    seen[where, strict] = found.status != "unsat"  # unknown: kept
+                return seen[where, strict]
+
+            return ask
+
+        try:
+            # Pieces with room inside (strict inequalities): a piece that is only a
+            # boundary of others says nothing they do not. Unless the region itself is
+            # such a boundary: then with the boundaries (every use has a winner).
+            pieces = merged(split(formula, feasible(True)))
+            missed = [*at.where, z3.Not(z3.Or([inside(p, False) for p in pieces]))]
+            if not pieces or self._solve(missed, closed=False).status != "unsat":
+                pieces = merged(split(formula, feasible(False)))
+        except TooManyPieces as many:
+            return f"not split into pieces: {many}"
+        out: list[PaymentPiece] = []
+        for piece in pieces:
+            where = (
+                tuple(self._implied_dropped(each, at.where, holds) for each in piece.where)
+                if len(pieces) > 1
+                else ((),)  # one piece: the whole region
+            )
+            piece = Piece(((),) if () in where else where, piece.formula)
+            sign = sign_of(piece.formula)
+            if sign is None and not piece.formula.zero:
+                value = term(piece.formula, figures)
+                within = [*at.where, inside(piece, False)]
+                if self._solve([*within, value < 0], closed=False).status == "unsat":
+                    sign = 1
+                elif self._solve([*within, value > 0], closed=False).status == "unsat":
+                    sign = -1
+            said = PaymentPiece(
+                where_words(piece, at.currency),
+                amount_words(piece.formula, sign, at.currency),
+                piece.formula,
+            )
+            if len(pieces) == 1:  # the region's own witness shows it
+                return [said]
+            found = self._piece_witness(
+                said,
+                [inside(piece, True), inside(piece, False)],
+                formula,
+                at,
+            )
+            if isinstance(found, Difference):
+                return found
+            out.append(found)
+        return out
+
+    def _implied_dropped(
+        self, where: Conjunction, region: list[Any], holds: Callable[[Formula, bool], Any]
+    ) -> Conjunction:
+        """`where` without each condition the region and the rest of it imply."""
+        kept = list(where)
+        for condition in where:
+            rest = list(kept)
+            rest.remove(condition)
+            others = [holds(c, False) for c in rest]
+            ask = [*region, *others, z3.Not(holds(condition, False))]
+            if self._solve(ask, closed=False).status == "unsat":
+                kept = rest
+        return tuple(kept)
+
+    def _piece_witness(
+        self, piece: PaymentPiece, inside: list[Any], formula: Formula, at: Region
+    ) -> PaymentPiece | Difference:
+        """`piece` with a use inside it (well inside if one is) that the engine decides
+        with both versions, paying exactly the piece's formula more (or less)."""
+        visible = (
+            []
+            if piece.exact.zero
+            else [z3.Or(at.change >= Decimal("0.01"), at.change <= Decimal("-0.01"))]
+        )
+        answer = None
+        for where, extra in itertools.product(inside, (at.cents, [])):
+            answer = self._solve(
+                [*at.where, where, *visible, *extra],
+                closed=True,
+                simplest=True,
+                peopled=at.peopled,
+            )
+            if answer.status == "sat":
+                break
+        if answer is None or answer.status != "sat":
+            return piece  # no use without works (or with one) shows it: said without one
+        use = self.space.witness(answer.model)
+        records = None
+        if at.peopled:
+            use, records = self._peopled(use)
+        expected = _fraction(answer.model.eval(at.change, model_completion=True))
+        figures = _figures(use)
+        said = piece.exact.value(figures)
+        if said != expected or formula.value(figures) != expected:
+            return Difference(
+                "engine-disagrees",
+                f"{at.what} {piece.where}: the piece's formula gives {said}, the whole "
+                f"{formula.value(figures)}, the encoding {expected} (a bug of the analysis)",
+                witness=use,
+            )
+        d_old, d_new = self._decide(use, records)
+        if not (isinstance(d_old, Decision) and isinstance(d_new, Decision)):
+            return self._not_confirmed(at.what, use, records, d_old, d_new, at.peopled)
+        each = any(t.each for _, (_, t, _) in at.paid)
+        to = WITNESS_ARTIST if each else at.payee
+        old_rules = set(self.d_old.payee_rules.get(at.payee, []))
+        new_rules = set(self.d_new.payee_rules.get(at.payee, []))
+        paid = (_paid(d_old, to, old_rules), _paid(d_new, to, new_rules))
+        tolerance = Decimal("0.01") * (1 + len(d_old.payments) + len(d_new.payments))
+        if abs(Fraction(paid[1] - paid[0]) - expected) > tolerance:
+            return self._not_confirmed(at.what, use, records, d_old, d_new, at.peopled)
+        piece.witness, piece.records, piece.paid = use, records, paid
+        return piece
 
     def _bound(self, where: list[Any], change: Any, *, maximize: bool) -> Fraction | None:
         """The least or greatest difference over every use of the region, with the use's
@@ -497,6 +703,14 @@ def _figures(use: dict[str, Any]) -> dict[str, Fraction]:
     }
 
 
+def _piece_words(piece: PaymentPiece) -> str:
+    """ "5% of revenue less where …", "less, by …, where …"."""
+    if not piece.where:
+        return piece.formula
+    joint = "," if ", by " in piece.formula else ""  # "less, by X, where …"
+    return f"{piece.formula}{joint} {piece.where}"
+
+
 def _payee_words(payee: str, paid: list[tuple[str, tuple[Any, PayTerm, str]]]) -> str:
     """Who is paid: a party, or `each artist in use.attribution` (together, and how split)."""
     terms = [t for _, (_, t, _) in paid]
@@ -526,7 +740,8 @@ def _brief(use: dict[str, Any]) -> str:
     if Decimal(revenue["amount"]):
         parts.append(f"revenue {revenue['amount']} {revenue['currency']}")
     if use["metrics"]["generations"]:
-        parts.append(f"{use['metrics']['generations']} generations")
+        count = use["metrics"]["generations"]
+        parts.append(f"{count} generation{'' if count == 1 else 's'}")
     if use["facts"]:
         parts.append("facts " + ", ".join(f"{k}={v}" for k, v in use["facts"].items()))
     if use["works"]:
@@ -556,6 +771,15 @@ def render(proof: Proof) -> str:
     lines = []
     for item in proof.differences:
         lines.append(f"- {item.kind}: {item.message}")
+        for piece in item.pieces:
+            shown = (
+                f"e.g. {_brief(piece.witness)}: {piece.paid[0]} → {piece.paid[1]} {item.currency}"
+                if piece.witness is not None and piece.paid is not None
+                else "no use without works or artists (or with one of each) shows it"
+            )
+            lines.append(f"  - {piece.where}: {shown}")
+            if piece.records is not None and piece.records != item.records:
+                lines.append(f"    records: {json.dumps(piece.records)}")
         if item.records is not None:
             lines.append(f"  records: {json.dumps(item.records)}")
     return "\n".join(lines) + "\n"

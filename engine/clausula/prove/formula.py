@@ -19,6 +19,8 @@ from typing import Any
 
 import z3
 
+from ..errors import ClausulaError
+
 #: z3 variables of the symbolic use that are figures: name → (figure, scale to its unit).
 FIGURES: dict[str, tuple[str, Fraction]] = {
     "revenue.cents": ("revenue", Fraction(100)),  # cents: 100 per currency unit
@@ -33,7 +35,7 @@ FIGURES: dict[str, tuple[str, Fraction]] = {
 UNITS = {"generations": "generation", "streams": "stream", "works": "work", "artists": "artist"}
 
 
-class NotAFormula(ValueError):
+class NotAFormula(ClausulaError, ValueError):
     """A term that is not a piecewise-linear formula of the use's figures."""
 
 
@@ -278,4 +280,29 @@ def read(term: Any) -> Formula:
     raise NotAFormula(f"`{term.decl().name()}`")
 
 
-__all__ = ["FIGURES", "Formula", "NotAFormula", "Pick", "pick", "read"]
+def figures_of(term: Any, found: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Each figure of `term` → its z3 term in the figure's unit (revenue in currency
+    units), added to `found`; `NotAFormula` when two variables are one figure (counts of
+    artists of two kinds), which a condition over the figure could not tell apart."""
+    found = {} if found is None else found
+    names: dict[str, str] = {}
+    seen: set[int] = set()
+    stack = [term]
+    while stack:
+        item = stack.pop()
+        if item.get_id() in seen:
+            continue
+        seen.add(item.get_id())
+        if z3.is_const(item) and item.decl().name() in FIGURES:
+            name = item.decl().name()
+            figure, scale = FIGURES[name]
+            value = z3.ToReal(item) if item.sort() == z3.IntSort() else item
+            if figure in found and not z3.eq(found[figure], value / z3.RealVal(scale)):
+                raise NotAFormula(f"two variables count the {figure} ({names.get(figure)}, {name})")
+            found[figure] = value / z3.RealVal(scale)
+            names[figure] = name
+        stack.extend(item.children())
+    return found
+
+
+__all__ = ["FIGURES", "Formula", "NotAFormula", "Pick", "figures_of", "pick", "read"]
