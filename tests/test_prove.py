@@ -489,3 +489,15 @@ def test_conditions_in_words() -> None:
         "revenue is at most 0.006666… (exactly 1/150) USD per generation plus "
         "3.333… (exactly 10/3) USD"
     )
+
+
+def test_a_region_never_says_zero_more_like_it() -> None:
+    """An unnamed subdivision standing for the others of its country is said as such."""
+    from clausula.prove.region import _unlisted
+    from clausula.prove.space import TerritoryClass
+
+    assert _unlisted(TerritoryClass("CN-AH", 1)) == (
+        "any subdivision of CN that no policy names (such as CN-AH)"
+    )
+    assert _unlisted(TerritoryClass("AT", 54)) == "AT and 53 more like it"
+    assert "0 more" not in _unlisted(TerritoryClass("XK", 1))

@@ -9,6 +9,7 @@ from typing import Any
 
 import z3
 
+from ..territory import country_of
 from .encode import Atom
 from .solver import Answer, extreme, session
 from .space import Space
@@ -88,7 +89,7 @@ def describe_region(
 
     def named(items: list[Any]) -> str:
         shown = [code for c in items for code in _members(c)]
-        shown += [f"{c.code} and {c.size - 1} more like it" for c in items if not _members(c)]
+        shown += [_unlisted(c) for c in items if not _members(c)]
         if len(shown) > REGION_TERRITORIES:
             shown = [*shown[:REGION_TERRITORIES], f"{len(shown) - REGION_TERRITORIES} more"]
         return ", ".join(shown)
@@ -105,6 +106,16 @@ def describe_region(
         last = dt.date.fromordinal(high.as_long())
         when = f" from {first} to {last}" if first != last else f" on {first}"
     return f"{what} {where}{when}"
+
+
+def _unlisted(item: Any) -> str:
+    """A class too large to list, or one that stands for codes no policy names."""
+    if item.size > 1:
+        return f"{item.code} and {item.size - 1} more like it"
+    country = country_of(item.code)
+    if country != item.code:  # one unnamed subdivision stands for all of them
+        return f"any subdivision of {country} that no policy names (such as {item.code})"
+    return str(item.code)
 
 
 def _members(item: Any) -> list[str]:
