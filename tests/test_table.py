@@ -300,14 +300,17 @@ def _boundary_days(key: tuple[Path, Path, tuple[str, ...]]) -> tuple[str, ...]:
 
 @st.composite
 def _one_work_use(draw: st.DrawFn, days: tuple[str, ...]) -> dict[str, Any]:
-    """A manifest's usual row (one work, no artists or attribution) — or, one time in
-    four, several works, artists or attribution — on a boundary day or either side."""
+    """A manifest's usual row (one work, and no artists or one — a performer of the work
+    or not, of the data or not, or a bad id — no attribution) — or, one time in four,
+    several works, artists or attribution — on a boundary day or either side."""
     use = draw(_manifest_use())
     use["date"] = draw(st.sampled_from(days) | st.sampled_from(_DATES))
     if draw(st.integers(0, 3)):
         use["works"] = [draw(st.sampled_from([*_WORKS, "isrc:QZZZZ2699999", "iswc:T0345246801"]))]
         use.pop("artists", None)
         use.pop("attribution", None)
+        if draw(st.booleans()):
+            use["artists"] = [draw(st.sampled_from([*_ARTISTS, "party:nobody", "nope"]))]
     return use
 
 
@@ -320,7 +323,7 @@ def test_array_path_decides_as_decide(
     """Rows whose class the array path computes (`clausula.batch.columnar`) — on the
     policy's date boundaries and beside them, unknown works, bad ids and metrics, dates as
     text or as date32 — mixed with rows of several works, artists and attribution: every
-    row as `PolicySet.decide` answers its use, and the array path did take rows."""
+    row as `PolicySet.decide` answers its use."""
     from clausula.table import TableDecider
 
     loaded = _loaded(*key)
@@ -364,6 +367,38 @@ def test_array_path_takes_the_usual_rows() -> None:
     ).to_pylist()
     _same(got, [_row(loaded.policy_set, u) for u in uses])
     assert decider.stats["by_arrays"] == len(uses)
+
+
+def test_array_path_takes_rows_naming_one_artist() -> None:
+    """Rows of one work naming one artist of the data (a performer of the work or not,
+    consents asked and payments due to them) are decided by arrays, each paying its own
+    artist, as `decide` does."""
+    from clausula.table import TableDecider
+
+    key = _WORLD_SETS[0]
+    loaded = _loaded(*key)
+    uses = [
+        {
+            "id": f"r{i}",
+            "date": "2026-05-01",
+            "licensee": "party:dev",
+            "purpose": purpose,
+            "territory": "US",
+            "works": [_WORKS[(0, 3, 4, 5)[i % 4]]],  # one performer each (exact shares)
+            "artists": [_ARTISTS[i % len(_ARTISTS)]],
+            "metrics": {"revenue": {"amount": f"{4200 * (1 + i % 5)}.00", "currency": "USD"}},
+        }
+        for i in range(48)
+        for purpose in ("training", "generation")
+    ]
+    decider = TableDecider(loaded)
+    got = pa.Table.from_batches(
+        [decider.decide(b) for b in table_of_uses(uses).to_batches(max_chunksize=30)],
+        schema=result_schema(),
+    ).to_pylist()
+    _same(got, [_row(loaded.policy_set, u) for u in uses])
+    assert decider.stats["by_arrays"] == len(uses)
+    assert any(row["payments"] for row in got)  # payees moved to each row's own
 
 
 def test_data_set_arrays_alike_from_a_cached_data_set(tmp_path: Path) -> None:

@@ -318,17 +318,32 @@ class TableDecider:
         if not pa.types.is_list(works.type) or not pa.types.is_string(works.type.value_type):
             return None
         mask &= pc.fill_null(pc.list_value_length(works), 0).to_numpy(zero_copy_only=False) == 1
-        for name in ("artists", "attribution"):
-            column = columns.get(name)
-            if column is None or pa.types.is_null(column.type):
-                continue
+        column = columns.get("attribution")
+        if column is not None and not pa.types.is_null(column.type):
             column = _whole(column)
             if not (pa.types.is_list(column.type) or pa.types.is_map(column.type)):
                 return None
-            offsets = column.offsets.to_numpy()
-            mask &= (np.diff(offsets) == 0) | _null_mask(column)
+            mask &= (np.diff(column.offsets.to_numpy()) == 0) | _null_mask(column)
         if not mask.any():
             return None
+        arrays = keys.arrays
+        # No artists, or one that is an artist of the data set's works (the others: rows).
+        named = np.full(n, -1, dtype=np.int64)
+        column = columns.get("artists")
+        if column is not None and not pa.types.is_null(column.type):
+            column = _whole(column)
+            if not pa.types.is_list(column.type) or not pa.types.is_string(column.type.value_type):
+                return None
+            size = np.diff(column.offsets.to_numpy()) * ~_null_mask(column)
+            mask &= size <= 1
+            one = np.flatnonzero(mask & (size == 1))
+            if len(one):
+                text = column.values.take(pa.array(column.offsets.to_numpy()[one]))
+                valid = np.flatnonzero(~self._invalid_ids(text, "artists", PARTY_SCHEMES))
+                named[one[valid]] = keys.artists(text.take(pa.array(valid)))
+                mask[one[named[one] < 0]] = False
+            if not mask.any():
+                return None
         offsets = works.offsets.to_numpy()[:-1]
         values = works.values
         if not len(values):
@@ -336,7 +351,6 @@ class TableDecider:
         work_text = values.take(pa.array(np.minimum(offsets, len(values) - 1)))
         mask &= ~_null_mask(work_text)
         mask &= ~self._invalid_ids(work_text, "works", WORK_SCHEMES)
-        arrays = keys.arrays
         work = arrays.work_index.positions(work_text)
         mask &= work >= 0
         mask &= arrays.count[np.maximum(work, 0)] <= MAX_SLOTS
@@ -390,19 +404,27 @@ class TableDecider:
         rows, inverse = rows[keep], inverse[keep]
         if not len(rows):
             return None
-        class_key, parts = keys.keys(frame_number[inverse], signing[inverse], work[rows])
+        class_key, parts, row_layout = keys.keys(
+            frame_number[inverse], signing[inverse], work[rows], named[rows]
+        )
+        # Each row's artists in the core's layout order (indexes of `keys.artist_ids`).
+        layout = np.full((n, MAX_SLOTS + 1), -1, dtype=np.int64)
+        layout[rows] = row_layout
         # The frame of each row, as a use (that of its frame's first row: a date of the same
         # period, which the core's class reads only through the period).
         frame_of = np.full(n, -1, dtype=np.int64)
         frame_of[rows] = inverse
         framed = (frame_uses, frame_of)
-        answer_of, placed = self._class_answers(columns, rows, class_key, parts, work, framed)
+        answer_of, placed = self._class_answers(
+            columns, rows, class_key, parts, (work, named, layout), framed
+        )
         mask[:] = False
         mask[rows[placed]] = True
         rows, answer_of = rows[placed], answer_of[placed]
         if not len(rows):
             return None
-        return mask, self._array_result(ids, rows, answer_of, work, arrays)
+        result = self._array_result(ids, rows, answer_of, work, layout, arrays, keys.artist_ids)
+        return mask, result
 
     def _class_answers(
         self,
@@ -410,7 +432,7 @@ class TableDecider:
         rows: np.ndarray[Any, Any],
         class_key: np.ndarray[Any, Any],
         parts: np.ndarray[Any, Any],
-        work: np.ndarray[Any, Any],
+        placed_in: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]],
         framed: tuple[list[Use | None], np.ndarray[Any, Any]],
     ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
         """Each row's answer (an index into `self._found`, which gives each answer and where
@@ -421,9 +443,13 @@ class TableDecider:
         payee) gives it to every row. In the other classes each distinct (class, metrics)
         is decided once, for one of its rows, and its payments are given to every row with
         its own payees in their places — only when rounding changed no amount, so that the
-        tie rule (which reads the payees) played no part."""
+        tie rule (which reads the payees) played no part. `placed_in`: each row's work,
+        named artist (-1: none) and its layout's artists, by position in the batch."""
         arrays = self._arrays
         assert arrays is not None
+        work, named, layout = placed_in
+        assert isinstance(self._keys, ClassKeys)
+        artist_ids = self._keys.artist_ids
         found, states = self._found, self._class_state
         distinct, first, inverse = np.unique(class_key, return_index=True, return_inverse=True)
         inverse = inverse.reshape(-1)
@@ -432,7 +458,7 @@ class TableDecider:
         unknown = np.flatnonzero(state == _UNKNOWN)
         if len(unknown):
             picked = rows[first[unknown]]
-            decided = self._decide_rows_by_core(columns, picked, work, framed)
+            decided = self._decide_rows_by_core(columns, picked, work, named, framed)
             for k, (outcome, placed_as) in zip(
                 unknown.tolist(), zip(*decided, strict=True), strict=True
             ):
@@ -470,7 +496,7 @@ class TableDecider:
             unknown = np.flatnonzero(state_m == _UNKNOWN)
             if len(unknown):
                 picked = rows[dependent[first_m[unknown]]]
-                decided = self._decide_rows_by_core(columns, picked, work, framed)
+                decided = self._decide_rows_by_core(columns, picked, work, named, framed)
                 for k, position, (outcome, placed_as) in zip(
                     unknown.tolist(), picked.tolist(), zip(*decided, strict=True), strict=True
                 ):
@@ -481,7 +507,9 @@ class TableDecider:
                         and outcome.decision in ("allow", "pay")
                     ):
                         exact = self.evaluator.exact_lines(placed_as[0], *placed_as[1])
-                        slots = self._payee_slots(outcome, exact, int(work[position]), arrays)
+                        slots = self._payee_slots(
+                            outcome, exact, placed_as[0][1], layout[position], artist_ids
+                        )
                     verdict = _BY_ROWS
                     if slots is not None and outcome is not None:
                         verdict = len(found)
@@ -495,6 +523,7 @@ class TableDecider:
         columns: dict[str, pa.Array],
         picked: np.ndarray[Any, Any],
         work: np.ndarray[Any, Any],
+        named: np.ndarray[Any, Any],
         framed: tuple[list[Use | None], np.ndarray[Any, Any]],
     ) -> tuple[list[_Outcome | None], list[Any]]:
         """The core's outcome for each of these rows (None: the row path decides it), and
@@ -506,10 +535,12 @@ class TableDecider:
         classified: list[Any] = [None] * len(picked)
         frames: list[int] = []
         works: list[tuple[str, ...]] = []
+        artists: list[tuple[str, ...]] = []
         groups: dict[str, tuple[list[int], list[int], list[Decimal | None], list[int], list[int]]]
         groups = {}
         assert self._arrays is not None
-        work_ids = self._arrays.work_ids
+        assert isinstance(self._keys, ClassKeys)
+        work_ids, artist_ids = self._arrays.work_ids, self._keys.artist_ids
         metric_columns = [(name, columns.get(name)) for name in _METRICS]
         for k, position in enumerate(picked.tolist()):
             metrics = self._metrics(
@@ -522,6 +553,8 @@ class TableDecider:
                 continue
             frames.append(f)
             works.append((work_ids[int(work[position])].as_py(),))
+            a = int(named[position])
+            artists.append((artist_ids[a].as_py(),) if a >= 0 else ())
             revenue, currency, generations, streams = metrics
             group = groups.setdefault(currency, ([], [], [], [], []))
             group[0].append(k)
@@ -530,7 +563,7 @@ class TableDecider:
             group[3].append(generations)
             group[4].append(streams)
         count = len(frames)
-        shapes = ShapeTable(frame_uses, frames, works, [()] * count, [{}] * count)  # type: ignore[arg-type]
+        shapes = ShapeTable(frame_uses, frames, works, artists, [{}] * count)  # type: ignore[arg-type]
         for currency, (ks, of_shape, revenues, gens, streams_) in groups.items():
             use_columns = UseColumns(
                 shapes,
@@ -554,25 +587,29 @@ class TableDecider:
     def _payee_slots(
         outcome: _Outcome,
         exact: list[tuple[str, Any, str]] | None,
-        work: int,
-        arrays: CatalogueArrays,
+        layout: Any,
+        row_layout: np.ndarray[Any, Any],
+        artist_ids: pa.Array,
     ) -> tuple[Any, ...] | None:
         """Where each payee of the outcome comes from in its row: `(0, id)` the same for
-        every row, `(1, j)` the work's `j`-th performer, `(2, 0)` the work. None when the
-        payments cannot be moved to another row of the class as they are: an amount
-        rounding changed (the tie rule reads the payees), or a payee of unknown place."""
+        every row, `(1, j)` the `j`-th artist of the row's layout, `(2, 0)` the work. None
+        when the payments cannot be moved to another row of the class as they are: an
+        amount rounding changed (the tie rule reads the payees), or the core's layout of
+        the row (`layout`) is not the one the arrays gave it (`row_layout`)."""
         if exact is None or sorted((p, m.amount, m.currency, r) for p, m, r in exact) != sorted(
             outcome.payments
         ):
             return None
-        work_id = arrays.work_ids[work].as_py()
-        performers = [arrays.artist_ids[int(a)].as_py() for a in arrays.slots[work] if a >= 0]
+        artists = [artist_ids[int(a)].as_py() for a in row_layout if a >= 0]
+        if list(layout.artists) != artists or len(layout.works) != 1:
+            return None
+        work_id = layout.works[0]
         slots: list[Any] = []
         for payee, _, _, _ in outcome.payments:
             if payee == work_id:
                 slots.append((2, 0))
-            elif payee in performers:
-                slots.append((1, performers.index(payee)))
+            elif payee in artists:
+                slots.append((1, artists.index(payee)))
             else:
                 slots.append((0, payee))
         return tuple(slots)
@@ -583,10 +620,13 @@ class TableDecider:
         rows: np.ndarray[Any, Any],
         answer_of: np.ndarray[Any, Any],
         work: np.ndarray[Any, Any],
+        layout: np.ndarray[Any, Any],
         arrays: CatalogueArrays,
+        artist_ids: pa.Array,
     ) -> pa.RecordBatch:
         """The result rows of `rows` (in order), each with answer `self._found[answer_of[i]]`
-        and its payees taken from its own work and performers."""
+        and its payees taken from its own work and layout's artists (`layout`, by position
+        in the batch)."""
         m = len(rows)
         used, answer_of = np.unique(answer_of, return_inverse=True)
         answer_of = answer_of.reshape(-1)
@@ -617,14 +657,14 @@ class TableDecider:
         if total:
             kind = kinds[line]
             row_work = work[rows][line_row]
-            artist = arrays.slots[row_work, places[line]]
+            artist = layout[rows[line_row], places[line]]
             payee = pc.if_else(
                 pa.array(kind == 0),
                 fixed.take(line_take),
                 pc.if_else(
                     pa.array(kind == 1),
-                    arrays.artist_ids.take(pa.array(np.maximum(artist, 0)))
-                    if len(arrays.artist_ids)
+                    artist_ids.take(pa.array(np.maximum(artist, 0)))
+                    if len(artist_ids)
                     else pa.nulls(total, pa.string()),
                     arrays.work_ids.take(pa.array(row_work)),
                 ),

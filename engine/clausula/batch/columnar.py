@@ -35,12 +35,17 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .classes import _PERFORMER, _hashable
+from .classes import _NAMED, _PERFORMER, _hashable
 from .evaluator import BatchEvaluator
 
 #: A work with more performers than this takes the row-by-row path.
 MAX_SLOTS = 8
+#: Artists no work of the data names placed by one decider; rows naming others take the
+#: row-by-row path.
+MAX_EXTRA_ARTISTS = 1 << 16
 _NONE = -1
+_UNSIGNED = -2  # a signature not asked of the core yet
+_ROLES = (_PERFORMER, _NAMED, _PERFORMER | _NAMED)  # an artist's roles in rows placed here
 
 
 class CatalogueArrays:
@@ -100,16 +105,17 @@ class CatalogueArrays:
         artist_ids: list[str] = encoded.dictionary.to_pylist()
         # Artists: each one's key (the ledger and party facts; scopes as columns).
         m = len(artist_ids)
+        self._literals = literals
+        self._artist_scopes = _distinct_scopes(c.scope_artists for c in contracts)
         parts = [_factorise([a if a in literals else None for a in artist_ids])]
         parts += [
             np.fromiter(map(s.__contains__, artist_ids), dtype=bool, count=m).astype(np.int64)
-            for s in _distinct_scopes(c.scope_artists for c in contracts)
+            for s in self._artist_scopes
         ]
-        parts.append(
-            _factorise(
-                [None if a in literals else self._artist_key(evaluator, a) for a in artist_ids]
-            )
-        )
+        ledger_keys = [
+            None if a in literals else self._artist_key(evaluator, a) for a in artist_ids
+        ]
+        parts.append(_factorise(ledger_keys))
         artist_group, first = _groups(parts, m)
         self.work_ids = pa.array(work_ids, pa.string())
         self.slots = slots
@@ -118,6 +124,22 @@ class CatalogueArrays:
         self.artist_group = artist_group
         self.artist_rep = [artist_ids[i] for i in first.tolist()]
         self.work_index = StringIndex(self.work_ids)
+        # Each group's whole key, to place an artist no work names (`group_key`) in it.
+        self.group_of_key = {
+            self._whole_key(artist_ids[i], ledger_keys[i]): g for g, i in enumerate(first.tolist())
+        }
+
+    def _whole_key(self, artist: str, ledger_key: Any) -> Any:
+        """What groups an artist: its id if the clauses name it, which scopes hold it, its
+        key (`_artist_key`)."""
+        literal = artist if artist in self._literals else None
+        return (literal, tuple(artist in s for s in self._artist_scopes), ledger_key)
+
+    def group_key(self, evaluator: BatchEvaluator, artist: str) -> Any:
+        """The key that places an artist no work of the data names in an artist group (a
+        group's key in `group_of_key`, or a new group's)."""
+        literal = artist in self._literals
+        return self._whole_key(artist, None if literal else self._artist_key(evaluator, artist))
 
     @staticmethod
     def _artist_key(evaluator: BatchEvaluator, artist: str) -> Any:
@@ -371,58 +393,160 @@ def catalogue_arrays(evaluator: BatchEvaluator) -> CatalogueArrays | None:
 
 
 class ClassKeys:
-    """The core's signatures of the data set's groups, per frame, as lookup tables."""
+    """The core's signatures of the data set's groups, per frame, as lookup tables (an
+    artist's per role too: performer, named in `use.artists`, or both), each filled the
+    first time a row needs it."""
 
     def __init__(self, evaluator: BatchEvaluator, arrays: CatalogueArrays) -> None:
         self.evaluator = evaluator
         self.arrays = arrays
         self._signings: dict[int, int] = {}  # the core's signing number → row of the tables
+        self._frames: list[Any] = []  # a core frame of each row of the tables
         self._work_sigs: list[np.ndarray[Any, Any]] = []
-        self._artist_sigs: list[np.ndarray[Any, Any]] = []
+        # The data set's artists, then those rows named that no work names (this decider's
+        # own: the data set's arrays are shared and never changed).
+        self.artist_ids: pa.Array = arrays.artist_ids
+        self.artist_group = arrays.artist_group
+        self.artist_rep = list(arrays.artist_rep)
+        self._index = StringIndex(arrays.artist_ids) if len(arrays.artist_ids) else None
+        self._extra: dict[str, int] = {}
+        self._group_of_key = dict(arrays.group_of_key)
+        groups = len(self.artist_rep)
+        # roles → (row of the tables, artist group) → the core's signature (_UNSIGNED: not
+        # asked yet).
+        self._artist_sigs = {roles: np.zeros((0, groups), dtype=np.int64) for roles in _ROLES}
 
     def signing(self, frame: Any) -> int:
-        """The row of the tables for this core frame (filled for every group at once:
-        groups are few)."""
+        """The row of the tables for this core frame (works filled for every group at once:
+        groups are few; artists as rows need them)."""
         index = self._signings.get(frame.signing)
         if index is None:
             ev, arrays = self.evaluator, self.arrays
             works = np.array(
                 [ev._work_signature(w, frame) for w in arrays.work_rep], dtype=np.int64
             )
-            artists = np.array(
-                [ev._artist_signature(a, _PERFORMER, frame) for a in arrays.artist_rep],
-                dtype=np.int64,
-            )
             index = self._signings[frame.signing] = len(self._work_sigs)
             self._work_sigs.append(works)
-            self._artist_sigs.append(artists)
+            self._frames.append(frame)
         return index
+
+    def artists(self, text: pa.Array) -> np.ndarray[Any, Any]:
+        """Each artist id's index in `artist_ids` (-1: not placed here), those no work of the
+        data names placed in their artist group (or a group of their own) as they come —
+        up to `MAX_EXTRA_ARTISTS` of them, which bounds the memory of a long stream. The
+        ids must be valid party ids."""
+        found = (
+            self._index.positions(text)
+            if self._index is not None
+            else np.full(len(text), _NONE, dtype=np.int64)
+        )
+        missing = np.flatnonzero(found < 0)
+        if not len(missing):
+            return found
+        base = len(self.arrays.artist_ids)
+        extra, added, groups = self._extra, [], []
+        for artist in pc.unique(text.take(pa.array(missing))).to_pylist():
+            if artist is None or artist in extra or len(extra) >= MAX_EXTRA_ARTISTS:
+                continue
+            key = self.arrays.group_key(self.evaluator, artist)
+            group = self._group_of_key.get(key)
+            if group is None:
+                group = self._group_of_key[key] = len(self.artist_rep)
+                self.artist_rep.append(artist)
+            extra[artist] = base + len(extra)
+            added.append(artist)
+            groups.append(group)
+        if added:
+            self.artist_ids = pa.concat_arrays([self.artist_ids, pa.array(added, pa.string())])
+            self.artist_group = np.concatenate(
+                [self.artist_group, np.array(groups, dtype=np.int64)]
+            )
+        values = text.take(pa.array(missing)).to_pylist()
+        found[missing] = [extra.get(v, _NONE) if v is not None else _NONE for v in values]
+        return found
+
+    def _artist_table(
+        self, roles: int, signing: np.ndarray[Any, Any], group: np.ndarray[Any, Any]
+    ) -> np.ndarray[Any, Any]:
+        """The signatures table of artists in `roles`, with every (signing, group) of these
+        rows asked of the core."""
+        table = self._artist_sigs[roles]
+        shape = (len(self._frames), len(self.artist_rep))
+        if table.shape != shape:
+            grown = np.full(shape, _UNSIGNED, dtype=np.int64)
+            grown[: table.shape[0], : table.shape[1]] = table
+            table = self._artist_sigs[roles] = grown
+        missing = table[signing, group] == _UNSIGNED
+        if missing.any():
+            width = table.shape[1]
+            pairs = np.unique(signing[missing] * width + group[missing])
+            ev, reps, frames = self.evaluator, self.artist_rep, self._frames
+            for pair in pairs.tolist():
+                s, g = divmod(pair, width)
+                table[s, g] = ev._artist_signature(reps[g], roles, frames[s])
+        return table
 
     def keys(
         self,
         frame_number: np.ndarray[Any, Any],
         signing: np.ndarray[Any, Any],
         work: np.ndarray[Any, Any],
-    ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-        """One integer per row, equal for rows in the same class of the core, and the parts
-        it is made of (one row each: the core's frame number, the number of performers, the
-        core's signature of the work and of each performer, -1 past the last), which name
-        the class from batch to batch. `work` indexes `arrays.work_ids`; `signing` is what
-        `signing()` gave for the row's frame."""
+        named: np.ndarray[Any, Any] | None = None,
+    ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+        """One integer per row, equal for rows in the same class of the core; the parts it
+        is made of (one row each: the core's frame number, the number of performers, the
+        named artist's place in the layout — -1 for none — and its signature when it is not
+        a performer, the core's signature of the work and of each performer in its roles,
+        -1 past the last), which name the class from batch to batch; and each row's artists
+        in the core's layout order (the work's performers, then the named artist if it is
+        not one of them; indexes of `artist_ids`, -1 past the last). `work` indexes
+        `arrays.work_ids`, `named` `artist_ids` (-1: no `use.artists`: see `artists`); `signing` is
+        what `signing()` gave for the row's frame."""
         arrays = self.arrays
         n = len(work)
+        if named is None:
+            named = np.full(n, _NONE, dtype=np.int64)
         if not n:
-            return np.zeros(0, dtype=np.int64), np.zeros((0, 3), dtype=np.int64)
-        work_table = np.stack(self._work_sigs)
-        artist_table = np.stack(self._artist_sigs)
-        parts = [frame_number, arrays.count[work], work_table[signing, arrays.work_group[work]]]
-        slots = arrays.slots[work]
-        for j in range(int(arrays.count[work].max(initial=0))):
-            artist = slots[:, j]
-            present = artist >= 0
-            sig = np.where(
-                present, artist_table[signing, arrays.artist_group[np.maximum(artist, 0)]], -1
+            empty = np.zeros(0, dtype=np.int64)
+            return (
+                empty,
+                np.zeros((0, 5), dtype=np.int64),
+                np.zeros((0, MAX_SLOTS + 1), dtype=np.int64),
             )
+        work_table = np.stack(self._work_sigs)
+        count = arrays.count[work]
+        slots = arrays.slots[work]
+        # The layout the core makes (`classes._layout`): performers first, then the named
+        # artist — at its own place among them when it is one, else after them.
+        is_named = named >= 0
+        among = (slots == named[:, None]) & is_named[:, None]
+        place = np.where(among.any(axis=1), among.argmax(axis=1), count)
+        place = np.where(is_named, place, _NONE)
+        extra = is_named & (place == count)
+        layout = np.concatenate([slots, np.full((n, 1), _NONE, dtype=np.int64)], axis=1)
+        layout[np.flatnonzero(extra), count[extra]] = named[extra]
+        groups = self.artist_group
+        extra_sig = np.full(n, _NONE, dtype=np.int64)
+        if extra.any():
+            table = self._artist_table(_NAMED, signing[extra], groups[named[extra]])
+            extra_sig[extra] = table[signing[extra], groups[named[extra]]]
+        parts = [
+            frame_number,
+            count,
+            place,
+            extra_sig,
+            work_table[signing, arrays.work_group[work]],
+        ]
+        for j in range(int(count.max(initial=0))):
+            artist = slots[:, j]
+            sig = np.full(n, _NONE, dtype=np.int64)
+            for roles, which in (
+                (_PERFORMER, (artist >= 0) & (place != j)),
+                (_PERFORMER | _NAMED, (artist >= 0) & (place == j)),
+            ):
+                if which.any():
+                    g = groups[artist[which]]
+                    sig[which] = self._artist_table(roles, signing[which], g)[signing[which], g]
             parts.append(sig)
         key = np.zeros(n, dtype=np.int64)
         bound = 1
@@ -435,12 +559,19 @@ class ClassKeys:
                 bound = len(distinct)
             key = key * size + (part - low)
             bound *= size
-        return key, np.stack(parts, axis=1)
+        return key, np.stack(parts, axis=1), layout
 
     @staticmethod
     def name(parts: np.ndarray[Any, Any]) -> tuple[int, ...]:
         """A class's name from batch to batch, from one row of `keys`' parts."""
-        return tuple(parts[: 3 + int(parts[1])].tolist())
+        return tuple(parts[: 5 + int(parts[1])].tolist())
 
 
-__all__ = ["MAX_SLOTS", "CatalogueArrays", "ClassKeys", "StringIndex", "catalogue_arrays"]
+__all__ = [
+    "MAX_EXTRA_ARTISTS",
+    "MAX_SLOTS",
+    "CatalogueArrays",
+    "ClassKeys",
+    "StringIndex",
+    "catalogue_arrays",
+]
