@@ -494,6 +494,7 @@ class TableDecider:
             known = self._metric_state
             state_m = np.array([known.get(m, _UNKNOWN) for m in metric_names], dtype=np.int64)
             unknown = np.flatnonzero(state_m == _UNKNOWN)
+            own: dict[int, int] = {}  # a decided row → its answer
             if len(unknown):
                 picked = rows[dependent[first_m[unknown]]]
                 decided = self._decide_rows_by_core(columns, picked, work, named, framed)
@@ -510,12 +511,20 @@ class TableDecider:
                         slots = self._payee_slots(
                             outcome, exact, placed_as[0][1], layout[position], artist_ids
                         )
+                        if slots is None:  # the row's own answer, its payees as they are
+                            own[int(first_m[k])] = len(found)
+                            payees = tuple((0, payee) for payee, _, _, _ in outcome.payments)
+                            found.append((_answer_of(outcome), payees))
                     verdict = _BY_ROWS
                     if slots is not None and outcome is not None:
                         verdict = len(found)
                         found.append((_answer_of(outcome), slots))
                     state_m[k] = known[metric_names[k]] = verdict
             answer_of[dependent] = state_m[inverse_m]
+            # A row the core decided (its own use, payees and rounding) keeps that answer
+            # even when it cannot be given to the other rows of its class and metrics.
+            for at, answer in own.items():
+                answer_of[dependent[at]] = answer
         return answer_of, answer_of >= 0
 
     def _decide_rows_by_core(
