@@ -7,8 +7,8 @@ use the row makes (the shared case corpus and a property test check it row for r
 
 How it gets there without a Python loop per row:
 
-0. Rows of one work of the data set with no artists or attribution (a manifest's usual
-   row) are placed in their class of the batch core by arrays (`clausula.batch.columnar`:
+0. Rows of one work of the data set, no attribution and no artists or one (a manifest's
+   usual row) are placed in their class of the batch core by arrays (`clausula.batch.columnar`:
    the class key in NumPy, each class decided once by the core, payments given to each
    row's own payees); `TableDecider.stats` counts them. The other rows go on as follows.
 1. The columns that make a use's *shape* (everything but its id and metrics) are
@@ -277,8 +277,8 @@ class TableDecider:
         """The rows of `batch` whose class is computed as arrays, and their result rows (in
         the batch's order); None when there are none.
 
-        A row qualifies when its use is one valid work of the data set, no `artists` and no
-        attribution, a plain date, integer counts and a plain decimal revenue; its id is
+        A row qualifies when its use is one valid work of the data set, at most one valid
+        artist id in `artists`, no attribution, a plain date, integer counts and a plain decimal revenue; its id is
         not read by the clauses nor over the limit. Its class key comes from
         `clausula.batch.columnar`; each class's answer from the core (`evaluate` on one
         row of the class, or on one row per distinct metrics when payments are due), with
