@@ -450,7 +450,14 @@ def test_columns_group_interchangeable_shapes_and_agree_with_one_use_path(seed: 
                 if r.effect in ("deny", "consent-missing", "no-licence")
             )
             assert outcome.denial == tuple(denial)
-    assert evaluator.stats["classes"] < len(shapes)  # twins, at least, decide alike
+    # Twins, at least, decide alike: unless every artist's consent is given by someone else
+    # (an estate), whose id the batch core keeps in a signature (`_grant_rest`: a grant by
+    # another party is never abstracted, which only costs grouping, never a decision).
+    self_given = any(
+        all(g.grantor == a for g in dataset.grants.values() if g.artist == a) for a in artists
+    )
+    if self_given:
+        assert evaluator.stats["classes"] < len(shapes)
 
 
 def _analysis_of(tmp_path: Path, body: str) -> Any:

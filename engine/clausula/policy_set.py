@@ -41,6 +41,7 @@ class PolicySet:
     """A loaded, checked and compiled policy set. Immutable; safe to share between threads."""
 
     __slots__ = (
+        "_checked",
         "_compiled",
         "_records",
         "assumed",
@@ -50,7 +51,14 @@ class PolicySet:
         "version",
     )
 
-    def __init__(self, compiled: CompiledPolicy, records: Records, data: DataSet) -> None:
+    def __init__(
+        self,
+        compiled: CompiledPolicy,
+        records: Records,
+        data: DataSet,
+        checked: CheckedPolicy | None = None,
+    ) -> None:
+        self._checked = checked
         self._compiled = compiled
         self._records = records
         self.data = data
@@ -63,6 +71,12 @@ class PolicySet:
     def compiled(self) -> CompiledPolicy:
         """The compiled policy (for tools such as simulations and explanations)."""
         return self._compiled
+
+    @property
+    def checked(self) -> CheckedPolicy | None:
+        """The checked clause text the policy was compiled from, when the batch core may
+        group uses by reading it (`clausula.load` without a `ledger`); else None."""
+        return self._checked
 
     @property
     def vocabulary(self) -> Any:
@@ -526,5 +540,8 @@ def _load(
     compiled = compile_policy(checked, dataset, checked_parameters(checked, parameters))
     records = records_of(checked, dataset, version_of(contents), assumed)
     if ledger is not None:
+        # Grants from a ledger change under the policy: the batch core does not group
+        # uses over them (it has no `checked` policy to read), each is decided alone.
         records = _with_ledger(records, ledger, vocabulary.territories)
-    return PolicySet(compiled, records, dataset)
+        return PolicySet(compiled, records, dataset)
+    return PolicySet(compiled, records, dataset, checked)

@@ -140,9 +140,10 @@ def decide_table(
 
     Returns a table with the columns of `result_schema()`, row-aligned with the input.
     `template` holds use fields (`{"licensee": "party:aria-labs", "purpose": "training"}`)
-    for columns the table does not have and for its null cells. Give the `LoadedPolicy` of
-    `clausula.batch.load_files` for the batch core's grouping; with a bare `PolicySet`
-    every distinct use is decided by `PolicySet.decide`.
+    for columns the table does not have and for its null cells. A `PolicySet` from
+    `clausula.load` (or the `LoadedPolicy` of `clausula.batch.load_files`) groups rows
+    into the batch core's classes; one loaded with a consent `ledger` decides each
+    distinct use with `PolicySet.decide`.
     """
     batches = table.to_batches() if isinstance(table, pa.Table) else table
     return pa.Table.from_batches(

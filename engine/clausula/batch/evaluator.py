@@ -56,14 +56,19 @@ _ROLE_FLAGS = {"performer": _PERFORMER, "named": _NAMED, "attributed": _ATTRIBUT
 class BatchEvaluator:
     """Decide many uses against one policy set, with the results of `PolicySet.decide`.
 
-    Give it the `LoadedPolicy` from `load_files` (which carries the clause text needed to
-    prove that grouping is safe); with a bare `PolicySet` every use takes the one-use path.
+    Give it the `LoadedPolicy` from `load_files`, or a `PolicySet` from `clausula.load`
+    (both carry the checked clause text needed to prove that grouping is safe); with a
+    policy set that has none (loaded with a consent `ledger`) every use takes the one-use
+    path.
     Not thread-safe: one evaluator per thread.
     """
 
     def __init__(self, policy: LoadedPolicy | PolicySet) -> None:
         if isinstance(policy, LoadedPolicy):
             self.policy_set = policy.policy_set
+            self.analysis = analyse(policy.checked)
+        elif policy.checked is not None:  # `clausula.load`: the same, read off the set
+            self.policy_set = policy
             self.analysis = analyse(policy.checked)
         else:
             self.policy_set = policy

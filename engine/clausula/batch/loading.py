@@ -98,4 +98,4 @@ def load_files(
         contents.append((catalogue_label, catalogue_label.encode("utf-8")))
     compiled = compile_policy(checked, dataset, values)
     records = records_of(checked, dataset, version_of(contents), assumed)
-    return LoadedPolicy(PolicySet(compiled, records, dataset), checked)
+    return LoadedPolicy(PolicySet(compiled, records, dataset, checked), checked)
