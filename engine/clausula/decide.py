@@ -757,13 +757,16 @@ def plan(policy: CompiledPolicy, records: Records, use: Use, ctx: Context) -> Pl
         blocked = blocked or outcome.blocked
 
     applicable: list[CompiledBlock] = []
-    for contract in policy.contracts_by_licensee.get(use.licensee, ()):
+    licensed_by = policy.contracts_by_licensee.get(use.licensee, ())
+    for contract in licensed_by:
         miss = contract_miss(contract, ctx)
         if miss is None:
             applicable.append(contract)
         else:
             reasons.append(
-                _said(contract, "does not apply", miss, f"contract {contract.name} does not apply: ")
+                _said(
+                    contract, "does not apply", miss, f"contract {contract.name} does not apply: "
+                )
             )
     chosen: tuple[CompiledBlock, _Outcome] | None = None
     contract_pays: list[Payable] = []
@@ -794,7 +797,7 @@ def plan(policy: CompiledPolicy, records: Records, use: Use, ctx: Context) -> Pl
                         f"contract {contract.name} does not permit ",
                     )
                 )
-        if not policy.contracts_by_licensee.get(use.licensee):
+        if not licensed_by:
             reasons.append(
                 _reason(
                     "no-licence",
@@ -819,9 +822,9 @@ def plan(policy: CompiledPolicy, records: Records, use: Use, ctx: Context) -> Pl
 
     info = policy_info(records, contracts, jurisdictions)
     if blocked or chosen is None:
-        # A rule's risk is shown when that rule is among the reasons for the deny.
-        denying = {r["rule"] for r in reasons if r["effect"] in DENYING}
-        reasons += [risk for risk in risks if risk["rule"] in denying]
+        if risks:  # a rule's risk is shown when that rule is among the reasons for the deny
+            denying = {r["rule"] for r in reasons if r["effect"] in DENYING}
+            reasons += [risk for risk in risks if risk["rule"] in denying]
         return Plan(False, tuple(reasons), (), (), info)
     payables = [_payable(effect, provision, ctx) for effect, provision in pays]
     return Plan(True, tuple(reasons), tuple(obligations), (*payables, *contract_pays), info)

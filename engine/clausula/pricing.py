@@ -245,9 +245,7 @@ def price(plan: Plan, ctx: Context) -> Decision:
                 for obligation in plan.obligations
             ],
             # A copy of each: a plan's reasons may be shared with other plans (`decide`).
-            "reasons": [
-                trusted(Reason, reason.copy(), _REASON_FIELDS) for reason in plan.reasons
-            ],
+            "reasons": [trusted(Reason, reason.copy(), _REASON_FIELDS) for reason in plan.reasons],
             "policy": plan.policy,
         },
         set(_DECISION_FIELDS),
