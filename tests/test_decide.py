@@ -497,3 +497,55 @@ def test_a_decision_is_built_as_validating_it_would(policy: PolicySet) -> None:
         for part in [*decision.reasons, *decision.payments, *decision.totals, decision.policy]:
             with pytest.raises(ValueError):
                 part.__setattr__("source" if "source" in part.__dict__ else "version", "x")
+
+
+def test_fixed_reasons_are_shared_between_plans_but_never_between_decisions(
+    policy: PolicySet,
+) -> None:
+    """A permit's reason and a contract's `does not apply` reason are made once per policy
+    and shared by the plans that give them; each decision holds its own copy, so that no
+    decision can change another's."""
+    from clausula.context import Context
+    from clausula.decide import plan, use_facts
+    from clausula.use_input import parse_use
+
+    compiled, records = policy.compiled, policy._records
+    for fields in ({}, {"territory": "CN"}):
+        parsed = [
+            parse_use(use(**fields, date=day), compiled.vocabulary)
+            for day in ("2026-03-01", "2026-03-02")
+        ]
+        plans = [
+            plan(compiled, records, one, Context(one, records.catalogue, use_facts(one, compiled)))
+            for one in parsed
+        ]
+        assert plans[0].reasons[0] is plans[1].reasons[0]
+        first, second = (policy.decide(use(**fields, date=d)) for d in ("2026-03-01", "2026-03-02"))
+        assert first.reasons[0] == second.reasons[0]
+        assert first.reasons[0].__dict__ is not second.reasons[0].__dict__
+        assert first.reasons[0].__dict__ is not plans[0].reasons[0]
+
+
+def test_the_nearest_known_id_is_remembered_up_to_a_bound(
+    policy: PolicySet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The `did you mean` of an unknown artist is looked for once per records and then
+    remembered, up to `unknown_ids.MAX_REMEMBERED` answers; the answer never changes."""
+    from clausula import unknown_ids
+
+    typo = "party:labl"  # a letter dropped from party:label
+    memo = policy._records.nearest_ids
+    memo.clear()
+    monkeypatch.setattr(unknown_ids, "MAX_REMEMBERED", 1)
+    messages = []
+    for artist in (typo, typo, "party:nobody-at-all"):
+        decision = policy.decide(use(artists=[artist]))
+        messages += [r.message for r in decision.reasons if r.effect == "unknown-id"]
+    assert (
+        messages[0]
+        == messages[1]
+        == f"{typo} is not a party in the data; did you mean party:label?"
+    )
+    assert len(messages) == 3
+    assert list(memo) == [("not a party in the data", typo)]
+    memo.clear()

@@ -66,6 +66,11 @@ class CompiledProvision:
     effects: tuple[CompiledEffect, ...]
     sets_aside: tuple[int, ...]
     guard: Guard | None = None  # of `when`, all lines together; see `Candidates`
+    # The fixed reasons this provision gives (`decide`: a permit's, per effect and
+    # purpose), made once and shared by the plans that give them; never changed.
+    said: dict[tuple[str, str], dict[str, Any]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +99,11 @@ class CompiledBlock:
     overrides: bool = False  # whether any provision sets another aside (`notwithstanding`)
     # The provisions that can hold for a (purpose, territory); see `Candidates`.
     candidates: Candidates = field(default_factory=lambda: Candidates(()))
+    # The fixed reasons this block gives (`decide`: why a contract does not apply or does
+    # not permit a purpose), made once and shared by the plans that give them; never changed.
+    said: dict[tuple[str, str], dict[str, Any]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
 
 @dataclass(frozen=True)

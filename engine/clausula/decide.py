@@ -54,6 +54,11 @@ class Records:
     policy_infos: dict[tuple[tuple[str, ...], tuple[str, ...]], PolicyInfo] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )
+    # The nearest known id of each unknown artist or work seen (`unknown_id_reasons`; the
+    # catalogue is frozen, so an answer holds for good).
+    nearest_ids: dict[tuple[str, str], str | None] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
     # A ledger that answers as of a day (the use's date); None: ask `ledger` as is.
     dated_ledger: DatedConsentLedger | None = None
     # The territory set of a grant not in `grant_territories` (grants from a ledger).
@@ -496,15 +501,17 @@ def _apply(
         case "permit":
             if ctx.purpose in effect.purposes:
                 out.permitted = True
-                out.reasons.append(
-                    _reason(
+                key = (effect.source, ctx.purpose)
+                reason = provision.said.get(key)
+                if reason is None:  # bounded: one per permit effect and purpose it names
+                    reason = provision.said[key] = _reason(
                         "permit",
                         label,
                         f"{_titled(provision.title)}permits {ctx.purpose}",
                         effect.source,
                         citation=cite,
                     )
-                )
+                out.reasons.append(reason)
         case "deny":
             out.blocked = True
             out.reasons.append(
@@ -727,7 +734,7 @@ def plan(policy: CompiledPolicy, records: Records, use: Use, ctx: Context) -> Pl
     # Ids that no contract or data file names keep their meaning; the answer says so first.
     data = records.catalogue
     reasons = unknown_id_reasons(
-        use, policy.contracts_by_licensee, data.parties, data.works, NO_SOURCE
+        use, policy.contracts_by_licensee, data.parties, data.works, NO_SOURCE, records.nearest_ids
     )
     obligations: list[dict[str, Any]] = []
     pays: list[tuple[CompiledEffect, Any]] = []
@@ -750,17 +757,15 @@ def plan(policy: CompiledPolicy, records: Records, use: Use, ctx: Context) -> Pl
         blocked = blocked or outcome.blocked
 
     applicable: list[CompiledBlock] = []
-    for contract in policy.contracts_by_licensee.get(use.licensee, ()):
+    licensed_by = policy.contracts_by_licensee.get(use.licensee, ())
+    for contract in licensed_by:
         miss = contract_miss(contract, ctx)
         if miss is None:
             applicable.append(contract)
         else:
             reasons.append(
-                _reason(
-                    "no-licence",
-                    contract.name,
-                    f"contract {contract.name} does not apply: {miss}",
-                    contract.source,
+                _said(
+                    contract, "does not apply", miss, f"contract {contract.name} does not apply: "
                 )
             )
     chosen: tuple[CompiledBlock, _Outcome] | None = None
@@ -785,14 +790,14 @@ def plan(policy: CompiledPolicy, records: Records, use: Use, ctx: Context) -> Pl
             reasons += outcome.reasons
             if not outcome.permitted:
                 reasons.append(
-                    _reason(
-                        "no-licence",
-                        contract.name,
-                        f"contract {contract.name} does not permit {use.purpose}",
-                        contract.source,
+                    _said(
+                        contract,
+                        "does not permit",
+                        use.purpose,
+                        f"contract {contract.name} does not permit ",
                     )
                 )
-        if not policy.contracts_by_licensee.get(use.licensee):
+        if not licensed_by:
             reasons.append(
                 _reason(
                     "no-licence",
@@ -817,12 +822,28 @@ def plan(policy: CompiledPolicy, records: Records, use: Use, ctx: Context) -> Pl
 
     info = policy_info(records, contracts, jurisdictions)
     if blocked or chosen is None:
-        # A rule's risk is shown when that rule is among the reasons for the deny.
-        denying = {r["rule"] for r in reasons if r["effect"] in DENYING}
-        reasons += [risk for risk in risks if risk["rule"] in denying]
+        if risks:  # a rule's risk is shown when that rule is among the reasons for the deny
+            denying = {r["rule"] for r in reasons if r["effect"] in DENYING}
+            reasons += [risk for risk in risks if risk["rule"] in denying]
         return Plan(False, tuple(reasons), (), (), info)
     payables = [_payable(effect, provision, ctx) for effect, provision in pays]
     return Plan(True, tuple(reasons), tuple(obligations), (*payables, *contract_pays), info)
+
+
+_MAX_SAID = 1024
+
+
+def _said(contract: CompiledBlock, why: str, what: str, head: str) -> dict[str, Any]:
+    """The `no-licence` reason `head` + `what` of `contract` (`why` tells them apart), made
+    once and shared by the plans that give it: up to `_MAX_SAID` per contract are kept
+    (a territory, a purpose, a work outside its scope ...)."""
+    key = (why, what)
+    reason = contract.said.get(key)
+    if reason is None:
+        reason = _reason("no-licence", contract.name, head + what, contract.source)
+        if len(contract.said) < _MAX_SAID:
+            contract.said[key] = reason
+    return reason
 
 
 _MAX_POLICY_INFOS = 4096

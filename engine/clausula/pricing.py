@@ -244,7 +244,8 @@ def price(plan: Plan, ctx: Context) -> Decision:
                 trusted(Obligation, obligation, _OBLIGATION_FIELDS)
                 for obligation in plan.obligations
             ],
-            "reasons": [trusted(Reason, reason, _REASON_FIELDS) for reason in plan.reasons],
+            # A copy of each: a plan's reasons may be shared with other plans (`decide`).
+            "reasons": [trusted(Reason, reason.copy(), _REASON_FIELDS) for reason in plan.reasons],
             "policy": plan.policy,
         },
         set(_DECISION_FIELDS),

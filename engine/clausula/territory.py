@@ -122,6 +122,7 @@ class TerritorySet:
         return self.label or describe(self.include, self.exclude)
 
 
+@lru_cache(maxsize=1024)  # a set is described in every reason that names it
 def describe(include: frozenset[str] | None, exclude: frozenset[str]) -> str:
     """A readable rendering: `worldwide except CN, RU` or `DE, FR`."""
     head = WORLDWIDE if include is None else ", ".join(sorted(include))

@@ -34,18 +34,21 @@ MAX_BODY_CHARS = 64
 """Longest id body for which a nearest id is looked for (the cost grows with its length)."""
 
 
-def _one_typo_away(body: str, alphabet: str) -> list[str]:
-    """Every string one typo from `body`: a character dropped, added, changed, or two
-    neighbours swapped."""
+def _one_typo_away(prefix: str, body: str, alphabet: str) -> list[str]:
+    """Every id (`prefix` + a body) one typo from `body`: a character dropped, added,
+    changed, or two neighbours swapped."""
     found: list[str] = []
+    add = found.append
     for i in range(len(body) + 1):
-        head, tail = body[:i], body[i:]
+        head, tail = prefix + body[:i], body[i:]
+        # Built with comprehensions, not generators: this runs for every unknown id.
+        found += [head + c + tail for c in alphabet]
         if tail:
-            found.append(head + tail[1:])
-            if len(tail) > 1:
-                found.append(head + tail[1] + tail[0] + tail[2:])
-            found.extend(head + c + tail[1:] for c in alphabet if c != tail[0])
-        found.extend(head + c + tail for c in alphabet)
+            first, rest = tail[0], tail[1:]
+            add(head + rest)
+            if rest:
+                add(head + rest[0] + first + rest[1:])
+            found += [head + c + rest for c in alphabet if c != first]
     return found
 
 
@@ -54,16 +57,19 @@ def nearest(value: str, *known: Collection[str]) -> str | None:
     typo from `value` — a character dropped, added, changed or two swapped — or None.
 
     The neighbours of `value` are looked up, not the known ids scanned: the cost does not
-    grow with the size of the catalogue (about 0.2 ms for an ISNI)."""
+    grow with the size of the catalogue (about 0.1 ms for an ISNI)."""
     scheme, _, body = value.partition(":")
     alphabet = _ALPHABETS.get(scheme)
     if alphabet is None or len(body) > MAX_BODY_CHARS:
         return None
-    prefix = scheme + ":"
-    neighbours = {prefix + text for text in _one_typo_away(body, alphabet)}
+    neighbours = _one_typo_away(scheme + ":", body, alphabet)
     # Membership only: `set.intersection` with a mapping's keys would walk all of them.
-    matches = sorted(found for ids in known for found in neighbours if found in ids)
-    return matches[0] if matches else None
+    matches = [found for ids in known for found in neighbours if found in ids]
+    return min(matches) if matches else None
+
+
+MAX_REMEMBERED = 4096
+"""How many answers of `nearest` a memo given to `unknown_id_reasons` keeps."""
 
 
 def unknown_id_reasons(
@@ -72,14 +78,30 @@ def unknown_id_reasons(
     parties: Collection[str],
     works: Collection[str],
     source: Any,
+    memo: dict[tuple[str, str], str | None] | None = None,
 ) -> list[dict[str, Any]]:
     """A reason (in the shape of `models.Reason`) for each id of `use` that is unknown:
     a licensee of no contract and no party of the data; an artist or attribution key
-    that is no party of the data; a work that is not in the catalogue."""
+    that is no party of the data; a work that is not in the catalogue.
+
+    `memo`: the nearest known party or work of an unknown artist, attribution key or work,
+    kept (up to `MAX_REMEMBERED`) for the next use naming it — only when `parties` and
+    `works` never change (the records' own, which are frozen)."""
     reasons: list[dict[str, Any]] = []
 
-    def unknown(pointer: str, value: str, what: str, *known: Collection[str]) -> None:
-        close = nearest(value, *known)
+    def unknown(
+        pointer: str, value: str, what: str, *known: Collection[str], remember: bool = True
+    ) -> None:
+        if memo is None or not remember:
+            close = nearest(value, *known)
+        else:
+            key = (what, value)  # `what` tells the parties' ids from the works'
+            if key in memo:
+                close = memo[key]
+            else:
+                close = nearest(value, *known)
+                if len(memo) < MAX_REMEMBERED:
+                    memo[key] = close
         hint = f"; did you mean {close}?" if close else ""
         reasons.append(
             {
@@ -98,6 +120,7 @@ def unknown_id_reasons(
             "not the licensee of any contract nor a party in the data",
             licensees,
             parties,
+            remember=False,  # the licensees are the policy's, not the records'
         )
     for index, work in enumerate(use.works):
         if work not in works:
