@@ -36,7 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .classes import _NAMED, _PERFORMER, _hashable
-from .evaluator import BatchEvaluator
+from .evaluator import BatchEvaluator, party_facts
 
 #: A work with more performers than this takes the row-by-row path.
 MAX_SLOTS = 8
@@ -150,15 +150,7 @@ class CatalogueArrays:
         party = catalogue.party(artist)
         fields: Any = None
         if party is not None:
-            residence = party.residence
-            fields = (
-                tuple(getattr(party, f) for f in abstraction.party_fields),
-                None
-                if residence is None
-                else tuple(s.contains(residence) for s in abstraction.residence),
-                party.birth_date,
-                party.death_date,
-            )
+            fields = (*party_facts(party, abstraction), party.birth_date, party.death_date)
         kept = []
         for record in records.ledger.records_for(artist):
             grant = record.grant

@@ -53,6 +53,16 @@ from .structure import _Structure, _structure
 _ROLE_FLAGS = {"performer": _PERFORMER, "named": _NAMED, "attributed": _ATTRIBUTED}
 
 
+def party_facts(party: Any, abstraction: Any) -> tuple[Any, Any]:
+    """What an artist's signature reads of their party record: the fields the clauses
+    read, and which of the clauses' residence tests the residence passes."""
+    residence = party.residence
+    return (
+        tuple(getattr(party, f) for f in abstraction.party_fields),
+        None if residence is None else tuple(s.contains(residence) for s in abstraction.residence),
+    )
+
+
 class BatchEvaluator:
     """Decide many uses against one policy set, with the results of `PolicySet.decide`.
 
@@ -706,15 +716,7 @@ class BatchEvaluator:
             scope = tuple(
                 c.scope_artists is None or artist in c.scope_artists for c in frame.contracts
             )
-            fields: Any = None
-            if party is not None:
-                residence = party.residence
-                fields = (
-                    tuple(getattr(party, f) for f in abstraction.party_fields),
-                    None
-                    if residence is None
-                    else tuple(s.contains(residence) for s in abstraction.residence),
-                )
+            fields = None if party is None else party_facts(party, abstraction)
             purposes = tuple(dict.fromkeys(p or frame.purpose for p in self._consent[roles]))
             consent: Any = None
             if purposes:
