@@ -354,14 +354,14 @@ def records_of(
         catalogue=dataset,
         ledger=dataset.ledger,
         grant_territories=_GrantTerritories(
-            dataset.grants, grant_territories(checked.vocabulary.territories)
+            dataset.grants, territory_resolver(checked.vocabulary.territories)
         ),
         version=version,
         assumed=assumed,
     )
 
 
-def grant_territories(registry: Any) -> Callable[[Any], TerritorySet]:
+def territory_resolver(registry: Any) -> Callable[[Any], TerritorySet]:
     """Where a grant applies, by `registry` (the vocabulary's territories): grants share a
     few territory lists, and each distinct one is resolved once."""
     resolved: dict[tuple[tuple[str, ...], tuple[str, ...]], TerritorySet] = {}
@@ -434,7 +434,7 @@ def _with_ledger(records: Records, ledger: ConsentLedger | str, registry: Any) -
         records,
         ledger=ledger,
         dated_ledger=ledger if isinstance(ledger, DatedConsentLedger) else None,
-        territories_of=grant_territories(registry),
+        territories_of=territory_resolver(registry),
     )
 
 
