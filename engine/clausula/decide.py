@@ -29,7 +29,7 @@ from .kinds import DENYING, ReasonEffect
 from .limits import number_problem
 from .models import Decision, MoneyAmount, PolicyInfo, Use, trusted
 from .money import Money
-from .plans import Payable, Plan
+from .plans import Payable, Plan, SharedReason
 from .pricing import Outcome, price, price_outcome
 from .territory import TerritorySet, code_problem
 from .unknown_ids import unknown_id_reasons
@@ -308,13 +308,6 @@ def _who_may_consent(
     return f"grant {grant.id} was given by {grant.grantor}, who may not consent for {person.id}"
 
 
-def _find_consent(
-    ctx: Context, records: Records, artist: str, purpose: str, effect: CompiledEffect
-) -> tuple[ConsentRecord | None, str]:
-    record, message, _ = _closest_consent(ctx, records, artist, purpose, effect)
-    return record, message
-
-
 # How close a grant came when it lacks only formalities: for a `void consent` rule, the
 # grant the use relies on, which the statute makes void.
 _LACKS_FORMALITIES = 0
@@ -376,6 +369,8 @@ def subjects(ctx: Context, effect: CompiledEffect) -> tuple[list[str], list[str]
         chosen = list(ctx.attribution)
     else:
         chosen = list(dict.fromkeys(ctx.artists))
+    if subject.where is None:  # the common case: no `where`, everyone in hand
+        return chosen, unknown
     keeps = effect.kind != "pay"
     return _where(chosen, subject.where, ctx, "artist_id", unknown_keeps=keeps), unknown
 
@@ -504,14 +499,21 @@ def _apply(
                 key = (effect.source, ctx.purpose)
                 reason = provision.said.get(key)
                 if reason is None:  # bounded: one per permit effect and purpose it names
-                    reason = provision.said[key] = _reason(
-                        "permit",
-                        label,
-                        f"{_titled(provision.title)}permits {ctx.purpose}",
-                        effect.source,
-                        citation=cite,
+                    reason = provision.said[key] = SharedReason(
+                        _reason(
+                            "permit",
+                            label,
+                            f"{_titled(provision.title)}permits {ctx.purpose}",
+                            effect.source,
+                            citation=cite,
+                        )
                     )
                 out.reasons.append(reason)
+        # the commonest kinds first: a match tries its cases in order
+        case "consent":
+            _consent(effect, provision, ctx, records, out)
+        case "pay":
+            out.pays.append((effect, provision))
         case "deny":
             out.blocked = True
             out.reasons.append(
@@ -548,10 +550,6 @@ def _apply(
             works, _ = subjects(ctx, effect)
             for work in works:
                 out.licences.append((work, provision, effect))
-        case "consent":
-            _consent(effect, provision, ctx, records, out)
-        case "pay":
-            out.pays.append((effect, provision))
         case "pay_nothing":
             out.reasons.append(
                 _reason(
@@ -587,7 +585,7 @@ def _consent(
             if effect.void:
                 _void(effect, provision, ctx, records, out, artist, purpose)
                 continue
-            record, message = _find_consent(ctx, records, artist, purpose, effect)
+            record, message, _ = _closest_consent(ctx, records, artist, purpose, effect)
             if record is None:
                 out.blocked = True
                 out.reasons.append(
@@ -743,7 +741,7 @@ def plan(policy: CompiledPolicy, records: Records, use: Use, ctx: Context) -> Pl
     blocked = False
     jurisdictions: list[str] = []
     packs = policy.jurisdictions
-    for index, settled in policy.jurisdictions_for(ctx.purpose, ctx.territory):
+    for index, settled in policy.jurisdictions_for(ctx.purpose, ctx.territory) if packs else ():
         block = packs[index]
         if not jurisdiction_applies(block, ctx, records.assumed, conditions=not settled):
             continue
@@ -763,11 +761,7 @@ def plan(policy: CompiledPolicy, records: Records, use: Use, ctx: Context) -> Pl
         if miss is None:
             applicable.append(contract)
         else:
-            reasons.append(
-                _said(
-                    contract, "does not apply", miss, f"contract {contract.name} does not apply: "
-                )
-            )
+            reasons.append(_said(contract, "does not apply: ", miss))
     chosen: tuple[CompiledBlock, _Outcome] | None = None
     contract_pays: list[Payable] = []
     outcomes = [(c, _run_block(c, ctx, records)) for c in applicable]
@@ -789,14 +783,7 @@ def plan(policy: CompiledPolicy, records: Records, use: Use, ctx: Context) -> Pl
         for contract, outcome in outcomes:
             reasons += outcome.reasons
             if not outcome.permitted:
-                reasons.append(
-                    _said(
-                        contract,
-                        "does not permit",
-                        use.purpose,
-                        f"contract {contract.name} does not permit ",
-                    )
-                )
+                reasons.append(_said(contract, "does not permit ", use.purpose))
         if not licensed_by:
             reasons.append(
                 _reason(
@@ -833,14 +820,15 @@ def plan(policy: CompiledPolicy, records: Records, use: Use, ctx: Context) -> Pl
 _MAX_SAID = 1024
 
 
-def _said(contract: CompiledBlock, why: str, what: str, head: str) -> dict[str, Any]:
-    """The `no-licence` reason `head` + `what` of `contract` (`why` tells them apart), made
-    once and shared by the plans that give it: up to `_MAX_SAID` per contract are kept
-    (a territory, a purpose, a work outside its scope ...)."""
+def _said(contract: CompiledBlock, why: str, what: str) -> dict[str, Any]:
+    """The `no-licence` reason `contract <name> <why><what>`, made once and shared by the
+    plans that give it: up to `_MAX_SAID` per contract are kept (a territory, a purpose, a
+    work outside its scope ...)."""
     key = (why, what)
     reason = contract.said.get(key)
     if reason is None:
-        reason = _reason("no-licence", contract.name, head + what, contract.source)
+        message = f"contract {contract.name} {why}{what}"
+        reason = SharedReason(_reason("no-licence", contract.name, message, contract.source))
         if len(contract.said) < _MAX_SAID:
             contract.said[key] = reason
     return reason

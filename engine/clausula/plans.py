@@ -7,16 +7,30 @@ keeps one plan per class of uses that decide alike and prices each use of the cl
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from .compiled import CompiledEffect
-from .models import PolicyInfo
+from .models import PolicyInfo, Reason, trusted
+
+_REASON_FIELDS = set(Reason.model_fields)  # shared by frozen reasons, every field set
 
 
-@dataclass(frozen=True, slots=True)
-class Payable:
+class SharedReason(dict[str, Any]):
+    """A reason (in the shape of `models.Reason`) made once and given by many plans — why
+    a contract does not apply, what a clause permits — with its frozen `Reason` (`model`),
+    which the decisions that give it share rather than each building its own.
+
+    Never changed once made: the plans and decisions that hold it would all change."""
+
+    __slots__ = ("model",)
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        super().__init__(values)
+        self.model: Reason = trusted(Reason, dict(values), _REASON_FIELDS)
+
+
+class Payable(NamedTuple):
     """A payment formula that applies to a use, and to whom it pays (the amounts are the
     pricing's). `share` is each payee's equal share (`share` in the formula)."""
 
@@ -32,9 +46,9 @@ class Payable:
         return Decimal(1) / len(self.payees) if self.payees else None
 
 
-@dataclass(frozen=True, slots=True)
-class Plan:
-    """What applies to a use: the answer but for its amounts.
+class Plan(NamedTuple):
+    """What applies to a use: the answer but for its amounts (a named tuple: immutable,
+    and cheaper to make, once a decision, than a frozen dataclass).
 
     A denied use's plan is the whole answer (`licensed` False, no payables). Reasons and
     obligations are in the shape of `models.Reason` and `models.Obligation`."""

@@ -8,7 +8,6 @@ serve every path: `decide`, `decide_many`, the batch evaluator and the simulator
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -16,7 +15,7 @@ from .context import Context, EvaluationError, Missing
 from .kinds import DENYING
 from .models import Decision, Obligation, Payment, Reason, Total, trusted
 from .money import Money, equals_money, payment_key, split_rounded
-from .plans import Payable, Plan
+from .plans import Payable, Plan, SharedReason
 from .use_input import UseError, UseProblem
 from .values import format_value
 
@@ -41,9 +40,9 @@ class Outcome(NamedTuple):
     source: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class PayLine:
-    """One payment before rounding: its payee, exact amount and the formula it came from."""
+class PayLine(NamedTuple):
+    """One payment before rounding: its payee, exact amount and the formula it came from
+    (a named tuple: immutable, and cheaper to make than a frozen dataclass)."""
 
     payee: str
     exact: Money
@@ -116,6 +115,10 @@ def round_lines(
 
     Returns the order the payments are listed in (grouped by currency, in order of first
     appearance), each line's rounded part (by line index), and `(currency, total)` pairs."""
+    if len(lines) == 1:  # the common case: one payee, nothing to split, no tie to break
+        exact = lines[0][1]
+        total, split = split_rounded([exact.amount], exact.currency)
+        return [0], split, [(exact.currency, total)]
     by_currency: dict[str, list[int]] = {}
     for index, line in enumerate(lines):
         by_currency.setdefault(line[1].currency, []).append(index)
@@ -243,9 +246,17 @@ def price(plan: Plan, ctx: Context) -> Decision:
             "obligations": [
                 trusted(Obligation, obligation, _OBLIGATION_FIELDS)
                 for obligation in plan.obligations
+            ]
+            if plan.obligations
+            else [],
+            # A copy of each: a plan's reasons may be shared with other plans (`decide`);
+            # a reason made once for many plans brings its frozen `Reason` along.
+            "reasons": [
+                reason.model
+                if type(reason) is SharedReason
+                else trusted(Reason, reason.copy(), _REASON_FIELDS)
+                for reason in plan.reasons
             ],
-            # A copy of each: a plan's reasons may be shared with other plans (`decide`).
-            "reasons": [trusted(Reason, reason.copy(), _REASON_FIELDS) for reason in plan.reasons],
             "policy": plan.policy,
         },
         set(_DECISION_FIELDS),

@@ -87,6 +87,16 @@ def unknown_id_reasons(
     `memo`: the nearest known party or work of an unknown artist, attribution key or work,
     kept (up to `MAX_REMEMBERED`) for the next use naming it — only when `parties` and
     `works` never change (the records' own, which are frozen)."""
+    if (
+        not use.works
+        and not use.attribution
+        and (use.licensee in licensees or use.licensee in parties)
+    ):
+        for artist in use.artists:
+            if artist not in parties:
+                break
+        else:
+            return []  # the common case, every id known: no closure to make
     reasons: list[dict[str, Any]] = []
 
     def unknown(
