@@ -29,7 +29,7 @@ from .kinds import DENYING, ReasonEffect
 from .limits import number_problem
 from .models import Decision, MoneyAmount, PolicyInfo, Use, trusted
 from .money import Money
-from .plans import Payable, Plan, SharedReason
+from .plans import Payable, Plan
 from .pricing import Outcome, price, price_outcome
 from .territory import TerritorySet, code_problem
 from .unknown_ids import unknown_id_reasons
@@ -499,14 +499,12 @@ def _apply(
                 key = (effect.source, ctx.purpose)
                 reason = provision.said.get(key)
                 if reason is None:  # bounded: one per permit effect and purpose it names
-                    reason = provision.said[key] = SharedReason(
-                        _reason(
-                            "permit",
-                            label,
-                            f"{_titled(provision.title)}permits {ctx.purpose}",
-                            effect.source,
-                            citation=cite,
-                        )
+                    reason = provision.said[key] = _reason(
+                        "permit",
+                        label,
+                        f"{_titled(provision.title)}permits {ctx.purpose}",
+                        effect.source,
+                        citation=cite,
                     )
                 out.reasons.append(reason)
         # the commonest kinds first: a match tries its cases in order
@@ -828,7 +826,7 @@ def _said(contract: CompiledBlock, why: str, what: str) -> dict[str, Any]:
     reason = contract.said.get(key)
     if reason is None:
         message = f"contract {contract.name} {why}{what}"
-        reason = SharedReason(_reason("no-licence", contract.name, message, contract.source))
+        reason = _reason("no-licence", contract.name, message, contract.source)
         if len(contract.said) < _MAX_SAID:
             contract.said[key] = reason
     return reason

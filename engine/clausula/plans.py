@@ -11,23 +11,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from .compiled import CompiledEffect
-from .models import PolicyInfo, Reason, trusted
-
-_REASON_FIELDS = set(Reason.model_fields)  # shared by frozen reasons, every field set
-
-
-class SharedReason(dict[str, Any]):
-    """A reason (in the shape of `models.Reason`) made once and given by many plans — why
-    a contract does not apply, what a clause permits — with its frozen `Reason` (`model`),
-    which the decisions that give it share rather than each building its own.
-
-    Never changed once made: the plans and decisions that hold it would all change."""
-
-    __slots__ = ("model",)
-
-    def __init__(self, values: dict[str, Any]) -> None:
-        super().__init__(values)
-        self.model: Reason = trusted(Reason, dict(values), _REASON_FIELDS)
+from .models import PolicyInfo
 
 
 class Payable(NamedTuple):

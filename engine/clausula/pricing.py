@@ -15,7 +15,7 @@ from .context import Context, EvaluationError, Missing
 from .kinds import DENYING
 from .models import Decision, Obligation, Payment, Reason, Total, trusted
 from .money import Money, equals_money, payment_key, split_rounded
-from .plans import Payable, Plan, SharedReason
+from .plans import Payable, Plan
 from .use_input import UseError, UseProblem
 from .values import format_value
 
@@ -249,14 +249,8 @@ def price(plan: Plan, ctx: Context) -> Decision:
             ]
             if plan.obligations
             else [],
-            # A copy of each: a plan's reasons may be shared with other plans (`decide`);
-            # a reason made once for many plans brings its frozen `Reason` along.
-            "reasons": [
-                reason.model
-                if type(reason) is SharedReason
-                else trusted(Reason, reason.copy(), _REASON_FIELDS)
-                for reason in plan.reasons
-            ],
+            # A copy of each: a plan's reasons may be shared with other plans (`decide`).
+            "reasons": [trusted(Reason, reason.copy(), _REASON_FIELDS) for reason in plan.reasons],
             "policy": plan.policy,
         },
         set(_DECISION_FIELDS),
