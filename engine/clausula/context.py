@@ -9,10 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ClausulaError
 from .money import Money
+
+if TYPE_CHECKING:
+    from .models import Use
 
 
 class Missing(ClausulaError):
@@ -29,6 +32,14 @@ class Missing(ClausulaError):
 
 class EvaluationError(ClausulaError):
     """A use that makes a formula impossible (mixed currencies, division by zero)."""
+
+
+_NO_CONTEXT: frozenset[str] = frozenset()
+# No revenue given: zero in no currency, which adopts the currency it meets (immutable).
+_NO_REVENUE = Money(Decimal(0), "")
+# `Money(amount, currency)` without the named tuple's `__new__`, a Python function: a third
+# of the cost, once a decision.
+_new_money: Callable[[type[Money], tuple[Decimal, str]], Money] = tuple.__new__
 
 
 class Context:
@@ -58,24 +69,33 @@ class Context:
         "works",
     )
 
-    def __init__(self, use: Any, catalogue: Any, facts: Mapping[str, Any]) -> None:
+    def __init__(self, use: Use, catalogue: Any, facts: Mapping[str, Any]) -> None:
         self.use = use
         self.catalogue = catalogue
-        self.date: dt.date = use.date
-        self.licensee: str = use.licensee
-        self.purpose: str = use.purpose
-        self.territory: str = use.territory
-        self.works: tuple[str, ...] = tuple(use.works)
-        self.artists: tuple[str, ...] = tuple(use.artists)
-        self.attribution: Mapping[str, Decimal] = use.attribution
-        self.context: frozenset[str] = frozenset(use.context)
-        self.output = use.output
-        self.commercial: bool = use.commercial
-        revenue = use.metrics.revenue
-        # No revenue given: zero in no currency, which adopts the currency it meets.
-        self.revenue = Money(revenue.amount, revenue.currency) if revenue else Money(Decimal(0), "")
-        self.generations: int = use.metrics.generations
-        self.streams: int = use.metrics.streams
+        # The fields read from the models' `__dict__`: an attribute of a pydantic model goes
+        # through its `__getattr__` hook, twice the cost, and this runs once a decision.
+        fields = use.__dict__
+        self.date: dt.date = fields["date"]
+        self.licensee: str = fields["licensee"]
+        self.purpose: str = fields["purpose"]
+        self.territory: str = fields["territory"]
+        works, artists, context = fields["works"], fields["artists"], fields["context"]
+        # Most uses name no work or no context: no call for those.
+        self.works: tuple[str, ...] = tuple(works) if works else ()
+        self.artists: tuple[str, ...] = tuple(artists) if artists else ()
+        self.attribution: Mapping[str, Decimal] = fields["attribution"]
+        self.context: frozenset[str] = frozenset(context) if context else _NO_CONTEXT
+        self.output = fields["output"]
+        self.commercial: bool = fields["commercial"]
+        metrics = fields["metrics"].__dict__
+        revenue = metrics["revenue"]
+        if revenue is None:
+            self.revenue = _NO_REVENUE
+        else:
+            money = revenue.__dict__
+            self.revenue = _new_money(Money, (money["amount"], money["currency"]))
+        self.generations: int = metrics["generations"]
+        self.streams: int = metrics["streams"]
         self.facts = facts
         self.weight: Decimal | None = None
         self.share: Decimal | None = None

@@ -108,10 +108,11 @@ def use_facts(use: Use, policy: CompiledPolicy) -> dict[str, Any]:
     """The use's facts converted to their declared types; a `UseError` for a purpose,
     context, territory or fact the policy set does not know."""
     vocabulary = policy.vocabulary
+    context = use.context
     if (
         not use.facts
         and use.purpose in vocabulary.purposes
-        and vocabulary.contexts.issuperset(use.context)
+        and (not context or vocabulary.contexts.issuperset(context))
         and code_problem(use.territory) is None
     ):
         return {}  # the common case: nothing to report, no facts to convert

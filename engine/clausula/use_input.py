@@ -77,14 +77,14 @@ def parse_use(obj: Mapping[str, Any] | Use, vocabulary: Any = None) -> Use:
     """Validate a use given as a mapping (parsed JSON). Raises `UseError` with every
     problem; given a policy set's vocabulary (`PolicySet.vocabulary`), its purpose,
     territory, contexts and facts are checked against it in the same answer."""
-    if isinstance(obj, Use):
-        return obj
-    if not isinstance(obj, Mapping):
-        raise UseError([UseProblem("", "a use must be a JSON object")])
-    if type(obj) is dict:
+    if type(obj) is dict:  # first: the ABC checks below cost more than a plain use
         plain = plain_use(obj, vocabulary)  # the common shape, checked without pydantic's walk
         if plain is not None:
             return plain
+    elif isinstance(obj, Use):
+        return obj
+    elif not isinstance(obj, Mapping):
+        raise UseError([UseProblem("", "a use must be a JSON object")])
     try:
         return Use.model_validate(
             obj, context={"vocabulary": vocabulary} if vocabulary is not None else None
