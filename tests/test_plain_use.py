@@ -59,10 +59,11 @@ party = _often(st.sampled_from(PARTIES), st.sampled_from(BAD_PARTIES))
 work = _often(st.sampled_from(WORKS), st.sampled_from(BAD_WORKS))
 amount = _often(
     st.sampled_from(["0", "1200", "1200.00", "0.5", "12.345", "1000000000000000", "9" * 17]),
-    st.sampled_from(["-1", "1e3", "NaN", "1,00", " 1", "0x10", "١٢"]),
+    st.sampled_from(["-1", "1e3", "NaN", "1,00", " 1", "0x10", "١٢", "1" * 41, "0." + "0" * 39]),
 )
 currency = _often(
-    st.sampled_from(["USD", "EUR", "JPY", "KWD"]), st.sampled_from(["usd", "EURO", "XXZ"])
+    st.sampled_from(["USD", "EUR", "JPY", "KWD"]),
+    st.sampled_from(["usd", "EURO", "XXZ", "US", "USD" * 30]),
 )
 weight = _often(
     st.sampled_from(["0", "0.6", "0.4", "1", "1.0", "0.25"]),
@@ -70,7 +71,9 @@ weight = _often(
 )
 date = _often(
     st.one_of(st.dates().map(dt.date.isoformat), st.dates()),
-    st.sampled_from(["2026-02-30", "2026-9-01", "20260901", "2026-09-01T00:00:00", "0000-01-01"]),
+    st.sampled_from(
+        ["2026-02-30", "2026-9-01", "20260901", "2026-09-01T00:00:00", "0000-01-01", "2026-09-01 "]
+    ),
 )
 count = _often(st.integers(0, 10**6), st.sampled_from([-1, 10**16, 1.0, True, "5"]))
 flags = st.dictionaries(
@@ -84,14 +87,17 @@ money = _often(
     st.fixed_dictionaries({"amount": amount, "currency": currency}),
     st.fixed_dictionaries({"amount": amount}, optional={"currency": currency, "rate": amount}),
 )
-metrics = st.fixed_dictionaries(
-    {},
-    optional={
-        "revenue": st.one_of(st.none(), money),
-        "generations": count,
-        "streams": count,
-        "views": count,
-    },
+metrics = st.one_of(
+    st.fixed_dictionaries({"revenue": money}),  # what most uses send: a memo of its own
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "revenue": st.one_of(st.none(), money),
+            "generations": count,
+            "streams": count,
+            "views": count,
+        },
+    ),
 )
 FIELDS: dict[str, st.SearchStrategy[Any]] = {
     "id": st.one_of(st.none(), TEXT, st.just("u" * 129)),
@@ -191,3 +197,40 @@ def test_the_common_shapes_take_the_plain_path() -> None:
         assert plain is not None
         _same(plain, Use.model_validate(use, context={"vocabulary": vocabulary}))
         assert parse_use(use, vocabulary) == plain
+
+
+def test_a_memo_forgets_everything_when_full() -> None:
+    """The memos of `plain_use` stay within their bound whatever the uses, and a value
+    forgotten is computed again, the same."""
+    from clausula.models import _Memo
+
+    calls: list[str] = []
+
+    def length(text: str) -> int:
+        calls.append(text)
+        return len(text)
+
+    memo: _Memo[str, int] = _Memo(length, 3)
+    assert [memo[t] for t in ("a", "bb", "ccc", "a")] == [1, 2, 3, 1]
+    assert calls == ["a", "bb", "ccc"]
+    assert memo["dddd"] == 4  # full: forgets the three it holds
+    assert len(memo) == 1
+    assert memo["a"] == 1 and calls[-1] == "a"
+
+
+def test_long_text_never_becomes_a_memo_key() -> None:
+    """Text longer than a field's limit is refused before any memo holds it."""
+    from clausula import models
+
+    long = "isni:" + "0" * 200
+    use = {"date": "2026-09-01" + " " * 90, "licensee": long, "purpose": "training"}
+    assert plain_use({**use, "territory": "DE" * 50}, _vocabulary()) is None
+    plain = {"date": "2026-09-01", "licensee": PARTIES[0], "purpose": "training", "territory": "DE"}
+    for revenue in (
+        {"amount": "1" * 100, "currency": "USD"},
+        {"amount": "1", "currency": "USD" * 30},
+    ):
+        assert plain_use({**plain, "metrics": {"revenue": revenue}}) is None
+    memos = (models._PLAIN_PARTIES, models._PLAIN_DATES, models._PLAIN_TERRITORIES)
+    assert all(len(key) <= 128 for memo in memos for key in memo)
+    assert all(len(a) <= 40 and len(c) == 3 for a, c in models._REVENUES_ONLY)

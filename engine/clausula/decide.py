@@ -108,12 +108,13 @@ def use_facts(use: Use, policy: CompiledPolicy) -> dict[str, Any]:
     """The use's facts converted to their declared types; a `UseError` for a purpose,
     context, territory or fact the policy set does not know."""
     vocabulary = policy.vocabulary
-    context = use.context
+    fields = use.__dict__  # not the model's attributes: each goes through its `__getattr__` hook
+    context = fields["context"]
     if (
-        not use.facts
-        and use.purpose in vocabulary.purposes
+        not fields["facts"]
+        and fields["purpose"] in vocabulary.purposes
         and (not context or vocabulary.contexts.issuperset(context))
-        and code_problem(use.territory) is None
+        and code_problem(fields["territory"]) is None
     ):
         return {}  # the common case: nothing to report, no facts to convert
     problems: list[UseProblem] = []
