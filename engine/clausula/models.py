@@ -371,7 +371,8 @@ class _Memo(dict[_Key, _Value]):
     """The values of a pure function of immutable keys, at most `bound` of them: full, it
     forgets them all (no bookkeeping on a hit, where `lru_cache` keeps an order). Safe to
     share between threads: each dict operation is atomic, and two threads that miss the same
-    key compute the same value. Callers refuse long text before it becomes a key."""
+    key compute the same value (threads that miss at once may each add one past the bound
+    before the next miss clears it). Callers refuse long text before it becomes a key."""
 
     __slots__ = ("_bound", "_compute")
 
