@@ -77,7 +77,7 @@ def parse_use(obj: Mapping[str, Any] | Use, vocabulary: Any = None) -> Use:
     """Validate a use given as a mapping (parsed JSON). Raises `UseError` with every
     problem; given a policy set's vocabulary (`PolicySet.vocabulary`), its purpose,
     territory, contexts and facts are checked against it in the same answer."""
-    if type(obj) is dict:  # first: the ABC checks below cost more than a plain use
+    if type(obj) is dict:  # first, the common case: the ABC checks below cost ~0.5 µs
         plain = plain_use(obj, vocabulary)  # the common shape, checked without pydantic's walk
         if plain is not None:
             return plain
