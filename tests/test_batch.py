@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -557,3 +558,196 @@ def test_uses_whose_payments_raise_take_the_one_use_path(tmp_path: Path) -> None
                     (p.payee, p.amount, p.currency, p.rule) for p in expected.payments
                 )
         assert evaluator.stats["one_use"] > 0
+
+
+# ------------------------------------------------------------------ dates relative to the artist
+
+_DATED_CONTRACT = """\
+contract "dated-opt-in" "Opt-in with a cap and terms for minors"
+  licensor party:example-label
+  licensee party:aria-labs
+  effective 2020-01-01
+  territory worldwide except RU
+  scope all works
+
+  clause 1 "Purposes"
+    permit training, generation
+
+  clause 2 "Consent of each artist, for at most two years; a minor's in writing"
+    require consent of each artist in use.artists for use.purpose for at most 2 years, if minor in writing for at most 1 years
+
+  clause 3 "12% of revenue, at least 0.50 USD"
+    pay max(12% * use.revenue, 0.50 USD) to each artist in use.artists
+"""
+
+
+def _dated_profile(rng: random.Random) -> dict[str, Any]:
+    """An artist's dates around an anchor day: born about 18 years before it or not, dead
+    about then or not, and grants starting, ending, signed and revoked about then."""
+    anchor = dt.date(2024, 1, 1) + dt.timedelta(days=rng.randrange(6 * 365))
+
+    def near() -> dt.date:
+        return anchor + dt.timedelta(days=rng.choice([-400, -1, 0, 1, 2, 30]))
+
+    born = None
+    if rng.random() < 0.4:
+        born = anchor.replace(year=anchor.year - 18, day=min(anchor.day, 28))
+        born += dt.timedelta(days=rng.choice([-1, 0, 1]))
+    grants = []
+    for _ in range(rng.choice([0, 1, 1, 2])):
+        start = near()
+        grants.append(
+            {
+                "purposes": rng.sample(["training", "generation", "voice_replica"], 2),
+                "territories": rng.choice([["worldwide"], ["US"], ["EU"]]),
+                "valid_from": start,
+                "valid_until": rng.choice([None, start + dt.timedelta(days=rng.randrange(800))]),
+                "signed_on": rng.choice([None, start - dt.timedelta(days=rng.randrange(3))]),
+                "formalities": ["in_writing"] if rng.random() < 0.5 else [],
+                "revoked": rng.choice([None, None, near()]),
+            }
+        )
+    return {
+        "anchor": anchor,
+        "born": born,
+        "died": rng.choice([None, None, None, near()]),
+        "grants": grants,
+    }
+
+
+def _shifted(day: dt.date | None, days: int) -> dt.date | None:
+    return None if day is None else day + dt.timedelta(days=days)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1))
+def test_artists_dated_alike_share_classes_and_agree_with_one_use_path(
+    seed: int, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The core tells an artist's consent dates only by where the use's date falls among
+    them (`BatchEvaluator._artist_days`): artists whose every date is another's moved by
+    the same number of days, used that many days later, share a class — and every use,
+    on and beside every date of the data, decides as `PolicySet.decide`, through the
+    batch core and through the array path of `decide_table`."""
+    from clausula.table import TableDecider, result_schema, table_of_uses
+
+    rng = random.Random(seed)
+    root = tmp_path_factory.mktemp("dated")
+    (root / "c.clause").write_text(_DATED_CONTRACT, encoding="utf-8")
+    parties: dict[str, Party] = {
+        p: Party(id=p, kind="label", name=p) for p in ("party:example-label", "party:aria-labs")
+    }
+    grants: dict[str, ConsentGrant] = {}
+    revocations: list[Revocation] = []
+    works: dict[str, Work] = {}
+    people: list[tuple[str, str, dt.date]] = []  # (artist, work, anchor) of each copy
+    for i in range(6):
+        profile = _dated_profile(rng)
+        for copy, move in enumerate((0, rng.randint(1, 300))):
+            artist = f"party:artist-{i}-{copy}"
+            parties[artist] = Party(
+                id=artist,
+                kind="artist",
+                name=artist,
+                birth_date=_shifted(profile["born"], move),
+                death_date=_shifted(profile["died"], move),
+            )
+            for k, grant in enumerate(profile["grants"]):
+                gid = f"g-{i}-{copy}-{k}"
+                grants[gid] = ConsentGrant(
+                    id=gid,
+                    grantor=artist,
+                    grantee="any",
+                    purposes=grant["purposes"],
+                    territories=grant["territories"],
+                    valid_from=_shifted(grant["valid_from"], move),
+                    valid_until=_shifted(grant["valid_until"], move),
+                    signed_on=_shifted(grant["signed_on"], move),
+                    formalities=frozenset(grant["formalities"]),
+                )
+                if grant["revoked"] is not None:
+                    revocations.append(Revocation(grant=gid, date=_shifted(grant["revoked"], move)))
+            work = f"isrc:QZDAT26{i:03d}{copy:02d}"
+            works[work] = Work(
+                id=work,
+                title=work,
+                performers=[Performer(artist=artist)],
+                rights_holder="party:example-label",
+            )
+            people.append((artist, work, _shifted(profile["anchor"], move) or profile["anchor"]))
+    dataset = DataSet(parties, works, grants, tuple(revocations), ())
+    loaded = load_files([root / "c.clause"], catalogue=dataset, catalogue_label="<dated>")
+    evaluator = BatchEvaluator(loaded)
+    # Every day of the data, and the day before and after, for every artist.
+    days = sorted(
+        {
+            d + dt.timedelta(days=k)
+            for a, _, _ in people
+            for d in (evaluator._artist_days(a) or ((),))[0]
+            for k in (-1, 0, 1)
+        }
+    )
+    uses: list[dict[str, Any]] = []
+    pairs: list[tuple[int, int]] = []
+    for j, (artist, work, anchor) in enumerate(people):
+        mine = [anchor + dt.timedelta(days=k) for k in (-2, 0, 1, 45)] + rng.sample(days, 4)
+        for day in mine:
+            for purpose in ("training", "generation"):
+                territory = rng.choice(["US", "US", "DE", "RU"])
+                use = {
+                    "id": f"u{len(uses)}",
+                    "date": day.isoformat(),
+                    "licensee": "party:aria-labs",
+                    "purpose": purpose,
+                    "territory": territory,
+                    "works": [work],
+                    "artists": [artist],
+                    "metrics": {
+                        "revenue": {"amount": f"{rng.randrange(1, 900)}.25", "currency": "USD"}
+                    },
+                }
+                if j % 2 == 1 and day in mine[:4]:  # the moved copy, as its twin was used
+                    twin_day = people[j - 1][2] + (day - anchor)
+                    uses.append(
+                        {
+                            **use,
+                            "id": f"u{len(uses)}",
+                            "date": twin_day.isoformat(),
+                            "works": [people[j - 1][1]],
+                            "artists": [people[j - 1][0]],
+                        }
+                    )
+                    pairs.append((len(uses) - 1, len(uses)))
+                uses.append(use)
+    shapes = [parse_use(u) for u in uses]
+    columns = UseColumns(
+        shapes=shapes,
+        shape=list(range(len(shapes))),
+        revenue=[s.metrics.revenue.amount if s.metrics.revenue else None for s in shapes],
+        generations=[0] * len(shapes),
+        streams=[0] * len(shapes),
+    )
+    expected = [_one(loaded, u) for u in uses]
+    for use, outcome, want in zip(uses, evaluator.evaluate(columns), expected, strict=True):
+        assert isinstance(want, Decision), use
+        assert outcome.decision == want.decision, use
+        assert outcome.payments == tuple(
+            (p.payee, p.amount, p.currency, p.rule) for p in want.payments
+        ), use
+    alike = sum(
+        evaluator.class_of_shape(a)[0] is evaluator.class_of_shape(b)[0]  # type: ignore[index]
+        for a, b in pairs
+    )
+    assert alike * 2 >= len(pairs)  # moved copies share their twins' classes (Feb 29 aside)
+    decider = TableDecider(loaded)
+    got = pa.Table.from_batches(
+        [decider.decide(b) for b in table_of_uses(uses).to_batches(max_chunksize=17)],
+        schema=result_schema(),
+    ).to_pylist()
+    for row, want in zip(got, expected, strict=True):
+        assert isinstance(want, Decision)
+        assert row["decision"] == want.decision, row
+        assert [(p["payee"], p["amount"]) for p in row["payments"]] == [
+            (p.payee, p.amount) for p in want.payments
+        ], row
+    assert decider.stats["by_arrays"] == len(uses)

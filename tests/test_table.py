@@ -290,10 +290,15 @@ def test_two_consents_in_one_clause_each_row_its_own_source(tmp_path: Path) -> N
 @cache
 def _boundary_days(key: tuple[Path, Path, tuple[str, ...]]) -> tuple[str, ...]:
     """Days on both sides of the dates where the policy's answers can change (the batch
-    core's date boundaries), as `YYYY-MM-DD`."""
+    core's date boundaries, and the days among which it places a use's date for each
+    artist of the data), as `YYYY-MM-DD`."""
     from clausula.batch import BatchEvaluator
 
-    boundaries = BatchEvaluator(_loaded(*key))._boundaries or [dt.date(2026, 6, 1)]
+    evaluator = BatchEvaluator(_loaded(*key))
+    boundaries = list(evaluator._boundaries or [dt.date(2026, 6, 1)])
+    for artist in evaluator._catalogue.parties:
+        found = evaluator._artist_days(artist)
+        boundaries += found[0] if found is not None else ()
     days = {d + dt.timedelta(days=k) for d in boundaries for k in (-1, 0, 1)}
     return tuple(sorted(d.isoformat() for d in days if 2000 <= d.year <= 2100))
 

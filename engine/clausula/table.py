@@ -398,7 +398,7 @@ class TableDecider:
             frame = evaluator._frame(use)
             frame_uses[k] = use
             frame_number[k] = frame.number
-            signing[k] = keys.signing(frame)
+            signing[k] = keys.signing(frame, evaluator._signing_of(use))
         inverse = inverse.reshape(-1)
         mask[rows[~good[inverse]]] = False
         keep = good[inverse]
@@ -406,16 +406,17 @@ class TableDecider:
         if not len(rows):
             return None
         class_key, parts, row_layout = keys.keys(
-            frame_number[inverse], signing[inverse], work[rows], named[rows]
+            frame_number[inverse], signing[inverse], work[rows], days[rows], named[rows]
         )
         # Each row's artists in the core's layout order (indexes of `keys.artist_ids`).
         layout = np.full((n, MAX_SLOTS + 1), -1, dtype=np.int64)
         layout[rows] = row_layout
         # The frame of each row, as a use (that of its frame's first row: a date of the same
-        # period, which the core's class reads only through the period).
+        # period), and each row's own date, which a use deciding a class must have (the
+        # core's class reads it where it falls among the artists' dates).
         frame_of = np.full(n, -1, dtype=np.int64)
         frame_of[rows] = inverse
-        framed = (frame_uses, frame_of)
+        framed = (frame_uses, frame_of, days)
         answer_of, placed = self._class_answers(
             columns, rows, class_key, parts, (work, named, layout), framed
         )
@@ -434,7 +435,7 @@ class TableDecider:
         class_key: np.ndarray[Any, Any],
         parts: np.ndarray[Any, Any],
         placed_in: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]],
-        framed: tuple[list[Use | None], np.ndarray[Any, Any]],
+        framed: tuple[list[Use | None], np.ndarray[Any, Any], np.ndarray[Any, Any]],
     ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
         """Each row's answer (an index into `self._found`, which gives each answer and where
         its payees come from), and which rows got one (the others take the row path).
@@ -534,13 +535,15 @@ class TableDecider:
         picked: np.ndarray[Any, Any],
         work: np.ndarray[Any, Any],
         named: np.ndarray[Any, Any],
-        framed: tuple[list[Use | None], np.ndarray[Any, Any]],
+        framed: tuple[list[Use | None], np.ndarray[Any, Any], np.ndarray[Any, Any]],
     ) -> tuple[list[_Outcome | None], list[Any]]:
         """The core's outcome for each of these rows (None: the row path decides it), and
         the class the core placed it in. `framed`: the frames' uses (parsed once per frame
         and period) and each row's frame."""
         evaluator = self.evaluator
-        frame_uses, frame_of = framed
+        frame_uses, frame_of, days = framed
+        dated: dict[tuple[int, int], int] = {}  # (frame, day) → place in `frame_list`
+        frame_list: list[Use] = []
         outcomes: list[_Outcome | None] = [None] * len(picked)
         classified: list[Any] = [None] * len(picked)
         frames: list[int] = []
@@ -559,9 +562,15 @@ class TableDecider:
             if metrics is None:
                 continue
             f = int(frame_of[position])
-            if f < 0 or frame_uses[f] is None:
+            bare = frame_uses[f] if f >= 0 else None
+            if bare is None:
                 continue
-            frames.append(f)
+            day = int(days[position])
+            place = dated.get((f, day))
+            if place is None:
+                place = dated[(f, day)] = len(frame_list)
+                frame_list.append(bare.model_copy(update={"date": _EPOCH + dt.timedelta(days=day)}))
+            frames.append(place)
             works.append((work_ids[int(work[position])].as_py(),))
             a = int(named[position])
             artists.append((artist_ids[a].as_py(),) if a >= 0 else ())
@@ -573,7 +582,7 @@ class TableDecider:
             group[3].append(generations)
             group[4].append(streams)
         count = len(frames)
-        shapes = ShapeTable(frame_uses, frames, works, artists, [{}] * count)  # type: ignore[arg-type]
+        shapes = ShapeTable(frame_list, frames, works, artists, [{}] * count)
         for currency, (ks, of_shape, revenues, gens, streams_) in groups.items():
             use_columns = UseColumns(
                 shapes,

@@ -48,7 +48,20 @@ class _Frame:
     territory: str
     date: dt.date
     contracts: tuple[CompiledBlock, ...]
-    signing: int  # frames that tell artists and works apart alike share this number
+
+
+@dataclass(frozen=True, slots=True)
+class _Signing:
+    """What the signature of an artist reads of a use besides the date: the licensee, the
+    purpose and the territory (its grants cover it or not), and the date only when the
+    ledger answers as of a day. Uses of one frame may differ here (the territories of a
+    frame agree on every set the clauses and contracts test, not on every grant's)."""
+
+    number: int
+    licensee: str
+    purpose: str
+    territory: str
+    date: dt.date | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,3 +162,4 @@ class _Class:
 
 
 _Classified = tuple[_Class, _Layout, Mapping[str, Decimal], int]
+_Dated = tuple[int, tuple[dt.date, ...] | None]  # a template signature, the dates it is relative to

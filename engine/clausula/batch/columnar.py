@@ -26,6 +26,7 @@ Nothing here decides: a key that is finer than the core's class only costs one m
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import weakref
 from collections.abc import Mapping
@@ -44,7 +45,10 @@ MAX_SLOTS = 8
 #: row-by-row path.
 MAX_EXTRA_ARTISTS = 1 << 16
 _NONE = -1
-_UNSIGNED = -2  # a signature not asked of the core yet
+# Days as numbers from _FIRST_DAY (0001-01-01), each artist group's in a span of its own.
+_DAY_ZERO = dt.date(1, 1, 1)
+_FIRST_DAY = (_DAY_ZERO - dt.date(1970, 1, 1)).days
+_DAY_SPAN = 1 << 22  # more than the days from 0001-01-01 to 9999-12-31
 _ROLES = (_PERFORMER, _NAMED, _PERFORMER | _NAMED)  # an artist's roles in rows placed here
 
 
@@ -394,6 +398,7 @@ class ClassKeys:
         self.arrays = arrays
         self._signings: dict[int, int] = {}  # the core's signing number → row of the tables
         self._frames: list[Any] = []  # a core frame of each row of the tables
+        self._signing_of: list[Any] = []  # the core's signing of each row of the tables
         self._work_sigs: list[np.ndarray[Any, Any]] = []
         # The data set's artists, then those rows named that no work names (this decider's
         # own: the data set's arrays are shared and never changed).
@@ -403,23 +408,30 @@ class ClassKeys:
         self._index = StringIndex(arrays.artist_ids) if len(arrays.artist_ids) else None
         self._extra: dict[str, int] = {}
         self._group_of_key = dict(arrays.group_of_key)
-        groups = len(self.artist_rep)
-        # roles → (row of the tables, artist group) → the core's signature (_UNSIGNED: not
-        # asked yet).
-        self._artist_sigs = {roles: np.zeros((0, groups), dtype=np.int64) for roles in _ROLES}
+        # (roles, row of the tables, artist group, where the day falls among the group's
+        # days) → the core's signature.
+        self._artist_sigs: dict[tuple[int, int, int, int], int] = {}
+        # Each artist group's days (`BatchEvaluator._artist_days`, as days past _FIRST_DAY)
+        # in one sorted array, group after group: `_day_places` places a row's date.
+        self._days_known = 0  # groups whose days are in `_flat_days`
+        self._day_lists: list[np.ndarray[Any, Any]] = []
+        self._flat_days = np.zeros(0, dtype=np.int64)
+        self._day_starts = np.zeros(1, dtype=np.int64)
+        self._exact = np.zeros(0, dtype=bool)  # groups whose dates cannot be ordered
 
-    def signing(self, frame: Any) -> int:
-        """The row of the tables for this core frame (works filled for every group at once:
-        groups are few; artists as rows need them)."""
-        index = self._signings.get(frame.signing)
+    def signing(self, frame: Any, signing: Any) -> int:
+        """The row of the tables for this core signing (with a core frame of the same
+        licensee: works filled for every group at once; groups are few)."""
+        index = self._signings.get(signing.number)
         if index is None:
             ev, arrays = self.evaluator, self.arrays
             works = np.array(
                 [ev._work_signature(w, frame) for w in arrays.work_rep], dtype=np.int64
             )
-            index = self._signings[frame.signing] = len(self._work_sigs)
+            index = self._signings[signing.number] = len(self._work_sigs)
             self._work_sigs.append(works)
             self._frames.append(frame)
+            self._signing_of.append(signing)
         return index
 
     def artists(self, text: pa.Array) -> np.ndarray[Any, Any]:
@@ -457,32 +469,66 @@ class ClassKeys:
         found[missing] = [extra.get(v, _NONE) if v is not None else _NONE for v in values]
         return found
 
-    def _artist_table(
-        self, roles: int, signing: np.ndarray[Any, Any], group: np.ndarray[Any, Any]
+    def _day_places(self, group: np.ndarray[Any, Any], day: np.ndarray[Any, Any]) -> Any:
+        """Where each row's day falls among its artist group's days: twice the days before
+        it, plus one when it is one of them (the core's `bisect_left`, `bisect_right`); the
+        day itself for a group whose dates cannot be ordered."""
+        groups = len(self.artist_rep)
+        if self._days_known < groups:
+            ev = self.evaluator
+            for g in range(self._days_known, groups):
+                found = ev._artist_days(self.artist_rep[g])
+                days = () if found is None else found[0]
+                self._day_lists.append(
+                    np.array([(d - _DAY_ZERO).days for d in days], dtype=np.int64)
+                )
+                self._exact = np.append(self._exact, found is None)
+            self._days_known = groups
+            lengths = np.array([len(d) for d in self._day_lists], dtype=np.int64)
+            self._day_starts = np.concatenate([[0], np.cumsum(lengths)])
+            owners = np.repeat(np.arange(groups, dtype=np.int64), lengths)
+            self._flat_days = owners * _DAY_SPAN + (
+                np.concatenate(self._day_lists) if groups else np.zeros(0, dtype=np.int64)
+            )
+        query = group * _DAY_SPAN + (day - _FIRST_DAY)
+        start = self._day_starts[group]
+        left = np.searchsorted(self._flat_days, query, side="left") - start
+        right = np.searchsorted(self._flat_days, query, side="right") - start
+        return np.where(self._exact[group], day - _FIRST_DAY, left * 2 + (right - left))
+
+    def _artist_signatures(
+        self,
+        roles: int,
+        signing: np.ndarray[Any, Any],
+        group: np.ndarray[Any, Any],
+        day: np.ndarray[Any, Any],
     ) -> np.ndarray[Any, Any]:
-        """The signatures table of artists in `roles`, with every (signing, group) of these
-        rows asked of the core."""
-        table = self._artist_sigs[roles]
-        shape = (len(self._frames), len(self.artist_rep))
-        if table.shape != shape:
-            grown = np.full(shape, _UNSIGNED, dtype=np.int64)
-            grown[: table.shape[0], : table.shape[1]] = table
-            table = self._artist_sigs[roles] = grown
-        missing = table[signing, group] == _UNSIGNED
-        if missing.any():
-            width = table.shape[1]
-            pairs = np.unique(signing[missing] * width + group[missing])
-            ev, reps, frames = self.evaluator, self.artist_rep, self._frames
-            for pair in pairs.tolist():
-                s, g = divmod(pair, width)
-                table[s, g] = ev._artist_signature(reps[g], roles, frames[s])
-        return table
+        """The core's signature of each row's artist (of `group`) in `roles`, for a use of
+        the table row `signing` on `day`: one per (signing, group, place of the day among
+        the group's days), asked of the core the first time with one of those rows' days."""
+        place = self._day_places(group, day)
+        width = int(place.max(initial=0)) + 1
+        code = (group * width + place) * (len(self._frames) + 1) + signing
+        distinct, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+        found = np.empty(len(distinct), dtype=np.int64)
+        memo, ev, reps = self._artist_sigs, self.evaluator, self.artist_rep
+        for k, row in enumerate(first.tolist()):
+            s, g, p = int(signing[row]), int(group[row]), int(place[row])
+            number = memo.get((roles, s, g, p))
+            if number is None:
+                date = _DAY_ZERO + dt.timedelta(days=int(day[row]) - _FIRST_DAY)
+                number = memo[(roles, s, g, p)] = ev._artist_signature(
+                    reps[g], roles, self._frames[s], self._signing_of[s], date
+                )
+            found[k] = number
+        return found[inverse.reshape(-1)]
 
     def keys(
         self,
         frame_number: np.ndarray[Any, Any],
         signing: np.ndarray[Any, Any],
         work: np.ndarray[Any, Any],
+        day: np.ndarray[Any, Any],
         named: np.ndarray[Any, Any] | None = None,
     ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
         """One integer per row, equal for rows in the same class of the core; the parts it
@@ -493,7 +539,8 @@ class ClassKeys:
         in the core's layout order (the work's performers, then the named artist if it is
         not one of them; indexes of `artist_ids`, -1 past the last). `work` indexes
         `arrays.work_ids`, `named` `artist_ids` (-1: no `use.artists`: see `artists`); `signing` is
-        what `signing()` gave for the row's frame."""
+        what `signing()` gave for the row's frame; `day` the row's date (days since
+        1970-01-01)."""
         arrays = self.arrays
         n = len(work)
         if named is None:
@@ -520,8 +567,9 @@ class ClassKeys:
         groups = self.artist_group
         extra_sig = np.full(n, _NONE, dtype=np.int64)
         if extra.any():
-            table = self._artist_table(_NAMED, signing[extra], groups[named[extra]])
-            extra_sig[extra] = table[signing[extra], groups[named[extra]]]
+            extra_sig[extra] = self._artist_signatures(
+                _NAMED, signing[extra], groups[named[extra]], day[extra]
+            )
         parts = [
             frame_number,
             count,
@@ -537,8 +585,9 @@ class ClassKeys:
                 (_PERFORMER | _NAMED, (artist >= 0) & (place == j)),
             ):
                 if which.any():
-                    g = groups[artist[which]]
-                    sig[which] = self._artist_table(roles, signing[which], g)[signing[which], g]
+                    sig[which] = self._artist_signatures(
+                        roles, signing[which], groups[artist[which]], day[which]
+                    )
             parts.append(sig)
         key = np.zeros(n, dtype=np.int64)
         bound = 1

@@ -32,10 +32,12 @@ from .classes import (
     _PERFORMER,
     _Class,
     _Classified,
+    _Dated,
     _Frame,
     _hashable,
     _Layout,
     _layout,
+    _Signing,
     _SlotPlan,
 )
 from .dates import _date_values, _Duration, _moved, _NotConstant
@@ -48,6 +50,65 @@ from .results import (
     _key,
 )
 from .structure import _Structure, _structure
+
+
+def _policy_days(
+    blocks: Mapping[str, CompiledBlock], boundaries: Sequence[dt.date] | None
+) -> list[dt.date]:
+    """The dates of the policy that an artist's dates are placed among: the boundaries, when
+    the blocks start and end, and every date an effect holds (`made from`, compared with a
+    grant's start) with the day after it."""
+    days = set(boundaries or ())
+    for block in blocks.values():
+        days.update(d for d in (block.start, block.end) if d is not None)
+        for provision in block.provisions:
+            for effect in provision.effects:
+                for item in dataclasses.fields(effect):
+                    value = getattr(effect, item.name)
+                    if isinstance(value, dt.date):
+                        days.add(value)
+                        with contextlib.suppress(OverflowError):
+                            days.add(value + dt.timedelta(days=1))
+    return sorted(days)
+
+
+def _consent_durations(blocks: Mapping[str, CompiledBlock]) -> tuple[_Duration, ...]:
+    """The durations after a date of the data at which a consent can start or stop
+    counting: none (the date itself), coming of age, and the caps of the requirements."""
+    durations: set[_Duration] = {(0, 0), (18 * 12, 0)}
+    for block in blocks.values():
+        for provision in block.provisions:
+            for effect in provision.effects:
+                if effect.kind == "consent":
+                    caps = (effect.cap, effect.minors[1] if effect.minors else None)
+                    durations.update((c.months, c.days) for c in caps if c is not None)
+    return tuple(sorted(durations))
+
+
+# The days of an artist whose dates cannot be ordered: their signature reads the use's date.
+_UNORDERED: tuple[dt.date, ...] = (dt.date.min,)
+
+
+def _dates_in(value: Any, found: set[Any]) -> None:
+    """Add every date found in `value` (nested tuples, lists, sets and dicts) to `found`."""
+    if isinstance(value, dt.date):
+        found.add(value)
+    elif isinstance(value, tuple | list | set | frozenset):
+        for item in value:
+            _dates_in(item, found)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _dates_in(item, found)
+
+
+def _placed(value: Any, places: Mapping[Any, int]) -> Any:
+    """`value` with each date replaced by its place in `places` (an artist's own dates)."""
+    if isinstance(value, dt.date):
+        return ("day", places[value])
+    if isinstance(value, tuple):
+        return tuple(_placed(item, places) for item in value)
+    return value
+
 
 # The role flags of a batch layout, by the roles `kinds.subject_roles` names.
 _ROLE_FLAGS = {"performer": _PERFORMER, "named": _NAMED, "attributed": _ATTRIBUTED}
@@ -130,20 +191,24 @@ class BatchEvaluator:
         self._signature_ids: dict[Any, int] = {}
         self._grants: dict[tuple[str, str], Any] = {}
         self._classes: dict[tuple[Any, ...], _Class] = {}
-        self._signed: dict[tuple[int, int], int] = {}  # (signing, layout) → signatures
-        self._by_signing: dict[int, dict[Any, int]] = {}  # work or (artist, roles) → signature
+        self._signings: dict[tuple[Any, ...], _Signing] = {}
+        self._dated: dict[tuple[Any, ...], _Dated] = {}  # (signing, artist, roles) → template
+        self._artist_days_memo: dict[tuple[str, dt.date | None], Any] = {}
         self._layout_count = 0
         self._table: Any = None
         self._of_shape: list[_Classified | None] = []
-        self._table_frames: dict[int, _Frame] = {}
+        self._table_frames: dict[int, tuple[_Frame, _Signing, dt.date]] = {}
         self._table_entities: dict[int, tuple[_Layout, int]] = {}
-        self._placed: dict[tuple[int, int], _Class] = {}  # (frame, layout) → class
+        # (frame, layout, signing, date) → class
+        self._placed: dict[tuple[int, int, int, dt.date], _Class] = {}
         self._amounts: dict[str, dict[tuple[Any, ...], Any]] = {}  # per currency
         self._roundings: dict[tuple[Any, ...], Outcome] = {}
         self._answers: dict[tuple[Any, ...], Outcome] = {}
         # Dates at which something the policy compares the use's date with changes; the
         # territory sets that tell territories apart.
+        self._durations = _consent_durations(blocks)
         self._boundaries = self._date_boundaries(blocks)
+        self._policy_days = _policy_days(blocks, self._boundaries)
         self._territory_sets = self._territory_tests(blocks)
         self._territory_keys: dict[str, Any] = {}
 
@@ -433,11 +498,11 @@ class BatchEvaluator:
         return self._of_shape
 
     def _date_boundaries(self, blocks: Mapping[str, CompiledBlock]) -> list[dt.date] | None:
-        """The dates between which the decisions cannot change with the use's date: every
-        date the clauses compare it with (over all artists and works of the data), when
-        laws and contracts start and end, and the dates of the data from which consents
-        count or lapse (grants, revocations, caps, coming of age, death). None when they
-        cannot all be listed (then each date is a frame of its own)."""
+        """The dates between which the decisions cannot change with the use's date, but for
+        what it does to the artists' consents (their signatures tell that): every date the
+        clauses compare it with (over all artists and works of the data), and when laws
+        and contracts start and end. None when they cannot all be listed (then each date
+        is a frame of its own)."""
         terms = self.analysis.date_terms
         if terms is None or not self._ledger_is_the_data():
             return None
@@ -454,7 +519,6 @@ class BatchEvaluator:
                 values |= _date_values(node, definitions, parameters, catalogue)
         except _NotConstant:
             return None
-        durations: set[_Duration] = {(18 * 12, 0)}  # coming of age
         for block in blocks.values():
             values.update(d for d in (block.start, block.end) if d is not None)
             enacted = records.assumed.get(block.name)
@@ -463,31 +527,10 @@ class BatchEvaluator:
                 if block.after_enactment is not None:
                     after = block.after_enactment
                     values.add(_moved(enacted, (after.months, after.days)))
-            for provision in block.provisions:
-                for effect in provision.effects:
-                    if effect.kind == "consent":
-                        caps = (effect.cap, effect.minors[1] if effect.minors else None)
-                        durations.update((c.months, c.days) for c in caps if c is not None)
-        starts: set[dt.date] = set()  # dates of the data from which something runs
-        for party in parties.values():
-            starts.update(v for _, v in party if isinstance(v, dt.date))
-        artists = set(parties)
-        for grant in grants.values():
-            starts.update(v for _, v in grant if isinstance(v, dt.date))
-            artists.add(grant.artist)
-        for artist in sorted(artists):
-            for record in records.ledger.records_for(artist):
-                if dataclasses.is_dataclass(record):
-                    starts.update(
-                        v
-                        for v in (getattr(record, f.name) for f in dataclasses.fields(record))
-                        if isinstance(v, dt.date)
-                    )
-        values |= starts
-        for start in starts:
-            for duration in durations:
-                with contextlib.suppress(OverflowError, ValueError):
-                    values.add(_moved(start, duration))
+        # The dates of the data (a party's, a grant's, a ledger record's) are not among
+        # the boundaries: an artist's signature says where the use's date falls among
+        # their own dates and those plus each duration (`_dated_days`), so that uses on
+        # different days share a class when every artist's consents stand alike on them.
         boundaries: set[dt.date] = set()
         for value in values:  # `<` and `>=` change at a value; `<=` and `>` the day after
             boundaries.add(value)
@@ -506,11 +549,11 @@ class BatchEvaluator:
         )
 
     def _territory_tests(self, blocks: Mapping[str, CompiledBlock]) -> list[TerritorySet] | None:
-        """Every territory set a use's territory is tested against: in the clauses, the
-        contracts' territories and the grants' (None when they cannot all be listed)."""
+        """Every territory set a use's territory is tested against in the clauses and the
+        contracts' territories (None when they cannot all be listed). The grants' are not
+        among them: an artist's signature reads the use's own territory (`_Signing`)."""
         tests = self.analysis.territory_tests
-        grants = getattr(self._catalogue, "grants", None)
-        if tests is None or not isinstance(grants, Mapping) or not self._ledger_is_the_data():
+        if tests is None or not self._ledger_is_the_data():
             return None
         registry = self.policy_set.compiled.vocabulary.territories
         sets: dict[TerritorySet, None] = {}
@@ -519,8 +562,6 @@ class BatchEvaluator:
         for block in blocks.values():
             if block.territory is not None:
                 sets[block.territory] = None
-        for grant in grants.values():
-            sets[self._records.territories(grant)] = None
         return list(sets)
 
     def _territory(self, territory: str) -> Any:
@@ -550,14 +591,6 @@ class BatchEvaluator:
             key = (bisect.bisect_right(self._boundaries, use.date), *key[1:])
         frame = self._frames.get(key)
         if frame is None:
-            # What the signatures of artists and works depend on (the date only through
-            # a ledger that answers as of a day).
-            signing = (
-                use.licensee,
-                territory,
-                use.purpose,
-                use.date if self._records.dated_ledger is not None else None,
-            )
             frame = self._frames[key] = _Frame(
                 len(self._frames),
                 use,
@@ -566,9 +599,20 @@ class BatchEvaluator:
                 use.territory,
                 use.date,
                 self.policy_set.compiled.contracts_by_licensee.get(use.licensee, ()),
-                self._signature(("signing", signing)),
             )
         return frame
+
+    def _signing_of(self, use: Use) -> _Signing:
+        """What the signatures of the use's artists read of it besides its date (the date
+        too when the ledger answers as of a day)."""
+        dated = use.date if self._records.dated_ledger is not None else None
+        key = (use.licensee, use.purpose, use.territory, dated)
+        signing = self._signings.get(key)
+        if signing is None:
+            if len(self._signings) > _MEMO_LIMIT:
+                self._signings.clear()
+            signing = self._signings[key] = _Signing(self._signature(("signing", key)), *key)
+        return signing
 
     def _layout_of(
         self, works: Sequence[str], artists: Sequence[str], attribution: Mapping[str, Decimal]
@@ -599,9 +643,15 @@ class BatchEvaluator:
         weights: int | None = None
         if isinstance(shapes, ShapeTable):
             f = shapes.frame[s]
-            frame = self._table_frames.get(f)
-            if frame is None:
-                frame = self._table_frames[f] = self._frame(shapes.frames[f])
+            found_frame = self._table_frames.get(f)
+            if found_frame is None:
+                bare = shapes.frames[f]
+                found_frame = self._table_frames[f] = (
+                    self._frame(bare),
+                    self._signing_of(bare),
+                    bare.date,
+                )
+            frame, signing, date = found_frame
             attribution = shapes.attribution[s]
             entities = shapes.entities
             if entities is None:
@@ -617,14 +667,17 @@ class BatchEvaluator:
                     layout, weights = known
         else:
             use = shapes[s]
-            frame = self._frame(use)
+            frame, signing, date = self._frame(use), self._signing_of(use), use.date
             attribution = use.attribution
             layout = self._layout_of(use.works, use.artists, attribution)
         if weights is None:
             weights = self._weights(layout, attribution)
-        cls = self._placed.get((frame.number, layout.number))
+        placed = (frame.number, layout.number, signing.number, date)
+        cls = self._placed.get(placed)
         if cls is None:
-            cls = self._placed[(frame.number, layout.number)] = self._class_of(frame, layout)
+            if len(self._placed) > _MEMO_LIMIT:
+                self._placed.clear()
+            cls = self._placed[placed] = self._class_of(frame, layout, signing, date)
         of_shape = self._of_shape
         if s >= len(of_shape):
             of_shape.extend([None] * (s + 1 - len(of_shape)))
@@ -634,34 +687,15 @@ class BatchEvaluator:
     def _weights(self, layout: _Layout, attribution: Mapping[str, Decimal]) -> int:
         return self._signature(("weights", layout.number, tuple(attribution.values())))
 
-    def _class_of(self, frame: _Frame, layout: _Layout) -> _Class:
-        """The class of the shapes of this frame with these works and artists."""
-        if len(self._placed) > _MEMO_LIMIT:
-            self._placed.clear()
-        signed = (frame.signing, layout.number)
-        signatures = self._signed.get(signed)
-        if signatures is None:
-            if len(self._signed) > _MEMO_LIMIT:
-                self._signed.clear()
-            known = self._by_signing.get(frame.signing)
-            if known is None:
-                known = self._by_signing[frame.signing] = {}
-            found_works = []
-            for work in layout.works:
-                number = known.get(work)
-                if number is None:
-                    number = known[work] = self._work_signature(work, frame)
-                found_works.append(number)
-            found_artists = []
-            for artist, roles in zip(layout.artists, layout.roles, strict=True):
-                number = known.get((artist, roles))
-                if number is None:
-                    number = known[(artist, roles)] = self._artist_signature(artist, roles, frame)
-                found_artists.append(number)
-            signatures = self._signed[signed] = self._signature(
-                (tuple(found_works), tuple(found_artists))
-            )
-        key = (frame.number, layout.graph_number, signatures)
+    def _class_of(self, frame: _Frame, layout: _Layout, signing: _Signing, date: dt.date) -> _Class:
+        """The class of the shapes of this frame with these works and artists, for a use
+        of this signing on this date."""
+        works = tuple(self._work_signature(work, frame) for work in layout.works)
+        artists = tuple(
+            self._artist_signature(artist, roles, frame, signing, date)
+            for artist, roles in zip(layout.artists, layout.roles, strict=True)
+        )
+        key = (frame.number, layout.graph_number, self._signature((works, artists)))
         cls = self._classes.get(key)
         if cls is None:
             cls = self._classes[key] = _Class(len(self._classes), frame, layout)
@@ -700,51 +734,139 @@ class BatchEvaluator:
         number = self._signatures[memo_key] = self._signature(value)
         return number
 
-    def _artist_signature(self, artist: str, roles: int, frame: _Frame) -> int:
-        """What the policy can tell of an artist in these roles in this frame: catalogue
-        facts, scopes, and the grants that could count for the consents asked of them."""
-        memo_key = (frame.signing, artist, roles)
-        found = self._signatures.get(memo_key)
-        if found is not None:
-            return found
-        abstraction = self.analysis.abstraction
-        value: Any
-        if abstraction is None or artist in abstraction.literals:
-            value = ("id", artist)
-        else:
-            party = self._catalogue.party(artist)
-            scope = tuple(
-                c.scope_artists is None or artist in c.scope_artists for c in frame.contracts
-            )
-            fields = None if party is None else party_facts(party, abstraction)
-            purposes = tuple(dict.fromkeys(p or frame.purpose for p in self._consent[roles]))
-            consent: Any = None
-            if purposes:
-                consent = (
-                    (party.birth_date, party.death_date) if party is not None else None,
-                    self._grants_of(artist, purposes, frame),
-                )
-            value = ("artist", party is not None, scope, fields, consent)
-        number = self._signatures[memo_key] = self._signature(value)
-        return number
+    def _artist_signature(
+        self, artist: str, roles: int, frame: _Frame, signing: _Signing, date: dt.date
+    ) -> int:
+        """What the policy can tell of an artist in these roles in this frame, for a use of
+        this signing on this date: catalogue facts, scopes, and the grants that could count
+        for the consents asked of them — their dates told only by where `date` falls
+        among them (see `_artist_template`)."""
+        memo_key = (signing.number, artist, roles)
+        found = self._dated.get(memo_key)
+        if found is None:
+            if len(self._dated) > _MEMO_LIMIT:
+                self._dated.clear()
+            found = self._dated[memo_key] = self._artist_template(artist, roles, frame, signing)
+        template, days = found
+        if days is None:
+            return template
+        if days is _UNORDERED:  # dates that cannot be ordered: no two uses' dates alike
+            return self._signature(("exact", template, date))
+        return self._signature(
+            ("on", template, bisect.bisect_left(days, date), bisect.bisect_right(days, date))
+        )
 
-    def _grants_of(self, artist: str, purposes: tuple[str, ...], frame: _Frame) -> Any:
-        """The artist's ledger records that could give a consent asked in this frame, each
-        with which of `purposes` it covers and everything else it says, ids left out."""
+    def _artist_template(self, artist: str, roles: int, frame: _Frame, signing: _Signing) -> _Dated:
+        """The artist's signature with the dates of their consents replaced by their places
+        among the artist's own dates, and the sorted days a use's date is placed among
+        (None: the signature reads no such date).
+
+        Every way the engine weighs a consent's dates compares the use's date, or another
+        of the artist's dates, with one of the artist's dates plus a duration (none, coming
+        of age, a requirement's cap) — or with a date of the policy. So two artists whose
+        dates stand in the same order (`_artist_days`: the dates plus each duration, and
+        where each falls among the boundaries) and a use's date placed alike among them
+        cannot be told apart by a consent."""
+        abstraction = self.analysis.abstraction
+        if abstraction is None or artist in abstraction.literals:
+            return self._signature(("id", artist)), None
+        party = self._catalogue.party(artist)
+        scope = tuple(c.scope_artists is None or artist in c.scope_artists for c in frame.contracts)
+        fields = None if party is None else party_facts(party, abstraction)
+        purposes = tuple(dict.fromkeys(p or signing.purpose for p in self._consent[roles]))
+        if not purposes:
+            return self._signature(("artist", party is not None, scope, fields, None)), None
+        consent = (
+            (party.birth_date, party.death_date) if party is not None else None,
+            self._grants_of(artist, purposes, signing),
+        )
+        found = self._artist_days(artist, signing.date)
+        if found is None:
+            whole = ("artist", party is not None, scope, fields, consent)
+            return self._signature(whole), _UNORDERED
+        days, places, order = found
+        placed = ("artist", party is not None, scope, fields, _placed(consent, places), order)
+        return self._signature(placed), days
+
+    def _artist_days(
+        self, artist: str, dated: dt.date | None = None
+    ) -> tuple[tuple[dt.date, ...], Mapping[Any, int], tuple[Any, ...]] | None:
+        """The days a use's date is placed among for this artist: each of the artist's own
+        dates (their party record's, and every date their ledger records say) plus each
+        duration of `_consent_durations`; each own date's place among the own dates; and
+        the order of the days (which own date plus which duration each is, and where it
+        falls among the boundaries). None when the dates cannot be ordered. `dated`: the
+        day a ledger that answers as of a day is asked about."""
+        memo_key = (artist, dated)
+        found = self._artist_days_memo.get(memo_key)
+        if found is not None or memo_key in self._artist_days_memo:
+            return found
+        records = self._records
+        ledger = records.dated_ledger
+        held = (
+            ledger.records_on(artist, dated)
+            if ledger is not None and dated is not None
+            else records.ledger.records_for(artist)
+        )
+        own: set[Any] = set()
+        party = self._catalogue.party(artist)
+        if party is not None:
+            _dates_in((party.birth_date, party.death_date), own)
+        for record in held:
+            _dates_in(self._grant_rest(artist, record.grant), own)
+            _dates_in(
+                tuple(
+                    getattr(record, item.name)
+                    for item in dataclasses.fields(record)
+                    if item.name not in ("grant", "revocation_reason")
+                ),
+                own,
+            )
+        result: tuple[tuple[dt.date, ...], Mapping[Any, int], tuple[Any, ...]] | None
+        try:
+            ordered = sorted(own)
+            moved: dict[Any, set[tuple[int, int]]] = {}
+            for i, day in enumerate(ordered):
+                for j, duration in enumerate(self._durations):
+                    with contextlib.suppress(OverflowError, ValueError):
+                        moved.setdefault(_moved(day, duration), set()).add((i, j))
+            days = tuple(sorted(moved))
+        except TypeError:
+            result = None
+        else:
+            limits = self._policy_days
+            order = tuple(
+                (
+                    tuple(sorted(moved[day])),
+                    bisect.bisect_left(limits, day),
+                    bisect.bisect_right(limits, day),
+                )
+                for day in days
+            )
+            result = (days, {day: i for i, day in enumerate(ordered)}, order)
+        if len(self._artist_days_memo) > _MEMO_LIMIT:
+            self._artist_days_memo.clear()
+        self._artist_days_memo[memo_key] = result
+        return result
+
+    def _grants_of(self, artist: str, purposes: tuple[str, ...], signing: _Signing) -> Any:
+        """The artist's ledger records that could give a consent asked of a use of this
+        signing, each with which of `purposes` it covers and everything else it says, ids
+        left out."""
         records = self._records
         dated = records.dated_ledger
         found = (
-            dated.records_on(artist, frame.date)
-            if dated is not None
+            dated.records_on(artist, signing.date)
+            if dated is not None and signing.date is not None
             else records.ledger.records_for(artist)
         )
         kept = []
         for record in found:
             grant = record.grant
-            if grant.grantee != "any" and grant.grantee != frame.licensee:
+            if grant.grantee != "any" and grant.grantee != signing.licensee:
                 continue  # never counts for this licensee
             covered = tuple(p in grant.purposes or "any" in grant.purposes for p in purposes)
-            if not any(covered) or not records.territories(grant).contains(frame.territory):
+            if not any(covered) or not records.territories(grant).contains(signing.territory):
                 continue  # never counts here
             rest = self._grants.get((artist, grant.id))
             if rest is None:
