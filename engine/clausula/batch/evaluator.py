@@ -101,6 +101,42 @@ def _dates_in(value: Any, found: set[Any]) -> None:
             _dates_in(item, found)
 
 
+def _day_order(
+    values: Any, durations: Sequence[_Duration], limits: Sequence[dt.date]
+) -> tuple[tuple[dt.date, ...], Mapping[Any, int], tuple[Any, ...]] | None:
+    """The days a use's date is placed among, for an artist whose consents read `values`:
+    each date in them plus each duration (`_consent_durations`), sorted; each date's place
+    among the dates; and the order of the days — which date plus which duration each is,
+    and where it falls among `limits` (the policy's dates). None when the dates cannot be
+    ordered.
+
+    Every way the engine weighs a consent's dates compares the use's date, or another of
+    the artist's dates, with one of these days, or one of them with a date of the policy:
+    so two artists whose days stand in the same order, with a use's date placed alike
+    among them, cannot be told apart by a consent."""
+    own: set[Any] = set()
+    _dates_in(values, own)
+    try:
+        ordered = sorted(own)
+        moved: dict[Any, set[tuple[int, int]]] = {}
+        for i, day in enumerate(ordered):
+            for j, duration in enumerate(durations):
+                with contextlib.suppress(OverflowError, ValueError):
+                    moved.setdefault(_moved(day, duration), set()).add((i, j))
+        days = tuple(sorted(moved))
+    except TypeError:
+        return None
+    order = tuple(
+        (
+            tuple(sorted(moved[day])),
+            bisect.bisect_left(limits, day),
+            bisect.bisect_right(limits, day),
+        )
+        for day in days
+    )
+    return days, {day: i for i, day in enumerate(ordered)}, order
+
+
 def _placed(value: Any, places: Mapping[Any, int]) -> Any:
     """`value` with each date replaced by its place in `places` (an artist's own dates)."""
     if isinstance(value, dt.date):
@@ -194,6 +230,11 @@ class BatchEvaluator:
         self._signings: dict[tuple[Any, ...], _Signing] = {}
         self._dated: dict[tuple[Any, ...], _Dated] = {}  # (signing, artist, roles) → template
         self._artist_days_memo: dict[tuple[str, dt.date | None], Any] = {}
+        self._facts_memo: dict[
+            tuple[str, dt.date | None], tuple[Any, tuple[tuple[Any, Any], ...]]
+        ] = {}
+        # (artist, dated, which of their records count) → (consent's number, days)
+        self._kept_memo: dict[tuple[Any, ...], tuple[int, tuple[dt.date, ...]]] = {}
         self._layout_count = 0
         self._table: Any = None
         self._of_shape: list[_Classified | None] = []
@@ -757,16 +798,9 @@ class BatchEvaluator:
         )
 
     def _artist_template(self, artist: str, roles: int, frame: _Frame, signing: _Signing) -> _Dated:
-        """The artist's signature with the dates of their consents replaced by their places
-        among the artist's own dates, and the sorted days a use's date is placed among
-        (None: the signature reads no such date).
-
-        Every way the engine weighs a consent's dates compares the use's date, or another
-        of the artist's dates, with one of the artist's dates plus a duration (none, coming
-        of age, a requirement's cap) — or with a date of the policy. So two artists whose
-        dates stand in the same order (`_artist_days`: the dates plus each duration, and
-        where each falls among the boundaries) and a use's date placed alike among them
-        cannot be told apart by a consent."""
+        """The artist's signature with the dates of the consents that could count replaced
+        by their places among those dates (`_day_order`), and the sorted days a use's date
+        is placed among (None: the signature reads no such date)."""
         abstraction = self.analysis.abstraction
         if abstraction is None or artist in abstraction.literals:
             return self._signature(("id", artist)), None
@@ -776,30 +810,46 @@ class BatchEvaluator:
         purposes = tuple(dict.fromkeys(p or signing.purpose for p in self._consent[roles]))
         if not purposes:
             return self._signature(("artist", party is not None, scope, fields, None)), None
-        consent = (
-            (party.birth_date, party.death_date) if party is not None else None,
-            self._grants_of(artist, purposes, signing),
-        )
-        found = self._artist_days(artist, signing.date)
+        life, held = self._artist_facts(artist, signing.date)
+        records = self._records
+        covers: list[tuple[bool, ...]] = []
+        indices: list[int] = []
+        for index, (grant, _) in enumerate(held):
+            if grant.grantee != "any" and grant.grantee != signing.licensee:
+                continue  # never counts for this licensee
+            covered = tuple(p in grant.purposes or "any" in grant.purposes for p in purposes)
+            if not any(covered) or not records.territories(grant).contains(signing.territory):
+                continue  # never counts here
+            covers.append(covered)
+            indices.append(index)
+        memo_key = (artist, signing.date, tuple(indices))
+        found = self._kept_memo.get(memo_key)
         if found is None:
-            whole = ("artist", party is not None, scope, fields, consent)
-            return self._signature(whole), _UNORDERED
-        days, places, order = found
-        placed = ("artist", party is not None, scope, fields, _placed(consent, places), order)
-        return self._signature(placed), days
+            kept = [held[i][1] for i in indices]
+            ordered = _day_order((life, *kept), self._durations, self._policy_days)
+            if ordered is None:  # dates that cannot be ordered: kept as they are
+                found = (self._signature(("as is", life, tuple(kept))), _UNORDERED)
+            else:
+                days, places, order = ordered
+                placed = (_placed(life, places), tuple(_placed(k, places) for k in kept), order)
+                found = (self._signature(("placed", placed)), days)
+            if len(self._kept_memo) > _MEMO_LIMIT:
+                self._kept_memo.clear()
+            self._kept_memo[memo_key] = found
+        consent, days = found
+        value = ("artist", party is not None, scope, fields, consent, tuple(covers))
+        return self._signature(value), days
 
-    def _artist_days(
-        self, artist: str, dated: dt.date | None = None
-    ) -> tuple[tuple[dt.date, ...], Mapping[Any, int], tuple[Any, ...]] | None:
-        """The days a use's date is placed among for this artist: each of the artist's own
-        dates (their party record's, and every date their ledger records say) plus each
-        duration of `_consent_durations`; each own date's place among the own dates; and
-        the order of the days (which own date plus which duration each is, and where it
-        falls among the boundaries). None when the dates cannot be ordered. `dated`: the
-        day a ledger that answers as of a day is asked about."""
+    def _artist_facts(
+        self, artist: str, dated: dt.date | None
+    ) -> tuple[Any, tuple[tuple[Any, Any], ...]]:
+        """What a consent can read of the artist, ids left out: their birth and death, and
+        each ledger record (its grant, and all it says but who it is for, where and for
+        what, which the signature reads per use). `dated`: the day a ledger that answers
+        as of a day is asked about."""
         memo_key = (artist, dated)
-        found = self._artist_days_memo.get(memo_key)
-        if found is not None or memo_key in self._artist_days_memo:
+        found = self._facts_memo.get(memo_key)
+        if found is not None:
             return found
         records = self._records
         ledger = records.dated_ledger
@@ -808,66 +858,11 @@ class BatchEvaluator:
             if ledger is not None and dated is not None
             else records.ledger.records_for(artist)
         )
-        own: set[Any] = set()
         party = self._catalogue.party(artist)
-        if party is not None:
-            _dates_in((party.birth_date, party.death_date), own)
+        life: Any = (party.birth_date, party.death_date) if party is not None else None
+        parts = []
         for record in held:
-            _dates_in(self._grant_rest(artist, record.grant), own)
-            _dates_in(
-                tuple(
-                    getattr(record, item.name)
-                    for item in dataclasses.fields(record)
-                    if item.name not in ("grant", "revocation_reason")
-                ),
-                own,
-            )
-        result: tuple[tuple[dt.date, ...], Mapping[Any, int], tuple[Any, ...]] | None
-        try:
-            ordered = sorted(own)
-            moved: dict[Any, set[tuple[int, int]]] = {}
-            for i, day in enumerate(ordered):
-                for j, duration in enumerate(self._durations):
-                    with contextlib.suppress(OverflowError, ValueError):
-                        moved.setdefault(_moved(day, duration), set()).add((i, j))
-            days = tuple(sorted(moved))
-        except TypeError:
-            result = None
-        else:
-            limits = self._policy_days
-            order = tuple(
-                (
-                    tuple(sorted(moved[day])),
-                    bisect.bisect_left(limits, day),
-                    bisect.bisect_right(limits, day),
-                )
-                for day in days
-            )
-            result = (days, {day: i for i, day in enumerate(ordered)}, order)
-        if len(self._artist_days_memo) > _MEMO_LIMIT:
-            self._artist_days_memo.clear()
-        self._artist_days_memo[memo_key] = result
-        return result
-
-    def _grants_of(self, artist: str, purposes: tuple[str, ...], signing: _Signing) -> Any:
-        """The artist's ledger records that could give a consent asked of a use of this
-        signing, each with which of `purposes` it covers and everything else it says, ids
-        left out."""
-        records = self._records
-        dated = records.dated_ledger
-        found = (
-            dated.records_on(artist, signing.date)
-            if dated is not None and signing.date is not None
-            else records.ledger.records_for(artist)
-        )
-        kept = []
-        for record in found:
             grant = record.grant
-            if grant.grantee != "any" and grant.grantee != signing.licensee:
-                continue  # never counts for this licensee
-            covered = tuple(p in grant.purposes or "any" in grant.purposes for p in purposes)
-            if not any(covered) or not records.territories(grant).contains(signing.territory):
-                continue  # never counts here
             rest = self._grants.get((artist, grant.id))
             if rest is None:
                 rest = self._grants[(artist, grant.id)] = self._grant_rest(artist, grant)
@@ -876,8 +871,32 @@ class BatchEvaluator:
                 for item in dataclasses.fields(record)
                 if item.name not in ("grant", "revocation_reason")
             )
-            kept.append((covered, rest, extra))
-        return tuple(kept)
+            parts.append((grant, (rest, extra)))
+        found = (life, tuple(parts))
+        if len(self._facts_memo) > _MEMO_LIMIT:
+            self._facts_memo.clear()
+        self._facts_memo[memo_key] = found
+        return found
+
+    def _artist_days(
+        self, artist: str, dated: dt.date | None = None
+    ) -> tuple[tuple[dt.date, ...], Mapping[Any, int], tuple[Any, ...]] | None:
+        """`_day_order` of all the artist's dates (of every ledger record of theirs, not
+        only those that could count for a use): days among which a use's date falls no
+        less finely than among those of any signature of theirs."""
+        memo_key = (artist, dated)
+        if memo_key in self._artist_days_memo:
+            known: tuple[tuple[dt.date, ...], Mapping[Any, int], tuple[Any, ...]] | None
+            known = self._artist_days_memo[memo_key]
+            return known
+        life, held = self._artist_facts(artist, dated)
+        found = _day_order(
+            (life, *(facts for _, facts in held)), self._durations, self._policy_days
+        )
+        if len(self._artist_days_memo) > _MEMO_LIMIT:
+            self._artist_days_memo.clear()
+        self._artist_days_memo[memo_key] = found
+        return found
 
     def _grant_rest(self, artist: str, grant: Any) -> Any:
         """A grant's own facts but the projected ones; who gave it, relative to the artist."""
