@@ -15,7 +15,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clausula import UseError
-from clausula.batch import BatchEvaluator, LoadedPolicy, UseColumns, analyse, load_files
+from clausula.batch import (
+    BatchEvaluator,
+    LoadedPolicy,
+    UseColumns,
+    analyse,
+    decide_outcomes,
+    load_files,
+)
 from clausula.catalogue import ConsentGrant, DataSet, Party, Performer, Revocation, Work
 from clausula.models import Decision, Use
 from clausula.pricing import outcome_of_decision as _outcome_from_decision
@@ -152,6 +159,40 @@ def test_batch_agrees_with_one_use_path_on_every_use(
         else:
             assert isinstance(one, Decision)
             assert compact == _outcome_from_decision(-1, one)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    shapes=st.lists(shape, min_size=1, max_size=4),
+    rows=st.lists(
+        st.tuples(st.integers(0, 3), metrics, st.lists(st.integers(0, 9), min_size=3, max_size=3)),
+        min_size=1,
+        max_size=12,
+    ),
+    broken=st.lists(st.integers(0, 11), max_size=2),
+)
+def test_decide_outcomes_is_decide_outcome_use_by_use(
+    loaded: LoadedPolicy, shapes: list[dict[str, Any]], rows: list[Any], broken: list[int]
+) -> None:
+    """`decide_outcomes` (classes planned once, kept from call to call with the policy
+    set) gives every use the outcome of `PolicySet.decide_outcome`, or the error its
+    `UseError` says, at its own position."""
+    uses = [_use(shapes[s % len(shapes)], m, w, i) for i, (s, m, w) in enumerate(rows)]
+    for i in broken:
+        if i < len(uses):
+            uses[i] = {**uses[i], "date": "2026-02-30"}
+    got = decide_outcomes(loaded, uses)
+    assert len(got) == len(uses)
+    for position, (use, outcome) in enumerate(zip(uses, got, strict=True)):
+        try:
+            want = loaded.policy_set.decide_outcome(use)
+        except UseError as error:
+            assert outcome.decision == "error" and outcome.error == str(error), use
+            assert outcome.position == position
+        else:
+            assert outcome == want._replace(position=position), use
 
 
 def test_columns_and_tally_agree_with_one_use_path(loaded: LoadedPolicy) -> None:

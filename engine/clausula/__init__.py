@@ -19,16 +19,23 @@ from .pricing import Outcome
 from .use_input import UseError, UseProblem, parse_use, parse_use_json, read_uses
 
 if TYPE_CHECKING:
+    from .batch import decide_outcomes
     from .policy_set import PolicySet, check, load
     from .table import decide_table
 
 # Loading a policy set needs the parser and the checker; deciding does not. These names
 # are imported on first use, so `import clausula.decide` (a worker that only decides)
-# never loads them; nor is pyarrow imported until `decide_table` is asked for.
+# never loads them; nor is pyarrow (or NumPy) imported until `decide_table` (or
+# `decide_outcomes`) is asked for.
 _LOADING = frozenset({"PolicySet", "check", "load"})
 
 
 def __getattr__(name: str) -> Any:
+    if name == "decide_outcomes":
+        from .batch import decide_outcomes
+
+        globals()[name] = decide_outcomes
+        return decide_outcomes
     if name == "decide_table":
         from .table import decide_table
 
@@ -58,6 +65,7 @@ __all__ = [
     "UseError",
     "UseProblem",
     "check",
+    "decide_outcomes",
     "decide_table",
     "load",
     "parse_use",

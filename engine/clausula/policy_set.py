@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -43,6 +44,7 @@ class PolicySet:
     __slots__ = (
         "_checked",
         "_compiled",
+        "_per_thread",
         "_records",
         "assumed",
         "contracts",
@@ -60,6 +62,9 @@ class PolicySet:
     ) -> None:
         self._checked = checked
         self._compiled = compiled
+        # What batch calls keep between calls, one per thread (`batch.outcomes`): caches
+        # of pure functions of this immutable set, never shared between threads.
+        self._per_thread = threading.local()
         self._records = records
         self.data = data
         self.version = records.version

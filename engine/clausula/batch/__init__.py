@@ -65,6 +65,7 @@ from ..pricing import Outcome
 from .analysis import Analysis, analyse
 from .evaluator import BatchEvaluator
 from .loading import LoadedPolicy, load_files
+from .outcomes import decide_outcomes
 from .results import ShapeTable as ShapeTable  # imported by `clausula.simulate`
 from .results import UseColumns
 
@@ -75,5 +76,6 @@ __all__ = [
     "Outcome",
     "UseColumns",
     "analyse",
+    "decide_outcomes",
     "load_files",
 ]
