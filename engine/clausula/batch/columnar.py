@@ -15,7 +15,11 @@ column of rows with NumPy:
    record with all it says but the ids. Ids the clause text names are groups of their own.
 2. Per frame, each group's signature is asked of the batch core (`_work_signature`,
    `_artist_signature` on the group's first member), so the signatures are the core's;
-   a row's are then gathered by array indexing.
+   a row's are then gathered by array indexing. An artist's signature also reads where
+   the row's date falls among the artist's days (`BatchEvaluator._artist_days`: the same
+   for every member of a group), placed for all rows at once with one `searchsorted`
+   over every group's days laid end to end; the core is asked once per (frame, group,
+   place).
 3. The class key of a row combines, in NumPy, the core's frame number, the number of
    performers, the work's signature and the performers'. Rows with equal keys are in the
    same class of the core; what a class decides comes from the core (`evaluate`), never

@@ -1,0 +1,125 @@
+"""One at a time against batches, on the peers harness's requests. Prints figures and
+ratios; asserts nothing.
+
+    .venv-peers/bin/python benchmarks/batch.py [--requests 10000]
+
+Needs the peers harness (`../shared/bench/peers`, see docs/performance.md) for its seeded
+data, its translation of a request into a use dict and Cedar (cedarpy). In one run, on
+the harness's policy (1,000 artists, opt-in consent, excluded territories, expiry, 12% of
+revenue at least 0.50 USD):
+
+- Cedar's p50, one request at a time (the harness's own variant);
+- `PolicySet.decide` and `decide_outcome`, one use dict at a time: rate and p50;
+- `decide_many` of all the use dicts at once (full decisions);
+- `clausula.decide_outcomes` (compact outcomes through the batch core's classes): on a
+  fresh policy set (every class planned on the way), again on the same requests (as the
+  harness repeats them), and on as many *new* requests (another seed: new dates, revenue,
+  artists' mix) after that — a pipeline's steady state, where the classes are known but
+  the uses are not.
+
+Every outcome of `decide_outcomes` is checked against `decide_outcome` before timing.
+The machine is shared and noisy: read the ratios, printed in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import clausula
+
+ROOT = Path(__file__).resolve().parents[1]
+PEERS = ROOT.parent / "shared" / "bench" / "peers"
+
+
+def per_call(fn: Callable[[Any], Any], items: list[Any]) -> tuple[float, float]:
+    """(decisions per second, p50 µs) of `fn` called on each item, after a warm-up."""
+    for item in items[:200]:
+        fn(item)
+    gc.collect()
+    clock = time.perf_counter_ns
+    latencies = []
+    start = time.perf_counter()
+    for item in items:
+        t0 = clock()
+        fn(item)
+        latencies.append(clock() - t0)
+    seconds = time.perf_counter() - start
+    return len(items) / seconds, statistics.median(latencies) / 1000
+
+
+def batch_rate(fn: Callable[[list[Any]], Any], items: list[Any]) -> float:
+    gc.collect()
+    start = time.perf_counter()
+    fn(items)
+    return len(items) / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=10_000)
+    args = parser.parse_args()
+    sys.path.insert(0, str(PEERS))
+    try:
+        import common  # type: ignore[import-not-found]
+        import engines  # type: ignore[import-not-found]
+        import engines_clausula  # type: ignore[import-not-found]
+    except ImportError as error:
+        sys.exit(f"the peers harness is not available ({error}): see docs/performance.md")
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load {os.getloadavg()}")
+    artist_ids, consents = common.make_consents(1000)
+    requests = common.make_requests(artist_ids, consents, args.requests)
+    fresh = common.make_requests(artist_ids, consents, args.requests, seed=8)
+
+    def build() -> tuple[clausula.PolicySet, Callable[[dict[str, Any]], dict[str, Any]]]:
+        variant = engines_clausula.build_clausula(artist_ids, consents, repeats=1)[0]
+        return variant.policy_set, variant.to_use
+
+    policies, to_use = build()
+    cedar = engines.build_cedar(artist_ids, consents, naive=False)
+    cedar = cedar[0] if isinstance(cedar, list) else cedar
+    uses = [to_use(r) for r in requests]
+    check = clausula.decide_outcomes(policies, uses)
+    for use, outcome in zip(uses, check, strict=True):
+        assert outcome == policies.decide_outcome(use)._replace(position=outcome.position), use
+
+    cedar_rate, cedar_p50 = per_call(cedar.one, requests)
+    decide_rate, decide_p50 = per_call(lambda r: policies.decide(to_use(r)), requests)
+    outcome_rate, outcome_p50 = per_call(lambda r: policies.decide_outcome(to_use(r)), requests)
+    many = batch_rate(lambda rs: policies.decide_many([to_use(r) for r in rs]), requests)
+    cold_set, _ = build()  # nothing learnt yet
+    cold = batch_rate(
+        lambda rs: clausula.decide_outcomes(cold_set, [to_use(r) for r in rs]), requests
+    )
+    again = batch_rate(
+        lambda rs: clausula.decide_outcomes(cold_set, [to_use(r) for r in rs]), requests
+    )
+    new = batch_rate(lambda rs: clausula.decide_outcomes(cold_set, [to_use(r) for r in rs]), fresh)
+    print(f"{args.requests:,} requests, 1,000 artists; every decide_outcomes outcome checked")
+    print(f"  Cedar, one at a time               {cedar_rate:>10,.0f}/s  p50 {cedar_p50:6.1f} µs")
+    print(f"  decide, one use dict at a time     {decide_rate:>10,.0f}/s  p50 {decide_p50:6.1f} µs")
+    print(
+        f"  decide_outcome, one at a time      {outcome_rate:>10,.0f}/s  p50 {outcome_p50:6.1f} µs"
+    )
+    print(f"  decide_many (full decisions)       {many:>10,.0f}/s")
+    print(f"  decide_outcomes, classes unknown   {cold:>10,.0f}/s")
+    print(f"  decide_outcomes, same requests     {again:>10,.0f}/s")
+    print(f"  decide_outcomes, new requests      {new:>10,.0f}/s")
+    print("ratios (same run):")
+    print(f"  Cedar p50 / decide p50             {cedar_p50 / decide_p50:6.2f}  (target ≥ 5)")
+    print(f"  Cedar p50 / decide_outcome p50     {cedar_p50 / outcome_p50:6.2f}")
+    print(f"  decide_many / decide               {many / decide_rate:6.2f}  (target ≥ 1.5)")
+    print(f"  decide_outcomes cold / decide      {cold / decide_rate:6.2f}")
+    print(f"  decide_outcomes same / decide      {again / decide_rate:6.2f}")
+    print(f"  decide_outcomes new / decide       {new / decide_rate:6.2f}  (target ≥ 1.5)")
+
+
+if __name__ == "__main__":
+    main()
