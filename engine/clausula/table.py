@@ -945,9 +945,8 @@ class TableDecider:
                     dated = (f, int(date_codes[position]))
                     if dated not in frame_of:
                         frame_of[dated] = None
-                        row = row_at(position)
                         if f not in bare_of:
-                            bare = _use_dict(row, template, None, metrics=False)
+                            bare = _use_dict(row_at(position), template, None, metrics=False)
                             for name in _PARTS:
                                 bare.pop(name, None)
                             bare["date"] = _STAND_IN_DATE
@@ -955,7 +954,8 @@ class TableDecider:
                                 bare_of[f] = parse_use(bare, vocabulary)
                             except UseError:
                                 bare_of[f] = None
-                        day_value = row.get("date")
+                        date_column = columns.get("date")
+                        day_value = None if date_column is None else date_column[position].as_py()
                         if day_value is None:
                             day_value = template.get("date")
                         day = dates.get(day_value) if _hashable_day(day_value) else None
