@@ -233,8 +233,11 @@ class BatchEvaluator:
         self._facts_memo: dict[
             tuple[str, dt.date | None], tuple[Any, tuple[tuple[Any, Any], ...]]
         ] = {}
-        # (artist, dated, which of their records count) → (consent's number, days)
-        self._kept_memo: dict[tuple[Any, ...], tuple[int, tuple[dt.date, ...]]] = {}
+        # (licensee, purpose, dated, artist, roles) → `_artist_base`; with which records
+        # count → the signature and days.
+        self._artist_bases: dict[tuple[Any, ...], Any] = {}
+        self._kept_memo: dict[tuple[Any, ...], _Dated] = {}
+        self._placed_memo: dict[tuple[Any, ...], _Dated] = {}  # (artist, dated, records)
         self._layout_count = 0
         self._table: Any = None
         self._of_shape: list[_Classified | None] = []
@@ -801,44 +804,88 @@ class BatchEvaluator:
         """The artist's signature with the dates of the consents that could count replaced
         by their places among those dates (`_day_order`), and the sorted days a use's date
         is placed among (None: the signature reads no such date)."""
+        base_key = (signing.licensee, signing.purpose, signing.date, artist, roles)
+        base = self._artist_bases.get(base_key)
+        if base is None:
+            if len(self._artist_bases) > _MEMO_LIMIT:
+                self._artist_bases.clear()
+            base = self._artist_bases[base_key] = self._artist_base(artist, roles, frame, signing)
+        fixed, exists, candidates = base
+        if fixed is not None:
+            return fixed
+        indices = tuple(i for i, _, where in candidates if where.contains(signing.territory))
+        memo_key = (base_key, indices)
+        found = self._kept_memo.get(memo_key)
+        if found is None:
+            if len(self._kept_memo) > _MEMO_LIMIT:
+                self._kept_memo.clear()
+            found = self._kept_memo[memo_key] = self._consent_template(
+                artist, signing.date, exists, candidates, indices
+            )
+        return found
+
+    def _artist_base(
+        self, artist: str, roles: int, frame: _Frame, signing: _Signing
+    ) -> tuple[_Dated | None, Any, tuple[tuple[int, tuple[bool, ...], TerritorySet], ...]]:
+        """What an artist's signature reads of a use but its territory: the signature
+        itself when it reads no consent (first), else what it reads of the artist (party
+        facts and scopes, second) and the records that could count for this licensee and
+        purpose — their place among the artist's records, which purposes asked each
+        covers, and where it holds (third)."""
         abstraction = self.analysis.abstraction
         if abstraction is None or artist in abstraction.literals:
-            return self._signature(("id", artist)), None
+            return (self._signature(("id", artist)), None), None, ()
         party = self._catalogue.party(artist)
         scope = tuple(c.scope_artists is None or artist in c.scope_artists for c in frame.contracts)
         fields = None if party is None else party_facts(party, abstraction)
         purposes = tuple(dict.fromkeys(p or signing.purpose for p in self._consent[roles]))
         if not purposes:
-            return self._signature(("artist", party is not None, scope, fields, None)), None
-        life, held = self._artist_facts(artist, signing.date)
-        records = self._records
-        covers: list[tuple[bool, ...]] = []
-        indices: list[int] = []
+            value = ("artist", party is not None, scope, fields, None)
+            return (self._signature(value), None), None, ()
+        _, held = self._artist_facts(artist, signing.date)
+        candidates = []
+        territories = self._records.territories
         for index, (grant, _) in enumerate(held):
             if grant.grantee != "any" and grant.grantee != signing.licensee:
                 continue  # never counts for this licensee
             covered = tuple(p in grant.purposes or "any" in grant.purposes for p in purposes)
-            if not any(covered) or not records.territories(grant).contains(signing.territory):
-                continue  # never counts here
-            covers.append(covered)
-            indices.append(index)
-        memo_key = (artist, signing.date, tuple(indices))
-        found = self._kept_memo.get(memo_key)
-        if found is None:
-            kept = [held[i][1] for i in indices]
-            ordered = _day_order((life, *kept), self._durations, self._policy_days)
-            if ordered is None:  # dates that cannot be ordered: kept as they are
-                found = (self._signature(("as is", life, tuple(kept))), _UNORDERED)
-            else:
-                days, places, order = ordered
-                placed = (_placed(life, places), tuple(_placed(k, places) for k in kept), order)
-                found = (self._signature(("placed", placed)), days)
-            if len(self._kept_memo) > _MEMO_LIMIT:
-                self._kept_memo.clear()
-            self._kept_memo[memo_key] = found
-        consent, days = found
-        value = ("artist", party is not None, scope, fields, consent, tuple(covers))
-        return self._signature(value), days
+            if any(covered):
+                candidates.append((index, covered, territories(grant)))
+        return None, (party is not None, scope, fields), tuple(candidates)
+
+    def _consent_template(
+        self,
+        artist: str,
+        dated: dt.date | None,
+        exists: Any,
+        candidates: tuple[tuple[int, tuple[bool, ...], TerritorySet], ...],
+        indices: tuple[int, ...],
+    ) -> _Dated:
+        """The signature of an artist whose records at `indices` (of `_artist_facts`) can
+        count for a use (`candidates`: which purposes each covers), their dates placed."""
+        covers = tuple(covered for i, covered, _ in candidates if i in indices)
+        placed_key = (artist, dated, indices)
+        placed = self._placed_memo.get(placed_key)
+        if placed is None:
+            if len(self._placed_memo) > _MEMO_LIMIT:
+                self._placed_memo.clear()
+            placed = self._placed_memo[placed_key] = self._placed_records(artist, dated, indices)
+        number, days = placed
+        return self._signature(("artist", exists, number, covers)), days
+
+    def _placed_records(
+        self, artist: str, dated: dt.date | None, indices: tuple[int, ...]
+    ) -> _Dated:
+        """The artist's birth and death and their records at `indices`, dates placed among
+        theirs with the order of their days (`_day_order`), numbered; and the days."""
+        life, held = self._artist_facts(artist, dated)
+        kept = [held[i][1] for i in indices]
+        ordered = _day_order((life, *kept), self._durations, self._policy_days)
+        if ordered is None:  # dates that cannot be ordered: kept as they are
+            return self._signature(("as is", life, tuple(kept))), _UNORDERED
+        days, places, order = ordered
+        placed = (_placed(life, places), tuple(_placed(k, places) for k in kept), order)
+        return self._signature(("placed", placed)), days
 
     def _artist_facts(
         self, artist: str, dated: dt.date | None
