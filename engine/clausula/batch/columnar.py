@@ -40,7 +40,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .classes import _NAMED, _PERFORMER, _hashable
+from .classes import _MEMO_LIMIT, _NAMED, _PERFORMER, _hashable
 from .evaluator import BatchEvaluator, party_facts
 
 #: A work with more performers than this takes the row-by-row path.
@@ -515,6 +515,8 @@ class ClassKeys:
         code = (group * width + place) * (len(self._frames) + 1) + signing
         distinct, first, inverse = np.unique(code, return_index=True, return_inverse=True)
         found = np.empty(len(distinct), dtype=np.int64)
+        if len(self._artist_sigs) > _MEMO_LIMIT:  # memory stays bounded on a long stream
+            self._artist_sigs.clear()
         memo, ev, reps = self._artist_sigs, self.evaluator, self.artist_rep
         for k, row in enumerate(first.tolist()):
             s, g, p = int(signing[row]), int(group[row]), int(place[row])
