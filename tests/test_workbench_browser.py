@@ -265,6 +265,8 @@ def test_moving_a_parameter_reruns_the_simulation_and_changes_the_chart(page: An
 
 
 def test_server_errors_are_shown_in_the_page(page: Any) -> None:
+    page.click("#tab-negotiate")  # the variant form is on this tab: do not rely on test order
+    page.wait_for_selector("#panel-negotiate:not([hidden])")
     page.fill("#variant-name", "Not A Name")
     page.click("#save-variant")
     page.wait_for_function("document.querySelector('#errors').textContent.length > 0")
