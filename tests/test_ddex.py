@@ -216,9 +216,11 @@ BILLION_LAUGHS = """<?xml version="1.0"?>
 
 
 def test_billion_laughs_is_refused_quickly() -> None:
-    started = time.perf_counter()
+    # CPU seconds (time.process_time), not wall time: the limit is on the work done, which a busy
+    # machine or the other test worker does not change.
+    started = time.process_time()
     result, rendered = _import(BILLION_LAUGHS)
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
     assert result is None
     assert "document type declaration" in rendered[0]
     assert rendered[0].startswith("release.xml:2:")
@@ -571,9 +573,9 @@ def test_a_long_text_of_many_lines_is_read_in_linear_time() -> None:
     """Expat hands over a text one line at a time; adding each piece to a string copied the
     text so far (2 MB of short lines took 160 s). Pieces are now joined once."""
     data = b"<a>" + b"x\n" * 1_000_000 + b"</a>"
-    started = time.perf_counter()
+    started = time.process_time()
     root, diagnostics = read_xml(data, "long.xml")
-    assert time.perf_counter() - started < 5.0
+    assert time.process_time() - started < 5.0
     assert diagnostics == []
     assert root is not None and len(root.text) == 2_000_000
 

@@ -135,10 +135,12 @@ def test_a_duration_of_thousands_of_digits_is_a_located_diagnostic(tmp_path: Pat
 )
 def test_deep_nesting_is_a_located_diagnostic_and_quick(tmp_path: Path, condition: str) -> None:
     text = HEAD + f'  clause 1 "P"\n    when {condition}\n    permit training\n'
-    start = time.perf_counter()
+    # CPU seconds (time.process_time), not wall time: the limit is on the work done, which a busy
+    # machine or the other test worker does not change.
+    start = time.process_time()
     d = only(check_text(tmp_path, text), f"more than {MAX_EXPRESSION_DEPTH} levels")
     assert d.span.line == 8
-    assert time.perf_counter() - start < 2
+    assert time.process_time() - start < 2
 
 
 def test_nesting_up_to_the_limit_passes_every_recursive_walk(tmp_path: Path) -> None:
@@ -187,9 +189,9 @@ def test_a_huge_string_is_refused_and_the_diagnostic_shows_a_window(tmp_path: Pa
     ids=["string", "name"],
 )
 def test_a_syntax_error_after_a_long_word_is_reported_quickly(line: str) -> None:
-    start = time.perf_counter()
+    start = time.process_time()
     _, diagnostics = parse(line + "\n", "f.clause")
-    assert time.perf_counter() - start < 2  # was hours: a regex searched from every position
+    assert time.process_time() - start < 2  # was hours: a regex searched from every position
     assert diagnostics and all(len(d.message) < 200 for d in diagnostics)
 
 
@@ -216,9 +218,9 @@ def test_a_file_too_large_is_refused_before_it_is_parsed(monkeypatch: pytest.Mon
 
 def _peak_rss_of_check(path: Path) -> tuple[float, int]:
     code = (
-        "import resource, sys, time; import clausula; t = time.perf_counter(); "
+        "import resource, sys, time; import clausula; t = time.process_time(); "
         "d = clausula.check([sys.argv[1]]); "
-        "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
+        "print(time.process_time() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
         "len(d))"
     )
     out = subprocess.run(
@@ -285,10 +287,10 @@ def _laughs(levels: int) -> str:
 def test_a_billion_laughs_is_refused_quickly_at_its_place() -> None:
     from clausula import safe_yaml
 
-    start = time.perf_counter()
+    start = time.process_time()
     with pytest.raises(safe_yaml.YamlLimitError) as caught:
         safe_yaml.load(_laughs(9))
-    assert time.perf_counter() - start < 1
+    assert time.process_time() - start < 1
     assert caught.value.problem_mark is not None and caught.value.problem_mark.line == 6
     assert safe_yaml.load(_laughs(3))["c"][0][0][0] == "lol"  # a few aliases are fine
 

@@ -194,9 +194,11 @@ def test_a_typo_gets_the_checkers_diagnostic_with_caret_and_did_you_mean(
 ) -> None:
     text, _ = _text(client)
     typo = text.replace("artist_pool * use.revenue", "artist_pol * use.revenue")
-    started = time.perf_counter()
+    # CPU seconds (time.process_time), not wall time: the limit is on the work done, which a busy
+    # machine or the other test worker does not change.
+    started = time.process_time()
     result = client.post("/workbench/api/check", json={"name": CONTRACT, "text": typo}).json()
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert not result["ok"] and result["errors"] == 1
     (problem,) = result["diagnostics"]
     line = typo.splitlines().index(next(x for x in typo.splitlines() if "artist_pol *" in x)) + 1

@@ -96,9 +96,11 @@ def hostile_releases(draw: st.DrawFn) -> bytes:
 @given(hostile_releases())
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_hostile_releases_are_imported_or_refused_with_a_place(data: bytes) -> None:
-    started = time.perf_counter()
+    # CPU seconds (time.process_time), not wall time: the limit is on the work done, which a busy
+    # machine or the other test worker does not change.
+    started = time.process_time()
     result, diagnostics = import_ern(data, "hostile.xml")
-    assert time.perf_counter() - started < 2.0
+    assert time.process_time() - started < 2.0
     lines = max(1, data.count(b"\n") + 1)
     if result is None:
         assert diagnostics
