@@ -100,12 +100,14 @@ SLOWEST_FILES = (
     "test_ledger.py",
     "test_service.py",
     "test_docs.py",
-    "test_batch.py",
     "test_workbench.py",
-    "test_simulate.py",
+    "test_prove.py",
+    "test_counterparty_outputs.py",
     "test_site.py",
     "test_workbench_browser.py",
-    "test_prove.py",
+    "test_simulate.py",
+    "test_batch.py",
+    "test_plain_use.py",
 )
 
 
