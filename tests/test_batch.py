@@ -119,6 +119,17 @@ metrics = st.fixed_dictionaries(
 )
 
 
+# Up to 12 uses of up to 4 shapes: (shape, metrics, attribution weights) each.
+_rows = st.lists(
+    st.tuples(st.integers(0, 3), metrics, st.lists(st.integers(0, 9), min_size=3, max_size=3)),
+    min_size=1,
+    max_size=12,
+)
+_ON_RANDOM_USES = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
 def _use(
     base: dict[str, Any], metric: dict[str, Any], weights: list[int], i: int
 ) -> dict[str, Any]:
@@ -132,16 +143,10 @@ def _use(
     return use
 
 
-@settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@_ON_RANDOM_USES
 @given(
     shapes=st.lists(shape, min_size=1, max_size=4),
-    rows=st.lists(
-        st.tuples(st.integers(0, 3), metrics, st.lists(st.integers(0, 9), min_size=3, max_size=3)),
-        min_size=1,
-        max_size=12,
-    ),
+    rows=_rows,
 )
 def test_batch_agrees_with_one_use_path_on_every_use(
     loaded: LoadedPolicy, shapes: list[dict[str, Any]], rows: list[Any]
@@ -161,16 +166,10 @@ def test_batch_agrees_with_one_use_path_on_every_use(
             assert compact == _outcome_from_decision(-1, one)
 
 
-@settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@_ON_RANDOM_USES
 @given(
     shapes=st.lists(shape, min_size=1, max_size=4),
-    rows=st.lists(
-        st.tuples(st.integers(0, 3), metrics, st.lists(st.integers(0, 9), min_size=3, max_size=3)),
-        min_size=1,
-        max_size=12,
-    ),
+    rows=_rows,
     broken=st.lists(st.integers(0, 11), max_size=2),
 )
 def test_decide_outcomes_is_decide_outcome_use_by_use(
