@@ -17,6 +17,11 @@ revenue at least 0.50 USD):
   artists' mix) after that — a pipeline's steady state, where the classes are known but
   the uses are not.
 
+Then the same comparison on the shipped policies with every jurisdiction pack: the four
+example uses of `benchmarks/decide.py`, each made into many with random dates (2026-06
+to 2028-11), territories and revenue; one-at-a-time `decide_outcome` against
+`decide_outcomes` on them (classes unknown) and on as many new ones (classes known).
+
 Every outcome of `decide_outcomes` is checked against `decide_outcome` before timing.
 The machine is shared and noisy: read the ratios, printed in the same run.
 """
@@ -24,8 +29,10 @@ The machine is shared and noisy: read the ratios, printed in the same run.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import gc
 import os
+import random
 import statistics
 import sys
 import time
@@ -119,6 +126,44 @@ def main() -> None:
     print(f"  decide_outcomes cold / decide      {cold / decide_rate:6.2f}")
     print(f"  decide_outcomes same / decide      {again / decide_rate:6.2f}")
     print(f"  decide_outcomes new / decide       {new / decide_rate:6.2f}  (target ≥ 1.5)")
+    shipped(args.requests)
+
+
+def shipped_uses(count: int, seed: int) -> list[dict[str, Any]]:
+    """The example uses of benchmarks/decide.py, each drawn again with another date,
+    territory and revenue."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from decide import USES
+
+    rng = random.Random(seed)
+    found = []
+    for i in range(count):
+        use = dict(rng.choice(USES), id=f"u{i}")
+        use["date"] = (dt.date(2026, 6, 1) + dt.timedelta(days=rng.randrange(900))).isoformat()
+        use["territory"] = rng.choice(["DE", "US", "US-TN", "FR", "GB", "US-CA", "JP", "DK"])
+        if "metrics" in use:
+            cents = rng.randrange(100, 500_000)
+            revenue = {"amount": f"{cents // 100}.{cents % 100:02d}", "currency": "USD"}
+            use["metrics"] = {**use["metrics"], "revenue": revenue}
+        found.append(use)
+    return found
+
+
+def shipped(count: int) -> None:
+    """`decide_outcome` one at a time against `decide_outcomes` on the shipped policies."""
+    policies = clausula.load(ROOT / "policies")
+    first, second = shipped_uses(count, 1), shipped_uses(count, 2)
+    for use, outcome in zip(
+        second, clausula.decide_outcomes(clausula.load(ROOT / "policies"), second), strict=True
+    ):
+        assert outcome == policies.decide_outcome(use)._replace(position=outcome.position), use
+    one = batch_rate(lambda uses: [policies.decide_outcome(u) for u in uses], second)
+    cold = batch_rate(lambda uses: clausula.decide_outcomes(policies, uses), first)
+    warm = batch_rate(lambda uses: clausula.decide_outcomes(policies, uses), second)
+    print(f"shipped policies and packs, {count:,} uses drawn from the four examples:")
+    print(f"  decide_outcome, one at a time      {one:>10,.0f}/s")
+    print(f"  decide_outcomes, classes unknown   {cold:>10,.0f}/s  ({cold / one:.2f}×)")
+    print(f"  decide_outcomes, new uses          {warm:>10,.0f}/s  ({warm / one:.2f}×)")
 
 
 if __name__ == "__main__":

@@ -62,6 +62,7 @@ from pydantic import TypeAdapter, ValidationError
 from .batch import BatchEvaluator, LoadedPolicy, ShapeTable, UseColumns
 from .batch import Outcome as _Outcome
 from .batch.columnar import MAX_SLOTS, CatalogueArrays, ClassKeys, catalogue_arrays
+from .collector import collector_paused
 from .errors import ClausulaError
 from .identifiers import PARTY_SCHEMES, WORK_SCHEMES, id_problem
 from .limits import MAX_ARTISTS, MAX_COUNT, MAX_ID_CHARS, MAX_WORKS
@@ -201,6 +202,12 @@ class TableDecider:
         """The result rows of one batch of uses: the rows the array path can place (one
         work, no other artists, attribution or unusual cells) by arrays, the others by
         `_decide_rows`; back in the batch's order."""
+        # Deciding only allocates (the core's memories grow, nothing cyclic is left): the
+        # cyclic collector would walk those memories again and again for nothing.
+        with collector_paused():
+            return self._decide(batch)
+
+    def _decide(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         placed = self._by_arrays(batch)
         if placed is None:
             self.stats["by_rows"] += batch.num_rows

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from ..collector import collector_paused
 from ..models import Use
 from ..policy_set import PolicySet
 from ..pricing import Outcome
@@ -34,6 +35,17 @@ def decide_outcomes(
     For pipelines that store or sum answers; `PolicySet.decide_many` gives full decisions
     (docs/python.md, "Which call to use")."""
     policy_set = policies.policy_set if isinstance(policies, LoadedPolicy) else policies
+    # Deciding only allocates (the core's memories grow, nothing cyclic is left): the
+    # cyclic collector would walk those memories again and again for nothing.
+    with collector_paused():
+        return _decide_outcomes(policies, policy_set, uses)
+
+
+def _decide_outcomes(
+    policies: PolicySet | LoadedPolicy,
+    policy_set: PolicySet,
+    uses: Iterable[Use | Mapping[str, Any]],
+) -> list[Outcome]:
     evaluator = _evaluator(policies, policy_set)
     vocabulary = policy_set.vocabulary
     outcomes: list[Outcome | None] = []
