@@ -287,6 +287,20 @@ def test_two_consents_in_one_clause_each_row_its_own_source(tmp_path: Path) -> N
 # ------------------------------------------------------------------ the array path
 
 
+def _by_batches(
+    loaded: LoadedPolicy, table: pa.Table, cut: int | None = None
+) -> tuple[list[dict[str, Any]], Any]:
+    """The rows of `table` decided by one `TableDecider`, in batches of at most `cut`
+    rows, and the decider (whose `stats` say which path took them)."""
+    from clausula.table import TableDecider
+
+    decider = TableDecider(loaded)
+    got = pa.Table.from_batches(
+        [decider.decide(b) for b in table.to_batches(max_chunksize=cut)], schema=result_schema()
+    ).to_pylist()
+    return got, decider
+
+
 @cache
 def _boundary_days(key: tuple[Path, Path, tuple[str, ...]]) -> tuple[str, ...]:
     """Days on both sides of the dates where the policy's answers can change (the batch
@@ -329,8 +343,6 @@ def test_array_path_decides_as_decide(
     policy's date boundaries and beside them, unknown works, bad ids and metrics, dates as
     text or as date32 — mixed with rows of several works, artists and attribution: every
     row as `PolicySet.decide` answers its use."""
-    from clausula.table import TableDecider
-
     loaded = _loaded(*key)
     uses = data.draw(st.lists(_one_work_use(_boundary_days(key)), min_size=1, max_size=60))
     table = table_of_uses(uses)
@@ -341,18 +353,13 @@ def test_array_path_decides_as_decide(
                 "date",
                 pa.array([dt.date.fromisoformat(u["date"]) for u in uses], pa.date32()),
             )
-    decider = TableDecider(loaded)
-    got = pa.Table.from_batches(
-        [decider.decide(b) for b in table.to_batches(max_chunksize=cut)], schema=result_schema()
-    ).to_pylist()
+    got, decider = _by_batches(loaded, table, cut)
     _same(got, [_row(loaded.policy_set, u) for u in uses])
     assert decider.stats["by_arrays"] + decider.stats["by_rows"] == len(uses)
 
 
 def test_array_path_takes_the_usual_rows() -> None:
     """A manifest of one-work rows is decided by arrays, not row by row."""
-    from clausula.table import TableDecider
-
     key = _WORLD_SETS[0]
     loaded = _loaded(*key)
     uses = [
@@ -366,10 +373,7 @@ def test_array_path_takes_the_usual_rows() -> None:
         }
         for i in range(20)
     ]
-    decider = TableDecider(loaded)
-    got = pa.Table.from_batches(
-        [decider.decide(b) for b in table_of_uses(uses).to_batches()], schema=result_schema()
-    ).to_pylist()
+    got, decider = _by_batches(loaded, table_of_uses(uses))
     _same(got, [_row(loaded.policy_set, u) for u in uses])
     assert decider.stats["by_arrays"] == len(uses)
 
@@ -378,8 +382,6 @@ def test_array_path_takes_rows_naming_one_artist() -> None:
     """Rows of one work naming one artist of the data (a performer of the work or not,
     consents asked and payments due to them) are decided by arrays, each paying its own
     artist, as `decide` does."""
-    from clausula.table import TableDecider
-
     key = _WORLD_SETS[0]
     loaded = _loaded(*key)
     uses = [
@@ -396,11 +398,7 @@ def test_array_path_takes_rows_naming_one_artist() -> None:
         for i in range(48)
         for purpose in ("training", "generation")
     ]
-    decider = TableDecider(loaded)
-    got = pa.Table.from_batches(
-        [decider.decide(b) for b in table_of_uses(uses).to_batches(max_chunksize=30)],
-        schema=result_schema(),
-    ).to_pylist()
+    got, decider = _by_batches(loaded, table_of_uses(uses), 30)
     _same(got, [_row(loaded.policy_set, u) for u in uses])
     assert decider.stats["by_arrays"] == len(uses)
     assert any(row["payments"] for row in got)  # payees moved to each row's own

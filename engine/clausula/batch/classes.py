@@ -37,6 +37,24 @@ def _hashable(value: Any) -> Any:
     return value
 
 
+def _record_facts(record: Any) -> tuple[tuple[str, Any], ...]:
+    """What a ledger record (a dataclass) says besides its grant — when it was revoked, and
+    the like — as (field, hashable value) pairs; the revocation's free-text reason is
+    never read by a decision, so it is left out."""
+    kind = type(record)
+    names = _RECORD_FIELDS.get(kind)
+    if names is None:
+        names = _RECORD_FIELDS[kind] = tuple(
+            name
+            for name in getattr(record, "__dataclass_fields__", {})
+            if name not in ("grant", "revocation_reason")
+        )
+    return tuple((name, _hashable(getattr(record, name))) for name in names)
+
+
+_RECORD_FIELDS: dict[type, tuple[str, ...]] = {}  # the fields read, per record type
+
+
 @dataclass(frozen=True, slots=True)
 class _Frame:
     """A frame of uses: a use without its works, artists, attribution and metrics."""

@@ -40,7 +40,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .classes import _MEMO_LIMIT, _NAMED, _PERFORMER, _hashable
+from .classes import _MEMO_LIMIT, _NAMED, _PERFORMER, _record_facts
 from .evaluator import BatchEvaluator, party_facts
 
 #: A work with more performers than this takes the row-by-row path.
@@ -162,11 +162,7 @@ class CatalogueArrays:
         kept = []
         for record in records.ledger.records_for(artist):
             grant = record.grant
-            extra = tuple(
-                (name, _hashable(getattr(record, name)))
-                for name in _record_fields(record)
-                if name not in ("grant", "revocation_reason")
-            )
+            extra = _record_facts(record)
             kept.append(
                 (
                     evaluator._grant_rest(artist, grant),
@@ -177,18 +173,6 @@ class CatalogueArrays:
                 )
             )
         return ("artist", party is not None, fields, tuple(kept))
-
-
-def _record_fields(record: Any) -> tuple[str, ...]:
-    """The field names of a ledger record (a dataclass), looked up once per type."""
-    kind = type(record)
-    found = _FIELDS.get(kind)
-    if found is None:
-        found = _FIELDS[kind] = tuple(getattr(record, "__dataclass_fields__", {}))
-    return found
-
-
-_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def _factorise(values: list[Any]) -> np.ndarray[Any, Any]:
@@ -480,13 +464,15 @@ class ClassKeys:
         groups = len(self.artist_rep)
         if self._days_known < groups:
             ev = self.evaluator
+            exact = []
             for g in range(self._days_known, groups):
                 found = ev._artist_days(self.artist_rep[g])
                 days = () if found is None else found[0]
                 self._day_lists.append(
                     np.array([(d - _DAY_ZERO).days for d in days], dtype=np.int64)
                 )
-                self._exact = np.append(self._exact, found is None)
+                exact.append(found is None)
+            self._exact = np.concatenate([self._exact, np.array(exact, dtype=bool)])
             self._days_known = groups
             lengths = np.array([len(d) for d in self._day_lists], dtype=np.int64)
             self._day_starts = np.concatenate([[0], np.cumsum(lengths)])

@@ -37,6 +37,7 @@ from .classes import (
     _hashable,
     _Layout,
     _layout,
+    _record_facts,
     _Signing,
     _SlotPlan,
 )
@@ -913,12 +914,7 @@ class BatchEvaluator:
             rest = self._grants.get((artist, grant.id))
             if rest is None:
                 rest = self._grants[(artist, grant.id)] = self._grant_rest(artist, grant)
-            extra = tuple(
-                (item.name, _hashable(getattr(record, item.name)))
-                for item in dataclasses.fields(record)
-                if item.name not in ("grant", "revocation_reason")
-            )
-            parts.append((grant, (rest, extra)))
+            parts.append((grant, (rest, _record_facts(record))))
         found = (life, tuple(parts))
         if len(self._facts_memo) > _MEMO_LIMIT:
             self._facts_memo.clear()
