@@ -59,9 +59,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import TypeAdapter, ValidationError
 
-from .batch import BatchEvaluator, LoadedPolicy, ShapeTable, UseColumns
+from .batch import LoadedPolicy, ShapeTable, UseColumns
 from .batch import Outcome as _Outcome
 from .batch.columnar import MAX_SLOTS, CatalogueArrays, ClassKeys, catalogue_arrays
+from .batch.evaluator import kept_evaluator
 from .collector import collector_paused
 from .errors import ClausulaError
 from .identifiers import PARTY_SCHEMES, WORK_SCHEMES, id_problem
@@ -181,7 +182,9 @@ class TableDecider:
         self, policies: PolicySet | LoadedPolicy, template: Mapping[str, Any] | None = None
     ) -> None:
         self.policy_set = policies.policy_set if isinstance(policies, LoadedPolicy) else policies
-        self.evaluator = BatchEvaluator(policies)
+        # The thread's core, kept with the policy set: its classes and date boundaries
+        # serve every table decided here, not only this one.
+        self.evaluator = kept_evaluator(policies)
         self.template = _template(template or {})
         self.version = self.policy_set.version
         self._money: dict[tuple[str, str], Decimal | None] = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from types import SimpleNamespace
 from typing import Any
 
 from .. import ast
@@ -98,6 +99,35 @@ def _holds_entity(node: Any, definitions: Mapping[str, ast.Expr], seen: set[str]
     return set()
 
 
+def _fields_read(node: Any, definitions: Mapping[str, ast.Expr], seen: set[str]) -> set[str]:
+    """The fields of an artist or a work an expression reads (`work.release_date`)."""
+    if isinstance(node, ast.Path):
+        return {node.parts[1]} if node.parts[0] in _COLLECTION_NAMES and len(node.parts) > 1 else set()
+    if isinstance(node, ast.Name):
+        if node.name in definitions and node.name not in seen:
+            seen.add(node.name)
+            return _fields_read(definitions[node.name], definitions, seen)
+        return set()
+    if isinstance(node, ast.Binary):
+        return _fields_read(node.left, definitions, seen) | _fields_read(
+            node.right, definitions, seen
+        )
+    return set()
+
+
+def _distinct_readings(entities: Iterable[Any], fields: set[str]) -> Iterable[Any]:
+    """Stand-ins for `entities` holding only the `fields` an expression reads, one per
+    distinct combination of their values: a million works share a few thousand release
+    dates, and the expression's value depends on nothing else of them. The entities as
+    they are when a value cannot be told apart by equality."""
+    names = sorted(fields)
+    try:
+        seen = {tuple(getattr(e, f, None) for f in names) for e in entities}
+    except TypeError:  # a value that cannot be a key
+        return entities
+    return [SimpleNamespace(**dict(zip(names, values, strict=True))) for values in seen]
+
+
 def _date_values(
     node: ast.Expr,
     definitions: Mapping[str, ast.Expr],
@@ -111,6 +141,7 @@ def _date_values(
     entities: Iterable[Any] = [None]
     if variables:
         entities = catalogue.works.values() if variables == {"work"} else catalogue.parties.values()
+        entities = _distinct_readings(entities, _fields_read(node, definitions, set()))
     values: set[dt.date] = set()
     for entity in entities:
         try:

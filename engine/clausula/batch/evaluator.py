@@ -1020,3 +1020,16 @@ class BatchEvaluator:
         )
         cls.resolved = True
         return True
+
+
+def kept_evaluator(policies: PolicySet | LoadedPolicy) -> BatchEvaluator:
+    """This thread's batch core for the policy set, made on first use and then kept with
+    the set (`PolicySet._per_thread`), so that what one batch call learnt (classes, the
+    date boundaries, memos of pure functions of the immutable set) serves the next. Its
+    memories are bounded (`classes._MEMO_LIMIT` entries each)."""
+    policy_set = policies.policy_set if isinstance(policies, LoadedPolicy) else policies
+    kept = policy_set._per_thread
+    evaluator: BatchEvaluator | None = getattr(kept, "evaluator", None)
+    if evaluator is None:
+        evaluator = kept.evaluator = BatchEvaluator(policies)
+    return evaluator

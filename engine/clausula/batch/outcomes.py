@@ -19,7 +19,7 @@ from ..models import Use
 from ..policy_set import PolicySet
 from ..pricing import Outcome
 from ..use_input import UseError, parse_use
-from .evaluator import BatchEvaluator
+from .evaluator import kept_evaluator
 from .loading import LoadedPolicy
 from .results import UseColumns
 
@@ -46,7 +46,7 @@ def _decide_outcomes(
     policy_set: PolicySet,
     uses: Iterable[Use | Mapping[str, Any]],
 ) -> list[Outcome]:
-    evaluator = _evaluator(policies, policy_set)
+    evaluator = kept_evaluator(policies)
     vocabulary = policy_set.vocabulary
     outcomes: list[Outcome | None] = []
     by_currency: dict[str, tuple[list[int], list[Use], list[Decimal | None]]] = {}
@@ -76,11 +76,3 @@ def _decide_outcomes(
             outcomes[position] = outcome._replace(position=position)
     return [outcome for outcome in outcomes if outcome is not None]
 
-
-def _evaluator(policies: PolicySet | LoadedPolicy, policy_set: PolicySet) -> BatchEvaluator:
-    """This thread's batch core for the policy set (made on first use, then kept)."""
-    kept = policy_set._per_thread
-    evaluator: BatchEvaluator | None = getattr(kept, "evaluator", None)
-    if evaluator is None:
-        evaluator = kept.evaluator = BatchEvaluator(policies)
-    return evaluator
