@@ -443,3 +443,43 @@ def test_data_set_arrays_alike_from_a_cached_data_set(tmp_path: Path) -> None:
     ).to_pylist()
     _same(got, [_row(cached_set, u) for u in uses])
     assert decider.stats["by_arrays"] > 0
+
+
+def test_tables_of_one_thread_share_its_core_and_other_threads_have_their_own() -> None:
+    """The batch core (its classes, its date boundaries) is made once per policy set and
+    thread and kept: a second table decided on the thread finds it; another thread gets
+    its own, never one in use elsewhere. Both decide alike."""
+    import threading
+
+    from clausula.table import TableDecider
+
+    loaded = _loaded(*_WORLD_SETS[0])
+    uses = [
+        {"id": f"r{i}", "date": "2026-05-01", "licensee": "party:dev", "purpose": "training",
+         "territory": "US", "works": [_WORKS[i % 4]]}
+        for i in range(8)
+    ]  # fmt: skip
+    first, second = TableDecider(loaded), TableDecider(loaded)
+    assert first.evaluator is second.evaluator
+    classes = first.evaluator.stats["classes"]
+    got = [first.decide(b) for b in table_of_uses(uses).to_batches()]
+    learnt = first.evaluator.stats["classes"]
+    again = [second.decide(b) for b in table_of_uses(uses).to_batches()]
+    assert learnt >= classes and second.evaluator.stats["classes"] == learnt  # nothing new
+    elsewhere: list[Any] = []
+
+    def other() -> None:
+        decider = TableDecider(loaded)
+        elsewhere.append(decider.evaluator)
+        elsewhere.append([decider.decide(b) for b in table_of_uses(uses).to_batches()])
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    thread.join()
+    assert elsewhere[0] is not first.evaluator
+    rows = [
+        pa.Table.from_batches(r, schema=result_schema()).to_pylist()
+        for r in (got, again, elsewhere[1])
+    ]
+    assert rows[0] == rows[1] == rows[2]
+    _same(rows[0], [_row(loaded.policy_set, u) for u in uses])
