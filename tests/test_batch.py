@@ -23,6 +23,7 @@ from clausula.batch import (
     decide_outcomes,
     load_files,
 )
+from clausula.batch.outcomes import _CHUNK, _PROBE_EVERY, WAYS, Pace, Way, _decide_outcomes, pace_of
 from clausula.catalogue import ConsentGrant, DataSet, Party, Performer, Revocation, Work
 from clausula.models import Decision, Use
 from clausula.pricing import outcome_of_decision as _outcome_from_decision
@@ -171,18 +172,24 @@ def test_batch_agrees_with_one_use_path_on_every_use(
     shapes=st.lists(shape, min_size=1, max_size=4),
     rows=_rows,
     broken=st.lists(st.integers(0, 11), max_size=2),
+    way=st.sampled_from([None, *WAYS]),
 )
 def test_decide_outcomes_is_decide_outcome_use_by_use(
-    loaded: LoadedPolicy, shapes: list[dict[str, Any]], rows: list[Any], broken: list[int]
+    loaded: LoadedPolicy,
+    shapes: list[dict[str, Any]],
+    rows: list[Any],
+    broken: list[int],
+    way: Way | None,
 ) -> None:
     """`decide_outcomes` (classes planned once, kept from call to call with the policy
     set) gives every use the outcome of `PolicySet.decide_outcome`, or the error its
-    `UseError` says, at its own position."""
+    `UseError` says, at its own position — whichever way its chunks go (`way`: forced to
+    the classes, or one by one; None: its own choice)."""
     uses = [_use(shapes[s % len(shapes)], m, w, i) for i, (s, m, w) in enumerate(rows)]
     for i in broken:
         if i < len(uses):
             uses[i] = {**uses[i], "date": "2026-02-30"}
-    got = decide_outcomes(loaded, uses)
+    got = decide_outcomes(loaded, uses) if way is None else _decide_outcomes(loaded, uses, way)
     assert len(got) == len(uses)
     for position, (use, outcome) in enumerate(zip(uses, got, strict=True)):
         try:
@@ -192,6 +199,47 @@ def test_decide_outcomes_is_decide_outcome_use_by_use(
             assert outcome.position == position
         else:
             assert outcome == want._replace(position=position), use
+
+
+def test_decide_outcomes_goes_the_faster_way_and_probes_the_other(loaded: LoadedPolicy) -> None:
+    """Chunk by chunk, the way that took less time per use; one chunk in `_PROBE_EVERY`
+    the other; a way not tried yet first. Over many chunks both ways are taken and every
+    outcome is still `decide_outcome`'s."""
+    pace = Pace()
+    assert pace.choose() == "classes"
+    pace.record("classes", 2.0, 100)
+    assert pace.choose() == "one_by_one"
+    pace.record("one_by_one", 1.0, 100)
+    ways = []
+    for _ in range(2 * _PROBE_EVERY):
+        way = pace.choose()
+        ways.append(way)
+        pace.record(way, 2.0 if way == "classes" else 1.0, 100)
+    assert ways.count("classes") == 2 and ways.count("one_by_one") == 2 * _PROBE_EVERY - 2
+    pace.record("classes", 0.0, 100)  # the classes got faster: halfway there at once
+    assert pace.seconds["classes"] == pytest.approx(0.01)
+    assert pace.choose() == "classes"
+
+    territories = ["US", "DE", "FR", "CN", "US-TN", "GB"]
+    uses = [
+        {
+            "id": f"u{i}",
+            "date": (dt.date(2026, 1, 1) + dt.timedelta(days=i % 700)).isoformat(),
+            "licensee": "party:aria-labs",
+            "purpose": ("training", "generation", "voice_replica")[i % 3],
+            "territory": territories[i % len(territories)],
+            "works": ["isrc:USUM71703861"],
+            "metrics": {"revenue": {"amount": f"{i % 97}.{i % 10}0", "currency": "USD"}},
+        }
+        for i in range(3 * _CHUNK + 5)
+    ]
+    kept = pace_of(loaded.policy_set)
+    before = dict(kept.chunks)
+    got = decide_outcomes(loaded, uses)
+    assert sum(kept.chunks.values()) - sum(before.values()) == 4  # 3 whole chunks and a part
+    for position, (use, outcome) in enumerate(zip(uses, got, strict=True)):
+        want = loaded.policy_set.decide_outcome(use)
+        assert outcome == want._replace(position=position), use
 
 
 def test_columns_and_tally_agree_with_one_use_path(loaded: LoadedPolicy) -> None:

@@ -1,4 +1,5 @@
-"""`decide_outcomes`: many uses in the compact form, through the batch core's classes.
+"""`decide_outcomes`: many uses in the compact form, through the batch core's classes
+when that is faster.
 
 `PolicySet.decide_outcome` plans every use from scratch. Here the uses are placed in the
 batch core's classes (`clausula.batch`, "Classes": uses that provably decide alike), each
@@ -6,20 +7,29 @@ class is planned once, and each use is only priced. The core (a `BatchEvaluator`
 with the policy set, one per thread, so what it learnt serves the next call too: a
 pipeline that calls this batch after batch plans each class once in all. Its memories are
 bounded (`classes._MEMO_LIMIT` entries each), and pure: the policy set is immutable.
-"""
+
+Placing a use in its class is not free: with the heavy packs it costs a fraction of a
+plan, but where the plan is cheap and the uses share little (each its own artist,
+territory and day, as on the peers harness), it costs more than planning. So the uses go
+in chunks of `_CHUNK`, each chunk the way (`Pace`) that has taken less time per use on
+this thread so far — the classes, or `decide_outcome` one by one — and one chunk in
+`_PROBE_EVERY` the other way, to notice when it has become the faster (classes learnt,
+uses that repeat). Both ways give the same outcomes (a property test runs each way); only
+the time differs."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from ..collector import collector_paused
 from ..models import Use
 from ..policy_set import PolicySet
 from ..pricing import Outcome
 from ..use_input import UseError, parse_use
-from .evaluator import kept_evaluator
+from .evaluator import BatchEvaluator, kept_evaluator
 from .loading import LoadedPolicy
 from .results import UseColumns
 
@@ -32,37 +42,120 @@ def decide_outcomes(
     `position` is the use's place here). A use that is not valid, or whose decision raises,
     gets the outcome `"error"` with the `UseError`'s text instead of stopping the batch.
 
+    Batching never costs more than deciding one use at a time: the uses go through the
+    batch core's classes, or one at a time through `decide_outcome`, chunk by chunk,
+    whichever has been faster on this thread (see the module's docstring). Both give the
+    same outcomes.
+
     For pipelines that store or sum answers; `PolicySet.decide_many` gives full decisions
     (docs/python.md, "Which call to use")."""
-    policy_set = policies.policy_set if isinstance(policies, LoadedPolicy) else policies
-    # Deciding only allocates (the core's memories grow, nothing cyclic is left): the
-    # cyclic collector would walk those memories again and again for nothing.
-    with collector_paused():
-        return _decide_outcomes(policies, policy_set, uses)
+    return _decide_outcomes(policies, uses, None)
+
+
+Way = Literal["classes", "one_by_one"]
+WAYS: tuple[Way, ...] = ("classes", "one_by_one")
+_CHUNK = 256  # uses decided one way before the pace is looked at again
+_PROBE_EVERY = 16  # one chunk in this many goes the slower way, to see if it got faster
+
+
+class Pace:
+    """How long each way has taken per use on this thread lately (an average that weighs
+    the last chunk as much as all before it), and how many chunks went each way."""
+
+    __slots__ = ("chunks", "seconds")
+
+    def __init__(self) -> None:
+        self.seconds: dict[Way, float | None] = {"classes": None, "one_by_one": None}
+        self.chunks: dict[Way, int] = {"classes": 0, "one_by_one": 0}
+
+    def choose(self) -> Way:
+        """The faster way so far; a way not tried yet first (the classes first of all);
+        every `_PROBE_EVERY`-th chunk the slower one."""
+        classes, one = self.seconds["classes"], self.seconds["one_by_one"]
+        if classes is None:
+            return "classes"
+        if one is None:
+            return "one_by_one"
+        faster: Way = "classes" if classes <= one else "one_by_one"
+        slower: Way = "one_by_one" if faster == "classes" else "classes"
+        done = self.chunks["classes"] + self.chunks["one_by_one"]
+        return slower if done % _PROBE_EVERY == _PROBE_EVERY - 1 else faster
+
+    def record(self, way: Way, seconds: float, uses: int) -> None:
+        """`uses` uses went `way` in `seconds`."""
+        per_use = seconds / max(uses, 1)
+        before = self.seconds[way]
+        self.seconds[way] = per_use if before is None else (before + per_use) / 2
+        self.chunks[way] += 1
+
+
+def pace_of(policy_set: PolicySet) -> Pace:
+    """This thread's pace for the policy set (kept with it, as the batch core is)."""
+    kept = policy_set._per_thread
+    pace: Pace | None = getattr(kept, "pace", None)
+    if pace is None:
+        pace = kept.pace = Pace()
+    return pace
 
 
 def _decide_outcomes(
     policies: PolicySet | LoadedPolicy,
-    policy_set: PolicySet,
     uses: Iterable[Use | Mapping[str, Any]],
+    way: Way | None,
 ) -> list[Outcome]:
-    evaluator = kept_evaluator(policies)
-    vocabulary = policy_set.vocabulary
-    outcomes: list[Outcome | None] = []
-    by_currency: dict[str, tuple[list[int], list[Use], list[Decimal | None]]] = {}
-    for position, raw in enumerate(uses):
+    """`decide_outcomes`, every chunk the way `way` (None: the pace's choice)."""
+    policy_set = policies.policy_set if isinstance(policies, LoadedPolicy) else policies
+    # Deciding only allocates (the core's memories grow, nothing cyclic is left): the
+    # cyclic collector would walk those memories again and again for nothing.
+    with collector_paused():
+        vocabulary = policy_set.vocabulary
+        outcomes: list[Outcome | None] = []
+        valid: list[tuple[int, Use]] = []
+        for position, raw in enumerate(uses):
+            try:
+                valid.append((position, parse_use(raw, vocabulary)))
+            except UseError as error:
+                outcomes.append(Outcome(position, "error", (), (), (), str(error)))
+                continue
+            outcomes.append(None)
+        pace = pace_of(policy_set)
+        for start in range(0, len(valid), _CHUNK):
+            chunk = valid[start : start + _CHUNK]
+            chosen = way or pace.choose()
+            began = time.perf_counter()
+            if chosen == "classes":
+                found = _by_classes(kept_evaluator(policies), chunk)
+            else:
+                found = _one_by_one(policy_set, chunk)
+            pace.record(chosen, time.perf_counter() - began, len(chunk))
+            for outcome in found:
+                outcomes[outcome.position] = outcome
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _one_by_one(policy_set: PolicySet, uses: list[tuple[int, Use]]) -> list[Outcome]:
+    """Each use decided on its own (`PolicySet.decide_outcome`)."""
+    found = []
+    for position, use in uses:
         try:
-            use = parse_use(raw, vocabulary)
+            found.append(policy_set.decide_outcome(use)._replace(position=position))
         except UseError as error:
-            outcomes.append(Outcome(position, "error", (), (), (), str(error)))
-            continue
-        outcomes.append(None)
+            found.append(Outcome(position, "error", (), (), (), str(error)))
+    return found
+
+
+def _by_classes(evaluator: BatchEvaluator, uses: list[tuple[int, Use]]) -> list[Outcome]:
+    """The uses placed in the batch core's classes, by currency (each class planned once,
+    each use priced)."""
+    by_currency: dict[str, tuple[list[int], list[Use], list[Decimal | None]]] = {}
+    for position, use in uses:
         revenue = use.metrics.revenue
         currency = revenue.currency if revenue is not None else ""
         group = by_currency.setdefault(currency, ([], [], []))
         group[0].append(position)
         group[1].append(use)
         group[2].append(revenue.amount if revenue is not None else None)
+    found = []
     for currency, (positions, shapes, revenues) in by_currency.items():
         columns = UseColumns(
             shapes=shapes,
@@ -73,6 +166,5 @@ def _decide_outcomes(
             currency=currency or "USD",
         )
         for position, outcome in zip(positions, evaluator.evaluate(columns), strict=True):
-            outcomes[position] = outcome._replace(position=position)
-    return [outcome for outcome in outcomes if outcome is not None]
-
+            found.append(outcome._replace(position=position))
+    return found
