@@ -27,7 +27,12 @@ _GRANT_PROJECTED = frozenset(
 )
 
 
+_PLAIN = frozenset({str, int, bool, type(None), dt.date, Decimal})  # hashable as they are
+
+
 def _hashable(value: Any) -> Any:
+    if type(value) in _PLAIN:  # most fields: no instance checks (this runs per grant field)
+        return value
     if isinstance(value, list | tuple):
         return tuple(_hashable(v) for v in value)
     if isinstance(value, set):
