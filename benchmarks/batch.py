@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import clausula
+from clausula.batch.outcomes import WAYS, pace_of
 
 ROOT = Path(__file__).resolve().parents[1]
 PEERS = ROOT.parent / "shared" / "bench" / "peers"
@@ -102,13 +103,18 @@ def main() -> None:
     outcome_rate, outcome_p50 = per_call(lambda r: policies.decide_outcome(to_use(r)), requests)
     many = batch_rate(lambda rs: policies.decide_many([to_use(r) for r in rs]), requests)
     cold_set, _ = build()  # nothing learnt yet
-    cold = batch_rate(
-        lambda rs: clausula.decide_outcomes(cold_set, [to_use(r) for r in rs]), requests
-    )
-    again = batch_rate(
-        lambda rs: clausula.decide_outcomes(cold_set, [to_use(r) for r in rs]), requests
-    )
-    new = batch_rate(lambda rs: clausula.decide_outcomes(cold_set, [to_use(r) for r in rs]), fresh)
+    pace = pace_of(cold_set)
+    went = []
+
+    def outcomes_rate(items: list[Any]) -> float:
+        before = dict(pace.chunks)
+        rate = batch_rate(
+            lambda rs: clausula.decide_outcomes(cold_set, [to_use(r) for r in rs]), items
+        )
+        went.append(", ".join(f"{pace.chunks[w] - before[w]} {w}" for w in WAYS))
+        return rate
+
+    cold, again, new = outcomes_rate(requests), outcomes_rate(requests), outcomes_rate(fresh)
     print(f"{args.requests:,} requests, 1,000 artists; every decide_outcomes outcome checked")
     print(f"  Cedar, one at a time               {cedar_rate:>10,.0f}/s  p50 {cedar_p50:6.1f} µs")
     print(f"  decide, one use dict at a time     {decide_rate:>10,.0f}/s  p50 {decide_p50:6.1f} µs")
@@ -116,9 +122,9 @@ def main() -> None:
         f"  decide_outcome, one at a time      {outcome_rate:>10,.0f}/s  p50 {outcome_p50:6.1f} µs"
     )
     print(f"  decide_many (full decisions)       {many:>10,.0f}/s")
-    print(f"  decide_outcomes, classes unknown   {cold:>10,.0f}/s")
-    print(f"  decide_outcomes, same requests     {again:>10,.0f}/s")
-    print(f"  decide_outcomes, new requests      {new:>10,.0f}/s")
+    print(f"  decide_outcomes, classes unknown   {cold:>10,.0f}/s  (chunks: {went[0]})")
+    print(f"  decide_outcomes, same requests     {again:>10,.0f}/s  (chunks: {went[1]})")
+    print(f"  decide_outcomes, new requests      {new:>10,.0f}/s  (chunks: {went[2]})")
     print("ratios (same run):")
     print(f"  Cedar p50 / decide p50             {cedar_p50 / decide_p50:6.2f}  (target ≥ 5)")
     print(f"  Cedar p50 / decide_outcome p50     {cedar_p50 / outcome_p50:6.2f}")

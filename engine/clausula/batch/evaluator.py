@@ -6,6 +6,7 @@ import bisect
 import contextlib
 import dataclasses
 import datetime as dt
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
@@ -183,6 +184,9 @@ class BatchEvaluator:
             self.analysis = Analysis(reads_id=True, metrics_in_conditions=True)
         self._structures: dict[tuple[Any, ...], _Structure | None] = {}
         self.stats = {"uses": 0, "structures": 0, "one_use": 0, "cached": 0, "classes": 0}
+        #: Time spent planning classes met for the first time (what later uses of a class
+        #: no longer pay): `decide_outcomes` leaves it out when it weighs the classes.
+        self.planning_seconds = 0.0
         compiled = self.policy_set.compiled
         self._records = self.policy_set._records
         self._catalogue = self._records.catalogue
@@ -375,8 +379,12 @@ class BatchEvaluator:
         if found is None:
             found = self._classify(columns.shapes, s)
         cls, layout, attribution, weights = found
-        if not cls.resolved and not self._resolve(cls, columns, key):
-            return self._column_one(columns, key)
+        if not cls.resolved:
+            began = time.perf_counter()
+            resolved = self._resolve(cls, columns, key)
+            self.planning_seconds += time.perf_counter() - began
+            if not resolved:
+                return self._column_one(columns, key)
         if not cls.plans:
             return cls.answer
         # The answer depends on the class, the payees and weights (unless every payment is

@@ -12,9 +12,11 @@ Placing a use in its class is not free: with the heavy packs it costs a fraction
 plan, but where the plan is cheap and the uses share little (each its own artist,
 territory and day, as on the peers harness), it costs more than planning. So the uses go
 in chunks of `_CHUNK`, each chunk the way (`Pace`) that has taken less time per use on
-this thread so far — the classes, or `decide_outcome` one by one — and one chunk in
-`_PROBE_EVERY` the other way, to notice when it has become the faster (classes learnt,
-uses that repeat). Both ways give the same outcomes (a property test runs each way); only
+this thread so far — the classes (leaving out the planning of classes met for the first
+time, an investment later uses of the class no longer pay), or `decide_outcome` one by
+one — and one chunk in
+`_PROBE_EVERY` (a short one, of `_PROBE` uses) the other way, to notice when it has
+become the faster (classes learnt, uses that repeat). Both ways give the same outcomes (a property test runs each way); only
 the time differs."""
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ Way = Literal["classes", "one_by_one"]
 WAYS: tuple[Way, ...] = ("classes", "one_by_one")
 _CHUNK = 256  # uses decided one way before the pace is looked at again
 _PROBE_EVERY = 16  # one chunk in this many goes the slower way, to see if it got faster
+_PROBE = 32  # uses in such a probe
 
 
 class Pace:
@@ -76,10 +79,17 @@ class Pace:
             return "classes"
         if one is None:
             return "one_by_one"
-        faster: Way = "classes" if classes <= one else "one_by_one"
-        slower: Way = "one_by_one" if faster == "classes" else "classes"
+        slower: Way = "one_by_one" if classes <= one else "classes"
+        faster: Way = "one_by_one" if slower == "classes" else "classes"
         done = self.chunks["classes"] + self.chunks["one_by_one"]
         return slower if done % _PROBE_EVERY == _PROBE_EVERY - 1 else faster
+
+    def slower(self) -> Way | None:
+        """The way that has taken more time per use so far (None: one is not tried yet)."""
+        classes, one = self.seconds["classes"], self.seconds["one_by_one"]
+        if classes is None or one is None:
+            return None
+        return "one_by_one" if classes <= one else "classes"
 
     def record(self, way: Way, seconds: float, uses: int) -> None:
         """`uses` uses went `way` in `seconds`."""
@@ -119,15 +129,27 @@ def _decide_outcomes(
                 continue
             outcomes.append(None)
         pace = pace_of(policy_set)
-        for start in range(0, len(valid), _CHUNK):
-            chunk = valid[start : start + _CHUNK]
+        start = 0
+        while start < len(valid):
             chosen = way or pace.choose()
+            # A way tried for the first time, or the slower way probed, gets a short chunk:
+            # it costs little when it is the slower.
+            trial = pace.seconds[chosen] is None or chosen == pace.slower()
+            size = _PROBE if way is None and trial else _CHUNK
+            chunk = valid[start : start + size]
+            start += size
             began = time.perf_counter()
             if chosen == "classes":
-                found = _by_classes(kept_evaluator(policies), chunk)
+                evaluator = kept_evaluator(policies)
+                planned = evaluator.planning_seconds
+                found = _by_classes(evaluator, chunk)
+                # Planning a class met for the first time is paid once: what the classes
+                # are weighed by is what the uses of known classes cost.
+                invested = evaluator.planning_seconds - planned
             else:
                 found = _one_by_one(policy_set, chunk)
-            pace.record(chosen, time.perf_counter() - began, len(chunk))
+                invested = 0.0
+            pace.record(chosen, time.perf_counter() - began - invested, len(chunk))
             for outcome in found:
                 outcomes[outcome.position] = outcome
     return [outcome for outcome in outcomes if outcome is not None]
