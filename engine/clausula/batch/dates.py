@@ -83,33 +83,22 @@ def _constant(
     raise _NotConstant
 
 
-def _holds_entity(node: Any, definitions: Mapping[str, ast.Expr], seen: set[str]) -> set[str]:
-    """The variables (`artist`, `performer`, `work`) an expression reads fields of."""
+def _entity_paths(
+    node: Any, definitions: Mapping[str, ast.Expr], seen: set[str]
+) -> set[tuple[str, str]]:
+    """The (variable, field) pairs an expression reads of an artist or a work in hand
+    (`artist.death_date`: ("artist", "death_date"); a bare variable: field "")."""
     if isinstance(node, ast.Path):
-        return {node.parts[0]} if node.parts[0] in _COLLECTION_NAMES else set()
+        if node.parts[0] not in _COLLECTION_NAMES:
+            return set()
+        return {(node.parts[0], node.parts[1] if len(node.parts) > 1 else "")}
     if isinstance(node, ast.Name):
         if node.name in definitions and node.name not in seen:
             seen.add(node.name)
-            return _holds_entity(definitions[node.name], definitions, seen)
+            return _entity_paths(definitions[node.name], definitions, seen)
         return set()
     if isinstance(node, ast.Binary):
-        return _holds_entity(node.left, definitions, seen) | _holds_entity(
-            node.right, definitions, seen
-        )
-    return set()
-
-
-def _fields_read(node: Any, definitions: Mapping[str, ast.Expr], seen: set[str]) -> set[str]:
-    """The fields of an artist or a work an expression reads (`work.release_date`)."""
-    if isinstance(node, ast.Path):
-        return {node.parts[1]} if node.parts[0] in _COLLECTION_NAMES and len(node.parts) > 1 else set()
-    if isinstance(node, ast.Name):
-        if node.name in definitions and node.name not in seen:
-            seen.add(node.name)
-            return _fields_read(definitions[node.name], definitions, seen)
-        return set()
-    if isinstance(node, ast.Binary):
-        return _fields_read(node.left, definitions, seen) | _fields_read(
+        return _entity_paths(node.left, definitions, seen) | _entity_paths(
             node.right, definitions, seen
         )
     return set()
@@ -135,13 +124,14 @@ def _date_values(
     catalogue: Any,
 ) -> set[dt.date]:
     """Every value `node` (compared with the use's date) can take, over the data."""
-    variables = _holds_entity(node, definitions, set())
+    paths = _entity_paths(node, definitions, set())
+    variables = {variable for variable, _ in paths}
     if len(variables) > 1:
         raise _NotConstant
     entities: Iterable[Any] = [None]
     if variables:
         entities = catalogue.works.values() if variables == {"work"} else catalogue.parties.values()
-        entities = _distinct_readings(entities, _fields_read(node, definitions, set()))
+        entities = _distinct_readings(entities, {field for _, field in paths if field})
     values: set[dt.date] = set()
     for entity in entities:
         try:
