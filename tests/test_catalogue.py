@@ -102,6 +102,8 @@ def test_indexes(valid: DataSet) -> None:
     )
     assert valid.performers_of("iswc:T0345246801") == ()
     assert valid.performers_of("isrc:UNKNOWN") == ()
+    asked = [*valid.works, "isrc:UNKNOWN", "iswc:T0345246801"]
+    assert list(valid.performers_of_each(asked)) == [valid.performers_of(w) for w in asked]
     assert valid.works_held_by("party:example-label") == frozenset(
         {"isrc:USUM71703861", "iswc:T0345246801"}
     )

@@ -219,6 +219,9 @@ def _performers(
     """Each work's artists, in the order listed, each once (`catalogue.performers_of`),
     read from the cached columns when the works are a cached data set's."""
     if table is None or "performers" not in table.column_names:
+        each = getattr(catalogue, "performers_of_each", None)
+        if each is not None:
+            return list(each(work_ids))
         performers_of = catalogue.performers_of
         return list(map(performers_of, work_ids))
     column = table.column("performers").combine_chunks()
