@@ -44,10 +44,10 @@ def decide_outcomes(
     `position` is the use's place here). A use that is not valid, or whose decision raises,
     gets the outcome `"error"` with the `UseError`'s text instead of stopping the batch.
 
-    Batching never costs more than deciding one use at a time: the uses go through the
-    batch core's classes, or one at a time through `decide_outcome`, chunk by chunk,
-    whichever has been faster on this thread (see the module's docstring). Both give the
-    same outcomes.
+    Where the classes do not pay, batching costs little more than deciding one use at a
+    time (the short probes of the other way): the uses go through the batch core's
+    classes, or one at a time through `decide_outcome`, chunk by chunk, whichever has been
+    faster on this thread (see the module's docstring). Both give the same outcomes.
 
     For pipelines that store or sum answers; `PolicySet.decide_many` gives full decisions
     (docs/python.md, "Which call to use")."""
