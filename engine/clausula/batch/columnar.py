@@ -250,7 +250,13 @@ class StringIndex:
         # column of one width at once.
         width = int(self._size.max(initial=0))
         self._matrix = None
-        if 0 < width <= 32:
+        n = len(self._size)
+        if 0 < width <= 32 and int(self._size.sum()) == width * n and (
+            n < 2 or int(self._start[-1] - self._start[0]) == width * (n - 1)
+        ):  # ids of one width, one after another (ISRCs): the bytes are the matrix
+            begin = int(self._start[0])
+            self._matrix = self._data[begin : begin + width * n].reshape(n, width).copy()
+        elif 0 < width <= 32:
             matrix = np.zeros((len(self._size), width), dtype=np.uint8)
             within = np.arange(int(self._size.sum())) - np.repeat(
                 np.cumsum(self._size) - self._size, self._size
@@ -261,7 +267,8 @@ class StringIndex:
             self._matrix = matrix
 
     def positions(self, strings: pa.Array) -> np.ndarray[Any, Any]:
-        """Each string's position in the list, -1 when it is not there (or null)."""
+        """Each string's position in the list, -1 when it is not there (or null, or empty:
+        an empty string is never an id)."""
         n = len(strings)
         if not n or not len(self._sorted):
             return np.full(n, -1, dtype=np.int64)
