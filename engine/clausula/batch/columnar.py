@@ -216,14 +216,10 @@ def _groups(
 def _performers(
     catalogue: Any, works_map: Any, work_ids: list[str], table: Any
 ) -> list[tuple[str, ...]]:
-    """Each work's artists, in the order listed, each once (`catalogue.performers_of`),
+    """Each work's artists, in the order listed, each once (`DataSet.performers_of_each`),
     read from the cached columns when the works are a cached data set's."""
     if table is None or "performers" not in table.column_names:
-        each = getattr(catalogue, "performers_of_each", None)
-        if each is not None:
-            return list(each(work_ids))
-        performers_of = catalogue.performers_of
-        return list(map(performers_of, work_ids))
+        return list(catalogue.performers_of_each(work_ids))
     column = table.column("performers").combine_chunks()
     artists = pc.struct_field(pc.list_flatten(column), "artist").to_pylist()
     offsets = pc.list_value_length(column).fill_null(0).to_numpy(zero_copy_only=False)

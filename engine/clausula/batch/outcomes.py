@@ -14,10 +14,9 @@ territory and day, as on the peers harness), it costs more than planning. So the
 in chunks of `_CHUNK`, each chunk the way (`Pace`) that has taken less time per use on
 this thread so far — the classes (leaving out the planning of classes met for the first
 time, an investment later uses of the class no longer pay), or `decide_outcome` one by
-one — and one chunk in
-`_PROBE_EVERY` (a short one, of `_PROBE` uses) the other way, to notice when it has
-become the faster (classes learnt, uses that repeat). Both ways give the same outcomes (a property test runs each way); only
-the time differs."""
+one — and one chunk in `_PROBE_EVERY` (a short one, of `_PROBE` uses) the other way, to
+notice when it has become the faster (classes learnt, uses that repeat). Both ways give
+the same outcomes (a property test runs each way); only the time differs."""
 
 from __future__ import annotations
 
@@ -74,12 +73,11 @@ class Pace:
     def choose(self) -> Way:
         """The faster way so far; a way not tried yet first (the classes first of all);
         every `_PROBE_EVERY`-th chunk the slower one."""
-        classes, one = self.seconds["classes"], self.seconds["one_by_one"]
-        if classes is None:
+        if self.seconds["classes"] is None:
             return "classes"
-        if one is None:
+        slower = self.slower()
+        if slower is None:
             return "one_by_one"
-        slower: Way = "one_by_one" if classes <= one else "classes"
         faster: Way = "one_by_one" if slower == "classes" else "classes"
         done = self.chunks["classes"] + self.chunks["one_by_one"]
         return slower if done % _PROBE_EVERY == _PROBE_EVERY - 1 else faster
@@ -125,7 +123,7 @@ def _decide_outcomes(
             try:
                 valid.append((position, parse_use(raw, vocabulary)))
             except UseError as error:
-                outcomes.append(Outcome(position, "error", (), (), (), str(error)))
+                outcomes.append(_refused(position, error))
                 continue
             outcomes.append(None)
         pace = pace_of(policy_set)
@@ -162,8 +160,13 @@ def _one_by_one(policy_set: PolicySet, uses: list[tuple[int, Use]]) -> list[Outc
         try:
             found.append(policy_set.decide_outcome(use)._replace(position=position))
         except UseError as error:
-            found.append(Outcome(position, "error", (), (), (), str(error)))
+            found.append(_refused(position, error))
     return found
+
+
+def _refused(position: int, error: UseError) -> Outcome:
+    """The outcome of a use that is not valid, or whose decision raises: its error."""
+    return Outcome(position, "error", (), (), (), str(error))
 
 
 def _by_classes(evaluator: BatchEvaluator, uses: list[tuple[int, Use]]) -> list[Outcome]:
