@@ -15,10 +15,11 @@ Prints figures; asserts nothing. What it does:
    ten territories (CN excluded by the contract), dates over 2026–2028, and for
    generation rows revenue and generations.
 3. Timed end to end in one process: read the Parquet file, `decide_batches`, write the
-   decisions as Parquet — twice: first on another manifest of the same catalogue (that
-   call also builds what is built once per data set: its arrays, `clausula.batch.columnar`,
-   and the thread's batch core with its date boundaries), then on this one: the figure
-   compared. Beside it, on the same rows: Polars read → join of the works'
+   decisions as Parquet: first another manifest of the same catalogue (that call also
+   builds what is built once per data set: its arrays, `clausula.batch.columnar`, and
+   each thread's batch core with its date boundaries), then new rows on one thread
+   (`workers=1`), then this one on the default threads (`table_threads.DEFAULT_WORKERS`,
+   two on two cores): the figure compared. Beside it, on the same rows: Polars read → join of the works'
    performers with a consent table (artist, purpose) → all performers consented → write,
    and the ratio of the two.
 4. Peak memory (ru_maxrss) while `--stream-rows` rows are generated batch by batch and
@@ -46,6 +47,7 @@ from clausula.batch import load_files
 from clausula.simulate.catalogue import SyntheticData, generate
 from clausula.simulate.scenario import SyntheticCatalogue
 from clausula.table import decide_batches
+from clausula.table_threads import DEFAULT_WORKERS
 
 ROOT = Path(__file__).resolve().parents[1]
 POLICIES = [ROOT / "policies/contracts/aria-optin.clause", ROOT / "policies/jurisdictions"]
@@ -125,11 +127,14 @@ def polars_decide(path: Path, out: Path, performers: pl.DataFrame, consents: pl.
     return decided.height
 
 
-def clausula_decide(loaded: object, path: Path, out: Path, batch: int) -> dict[str, int]:
+def clausula_decide(
+    loaded: object, path: Path, out: Path, batch: int, workers: int | None = None
+) -> dict[str, int]:
     counts: dict[str, int] = {}
     source = pq.ParquetFile(path)
     writer: pq.ParquetWriter | None = None
-    for result in decide_batches(loaded, source.iter_batches(batch_size=batch)):  # type: ignore[arg-type]
+    batches = source.iter_batches(batch_size=batch)
+    for result in decide_batches(loaded, batches, workers=workers):  # type: ignore[arg-type]
         if writer is None:
             writer = pq.ParquetWriter(out, result.schema)
         writer.write_batch(result)
@@ -179,21 +184,34 @@ def main() -> None:
         # First another manifest of the same catalogue: the data set's arrays
         # (clausula.batch.columnar) and the thread's batch core are built once per data
         # set and kept, as in a pipeline that decides manifest after manifest.
+        # The first manifest on the default threads (two on two cores), then once more on
+        # this thread alone, so that each way's cores have seen a manifest before it is
+        # timed on new rows.
         warm = Path(tmp) / "earlier.parquet"
         pq.write_table(manifest(syn, a.rows, a.distinct, a.seed + 2), warm)
+        out = Path(tmp) / "clausula.parquet"
         t0 = time.perf_counter()
-        clausula_decide(loaded, warm, Path(tmp) / "clausula.parquet", a.batch)
+        clausula_decide(loaded, warm, out, a.batch)
         t_first = time.perf_counter() - t0
+        clausula_decide(loaded, warm, out, a.batch, workers=1)
+        alone = Path(tmp) / "alone.parquet"
+        pq.write_table(manifest(syn, a.rows, a.distinct, a.seed + 4), alone)
         gc.collect()
         t0 = time.perf_counter()
-        counts = clausula_decide(loaded, path, Path(tmp) / "clausula.parquet", a.batch)
+        clausula_decide(loaded, alone, out, a.batch, workers=1)
+        t_one = time.perf_counter() - t0
+        gc.collect()
+        t0 = time.perf_counter()
+        counts = clausula_decide(loaded, path, out, a.batch)
         t_cl = time.perf_counter() - t0
         print(f"  Polars read → join → write   {a.rows / t_pl:>12,.0f} rows/s ({t_pl:.2f} s)")
         print(f"  decide_table, first manifest {a.rows / t_first:>12,.0f} rows/s ({t_first:.2f} s: "
               "other rows, with what is built once per data set)")  # fmt: skip
+        print(f"  decide_table, next manifest, one thread "
+              f"{a.rows / t_one:>12,.0f} rows/s ({t_one:.2f} s)")  # fmt: skip
         print(
-            f"  decide_table, next manifest  {a.rows / t_cl:>12,.0f} rows/s ({t_cl:.2f} s) "
-            f"{dict(sorted(counts.items()))}"
+            f"  decide_table, next manifest, {DEFAULT_WORKERS} threads "
+            f"{a.rows / t_cl:>12,.0f} rows/s ({t_cl:.2f} s) {dict(sorted(counts.items()))}"
         )
         print(
             f"  ratio decide_table / Polars  {t_pl / t_cl:.4f}  "

@@ -143,19 +143,30 @@ _WORLD_SETS = sorted(
 
 @pytest.mark.parametrize("key", _WORLD_SETS, ids=[f"{k[0].name}{list(k[2])}" for k in _WORLD_SETS])
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(uses=st.lists(_manifest_use(), min_size=1, max_size=12), cut=st.integers(1, 5))
+@given(
+    uses=st.lists(_manifest_use(), min_size=1, max_size=12),
+    cut=st.integers(1, 5),
+    workers=st.sampled_from([1, 2, 3]),
+)
 def test_random_manifests_decide_as_decide(
-    key: tuple[Path, Path, tuple[str, ...]], uses: list[dict[str, Any]], cut: int
+    key: tuple[Path, Path, tuple[str, ...]], uses: list[dict[str, Any]], cut: int, workers: int
 ) -> None:
     """Random manifests of the corpus's world — repeated uses, bad ids, bad territories,
-    negative counts, money beyond the minor unit — in batches of `cut` rows: every row as
-    `PolicySet.decide` answers its use."""
+    negative counts, money beyond the minor unit — in batches of `cut` rows, on 1 to 3
+    threads: every row as `PolicySet.decide` answers its use, and the same table, byte
+    for byte, whatever the number of threads."""
     loaded = _loaded(*key)
     table = table_of_uses(uses)
-    got = pa.Table.from_batches(
-        list(decide_batches(loaded, table.to_batches(max_chunksize=cut))), schema=result_schema()
-    ).to_pylist()
-    _same(got, [_row(loaded.policy_set, u) for u in uses])
+    decided = pa.Table.from_batches(
+        list(decide_batches(loaded, table.to_batches(max_chunksize=cut), workers=workers)),
+        schema=result_schema(),
+    )
+    _same(decided.to_pylist(), [_row(loaded.policy_set, u) for u in uses])
+    alone = pa.Table.from_batches(
+        list(decide_batches(loaded, table.to_batches(max_chunksize=cut), workers=1)),
+        schema=result_schema(),
+    )
+    assert decided.equals(alone)
 
 
 def test_bare_policy_set_decides_alike() -> None:

@@ -19,3 +19,13 @@ AssumeOption = Annotated[
     list[str] | None,
     typer.Option("--assume", metavar="PACK", help="Treat a proposed law as enacted."),
 ]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        min=1,
+        max=16,
+        help="Threads deciding batches side by side (Parquet and JSON Lines). Default: 2, "
+        "or 1 on a one-core machine.",
+    ),
+]

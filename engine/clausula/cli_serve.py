@@ -24,7 +24,7 @@ from .cli import (
     _require_policies,
     app,
 )
-from .cli_options import AssumeOption, DataOption, PoliciesOption
+from .cli_options import AssumeOption, DataOption, PoliciesOption, WorkersOption
 from .limits import HEAD_SECONDS, HEAD_SECONDS_ENV
 
 # The limits of a serving process (uvicorn's, and the body's), documented in docs/serving.md.
@@ -297,6 +297,7 @@ def filter_(
     progress: Annotated[
         bool, typer.Option("--progress/--no-progress", help="Progress bar (only on a terminal).")
     ] = True,
+    workers: WorkersOption = None,
 ) -> None:
     """Decide every row of a training manifest: which tracks may we use, what do we owe?
 
@@ -319,7 +320,7 @@ def filter_(
     ):
         from .cli_table import filter_files  # Parquet and JSON Lines: decided a batch at a time
 
-        filter_files(manifest, use, output, policies, data, assume, summary_path, progress)
+        filter_files(manifest, use, output, policies, data, assume, summary_path, progress, workers)
         return
     if use is None:
         _fail("a CSV manifest needs a template: --use TEMPLATE.yaml")

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from .cli import _console, _fail, _load_failed, _require_policies, app
-from .cli_options import AssumeOption, DataOption, PoliciesOption
+from .cli_options import AssumeOption, DataOption, PoliciesOption, WorkersOption
 
 
 def _load(policies: Path, data: Path | None, assume: list[str] | None) -> Any:
@@ -43,6 +43,7 @@ def filter_files(
     assume: list[str] | None,
     summary_path: Path | None,
     progress: bool,
+    workers: int | None = None,
 ) -> None:
     """Decide a Parquet or JSON Lines manifest, a batch at a time, into `output`."""
     import json
@@ -76,9 +77,11 @@ def filter_files(
                 def report(rows: int, total: int) -> None:
                     bar.update(task, completed=rows, total=total or None)
 
-                summary = filter_table(loaded, manifest, output, template=template, progress=report)
+                summary = filter_table(
+                    loaded, manifest, output, template=template, progress=report, workers=workers
+                )
         else:
-            summary = filter_table(loaded, manifest, output, template=template)
+            summary = filter_table(loaded, manifest, output, template=template, workers=workers)
     except ManifestError as error:
         _fail(str(error))
     err.print(summary.text(), soft_wrap=True, markup=False, highlight=False)
@@ -117,6 +120,7 @@ def statement_(
     policies: PoliciesOption = Path("policies"),
     data: DataOption = None,
     assume: AssumeOption = None,
+    workers: WorkersOption = None,
 ) -> None:
     """Per-payee royalty statements for a period, from a usage log.
 
@@ -137,7 +141,7 @@ def statement_(
         _fail(str(error))
     loaded = _load(policies, data, assume)
     try:
-        made = statement(loaded, read_batches(usage), span, template=template)
+        made = statement(loaded, read_batches(usage), span, template=template, workers=workers)
         files = write_statement(made, out, kind="csv" if csv_files else "parquet")
     except (ManifestError, StatementError) as error:
         _fail(str(error))

@@ -51,6 +51,7 @@ def decide(
 
     def decide_partition(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         policy_set = policy_of(shipped.value)
-        yield from decide_batches(policy_set, batches, template=fixed)
+        # The cluster fills the cores: one thread per task.
+        yield from decide_batches(policy_set, batches, template=fixed, workers=1)
 
     return df.mapInArrow(decide_partition, from_arrow_schema(result_schema()))

@@ -176,11 +176,13 @@ def statement(
     period: Period | str,
     *,
     template: Mapping[str, Any] | None = None,
+    workers: int | None = None,
 ) -> Statement:
     """The statement of `period` for a usage log given as record batches of uses.
 
     Rows dated outside the period are left out; a row whose date cannot be read is
-    decided (its decision, `error`, names the date) and counted, never paid.
+    decided (its decision, `error`, names the date) and counted, never paid. `workers`:
+    threads deciding batches side by side, as `decide_batches` takes them.
     """
     span = parse_period(period) if isinstance(period, str) else period
     fields = dict(template or {})
@@ -201,7 +203,7 @@ def statement(
             dates_of.append(dates.filter(keep))
             yield chosen
 
-    for result in decide_batches(policies, in_period(), template=fields):
+    for result in decide_batches(policies, in_period(), template=fields, workers=workers):
         dates = dates_of.pop(0)
         for item in pc.value_counts(result.column("decision")).to_pylist():
             decisions[item["values"]] = decisions.get(item["values"], 0) + item["counts"]

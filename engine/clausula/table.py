@@ -50,7 +50,8 @@ Other columns are ignored.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -70,6 +71,7 @@ from .limits import MAX_ARTISTS, MAX_COUNT, MAX_ID_CHARS, MAX_WORKS
 from .models import MoneyAmount, Use
 from .policy_set import PolicySet
 from .pricing import outcome_of_decision
+from .table_threads import in_order, workers_of
 from .use_input import UseError, parse_use
 
 #: Rows decided together: a table's record batches are cut (or joined) to at most this
@@ -107,6 +109,7 @@ _KEY_BOUND = 1 << 62  # combined keys are renumbered before they could pass int6
 _EPOCH = dt.date(1970, 1, 1)
 _UNKNOWN, _BY_ROWS, _BY_METRICS = -3, -1, -2  # a class not yet decided; how it is decided
 _ANSWERS_KEPT = 1 << 18  # answers kept from batch to batch before they are forgotten
+_DECIDERS_KEPT = 8  # templates whose deciders a thread keeps
 _FIRST_DAY = (dt.date(1, 1, 1) - _EPOCH).days
 _NO_DAY = _FIRST_DAY - 1  # a cell that is not a plain date
 _PLAIN_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -137,6 +140,7 @@ def decide_table(
     table: pa.Table | Iterable[pa.RecordBatch],
     *,
     template: Mapping[str, Any] | None = None,
+    workers: int | None = None,
 ) -> pa.Table:
     """Decide every row of `table` (an Arrow table, or record batches) as a use.
 
@@ -145,11 +149,13 @@ def decide_table(
     for columns the table does not have and for its null cells. A `PolicySet` from
     `clausula.load` (or the `LoadedPolicy` of `clausula.batch.load_files`) groups rows
     into the batch core's classes; one loaded with a consent `ledger` decides each
-    distinct use with `PolicySet.decide`.
+    distinct use with `PolicySet.decide`. `workers`: threads deciding record batches side
+    by side (see `decide_batches`).
     """
     batches = table.to_batches() if isinstance(table, pa.Table) else table
     return pa.Table.from_batches(
-        list(decide_batches(policies, batches, template=template)), schema=_SCHEMA
+        list(decide_batches(policies, batches, template=template, workers=workers)),
+        schema=_SCHEMA,
     )
 
 
@@ -158,20 +164,91 @@ def decide_batches(
     batches: Iterable[pa.RecordBatch],
     *,
     template: Mapping[str, Any] | None = None,
+    workers: int | None = None,
 ) -> Iterator[pa.RecordBatch]:
     """Decide a stream of record batches, one result batch per input batch (as long, in
     the same order). What the batch core learnt is kept from batch to batch, so a stream
-    costs what its distinct uses cost; memory is bounded by `MAX_BATCH_ROWS` rows."""
-    decider = TableDecider(policies, template)
+    costs what its distinct uses cost; memory is bounded by `MAX_BATCH_ROWS` rows per
+    batch in flight.
+
+    `workers` threads (default `table_threads.DEFAULT_WORKERS`: two on a machine of two
+    cores or more; at most `table_threads.MAX_WORKERS`) decide batches side by side, each
+    with its own batch core; the results are the same, byte for byte, whatever their
+    number. Inside a Spark or Dask task, where the cluster already fills the cores, pass
+    1. Raises `ValueError` for a number of workers out of range."""
+    count = workers_of(workers)
+    if count == 1:
+        return _decide_each(policies, template, batches)
+
+    def make_decide() -> Callable[[pa.RecordBatch], pa.RecordBatch]:
+        decider = kept_decider(policies, template)  # on the worker: its thread's own
+        return lambda batch: _decide_one(policies, template, decider, batch)
+
+    return in_order(make_decide, batches, count)
+
+
+def kept_decider(
+    policies: PolicySet | LoadedPolicy, template: Mapping[str, Any] | None = None
+) -> TableDecider:
+    """This thread's `TableDecider` for the policy set and template, made on first use and
+    then kept with the set (`PolicySet._per_thread`, beside the thread's batch core), so
+    that the class keys and answers one table learnt serve the next table. At most
+    `_DECIDERS_KEPT` templates are kept per thread; each decider bounds its own memory
+    (`_ANSWERS_KEPT`, `columnar.MAX_EXTRA_ARTISTS`)."""
+    policy_set = policies.policy_set if isinstance(policies, LoadedPolicy) else policies
+    kept = policy_set._per_thread
+    deciders: dict[str, TableDecider] | None = getattr(kept, "table_deciders", None)
+    if deciders is None:
+        deciders = kept.table_deciders = {}
+    key = _template_key(template)
+    decider = deciders.get(key)
+    if decider is None:
+        if len(deciders) >= _DECIDERS_KEPT:
+            deciders.clear()
+        decider = deciders[key] = TableDecider(policies, template)
+    return decider
+
+
+def _forget_decider(policies: PolicySet | LoadedPolicy, template: Mapping[str, Any] | None) -> None:
+    policy_set = policies.policy_set if isinstance(policies, LoadedPolicy) else policies
+    deciders: dict[str, TableDecider] = getattr(policy_set._per_thread, "table_deciders", {})
+    deciders.pop(_template_key(template), None)
+
+
+def _template_key(template: Mapping[str, Any] | None) -> str:
+    # `repr` for what JSON has no type of (dates, decimals): equal keys, equal templates.
+    return json.dumps(dict(template or {}), sort_keys=True, default=repr)
+
+
+def _decide_each(
+    policies: PolicySet | LoadedPolicy,
+    template: Mapping[str, Any] | None,
+    batches: Iterable[pa.RecordBatch],
+) -> Iterator[pa.RecordBatch]:
+    decider = kept_decider(policies, template)
     for batch in batches:
+        yield _decide_one(policies, template, decider, batch)
+
+
+def _decide_one(
+    policies: PolicySet | LoadedPolicy,
+    template: Mapping[str, Any] | None,
+    decider: TableDecider,
+    batch: pa.RecordBatch,
+) -> pa.RecordBatch:
+    """One batch's results (a batch over `MAX_BATCH_ROWS` rows decided in slices). A
+    decider a batch failed in is not kept: what it learnt halfway is not trusted."""
+    try:
         if batch.num_rows <= MAX_BATCH_ROWS:
-            yield decider.decide(batch)
-            continue
+            return decider.decide(batch)
         parts = [
             decider.decide(batch.slice(start, MAX_BATCH_ROWS))
             for start in range(0, batch.num_rows, MAX_BATCH_ROWS)
         ]
-        yield pa.Table.from_batches(parts, schema=_SCHEMA).combine_chunks().to_batches()[0]
+    except BaseException:
+        _forget_decider(policies, template)
+        raise
+    return pa.Table.from_batches(parts, schema=_SCHEMA).combine_chunks().to_batches()[0]
 
 
 class TableDecider:
@@ -338,6 +415,8 @@ class TableDecider:
         if not mask.any():
             return None
         arrays = keys.arrays
+        if not len(arrays.work_ids):  # a data set of no works: no row is placed here
+            return None
         # No artists, or one that is an artist of the data set's works (the others: rows).
         named = np.full(n, -1, dtype=np.int64)
         column = columns.get("artists")

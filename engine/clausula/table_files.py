@@ -307,13 +307,15 @@ def filter_table(
     template: Mapping[str, Any] | None = None,
     progress: Progress | None = None,
     batch_rows: int = BATCH_ROWS,
+    workers: int | None = None,
 ) -> TableSummary:
     """Decide every row of a Parquet or JSON Lines manifest and write it, with its
     decision columns, to `out` (Parquet, CSV or JSON Lines, by suffix), a batch at a time.
 
     A row that makes no valid use gets decision `error` and its problems (each field by
     its JSON Pointer) in `error`; the run goes on. Raises `ManifestError` when a file
-    cannot be read or written at all.
+    cannot be read or written at all. `workers`: threads deciding batches side by side
+    (`decide_batches`); the next batches are read, and the results written, meanwhile.
     """
     summary = TableSummary(policy_version=_version(policies))
     total = rows_in(manifest)
@@ -326,7 +328,7 @@ def filter_table(
             yield batch
 
     try:
-        for result in decide_batches(policies, remembered(), template=template):
+        for result in decide_batches(policies, remembered(), template=template, workers=workers):
             batch = inputs.pop(0)
             writer.write(with_decisions(batch, result))
             summary.add(result)

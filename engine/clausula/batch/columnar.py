@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import threading
 import weakref
 from collections.abc import Mapping
 from typing import Any
@@ -247,8 +248,10 @@ class StringIndex:
         width = int(self._size.max(initial=0))
         self._matrix = None
         n = len(self._size)
-        if 0 < width <= 32 and int(self._size.sum()) == width * n and (
-            n < 2 or int(self._start[-1] - self._start[0]) == width * (n - 1)
+        if (
+            0 < width <= 32
+            and int(self._size.sum()) == width * n
+            and (n < 2 or int(self._start[-1] - self._start[0]) == width * (n - 1))
         ):  # ids of one width, one after another (ISRCs): the bytes are the matrix
             begin = int(self._start[0])
             self._matrix = self._data[begin : begin + width * n].reshape(n, width).copy()
@@ -350,6 +353,7 @@ def _string_hashes(
 # One per catalogue object: what a data set costs once (the catalogue is never changed
 # in place; a reloaded data set is a new object).
 _ARRAYS: dict[int, tuple[weakref.ref[Any] | None, Any, CatalogueArrays]] = {}
+_ARRAYS_LOCK = threading.Lock()
 
 
 def catalogue_arrays(evaluator: BatchEvaluator) -> CatalogueArrays | None:
@@ -365,21 +369,22 @@ def catalogue_arrays(evaluator: BatchEvaluator) -> CatalogueArrays | None:
         return None
     catalogue = evaluator._catalogue
     key = id(catalogue)
-    known = _ARRAYS.get(key)
-    if known is not None:
-        ref, policy, arrays = known
-        alive = ref() if ref is not None else policy
-        if alive is catalogue and policy is evaluator.policy_set:
-            return arrays
-    arrays = CatalogueArrays(evaluator)
-    try:
-        ref = weakref.ref(catalogue)
-    except TypeError:
-        ref = None
-    if len(_ARRAYS) > 4:
-        _ARRAYS.clear()
-    _ARRAYS[key] = (ref, evaluator.policy_set, arrays)
-    return arrays
+    with _ARRAYS_LOCK:  # threads deciding side by side build a data set's arrays once
+        known = _ARRAYS.get(key)
+        if known is not None:
+            ref, policy, arrays = known
+            alive = ref() if ref is not None else policy
+            if alive is catalogue and policy is evaluator.policy_set:
+                return arrays
+        arrays = CatalogueArrays(evaluator)
+        try:
+            ref = weakref.ref(catalogue)
+        except TypeError:
+            ref = None
+        if len(_ARRAYS) > 4:
+            _ARRAYS.clear()
+        _ARRAYS[key] = (ref, evaluator.policy_set, arrays)
+        return arrays
 
 
 class ClassKeys:
