@@ -280,7 +280,7 @@ class StringIndex:
         found = self._order[at]
         hit = (self._sorted[at] == hashes) & (self._size[found] == size) & (size > 0)
         rows = np.flatnonzero(hit)
-        width = int(size[0])
+        width = int(size.max())  # with the sum below: every query of this width
         matrix = self._matrix
         if (
             len(rows)
@@ -329,7 +329,7 @@ def _string_hashes(
         size = np.where(strings.is_null().to_numpy(zero_copy_only=False), 0, size)
     total = int(size.sum())
     hashes = np.zeros(n, dtype=np.uint64)
-    width = int(size[0]) if n else 0
+    width = int(size.max()) if n else 0  # with the sum below: every string this long
     if n and total == width * n and width and int(start[-1] - start[0]) == width * (n - 1):
         # All of one length, one after another (ids of one scheme): a column per byte.
         table = data[int(start[0]) : int(start[0]) + total].reshape(n, width)
