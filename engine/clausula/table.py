@@ -271,6 +271,7 @@ class TableDecider:
         self._keys: ClassKeys | bool | None = None
         self._boundary_days = np.zeros(0, dtype=np.int64)
         self._arrays: CatalogueArrays | None = None
+        self._work_validity: tuple[CatalogueArrays, np.ndarray[Any, Any]] | None = None
         self._found: list[tuple[_Answer, tuple[Any, ...]]] = []  # answers of classes
         self._class_state: dict[tuple[int, ...], int] = {}  # class → answer, or _BY_*
         self._metric_state: dict[tuple[Any, ...], int] = {}  # (class, metrics) → answer
@@ -440,9 +441,9 @@ class TableDecider:
             return None
         work_text = values.take(pa.array(np.minimum(offsets, len(values) - 1)))
         mask &= ~_null_mask(work_text)
-        mask &= ~self._invalid_ids(work_text, "works", WORK_SCHEMES)
         work = arrays.work_index.positions(work_text)
         mask &= work >= 0
+        mask &= self._valid_works(arrays, work)
         mask &= arrays.count[np.maximum(work, 0)] <= MAX_SLOTS
         # A plain date: a date32 cell, or `YYYY-MM-DD` text that is a real day.
         days = self._days(columns.get("date"), n)
@@ -514,7 +515,7 @@ class TableDecider:
         rows, answer_of = rows[placed], answer_of[placed]
         if not len(rows):
             return None
-        result = self._array_result(ids, rows, answer_of, work, layout, arrays, keys.artist_ids)
+        result = self._array_result(ids, rows, answer_of, work_text, layout, keys.artist_ids)
         return mask, result
 
     def _class_answers(
@@ -727,14 +728,13 @@ class TableDecider:
         ids: pa.Array,
         rows: np.ndarray[Any, Any],
         answer_of: np.ndarray[Any, Any],
-        work: np.ndarray[Any, Any],
+        work_text: pa.Array,
         layout: np.ndarray[Any, Any],
-        arrays: CatalogueArrays,
         artist_ids: pa.Array,
     ) -> pa.RecordBatch:
         """The result rows of `rows` (in order), each with answer `self._found[answer_of[i]]`
-        and its payees taken from its own work and layout's artists (`layout`, by position
-        in the batch)."""
+        and its payees taken from its own work (its id as the row gives it: the data set's
+        byte for byte) and layout's artists (`layout`, by position in the batch)."""
         m = len(rows)
         used, answer_of = np.unique(answer_of, return_inverse=True)
         answer_of = answer_of.reshape(-1)
@@ -764,8 +764,8 @@ class TableDecider:
         line_take = pa.array(line)
         if total:
             kind = kinds[line]
-            row_work = work[rows][line_row]
-            artist = layout[rows[line_row], places[line]]
+            line_position = rows[line_row]
+            artist = layout[line_position, places[line]]
             payee = pc.if_else(
                 pa.array(kind == 0),
                 fixed.take(line_take),
@@ -774,7 +774,7 @@ class TableDecider:
                     artist_ids.take(pa.array(np.maximum(artist, 0)))
                     if len(artist_ids)
                     else pa.nulls(total, pa.string()),
-                    arrays.work_ids.take(pa.array(row_work)),
+                    work_text.take(pa.array(line_position)),
                 ),
             )
         else:
@@ -797,7 +797,7 @@ class TableDecider:
                 pa.array([a[3][0] for a in answers], pa.string()).take(take),
                 pa.array([a[3][1] for a in answers], pa.string()).take(take),
                 pa.array([a[4] for a in answers], pa.string()).take(take),
-                pa.array(np.full(m, self.version, dtype=object), pa.string()),
+                pa.repeat(pa.scalar(self.version, pa.string()), m),
             ],
             schema=_SCHEMA,
         )
@@ -889,6 +889,27 @@ class TableDecider:
                 )
             valid[check] = verdict[inverse.reshape(-1)]
         return ok & (~given | valid)
+
+    def _valid_works(
+        self, arrays: CatalogueArrays, work: np.ndarray[Any, Any]
+    ) -> np.ndarray[Any, Any]:
+        """Which rows name a work of the data set (`work`: its position, -1 for none) whose
+        id is a valid work id of a use. A row's work is the data set's id byte for byte,
+        so each data set id is checked once, the first time a row names it."""
+        if self._work_validity is None or self._work_validity[0] is not arrays:
+            unknown = np.full(len(arrays.work_ids), -1, dtype=np.int8)
+            self._work_validity = (arrays, unknown)
+        state = self._work_validity[1]
+        at = np.maximum(work, 0)
+        seen = state[at]
+        new = np.flatnonzero((seen < 0) & (work >= 0))
+        if len(new):
+            met = np.unique(work[new])
+            bad = self._invalid_ids(arrays.work_ids.take(pa.array(met)), "works", WORK_SCHEMES)
+            state[met] = np.where(bad, 0, 1)
+            seen = state[at]
+        valid: np.ndarray[Any, Any] = (seen == 1) & (work >= 0)
+        return valid
 
     def _invalid_ids(
         self, flat: pa.Array, name: str, kinds: frozenset[str]
@@ -1176,7 +1197,7 @@ class TableDecider:
                 rules.take(take),
                 sources.take(take),
                 errors.take(take),
-                pa.array(np.full(n, self.version, dtype=object), pa.string())
+                pa.repeat(pa.scalar(self.version, pa.string()), n)
                 if n
                 else pa.array([], pa.string()),
             ],
