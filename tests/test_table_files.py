@@ -47,17 +47,23 @@ def _expected_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(uses=st.lists(_manifest_use(), min_size=1, max_size=10), size=st.integers(1, 4))
+@given(
+    uses=st.lists(_manifest_use(), min_size=1, max_size=10),
+    size=st.integers(1, 4),
+    workers=st.integers(1, 3),
+)
 def test_parquet_filter_streams_rows_and_sums_as_decide(
-    tmp_path_factory: pytest.TempPathFactory, uses: list[dict[str, Any]], size: int
+    tmp_path_factory: pytest.TempPathFactory, uses: list[dict[str, Any]], size: int, workers: int
 ) -> None:
-    """Parquet in, Parquet out, `size` rows at a time: every row as decide answers it,
-    the input columns kept, and the summary's counts and payee totals exact."""
+    """Parquet in, Parquet out, `size` rows at a time on 1–3 threads: every row as decide
+    answers it, the input columns kept, and the summary's counts and payee totals exact."""
     tmp = tmp_path_factory.mktemp("filter")
     loaded = _loaded(*KEY)
     table = table_of_uses(uses)
     pq.write_table(table, tmp / "m.parquet", row_group_size=size)
-    summary = filter_table(loaded, tmp / "m.parquet", tmp / "out.parquet", batch_rows=size)
+    summary = filter_table(
+        loaded, tmp / "m.parquet", tmp / "out.parquet", batch_rows=size, workers=workers
+    )
     out = pq.read_table(tmp / "out.parquet")
     assert out.column_names == table.column_names + list(ADDED)
     assert out.select(table.column_names).to_pylist() == table.to_pylist()
@@ -100,6 +106,26 @@ def test_cli_filter_parquet_prints_the_summary(tmp_path: Path) -> None:
     assert bad["decision"] == "error" and bad["error"].startswith("/works/0")
 
 
+def test_cli_filter_workers(tmp_path: Path) -> None:
+    """`--workers 1` and `--workers 2` write the same rows; 0 or 17 threads are refused."""
+    uses = [json.loads(p.read_text()) for p in sorted((POLICIES / "uses").glob("0*.json"))]
+    uses = [{**u, "id": f"{u.get('id')}-{i}"} for i in range(40) for u in uses]
+    pq.write_table(table_of_uses(uses), tmp_path / "m.parquet", row_group_size=7)
+    runner = CliRunner(env={"NO_COLOR": "1"})
+    written = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"out-{workers}.parquet"
+        args = ["filter", str(tmp_path / "m.parquet"), "-o", str(out), "--workers", workers]
+        result = runner.invoke(app, [*args, "-p", str(POLICIES)])
+        assert result.exit_code == 0, result.output
+        written.append(pq.read_table(out))
+    assert written[0].num_rows == len(uses) and written[0].equals(written[1])
+    for bad in ("0", "17"):
+        args = ["filter", str(tmp_path / "m.parquet"), "-o", str(tmp_path / "x.parquet")]
+        result = runner.invoke(app, [*args, "--workers", bad, "-p", str(POLICIES)])
+        assert result.exit_code == 2 and "--workers" in result.output
+
+
 # ------------------------------------------------------------------ statements
 
 
@@ -112,13 +138,20 @@ def _usage(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(uses=st.lists(_usage(), min_size=1, max_size=12), size=st.integers(1, 5))
-def test_statement_sums_are_the_per_use_payments(uses: list[dict[str, Any]], size: int) -> None:
+@given(
+    uses=st.lists(_usage(), min_size=1, max_size=12),
+    size=st.integers(1, 5),
+    workers=st.integers(1, 3),
+)
+def test_statement_sums_are_the_per_use_payments(
+    uses: list[dict[str, Any]], size: int, workers: int
+) -> None:
     """Per payee, currency and rule, a statement's amount is exactly the sum of the
-    payments `PolicySet.decide` gives each use dated in the period; nothing else."""
+    payments `PolicySet.decide` gives each use dated in the period; nothing else —
+    whatever the number of threads deciding."""
     loaded = _loaded(*KEY)
     table = table_of_uses(uses)
-    made = statement(loaded, table.to_batches(max_chunksize=size), "2026-06")
+    made = statement(loaded, table.to_batches(max_chunksize=size), "2026-06", workers=workers)
     expected: dict[tuple[str, str, str], Decimal] = {}
     lines = 0
     decisions: dict[str, int] = {}
