@@ -110,6 +110,7 @@ _EPOCH = dt.date(1970, 1, 1)
 _UNKNOWN, _BY_ROWS, _BY_METRICS = -3, -1, -2  # a class not yet decided; how it is decided
 _ANSWERS_KEPT = 1 << 18  # answers kept from batch to batch before they are forgotten
 _DECIDERS_KEPT = 8  # templates whose deciders a thread keeps
+_FRAMES_KEPT = 1 << 16  # (frame, day) placements kept from batch to batch
 _FIRST_DAY = (dt.date(1, 1, 1) - _EPOCH).days
 _NO_DAY = _FIRST_DAY - 1  # a cell that is not a plain date
 _PLAIN_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -272,6 +273,9 @@ class TableDecider:
         self._boundary_days = np.zeros(0, dtype=np.int64)
         self._arrays: CatalogueArrays | None = None
         self._work_validity: tuple[CatalogueArrays, np.ndarray[Any, Any]] | None = None
+        # (frame's fields as JSON, period, day or None) → its use, the core's frame number
+        # and signing row.
+        self._framed: dict[tuple[str, int, int | None], tuple[Use, int, int]] = {}
         self._found: list[tuple[_Answer, tuple[Any, ...]]] = []  # answers of classes
         self._class_state: dict[tuple[int, ...], int] = {}  # class → answer, or _BY_*
         self._metric_state: dict[tuple[Any, ...], int] = {}  # (class, metrics) → answer
@@ -467,8 +471,12 @@ class TableDecider:
         frame_number = np.empty(len(distinct), dtype=np.int64)
         signing = np.empty(len(distinct), dtype=np.int64)
         good = np.ones(len(distinct), dtype=bool)
-        bare_of: dict[int, Use | None] = {}
+        bare_of: dict[int, tuple[str, Use | None]] = {}
         frame_uses: list[Use | None] = [None] * len(distinct)
+        placements = self._framed
+        dated = evaluator._records.dated_ledger is not None
+        if len(placements) > _FRAMES_KEPT:  # memory stays bounded on a long stream
+            placements.clear()
         for k, position in enumerate(rows[first].tolist()):
             f = int(frame_key[position])
             if f not in bare_of:
@@ -476,19 +484,31 @@ class TableDecider:
                 for name in _PARTS:
                     bare.pop(name, None)
                 bare["date"] = _STAND_IN_DATE
+                text = json.dumps(bare, sort_keys=True, default=repr)
                 try:
-                    bare_of[f] = parse_use(bare, self.policy_set.vocabulary)
+                    bare_of[f] = (text, parse_use(bare, self.policy_set.vocabulary))
                 except UseError:
-                    bare_of[f] = None
-            found = bare_of[f]
+                    bare_of[f] = (text, None)
+            text, found = bare_of[f]
             if found is None:
                 good[k] = False
                 continue
-            use = found.model_copy(update={"date": _EPOCH + dt.timedelta(days=int(days[position]))})
-            frame = evaluator._frame(use)
-            frame_uses[k] = use
-            frame_number[k] = frame.number
-            signing[k] = keys.signing(frame, evaluator._signing_of(use))
+            day = int(days[position])
+            # A frame and period met in an earlier batch (and day, when the ledger answers
+            # as of a day): its use, the core's frame and the row of its signing in the
+            # tables (the core numbers both for good). The use is dated in the period, as
+            # the first row of the period in this batch would have been.
+            placed_at = (text, int(bucket[position]), day if dated else None)
+            known = placements.get(placed_at)
+            if known is None:
+                use = found.model_copy(update={"date": _EPOCH + dt.timedelta(days=day)})
+                frame = evaluator._frame(use)
+                known = placements[placed_at] = (
+                    use,
+                    frame.number,
+                    keys.signing(frame, evaluator._signing_of(use)),
+                )
+            frame_uses[k], frame_number[k], signing[k] = known
         inverse = inverse.reshape(-1)
         mask[rows[~good[inverse]]] = False
         keep = good[inverse]
