@@ -196,11 +196,7 @@ def kept_decider(
     that the class keys and answers one table learnt serve the next table. At most
     `_DECIDERS_KEPT` templates are kept per thread; each decider bounds its own memory
     (`_ANSWERS_KEPT`, `columnar.MAX_EXTRA_ARTISTS`)."""
-    policy_set = policies.policy_set if isinstance(policies, LoadedPolicy) else policies
-    kept = policy_set._per_thread
-    deciders: dict[str, TableDecider] | None = getattr(kept, "table_deciders", None)
-    if deciders is None:
-        deciders = kept.table_deciders = {}
+    deciders = _kept_deciders(policies)
     key = _template_key(template)
     decider = deciders.get(key)
     if decider is None:
@@ -211,9 +207,17 @@ def kept_decider(
 
 
 def _forget_decider(policies: PolicySet | LoadedPolicy, template: Mapping[str, Any] | None) -> None:
+    _kept_deciders(policies).pop(_template_key(template), None)
+
+
+def _kept_deciders(policies: PolicySet | LoadedPolicy) -> dict[str, TableDecider]:
+    """This thread's deciders of the policy set, by template."""
     policy_set = policies.policy_set if isinstance(policies, LoadedPolicy) else policies
-    deciders: dict[str, TableDecider] = getattr(policy_set._per_thread, "table_deciders", {})
-    deciders.pop(_template_key(template), None)
+    kept = policy_set._per_thread
+    deciders: dict[str, TableDecider] | None = getattr(kept, "table_deciders", None)
+    if deciders is None:
+        deciders = kept.table_deciders = {}
+    return deciders
 
 
 def _template_key(template: Mapping[str, Any] | None) -> str:
