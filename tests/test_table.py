@@ -331,16 +331,23 @@ def _boundary_days(key: tuple[Path, Path, tuple[str, ...]]) -> tuple[str, ...]:
 @st.composite
 def _one_work_use(draw: st.DrawFn, days: tuple[str, ...]) -> dict[str, Any]:
     """A manifest's usual row (one work, and no artists or one — a performer of the work
-    or not, of the data or not, or a bad id — no attribution) — or, one time in four,
+    or not, of the data or not, or a bad id — no attribution), or a usage log's (no work,
+    one artist: no `works` key — a null cell — or an empty list) — or, one time in five,
     several works, artists or attribution — on a boundary day or either side."""
     use = draw(_manifest_use())
     use["date"] = draw(st.sampled_from(days) | st.sampled_from(_DATES))
-    if draw(st.integers(0, 3)):
+    shape = draw(st.integers(0, 4))
+    if shape:
         use["works"] = [draw(st.sampled_from([*_WORKS, "isrc:QZZZZ2699999", "iswc:T0345246801"]))]
         use.pop("artists", None)
         use.pop("attribution", None)
-        if draw(st.booleans()):
+        if shape == 4 or draw(st.booleans()):
             use["artists"] = [draw(st.sampled_from([*_ARTISTS, "party:nobody", "nope"]))]
+        if shape == 4:  # no work
+            if draw(st.booleans()):
+                del use["works"]
+            else:
+                use["works"] = []
     return use
 
 
@@ -413,6 +420,35 @@ def test_array_path_takes_rows_naming_one_artist() -> None:
     _same(got, [_row(loaded.policy_set, u) for u in uses])
     assert decider.stats["by_arrays"] == len(uses)
     assert any(row["payments"] for row in got)  # payees moved to each row's own
+
+
+def test_array_path_takes_rows_of_one_artist_and_no_work() -> None:
+    """A usage log's rows — no work, one artist (of the data or not) — are decided by
+    arrays, with no `works` column at all or with empty lists, each paying its own artist,
+    as `decide` does."""
+    key = _WORLD_SETS[0]
+    loaded = _loaded(*key)
+    uses = [
+        {
+            "id": f"g{i}",
+            "date": f"2026-0{1 + i % 9}-1{i % 10}",
+            "licensee": "party:dev",
+            "purpose": purpose,
+            "territory": ("US", "DE", "GB")[i % 3],
+            "artists": [[*_ARTISTS, "party:nobody"][i % (len(_ARTISTS) + 1)]],
+            "metrics": {"revenue": {"amount": f"{4200 * (1 + i % 5)}.00", "currency": "USD"}},
+        }
+        for i in range(48)
+        for purpose in ("training", "generation", "voice_replica")
+    ]
+    want = [_row(loaded.policy_set, u) for u in uses]
+    table = table_of_uses(uses)
+    for shown in (table.drop_columns(["works"]), table_of_uses([{**u, "works": []} for u in uses])):
+        got, decider = _by_batches(loaded, shown, 25)
+        _same(got, want)
+        assert decider.stats["by_arrays"] == len(uses)
+    assert any(row["payments"] for row in want)  # payees moved to each row's own
+    assert {row["decision"] for row in want} >= {"deny", "pay"}
 
 
 def test_data_set_arrays_alike_from_a_cached_data_set(tmp_path: Path) -> None:

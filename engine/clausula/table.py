@@ -8,7 +8,8 @@ use the row makes (the shared case corpus and a property test check it row for r
 How it gets there without a Python loop per row:
 
 0. Rows of one work of the data set, no attribution and no artists or one (a manifest's
-   usual row) are placed in their class of the batch core by arrays (`clausula.batch.columnar`:
+   usual row), and rows of no work and one artist (a usage log's: "generated in this
+   artist's voice"), are placed in their class of the batch core by arrays (`clausula.batch.columnar`:
    the class key in NumPy, each class decided once by the core, payments given to each
    row's own payees); `TableDecider.stats` counts them. The other rows go on as follows.
 1. The columns that make a use's *shape* (everything but its id and metrics) are
@@ -289,7 +290,8 @@ class TableDecider:
     # ------------------------------------------------------------------ one batch
     def decide(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         """The result rows of one batch of uses: the rows the array path can place (one
-        work, no other artists, attribution or unusual cells) by arrays, the others by
+        work or none, at most one artist, no attribution or unusual cells) by arrays, the
+        others by
         `_decide_rows`; back in the batch's order."""
         # Deciding only allocates (the core's memories grow, nothing cyclic is left): the
         # cyclic collector would walk those memories again and again for nothing.
@@ -374,9 +376,10 @@ class TableDecider:
         """The rows of `batch` whose class is computed as arrays, and their result rows (in
         the batch's order); None when there are none.
 
-        A row qualifies when its use is one valid work of the data set, at most one valid
-        artist id in `artists`, no attribution, a plain date, integer counts and a plain decimal revenue; its id is
-        not read by the clauses nor over the limit. Its class key comes from
+        A row qualifies when its use is one valid work of the data set and at most one
+        valid artist id in `artists`, or no work and one valid artist id; no attribution, a
+        plain date, integer counts and a plain decimal revenue; its id is not read by the
+        clauses nor over the limit. Its class key comes from
         `clausula.batch.columnar`; each class's answer from the core (`evaluate` on one
         row of the class, or on one row per distinct metrics when payments are due), with
         the payees of each row put in the places the core's layout gives them."""
@@ -407,14 +410,19 @@ class TableDecider:
         ids = _string_column(batch, "id", n)
         lengths = pc.fill_null(pc.utf8_length(ids), 0).to_numpy(zero_copy_only=False)
         mask &= lengths <= MAX_ID_CHARS
-        # One work, no artists, no attribution.
-        works = columns.get("works")
+        # One work, or none (then one artist: below), and no attribution.
+        works: pa.Array | None = columns.get("works")
+        if works is not None and pa.types.is_null(works.type):
+            works = None
         if works is None:
-            return None
-        works = _whole(works)
-        if not pa.types.is_list(works.type) or not pa.types.is_string(works.type.value_type):
-            return None
-        mask &= pc.fill_null(pc.list_value_length(works), 0).to_numpy(zero_copy_only=False) == 1
+            work_count = np.zeros(n, dtype=np.int64)
+        else:
+            works = _whole(works)
+            if not pa.types.is_list(works.type) or not pa.types.is_string(works.type.value_type):
+                return None
+            work_count = pc.fill_null(pc.list_value_length(works), 0).to_numpy(zero_copy_only=False)
+        mask &= work_count <= 1
+        no_work = work_count == 0
         column = columns.get("attribution")
         if column is not None and not pa.types.is_null(column.type):
             column = _whole(column)
@@ -424,9 +432,10 @@ class TableDecider:
         if not mask.any():
             return None
         arrays = keys.arrays
-        if not len(arrays.work_ids):  # a data set of no works: no row is placed here
-            return None
-        # No artists, or one that is an artist of the data set's works (the others: rows).
+        if not len(arrays.work_ids):  # a data set of no works: only rows of no work
+            mask &= no_work
+        # No artists, or one of the data set's artists or parties (the others: rows); a
+        # row of no work names one.
         named = np.full(n, -1, dtype=np.int64)
         column = columns.get("artists")
         if column is not None and not pa.types.is_null(column.type):
@@ -441,18 +450,25 @@ class TableDecider:
                 valid = np.flatnonzero(~self._invalid_ids(text, "artists", PARTY_SCHEMES))
                 named[one[valid]] = keys.artists(text.take(pa.array(valid)))
                 mask[one[named[one] < 0]] = False
-            if not mask.any():
-                return None
-        offsets = works.offsets.to_numpy()[:-1]
-        values = works.values
-        if not len(values):
+        mask &= ~no_work | (named >= 0)
+        if not mask.any():
             return None
-        work_text = values.take(pa.array(np.minimum(offsets, len(values) - 1)))
-        mask &= ~_null_mask(work_text)
-        work = arrays.work_index.positions(work_text)
-        mask &= work >= 0
-        mask &= self._valid_works(arrays, work)
-        mask &= arrays.count[np.maximum(work, 0)] <= MAX_SLOTS
+        # Each row's work (-1: none), and its id as the row gives it (null: none).
+        work = np.full(n, -1, dtype=np.int64)
+        work_text = pa.nulls(n, pa.string())
+        values = works.values if works is not None else None
+        if works is not None and values is not None and len(values) and len(arrays.work_ids):
+            offsets = works.offsets.to_numpy()[:-1]
+            work_text = values.take(pa.array(np.minimum(offsets, len(values) - 1)))
+            one = ~no_work & ~_null_mask(work_text)
+            work = np.where(one, arrays.work_index.positions(work_text), -1)
+            if no_work.any():
+                work_text = pc.if_else(pa.array(one), work_text, pa.nulls(n, pa.string()))
+            valid = self._valid_works(arrays, work)
+            mask &= no_work | valid
+            mask &= no_work | (arrays.count[np.maximum(work, 0)] <= MAX_SLOTS)
+        else:
+            mask &= no_work
         # A plain date: a date32 cell, or `YYYY-MM-DD` text that is a real day.
         days = self._days(columns.get("date"), n)
         if days is None:
@@ -685,7 +701,8 @@ class TableDecider:
                 place = dated[(f, day)] = len(frame_list)
                 frame_list.append(bare.model_copy(update={"date": _EPOCH + dt.timedelta(days=day)}))
             frames.append(place)
-            works.append((work_ids[int(work[position])].as_py(),))
+            w = int(work[position])
+            works.append((work_ids[w].as_py(),) if w >= 0 else ())
             a = int(named[position])
             artists.append((artist_ids[a].as_py(),) if a >= 0 else ())
             revenue, currency, generations, streams = metrics
@@ -734,9 +751,9 @@ class TableDecider:
         ):
             return None
         artists = [artist_ids[int(a)].as_py() for a in row_layout if a >= 0]
-        if list(layout.artists) != artists or len(layout.works) != 1:
+        if list(layout.artists) != artists or len(layout.works) > 1:
             return None
-        work_id = layout.works[0]
+        work_id = layout.works[0] if layout.works else None
         slots: list[Any] = []
         for payee, _, _, _ in outcome.payments:
             if payee == work_id:

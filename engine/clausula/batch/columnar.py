@@ -5,8 +5,9 @@ layout of its works and artists, and each work's and artist's *signature*. For a
 work and no other artists or attribution — a manifest's usual row — the layout is the
 work's performers, so the class is a function of: the frame (licensee, purpose, territory,
 the date's period between two boundaries, the other fields), how many performers the work
-has, the work's signature and each performer's. This module computes that key for a whole
-column of rows with NumPy:
+has, the work's signature and each performer's (and a named artist's, in `use.artists`;
+a row of no work has only that one). This module computes that key for a whole column of
+rows with NumPy:
 
 1. Once per data set (`CatalogueArrays`, memoised per catalogue object): every work and
    artist of the data is given a *group*: works (artists) in the same group agree in
@@ -50,6 +51,7 @@ MAX_SLOTS = 8
 #: row-by-row path.
 MAX_EXTRA_ARTISTS = 1 << 16
 _NONE = -1
+_NO_WORK = -2  # the work part of a row of no work (a signature is never negative)
 # Days as numbers from _FIRST_DAY (0001-01-01), each artist group's in a span of its own.
 _DAY_ZERO = dt.date(1, 1, 1)
 _FIRST_DAY = (_DAY_ZERO - dt.date(1970, 1, 1)).days
@@ -541,7 +543,7 @@ class ClassKeys:
         -1 past the last), which name the class from batch to batch; and each row's artists
         in the core's layout order (the work's performers, then the named artist if it is
         not one of them; indexes of `artist_ids`, -1 past the last). `work` indexes
-        `arrays.work_ids`, `named` `artist_ids` (-1: no `use.artists`: see `artists`); `signing` is
+        `arrays.work_ids` (-1: a row of no work, which names an artist), `named` `artist_ids` (-1: no `use.artists`: see `artists`); `signing` is
         what `signing()` gave for the row's frame; `day` the row's date (days since
         1970-01-01)."""
         arrays = self.arrays
@@ -555,9 +557,18 @@ class ClassKeys:
                 np.zeros((0, 5), dtype=np.int64),
                 np.zeros((0, MAX_SLOTS + 1), dtype=np.int64),
             )
-        work_table = np.stack(self._work_sigs)
-        count = arrays.count[work]
-        slots = arrays.slots[work]
+        has_work = work >= 0
+        at = np.where(has_work, work, 0)
+        if len(arrays.work_ids):
+            count = np.where(has_work, arrays.count[at], 0)
+            slots = np.where(has_work[:, None], arrays.slots[at], _NONE)
+            work_sig = np.where(
+                has_work, np.stack(self._work_sigs)[signing, arrays.work_group[at]], _NO_WORK
+            )
+        else:  # a data set of no works: rows of no work only
+            count = np.zeros(n, dtype=np.int64)
+            slots = np.full((n, MAX_SLOTS), _NONE, dtype=np.int64)
+            work_sig = np.full(n, _NO_WORK, dtype=np.int64)
         # The layout the core makes (`classes._layout`): performers first, then the named
         # artist — at its own place among them when it is one, else after them.
         is_named = named >= 0
@@ -578,7 +589,7 @@ class ClassKeys:
             count,
             place,
             extra_sig,
-            work_table[signing, arrays.work_group[work]],
+            work_sig,
         ]
         for j in range(int(count.max(initial=0))):
             artist = slots[:, j]
