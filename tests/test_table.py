@@ -451,6 +451,36 @@ def test_array_path_takes_rows_of_one_artist_and_no_work() -> None:
     assert {row["decision"] for row in want} >= {"deny", "pay"}
 
 
+@pytest.mark.parametrize("key", _WORLD_SETS, ids=[f"{k[0].name}{list(k[2])}" for k in _WORLD_SETS])
+def test_array_path_prices_each_row_with_its_own_payees_when_rounding_reads_them(
+    key: tuple[Path, Path, tuple[str, ...]],
+) -> None:
+    """Rows of one class and the same revenue but other payees, where rounding changed an
+    amount (so the tie rule reads the payees): each is priced by the core with its own
+    artists and work, and every row is as `decide` answers it."""
+    loaded = _loaded(*key)
+    uses = [
+        {
+            "id": f"r{i}{purpose}",
+            "date": "2026-05-01",
+            "licensee": "party:dev",
+            "purpose": purpose,
+            "territory": "US",
+            **({"works": [_WORKS[(0, 3, 4, 5)[i % 4]]]} if i % 5 else {}),
+            "artists": [_ARTISTS[i % len(_ARTISTS)]],
+            "metrics": {"revenue": {"amount": f"{1000 + i % 3}.07", "currency": "USD"}},
+        }
+        for i in range(60)
+        for purpose in ("training", "generation")
+    ]
+    want = [_row(loaded.policy_set, u) for u in uses]
+    got, decider = _by_batches(loaded, table_of_uses(uses), 40)
+    _same(got, want)
+    assert decider.stats["by_arrays"] == len(uses)
+    if any(row["payments"] for row in want):
+        assert decider.stats["priced_alone"] > 0
+
+
 def test_data_set_arrays_alike_from_a_cached_data_set(tmp_path: Path) -> None:
     """The data set's groups and slots (`clausula.batch.columnar`) are the same whether the
     works are in memory or a cached data set's Arrow columns (read column by column), and

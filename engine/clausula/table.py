@@ -108,7 +108,9 @@ _METRICS = ("revenue", "currency", "generations", "streams")
 _SEPARATOR = "\x1f"  # joins a list's items into one key; rows with it in an item go alone
 _KEY_BOUND = 1 << 62  # combined keys are renumbered before they could pass int64
 _EPOCH = dt.date(1970, 1, 1)
-_UNKNOWN, _BY_ROWS, _BY_METRICS = -3, -1, -2  # a class not yet decided; how it is decided
+# A class (or class and metrics) not yet decided; how it is decided: the row path, by its
+# metrics, each row priced with its own payees.
+_UNKNOWN, _BY_ROWS, _BY_METRICS, _BY_ROW = -3, -1, -2, -4
 _ANSWERS_KEPT = 1 << 18  # answers kept from batch to batch before they are forgotten
 _DECIDERS_KEPT = 8  # templates whose deciders a thread keeps
 _FRAMES_KEPT = 1 << 16  # (frame, day) placements kept from batch to batch
@@ -283,9 +285,12 @@ class TableDecider:
         self._framed: dict[tuple[str, int, int | None], tuple[Use, int, int]] = {}
         self._found: list[tuple[_Answer, tuple[Any, ...]]] = []  # answers of classes
         self._class_state: dict[tuple[int, ...], int] = {}  # class → answer, or _BY_*
-        self._metric_state: dict[tuple[Any, ...], int] = {}  # (class, metrics) → answer
-        #: Rows decided by the array path and by the row path (`_decide_rows`).
-        self.stats = {"by_arrays": 0, "by_rows": 0}
+        # (class, metrics) → (answer or _BY_*, the core's metrics when _BY_ROW)
+        self._metric_state: dict[tuple[Any, ...], tuple[int, Any]] = {}
+        self._placed: dict[tuple[int, ...], Any] = {}  # class paid by metrics → its placing
+        #: Rows decided by the array path and by the row path (`_decide_rows`); of the
+        #: first, those priced by the core with their own payees (rounding read them).
+        self.stats = {"by_arrays": 0, "by_rows": 0, "priced_alone": 0}
 
     # ------------------------------------------------------------------ one batch
     def decide(self, batch: pa.RecordBatch) -> pa.RecordBatch:
@@ -405,6 +410,7 @@ class TableDecider:
             return None
         if len(self._found) > _ANSWERS_KEPT:  # memory stays bounded on a long stream
             self._found, self._class_state, self._metric_state = [], {}, {}
+            self._placed = {}
         columns = _columns(batch, self.template)
         mask = np.ones(n, dtype=bool)
         ids = _string_column(batch, "id", n)
@@ -580,9 +586,7 @@ class TableDecider:
         arrays = self._arrays
         assert arrays is not None
         work, named, layout = placed_in
-        assert isinstance(self._keys, ClassKeys)
-        artist_ids = self._keys.artist_ids
-        found, states = self._found, self._class_state
+        found, states, placed_of = self._found, self._class_state, self._placed
         distinct, first, inverse = np.unique(class_key, return_index=True, return_inverse=True)
         inverse = inverse.reshape(-1)
         names = [ClassKeys.name(parts[i]) for i in first.tolist()]
@@ -591,8 +595,8 @@ class TableDecider:
         if len(unknown):
             picked = rows[first[unknown]]
             decided = self._decide_rows_by_core(columns, picked, work, named, framed)
-            for k, (outcome, placed_as) in zip(
-                unknown.tolist(), zip(*decided, strict=True), strict=True
+            for k, position, (outcome, placed_as) in zip(
+                unknown.tolist(), picked.tolist(), zip(*decided, strict=True), strict=True
             ):
                 cls = placed_as[0][0] if placed_as is not None else None
                 if outcome is None or cls is None or not cls.resolved:
@@ -603,61 +607,121 @@ class TableDecider:
                     else:
                         verdict = len(found)
                         found.append((_answer_of(outcome), ()))
-                else:
+                elif self._placed_as_arrays(placed_as[0], layout[position], work[position]):
                     verdict = _BY_METRICS
+                    placed_of[names[k]] = placed_as[0]
+                else:  # the core's layout is not the arrays': its rows go one by one
+                    verdict = _BY_ROWS
                 state[k] = states[names[k]] = verdict
         answer_of = state[inverse]
         dependent = np.flatnonzero(answer_of == _BY_METRICS)
         if len(dependent):
-            key, bound = inverse[dependent], len(distinct)
-            taken = pa.array(rows[dependent])
-            cells = [_whole(columns[name]).take(taken) for name in _METRICS]
-            for column in cells:
-                codes, size = _codes(column)
-                key, bound = _combine(key, bound, codes, size)
-            _, first_m, inverse_m = np.unique(key, return_index=True, return_inverse=True)
-            inverse_m = inverse_m.reshape(-1)
-            first_rows = pa.array(first_m)
-            values = list(zip(*(c.take(first_rows).to_pylist() for c in cells), strict=True))
-            metric_names = [
-                (names[int(inverse[dependent[f]])], *(str(v) for v in value))
-                for f, value in zip(first_m.tolist(), values, strict=True)
-            ]
-            known = self._metric_state
-            state_m = np.array([known.get(m, _UNKNOWN) for m in metric_names], dtype=np.int64)
-            unknown = np.flatnonzero(state_m == _UNKNOWN)
-            own: dict[int, int] = {}  # a decided row → its answer
-            if len(unknown):
-                picked = rows[dependent[first_m[unknown]]]
-                decided = self._decide_rows_by_core(columns, picked, work, named, framed)
-                for k, position, (outcome, placed_as) in zip(
-                    unknown.tolist(), picked.tolist(), zip(*decided, strict=True), strict=True
-                ):
-                    slots = None
-                    if (
-                        placed_as is not None
-                        and outcome is not None
-                        and outcome.decision in ("allow", "pay")
-                    ):
-                        exact = self.evaluator.exact_lines(placed_as[0], *placed_as[1])
-                        slots = self._payee_slots(
-                            outcome, exact, placed_as[0][1], layout[position], artist_ids
-                        )
-                        if slots is None:  # the row's own answer, its payees as they are
-                            own[int(first_m[k])] = len(found)
-                            payees = tuple((0, payee) for payee, _, _, _ in outcome.payments)
-                            found.append((_answer_of(outcome), payees))
-                    verdict = _BY_ROWS
-                    if slots is not None and outcome is not None:
-                        verdict = len(found)
-                        found.append((_answer_of(outcome), slots))
-                    state_m[k] = known[metric_names[k]] = verdict
-            answer_of[dependent] = state_m[inverse_m]
-            # A row the core decided (its own use, payees and rounding) keeps that answer
-            # even when it cannot be given to the other rows of its class and metrics.
-            for at, answer in own.items():
-                answer_of[dependent[at]] = answer
+            answer_of[dependent] = self._priced_rows(
+                columns, rows[dependent], inverse[dependent], len(distinct), names, placed_in
+            )
         return answer_of, answer_of >= 0
+
+    def _placed_as_arrays(self, placed: Any, row_layout: np.ndarray[Any, Any], work: int) -> bool:
+        """Whether the core's layout of a class's row is the one the arrays gave it (its
+        artists in the same places, its work), so that the arrays' layout of every row of
+        the class puts each payee in the core's place."""
+        assert isinstance(self._keys, ClassKeys) and self._arrays is not None
+        ids = self._keys.artist_ids
+        core = placed[1]
+        artists = tuple(ids[int(a)].as_py() for a in row_layout if a >= 0)
+        works = (self._arrays.work_ids[work].as_py(),) if work >= 0 else ()
+        return bool(core.artists == artists and core.works == works)
+
+    def _priced_rows(
+        self,
+        columns: dict[str, pa.Array],
+        positions: np.ndarray[Any, Any],
+        classes: np.ndarray[Any, Any],
+        class_count: int,
+        names: list[tuple[int, ...]],
+        placed_in: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]],
+    ) -> np.ndarray[Any, Any]:
+        """The answers of rows (at `positions`, of the classes `classes` index in `names`)
+        whose classes pay by the metrics: each distinct (class, metrics) priced once by the
+        core (`BatchEvaluator.priced`). Where rounding changed no amount its answer is
+        every such row's, each payee put in its place in the row; else (the tie rule reads
+        the payees) each row is priced by the core with its own payees. -1: the row path."""
+        work, _, layout = placed_in
+        found, known, placed_of = self._found, self._metric_state, self._placed
+        key, bound = classes, class_count
+        taken = pa.array(positions)
+        cells = [_whole(columns[name]).take(taken) for name in _METRICS]
+        for column in cells:
+            codes, size = _codes(column)
+            key, bound = _combine(key, bound, codes, size)
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        values = list(zip(*(c.take(pa.array(first)).to_pylist() for c in cells), strict=True))
+        class_names = [names[int(classes[f])] for f in first.tolist()]
+        metric_names = [
+            (name, *(str(v) for v in value))
+            for name, value in zip(class_names, values, strict=True)
+        ]
+        state = np.array([known.get(m, (_UNKNOWN,))[0] for m in metric_names], dtype=np.int64)
+        evaluator = self.evaluator
+        alone = np.bincount(inverse, minlength=len(first)) == 1
+        for k in np.flatnonzero(state == _UNKNOWN).tolist():
+            name = metric_names[k]
+            verdict: tuple[int, Any] = (_BY_ROWS, None)
+            metrics = self._metrics(dict(zip(_METRICS, values[k], strict=True)))
+            placed = placed_of.get(class_names[k])
+            if metrics is not None and placed is not None:
+                revenue, currency, generations, streams = metrics
+                priced = (revenue, generations, streams, currency or "USD")
+                layout_of = placed[1]
+                if alone[k]:  # one row: priced with its own payees (as any row may be)
+                    state[k] = _BY_ROW
+                    known[name] = (_BY_ROW, priced)
+                    continue
+                outcome = evaluator.priced(placed, layout_of.artists, layout_of.works, *priced)
+                exact = evaluator.exact_lines(placed, *priced)
+                slots = _payee_slots(outcome, exact, layout_of)
+                if slots is not None and outcome is not None:
+                    verdict = (len(found), None)
+                    found.append((_answer_of(outcome), slots))
+                elif outcome is not None:
+                    verdict = (_BY_ROW, priced)
+            state[k] = verdict[0]
+            known[name] = verdict
+        answers = state[inverse]
+        # Rows priced one by one, each with its own payees (the core's layout, renamed).
+        own = np.flatnonzero(answers == _BY_ROW)
+        if len(own):
+            at = positions[own]
+            rows_layout = layout[at]
+            used = np.unique(rows_layout[rows_layout >= 0])
+            assert isinstance(self._keys, ClassKeys) and self._arrays is not None
+            artist_of = dict(
+                zip(
+                    used.tolist(),
+                    self._keys.artist_ids.take(pa.array(used)).to_pylist(),
+                    strict=True,
+                )
+            )
+            row_work = work[at]
+            work_of = self._arrays.work_ids.take(pa.array(np.maximum(row_work, 0))).to_pylist()
+            for i, (k, row_artists, w) in enumerate(
+                zip(inverse[own].tolist(), rows_layout.tolist(), row_work.tolist(), strict=True)
+            ):
+                placed = placed_of[class_names[k]]
+                outcome = evaluator.priced(
+                    placed,
+                    tuple(artist_of[a] for a in row_artists if a >= 0),
+                    (work_of[i],) if w >= 0 else (),
+                    *known[metric_names[k]][1],
+                )
+                if outcome is None:
+                    answers[own[i]] = _BY_ROWS
+                else:
+                    self.stats["priced_alone"] += 1
+                    answers[own[i]] = len(found)
+                    found.append((_answer_of(outcome), _fixed_payees(outcome)))
+        return answers
 
     def _decide_rows_by_core(
         self,
@@ -732,37 +796,6 @@ class TableDecider:
                 if placed is not None:
                     classified[k] = (placed, (revenue, g, st, currency or "USD"))
         return outcomes, classified
-
-    @staticmethod
-    def _payee_slots(
-        outcome: _Outcome,
-        exact: list[tuple[str, Any, str]] | None,
-        layout: Any,
-        row_layout: np.ndarray[Any, Any],
-        artist_ids: pa.Array,
-    ) -> tuple[Any, ...] | None:
-        """Where each payee of the outcome comes from in its row: `(0, id)` the same for
-        every row, `(1, j)` the `j`-th artist of the row's layout, `(2, 0)` the work. None
-        when the payments cannot be moved to another row of the class as they are: an
-        amount rounding changed (the tie rule reads the payees), or the core's layout of
-        the row (`layout`) is not the one the arrays gave it (`row_layout`)."""
-        if exact is None or sorted((p, m.amount, m.currency, r) for p, m, r in exact) != sorted(
-            outcome.payments
-        ):
-            return None
-        artists = [artist_ids[int(a)].as_py() for a in row_layout if a >= 0]
-        if list(layout.artists) != artists or len(layout.works) > 1:
-            return None
-        work_id = layout.works[0] if layout.works else None
-        slots: list[Any] = []
-        for payee, _, _, _ in outcome.payments:
-            if payee == work_id:
-                slots.append((2, 0))
-            elif payee in artists:
-                slots.append((1, artists.index(payee)))
-            else:
-                slots.append((0, payee))
-        return tuple(slots)
 
     def _array_result(
         self,
@@ -1296,6 +1329,38 @@ def table_of_uses(uses: Iterable[Mapping[str, Any]]) -> pa.Table:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _payee_slots(
+    outcome: _Outcome | None, exact: list[tuple[str, Any, str]] | None, layout: Any
+) -> tuple[Any, ...] | None:
+    """Where each payee of the outcome comes from in a row of its class: `(0, id)` the
+    same for every row, `(1, j)` the `j`-th artist of the row's layout, `(2, 0)` the work
+    (`layout`: the core's layout of the row the outcome was priced for). None when the
+    payments cannot be given to another row of the class as they are: an amount rounding
+    changed (the tie rule reads the payees), or pricing raised."""
+    if (
+        outcome is None
+        or exact is None
+        or sorted((p, m.amount, m.currency, r) for p, m, r in exact) != sorted(outcome.payments)
+    ):
+        return None
+    work_id = layout.works[0] if layout.works else None
+    artists = list(layout.artists)
+    slots: list[Any] = []
+    for payee, _, _, _ in outcome.payments:
+        if payee == work_id:
+            slots.append((2, 0))
+        elif payee in artists:
+            slots.append((1, artists.index(payee)))
+        else:
+            slots.append((0, payee))
+    return tuple(slots)
+
+
+def _fixed_payees(outcome: _Outcome) -> tuple[Any, ...]:
+    """An answer's payees as they are (`(0, id)` each): a row's own answer."""
+    return tuple((0, payee) for payee, _, _, _ in outcome.payments)
 
 
 def _answer_of(outcome: _Outcome) -> _Answer:

@@ -405,12 +405,11 @@ class BatchEvaluator:
         known = self._answers.get(memo_key)
         if known is not None:
             return known
-        lines = self._payments(
+        outcome = self._priced(
             cls, layout, attribution, amount, generations, streams, columns.currency
         )
-        if lines is None:
+        if outcome is None:
             return self._column_one(columns, key)
-        outcome = cls.answer if cls.denied or not lines else self._rounded_outcome(lines)
         if len(self._answers) > _MEMO_LIMIT:
             self._answers.clear()
         self._answers[memo_key] = outcome
@@ -421,6 +420,49 @@ class BatchEvaluator:
         attribution, weights)`, or None when it took the one-use path."""
         of_shape = self._of_shape
         return of_shape[s] if s < len(of_shape) else None
+
+    def priced(
+        self,
+        placed: _Classified,
+        artists: tuple[str, ...],
+        works: tuple[str, ...],
+        amount: Decimal | None,
+        generations: int,
+        streams: int,
+        currency: str,
+    ) -> Outcome | None:
+        """The outcome of a use in the class `placed` is in, whose layout has `artists` and
+        `works` in the places of `placed`'s (the class proves the plan holds for it: only
+        the payees differ), with these metrics: what `evaluate` gives for that use. None
+        when the class is not resolved or its pricing raises (then the use's own path
+        decides it and names the error)."""
+        cls, layout, attribution, _ = placed
+        if not cls.resolved:
+            return None
+        if artists != layout.artists or works != layout.works:
+            layout = _Layout(
+                artists, layout.roles, works, layout.graph, layout.number, layout.graph_number
+            )
+        return self._priced(cls, layout, attribution, amount, generations, streams, currency)
+
+    def _priced(
+        self,
+        cls: _Class,
+        layout: _Layout,
+        attribution: Mapping[str, Decimal],
+        amount: Decimal | None,
+        generations: int,
+        streams: int,
+        currency: str,
+    ) -> Outcome | None:
+        """The core's answer for one use of the resolved class `cls` with this layout and
+        these metrics: its plan priced, rounded by the one rule (None: pricing raises)."""
+        if not cls.plans:
+            return cls.answer
+        lines = self._payments(cls, layout, attribution, amount, generations, streams, currency)
+        if lines is None:
+            return None
+        return cls.answer if cls.denied or not lines else self._rounded_outcome(lines)
 
     def exact_lines(
         self,
