@@ -704,7 +704,14 @@ class TableDecider:
                 )
             )
             row_work = work[at]
-            work_of = self._arrays.work_ids.take(pa.array(np.maximum(row_work, 0))).to_pylist()
+            has_work = np.flatnonzero(row_work >= 0)
+            work_of: list[str] = [""] * len(at)  # (read only where the row has a work)
+            for i, w in zip(
+                has_work.tolist(),
+                self._arrays.work_ids.take(pa.array(row_work[has_work])).to_pylist(),
+                strict=True,
+            ):
+                work_of[i] = w
             for i, (k, row_artists, w) in enumerate(
                 zip(inverse[own].tolist(), rows_layout.tolist(), row_work.tolist(), strict=True)
             ):

@@ -3,10 +3,13 @@ works, no parties), rows naming works of the data, unknown works and bad ids, on
 three threads. Never a traceback: each row's decision (or `error`) is the one
 `PolicySet.decide` gives its use, with the same payments.
 
-(A data set of no works once crashed the array path with an IndexError.)"""
+(A data set of no works once crashed the array path with an IndexError; one of parties
+and grants but no works, with rows of one artist and no work whose payments rounding
+changed, crashed it with an ArrowIndexError.)"""
 
 from __future__ import annotations
 
+import tempfile
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -38,11 +41,57 @@ WORKS = [
 ARTISTS = ["isni:0000000121032683", "isni:0000000368570205", "isni:0000000121032684", "nope"]
 
 
+# Parties and grants, no works, and a contract of every work that pays each artist named in
+# the use — what a usage log of generations in an artist's voice is decided against.
+_NO_WORKS_CONTRACT = """\
+contract "fuzz-voices" "Generations in the artists' voices"
+  licensor party:fuzz-label
+  licensee party:aria-labs
+  effective 2026-01-01
+  territory worldwide
+  scope all works
+
+  clause 1 "Purposes"
+    permit training, generation
+
+  clause 2 "Opt-in"
+    require consent of each artist in use.artists for use.purpose
+
+  clause 3 "12% of revenue to each artist, at least 0.50 USD"
+    pay max(12% * use.revenue, 0.50 USD) to each artist in use.artists
+"""
+_NO_WORKS_DATA = """\
+parties:
+  - {id: party:fuzz-label, kind: label, name: Fuzz Label}
+  - {id: party:aria-labs, kind: developer, name: Aria Labs}
+  - {id: isni:0000000121032683, kind: artist, name: One}
+  - {id: isni:0000000368570205, kind: artist, name: Two}
+grants:
+  - {id: g-one, grantor: isni:0000000121032683, grantee: any, purposes: [training, generation],
+     territories: [US], valid_from: 2026-01-01}
+  - {id: g-two, grantor: isni:0000000368570205, grantee: any, purposes: [generation],
+     territories: [worldwide], valid_from: 2026-01-01, valid_until: 2026-12-31}
+"""
+
+
+@cache
+def _policies_and_data(data: str) -> tuple[Path, Path]:
+    """The policies and data set's folders; `no works` is written once per session."""
+    if data != "no works":
+        return REPO / "policies", DATA_SETS[data]
+    root = Path(tempfile.mkdtemp(prefix="clausula-no-works-"))
+    (root / "policies").mkdir()
+    (root / "data").mkdir()
+    (root / "policies" / "voices.clause").write_text(_NO_WORKS_CONTRACT, encoding="utf-8")
+    (root / "data" / "voices.yaml").write_text(_NO_WORKS_DATA, encoding="utf-8")
+    return root / "policies", root / "data"
+
+
 @cache
 def _loaded(data: str) -> LoadedPolicy:
-    policies = REPO / "policies"
-    policy = clausula.load(policies, data=DATA_SETS[data])
-    checked = load_files([policies], data=DATA_SETS[data], display_root=REPO)
+    policies, folder = _policies_and_data(data)
+    policy = clausula.load(policies, data=folder)
+    checked = load_files([policies], data=folder, display_root=policies.parent)
     return LoadedPolicy(policy, checked.checked)
 
 
@@ -59,7 +108,7 @@ def _row(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         use["artists"] = draw(st.lists(st.sampled_from(ARTISTS), max_size=1))
     if draw(st.booleans()):
-        amount = draw(st.sampled_from(["0", "10.00", "0.005", "1e3", "-1"]))
+        amount = draw(st.sampled_from(["0", "10.00", "0.005", "12.34", "1e3", "-1"]))
         use["metrics"] = {"revenue": {"amount": amount, "currency": "USD"}, "generations": 3}
     return use
 
@@ -77,7 +126,7 @@ def _answer(policy: clausula.PolicySet, use: dict[str, Any]) -> tuple[Any, ...]:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    data=st.sampled_from(sorted(DATA_SETS)),
+    data=st.sampled_from([*sorted(DATA_SETS), "no works"]),
     rows=st.lists(_row(), min_size=1, max_size=20),
     cut=st.integers(1, 8),
     workers=st.integers(1, 3),
@@ -89,6 +138,38 @@ def test_hostile_tables_decide_as_decide(
     batches = table_of_uses(rows).to_batches(max_chunksize=cut)
     got = decide_table(loaded, batches, workers=workers).to_pylist()
     assert len(got) == len(rows)
+    for row, use in zip(got, rows, strict=True):
+        payments = tuple((p["payee"], p["amount"], p["currency"]) for p in row["payments"])
+        assert (row["decision"], payments) == _answer(loaded.policy_set, use), use
+
+
+@st.composite
+def _voice_row(draw: st.DrawFn) -> dict[str, Any]:
+    """A usage log's row: mostly no work and one artist, with revenue to pay on."""
+    use = draw(_row())
+    use["works"] = draw(st.sampled_from([[], [], [], [WORKS[0]]]))
+    use["artists"] = [draw(st.sampled_from(ARTISTS[:2] * 3 + ARTISTS[2:]))]
+    use["territory"] = draw(st.sampled_from(["US", "US", "DE"]))
+    use["purpose"] = draw(st.sampled_from(["generation", "training"]))
+    amount = draw(st.sampled_from(["12.34", "10.00", "0.01", "3", "1.07"]))
+    use["metrics"] = {"revenue": {"amount": amount, "currency": "USD"}}
+    return use
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rows=st.lists(_voice_row(), min_size=1, max_size=30),
+    cut=st.integers(1, 8),
+    workers=st.integers(1, 3),
+)
+def test_usage_logs_against_a_data_set_of_no_works_decide_as_decide(
+    rows: list[dict[str, Any]], cut: int, workers: int
+) -> None:
+    """Rows of one artist and no work (or a work the data does not hold), paying by their
+    revenue, against parties and grants with no works: as `decide`, never a traceback."""
+    loaded = _loaded("no works")
+    batches = table_of_uses(rows).to_batches(max_chunksize=cut)
+    got = decide_table(loaded, batches, workers=workers).to_pylist()
     for row, use in zip(got, rows, strict=True):
         payments = tuple((p["payee"], p["amount"], p["currency"]) for p in row["payments"])
         assert (row["decision"], payments) == _answer(loaded.policy_set, use), use
