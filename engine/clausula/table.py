@@ -1303,7 +1303,10 @@ def table_of_uses(uses: Iterable[Mapping[str, Any]]) -> pa.Table:
     }  # fmt: skip
 
     def put(name: str, index: int, value: Any) -> None:
-        columns.setdefault(name, [None] * n)[index] = value
+        column = columns.get(name)
+        if column is None:  # (a new column's list is made once, not at every cell)
+            column = columns[name] = [None] * n
+        column[index] = value
 
     for index, use in enumerate(rows):
         for name, value in use.items():
