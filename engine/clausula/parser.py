@@ -32,6 +32,7 @@ from .limits import (
     MAX_STRING_LENGTH,
 )
 from .lines import FOREIGN_BREAKS, foreign_break, normalize
+from .parser_cache import cached_lark
 
 
 def grammar_text() -> str:
@@ -725,7 +726,7 @@ _FOREIGN_BREAK = re.compile("[" + "".join(FOREIGN_BREAKS) + "]")
 @lru_cache(maxsize=1)
 def _parser() -> tuple[Lark, _Builder, FastParser]:
     builder = _Builder()
-    lark = Lark(
+    lark = cached_lark(
         grammar_text(),
         parser="lalr",
         lexer="contextual",
