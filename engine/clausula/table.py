@@ -678,13 +678,12 @@ class TableDecider:
                     state[k] = _BY_ROW
                     known[name] = (_BY_ROW, priced)
                     continue
-                outcome = evaluator.priced(placed, layout_of.artists, layout_of.works, *priced)
-                exact = evaluator.exact_lines(placed, *priced)
-                slots = _payee_slots(outcome, exact, layout_of)
-                if slots is not None and outcome is not None:
+                answer = evaluator.priced(placed, layout_of.artists, layout_of.works, *priced)
+                slots = None if answer is None else _payee_slots(*answer, layout_of)
+                if answer is not None and slots is not None:
                     verdict = (len(found), None)
-                    found.append((_answer_of(outcome), slots))
-                elif outcome is not None:
+                    found.append((_answer_of(answer[0]), slots))
+                elif answer is not None:
                     verdict = (_BY_ROW, priced)
             state[k] = verdict[0]
             known[name] = verdict
@@ -716,18 +715,18 @@ class TableDecider:
                 zip(inverse[own].tolist(), rows_layout.tolist(), row_work.tolist(), strict=True)
             ):
                 placed = placed_of[class_names[k]]
-                outcome = evaluator.priced(
+                answer = evaluator.priced(
                     placed,
                     tuple(artist_of[a] for a in row_artists if a >= 0),
                     (work_of[i],) if w >= 0 else (),
                     *known[metric_names[k]][1],
                 )
-                if outcome is None:
+                if answer is None:
                     answers[own[i]] = _BY_ROWS
                 else:
                     self.stats["priced_alone"] += 1
                     answers[own[i]] = len(found)
-                    found.append((_answer_of(outcome), _fixed_payees(outcome)))
+                    found.append((_answer_of(answer[0]), _fixed_payees(answer[0])))
         return answers
 
     def _decide_rows_by_core(
@@ -1342,18 +1341,14 @@ def table_of_uses(uses: Iterable[Mapping[str, Any]]) -> pa.Table:
 
 
 def _payee_slots(
-    outcome: _Outcome | None, exact: list[tuple[str, Any, str]] | None, layout: Any
+    outcome: _Outcome, exact: list[tuple[str, Any, str]], layout: Any
 ) -> tuple[Any, ...] | None:
     """Where each payee of the outcome comes from in a row of its class: `(0, id)` the
     same for every row, `(1, j)` the `j`-th artist of the row's layout, `(2, 0)` the work
-    (`layout`: the core's layout of the row the outcome was priced for). None when the
-    payments cannot be given to another row of the class as they are: an amount rounding
-    changed (the tie rule reads the payees), or pricing raised."""
-    if (
-        outcome is None
-        or exact is None
-        or sorted((p, m.amount, m.currency, r) for p, m, r in exact) != sorted(outcome.payments)
-    ):
+    (`layout`: the core's layout of the row the outcome was priced for; `exact`: the
+    lines it rounded). None when the payments cannot be given to another row of the class
+    as they are: an amount rounding changed (the tie rule reads the payees)."""
+    if sorted((p, m.amount, m.currency, r) for p, m, r in exact) != sorted(outcome.payments):
         return None
     work_id = layout.works[0] if layout.works else None
     artists = list(layout.artists)

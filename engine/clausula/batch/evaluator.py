@@ -405,11 +405,12 @@ class BatchEvaluator:
         known = self._answers.get(memo_key)
         if known is not None:
             return known
-        outcome = self._priced(
+        priced = self._priced(
             cls, layout, attribution, amount, generations, streams, columns.currency
         )
-        if outcome is None:
+        if priced is None:
             return self._column_one(columns, key)
+        outcome = priced[0]
         if len(self._answers) > _MEMO_LIMIT:
             self._answers.clear()
         self._answers[memo_key] = outcome
@@ -430,12 +431,12 @@ class BatchEvaluator:
         generations: int,
         streams: int,
         currency: str,
-    ) -> Outcome | None:
+    ) -> tuple[Outcome, list[tuple[str, Money, str]]] | None:
         """The outcome of a use in the class `placed` is in, whose layout has `artists` and
         `works` in the places of `placed`'s (the class proves the plan holds for it: only
-        the payees differ), with these metrics: what `evaluate` gives for that use. None
-        when the class is not resolved or its pricing raises (then the use's own path
-        decides it and names the error)."""
+        the payees differ), with these metrics — what `evaluate` gives for that use — and
+        the exact payment lines it rounded. None when the class is not resolved or its
+        pricing raises (then the use's own path decides it and names the error)."""
         cls, layout, attribution, _ = placed
         if not cls.resolved:
             return None
@@ -454,30 +455,18 @@ class BatchEvaluator:
         generations: int,
         streams: int,
         currency: str,
-    ) -> Outcome | None:
+    ) -> tuple[Outcome, list[tuple[str, Money, str]]] | None:
         """The core's answer for one use of the resolved class `cls` with this layout and
-        these metrics: its plan priced, rounded by the one rule (None: pricing raises)."""
+        these metrics — its plan priced, rounded by the one rule — and the exact lines
+        (None: pricing raises)."""
         if not cls.plans:
-            return cls.answer
+            return cls.answer, []
         lines = self._payments(cls, layout, attribution, amount, generations, streams, currency)
         if lines is None:
             return None
-        return cls.answer if cls.denied or not lines else self._rounded_outcome(lines)
-
-    def exact_lines(
-        self,
-        placed: _Classified,
-        amount: Decimal | None,
-        generations: int,
-        streams: int,
-        currency: str,
-    ) -> list[tuple[str, Money, str]] | None:
-        """The exact (unrounded) payment lines of a use placed as `placed`, with these
-        metrics (None: its pricing raises). What `evaluate` rounded into its outcome."""
-        cls, layout, attribution, _ = placed
-        if not cls.resolved:
-            return None
-        return self._payments(cls, layout, attribution, amount, generations, streams, currency)
+        if cls.denied or not lines:
+            return cls.answer, lines
+        return self._rounded_outcome(lines), lines
 
     def _rounded_outcome(self, lines: list[tuple[str, Money, str]]) -> Outcome:
         """The outcome of these exact payment lines, rounded by the core's one rule."""
