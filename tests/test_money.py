@@ -192,3 +192,40 @@ def test_a_decision_pays_the_formula_rounded_once(
     # The batch path rounds with the same function, to the same answer.
     [batch] = BatchEvaluator(policy).decide_many([use])
     assert batch == decision
+
+
+@st.composite
+def _lines(draw: st.DrawFn) -> list[tuple[str, Any, str]]:
+    """Exact payment lines: 1–4, amounts with up to 6 decimals, a few currencies."""
+    from clausula.money import Money
+
+    count = draw(st.integers(1, 4))
+    return [
+        (
+            draw(st.sampled_from(["isni:a", "isni:b", "party:c", "isrc:d"])),
+            Money(
+                Decimal(draw(st.integers(0, 10**9))).scaleb(-6),
+                draw(st.sampled_from(["USD", "USD", "EUR", "JPY", "KWD"])),
+            ),
+            draw(st.sampled_from(["r1", "r2"])),
+        )
+        for _ in range(count)
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=_lines(), renamed=st.lists(st.sampled_from(["x", "y", "z", "isni:a"]), min_size=4))
+def test_rounding_reads_payees_only_between_lines_of_one_currency(
+    lines: list[tuple[str, Any, str]], renamed: list[str]
+) -> None:
+    """Where `rounding_reads_payees` says no, the payees renamed give the same rounded
+    parts and totals, in the same order (what lets `decide_table` give one row's rounded
+    payments to the other rows of its class)."""
+    from clausula.pricing import outcome_of, rounding_reads_payees
+
+    if rounding_reads_payees(lines):
+        return
+    other = [(renamed[i], amount, rule) for i, (_, amount, rule) in enumerate(lines)]
+    first, second = outcome_of(lines), outcome_of(other)
+    assert [p[1:] for p in first.payments] == [p[1:] for p in second.payments]
+    assert first.totals == second.totals

@@ -560,3 +560,30 @@ def test_tables_of_one_thread_share_its_core_and_other_threads_have_their_own() 
     ]
     assert rows[0] == rows[1] == rows[2]
     _same(rows[0], [_row(loaded.policy_set, u) for u in uses])
+
+
+def test_rounded_payments_are_given_to_other_rows_only_where_rounding_reads_no_payee() -> None:
+    """`_payee_slots`: a class's rounded payments go to the other rows of the class (each
+    payee put in its place) when rounding changed nothing, or changed an amount without
+    reading the payees (one line per currency); not when the tie rule chose between two
+    payees of one currency — the rows are then priced each with their own payees."""
+    from types import SimpleNamespace
+
+    from clausula.money import Money
+    from clausula.pricing import outcome_of
+    from clausula.table import _payee_slots
+
+    layout = SimpleNamespace(artists=("party:b", "party:a"), works=("isrc:QZCRP2600001",))
+
+    def slots(lines: list[tuple[str, Money, str]]) -> Any:
+        return _payee_slots(outcome_of(lines), lines, layout)
+
+    half_cent = Money(Decimal("0.005"), "USD")
+    assert slots([("party:b", half_cent, "r")]) == ((1, 0),)  # 0.01: no payee read
+    assert slots(
+        [("party:b", half_cent, "r"), ("party:a", Money(Decimal("0.005"), "EUR"), "r")]
+    ) == ((1, 0), (1, 1))
+    assert slots([("party:b", Money(Decimal("1"), "USD"), "r"), ("isrc:QZCRP2600001",
+                  Money(Decimal("2"), "USD"), "r")]) == ((1, 0), (2, 0))  # fmt: skip
+    # 0.01 for two: the tie goes to party:a, the smaller payee — another row's may not.
+    assert slots([("party:b", half_cent, "r"), ("party:a", half_cent, "r")]) is None

@@ -138,6 +138,14 @@ def round_lines(
     return order, parts, totals
 
 
+def rounding_reads_payees(lines: Sequence[tuple[str, Money, str]]) -> bool:
+    """Whether rounding these `(payee, exact amount, rule)` lines (`round_lines`) can give
+    other parts for other payees: only the tie rule reads them (`split_rounded`'s keys),
+    and only between two or more lines of one currency."""
+    currencies = [line[1].currency for line in lines]
+    return len(set(currencies)) != len(currencies)
+
+
 def refusal(reasons: Iterable[tuple[str, str, str | None]]) -> Outcome:
     """The outcome of a denied use, from its reasons' `(effect, rule, source)`: the rules
     that deny, each once, in order, and where the first of them is written."""

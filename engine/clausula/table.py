@@ -71,7 +71,7 @@ from .identifiers import PARTY_SCHEMES, WORK_SCHEMES, id_problem
 from .limits import MAX_ARTISTS, MAX_COUNT, MAX_ID_CHARS, MAX_WORKS
 from .models import MoneyAmount, Use
 from .policy_set import PolicySet
-from .pricing import outcome_of_decision
+from .pricing import outcome_of_decision, rounding_reads_payees
 from .table_threads import in_order, workers_of
 from .use_input import UseError, parse_use
 
@@ -578,11 +578,9 @@ class TableDecider:
 
         Each class is decided once, for one of its rows, by the core (and remembered from
         batch to batch); a class whose answer cannot depend on the metrics (denied, or no
-        payee) gives it to every row. In the other classes each distinct (class, metrics)
-        is decided once, for one of its rows, and its payments are given to every row with
-        its own payees in their places — only when rounding changed no amount, so that the
-        tie rule (which reads the payees) played no part. `placed_in`: each row's work,
-        named artist (-1: none) and its layout's artists, by position in the batch."""
+        payee) gives it to every row. The other classes' rows are priced by
+        `_priced_rows`. `placed_in`: each row's work, named artist (-1: none) and its
+        layout's artists, by position in the batch."""
         arrays = self._arrays
         assert arrays is not None
         work, named, layout = placed_in
@@ -643,9 +641,10 @@ class TableDecider:
     ) -> np.ndarray[Any, Any]:
         """The answers of rows (at `positions`, of the classes `classes` index in `names`)
         whose classes pay by the metrics: each distinct (class, metrics) priced once by the
-        core (`BatchEvaluator.priced`). Where rounding changed no amount its answer is
-        every such row's, each payee put in its place in the row; else (the tie rule reads
-        the payees) each row is priced by the core with its own payees. -1: the row path."""
+        core (`BatchEvaluator.priced`). Its answer is every such row's, each payee put in
+        its place in the row, unless rounding split a sum between payees of one currency
+        (the tie rule reads the payees): then, and for metrics met by one row, each row is
+        priced by the core with its own payees. -1: the row path."""
         work, _, layout = placed_in
         found, known, placed_of = self._found, self._metric_state, self._placed
         key, bound = classes, class_count
@@ -1347,8 +1346,11 @@ def _payee_slots(
     same for every row, `(1, j)` the `j`-th artist of the row's layout, `(2, 0)` the work
     (`layout`: the core's layout of the row the outcome was priced for; `exact`: the
     lines it rounded). None when the payments cannot be given to another row of the class
-    as they are: an amount rounding changed (the tie rule reads the payees)."""
-    if sorted((p, m.amount, m.currency, r) for p, m, r in exact) != sorted(outcome.payments):
+    as they are: rounding changed an amount where it reads the payees (the tie rule,
+    between lines of one currency)."""
+    if rounding_reads_payees(exact) and sorted(
+        (p, m.amount, m.currency, r) for p, m, r in exact
+    ) != sorted(outcome.payments):
         return None
     work_id = layout.works[0] if layout.works else None
     artists = list(layout.artists)
