@@ -289,15 +289,14 @@ class TableDecider:
         self._metric_state: dict[tuple[Any, ...], tuple[int, Any]] = {}
         self._placed: dict[tuple[int, ...], Any] = {}  # class paid by metrics → its placing
         #: Rows decided by the array path and by the row path (`_decide_rows`); of the
-        #: first, those priced by the core with their own payees (rounding read them).
+        #: first, those priced by the core with their own payees (`_priced_rows`).
         self.stats = {"by_arrays": 0, "by_rows": 0, "priced_alone": 0}
 
     # ------------------------------------------------------------------ one batch
     def decide(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         """The result rows of one batch of uses: the rows the array path can place (one
         work or none, at most one artist, no attribution or unusual cells) by arrays, the
-        others by
-        `_decide_rows`; back in the batch's order."""
+        others by `_decide_rows`; back in the batch's order."""
         # Deciding only allocates (the core's memories grow, nothing cyclic is left): the
         # cyclic collector would walk those memories again and again for nothing.
         with collector_paused():
@@ -386,8 +385,9 @@ class TableDecider:
         plain date, integer counts and a plain decimal revenue; its id is not read by the
         clauses nor over the limit. Its class key comes from
         `clausula.batch.columnar`; each class's answer from the core (`evaluate` on one
-        row of the class, or on one row per distinct metrics when payments are due), with
-        the payees of each row put in the places the core's layout gives them."""
+        row of the class; when payments depend on the metrics, `BatchEvaluator.priced`
+        once per distinct metrics, or per row: `_priced_rows`), with the payees of each
+        row put in the places the core's layout gives them."""
         n = batch.num_rows
         evaluator = self.evaluator
         if (
@@ -596,7 +596,7 @@ class TableDecider:
             for k, position, (outcome, placed_as) in zip(
                 unknown.tolist(), picked.tolist(), zip(*decided, strict=True), strict=True
             ):
-                cls = placed_as[0][0] if placed_as is not None else None
+                cls = placed_as[0] if placed_as is not None else None
                 if outcome is None or cls is None or not cls.resolved:
                     verdict = _BY_ROWS  # the row path decides (and names any error)
                 elif cls.denied or all(not plan.slots for plan in cls.plans):
@@ -605,9 +605,9 @@ class TableDecider:
                     else:
                         verdict = len(found)
                         found.append((_answer_of(outcome), ()))
-                elif self._placed_as_arrays(placed_as[0], layout[position], work[position]):
+                elif self._placed_as_arrays(placed_as, layout[position], work[position]):
                     verdict = _BY_METRICS
-                    placed_of[names[k]] = placed_as[0]
+                    placed_of[names[k]] = placed_as
                 else:  # the core's layout is not the arrays': its rows go one by one
                     verdict = _BY_ROWS
                 state[k] = states[names[k]] = verdict
@@ -671,7 +671,7 @@ class TableDecider:
             placed = placed_of.get(class_names[k])
             if metrics is not None and placed is not None:
                 revenue, currency, generations, streams = metrics
-                priced = (revenue, generations, streams, currency or "USD")
+                priced = (revenue, generations, streams, _column_currency(currency))
                 layout_of = placed[1]
                 if alone[k]:  # one row: priced with its own payees (as any row may be)
                     state[k] = _BY_ROW
@@ -790,16 +790,12 @@ class TableDecider:
                 revenues,
                 np.array(gens, dtype=np.int64),
                 np.array(streams_, dtype=np.int64),
-                currency=currency or "USD",
+                currency=_column_currency(currency),
             )
             results = evaluator.evaluate(use_columns)
-            for k, s, revenue, g, st, outcome in zip(
-                ks, of_shape, revenues, gens, streams_, results, strict=True
-            ):
+            for k, s, outcome in zip(ks, of_shape, results, strict=True):
                 outcomes[k] = outcome
-                placed = evaluator.class_of_shape(s)
-                if placed is not None:
-                    classified[k] = (placed, (revenue, g, st, currency or "USD"))
+                classified[k] = evaluator.class_of_shape(s)
         return outcomes, classified
 
     def _array_result(
@@ -1189,7 +1185,7 @@ class TableDecider:
                 revenues,
                 np.array(gens),
                 np.array(streams_),
-                currency=currency or "USD",
+                currency=_column_currency(currency),
             )
             for k, outcome in zip(keys, self.evaluator.evaluate(use_columns), strict=True):
                 answers[k] = _answer_of(outcome)
@@ -1363,6 +1359,12 @@ def _payee_slots(
         else:
             slots.append((0, payee))
     return tuple(slots)
+
+
+def _column_currency(currency: str | None) -> str:
+    """The currency the core's columns (`UseColumns`) price a use in: its revenue's, or
+    USD for a use with no revenue (then no amount reads it)."""
+    return currency or "USD"
 
 
 def _fixed_payees(outcome: _Outcome) -> tuple[Any, ...]:

@@ -543,9 +543,9 @@ class ClassKeys:
         -1 past the last), which name the class from batch to batch; and each row's artists
         in the core's layout order (the work's performers, then the named artist if it is
         not one of them; indexes of `artist_ids`, -1 past the last). `work` indexes
-        `arrays.work_ids` (-1: a row of no work, which names an artist), `named` `artist_ids` (-1: no `use.artists`: see `artists`); `signing` is
-        what `signing()` gave for the row's frame; `day` the row's date (days since
-        1970-01-01)."""
+        `arrays.work_ids` (-1: a row of no work, which names an artist); `named` indexes
+        `artist_ids` (-1: no `use.artists`: see `artists`); `signing` is what `signing()`
+        gave for the row's frame; `day` the row's date (days since 1970-01-01)."""
         arrays = self.arrays
         n = len(work)
         if named is None:
