@@ -49,9 +49,12 @@ from clausula.batch import BatchEvaluator, LoadedPolicy, UseColumns, load_files
 from clausula.cli import app as cli_app
 from clausula.manifest import OUTPUT_COLUMNS, filter_manifest
 from clausula.models import Decision
+from clausula.plan_memo import PlanMemo
 from clausula.pricing import outcome_of_decision as _outcome_from_decision
+from clausula.pricing import price
 from clausula.reload import LivePolicies
 from clausula.service import create_app
+from clausula.use_input import parse_use
 
 CASES = all_cases()
 PATHS = (
@@ -487,3 +490,54 @@ def test_random_uses_decide_alike_on_every_path(key: Key, uses: list[dict[str, A
             key, "/v1/decide/batch", content=body, headers={"content-type": "application/x-ndjson"}
         )
         assert lines.text == "".join(t + "\n" for t in decided)
+
+
+# ------------------------------------------------------------------ plans shared by uses alike
+
+
+@st.composite
+def _alike(draw: st.DrawFn, base: dict[str, Any]) -> dict[str, Any]:
+    """`base` with another id, other metrics and other weights for the same attributed
+    artists: what `plan_memo.plan_key` leaves out."""
+    amount, currency = draw(st.sampled_from(_REVENUES))
+    attributed = list(base["attribution"])
+    parts = draw(st.lists(st.integers(0, 10_000), min_size=len(attributed), max_size=len(attributed)))
+    return {
+        **base,
+        "id": f"alike-{draw(st.integers(0, 99))}",
+        "attribution": {
+            a: f"{part / (10_000 * len(attributed)):.4f}"
+            for a, part in zip(attributed, parts, strict=True)
+        },
+        "metrics": {
+            "revenue": {"amount": amount, "currency": currency},
+            "generations": draw(st.sampled_from([0, 1, 100000, 150000])),
+            "streams": draw(st.sampled_from([0, 1000])),
+        },
+    }
+
+
+@pytest.mark.parametrize("key", _WORLD_KEYS, ids=[f"{k[0].name}{list(k[2])}" for k in _WORLD_KEYS])
+@settings(max_examples=25, deadline=None)
+@given(data=st.data(), base=_uses())
+def test_uses_alike_but_for_id_metrics_and_weights_share_one_plan(
+    key: Key, data: st.DataObject, base: dict[str, Any]
+) -> None:
+    """Uses that differ only in what the plan memo's key leaves out are planned once, and
+    each decides byte for byte as it does planned alone; the set's `decide` (whose memo
+    holds the plans of every test before) gives the same bytes."""
+    policy = _policy(key)
+    alone = clausula.PolicySet(policy.compiled, policy._records, policy.data)  # no memo
+    uses = [base, *data.draw(st.lists(_alike(base), min_size=1, max_size=4))]
+    want = [_one(alone, u) for u in uses]
+    memo = PlanMemo(policy.compiled, policy._records)
+    got = []
+    for use in uses:
+        try:
+            got.append(price(*memo.planned(parse_use(use, policy.vocabulary))).to_json())
+        except UseError as error:
+            got.append(f"UseError: {error}")
+    assert got == want
+    assert [_one(policy, u) for u in uses] == want
+    assert isinstance(policy._plans, PlanMemo)  # the world's clauses read no metrics
+    assert len(memo._plans) == (0 if want[0].startswith("UseError") else 1)

@@ -27,10 +27,9 @@ from .dates import age_on
 from .durations import advance
 from .kinds import DENYING, ReasonEffect
 from .limits import number_problem
-from .models import Decision, MoneyAmount, PolicyInfo, Use, trusted
+from .models import MoneyAmount, PolicyInfo, Use, trusted
 from .money import Money
 from .plans import Payable, Plan
-from .pricing import Outcome, price, price_outcome
 from .territory import TerritorySet, code_problem
 from .unknown_ids import unknown_id_reasons
 from .use_input import UseError, UseProblem
@@ -713,17 +712,12 @@ def jurisdiction_applies(
 # ----------------------------------------------------------------- the decision
 
 
-def decide(policy: CompiledPolicy, records: Records, use: Use) -> Decision:
-    """Decide one validated use: plan what applies, then price it."""
+def planned(policy: CompiledPolicy, records: Records, use: Use) -> tuple[Plan, Context]:
+    """The plan of one validated use, and the context it was read through (which pricing
+    reads too). Raises `UseError` for a purpose, context, territory or fact the policy
+    set does not know."""
     ctx = Context(use, records.catalogue, use_facts(use, policy))
-    return price(plan(policy, records, use, ctx), ctx)
-
-
-def decide_outcome(policy: CompiledPolicy, records: Records, use: Use) -> Outcome:
-    """Decide one validated use in the compact form (`pricing.Outcome`): plan, then price
-    without building the `Decision`."""
-    ctx = Context(use, records.catalogue, use_facts(use, policy))
-    return price_outcome(plan(policy, records, use, ctx), ctx)
+    return plan(policy, records, use, ctx), ctx
 
 
 def plan(policy: CompiledPolicy, records: Records, use: Use, ctx: Context) -> Plan:

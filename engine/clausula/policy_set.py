@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import ast
 from .catalogue import DataSet, load_data
@@ -22,13 +22,19 @@ from .collector import collector_paused
 from .compiled import CompiledPolicy
 from .compiler import compile_policy
 from .consent import ConsentLedger, DatedConsentLedger
-from .decide import Records, decide, decide_outcome
+from .context import Context
+from .decide import Records, planned
 from .diagnostics import Diagnostic, DiagnosticSink, PolicyError, Span, did_you_mean
 from .models import Decision, Use
 from .parser import parse
-from .pricing import Outcome
+from .plan_memo import PlanMemo
+from .plans import Plan
+from .pricing import Outcome, price, price_outcome
 from .territory import TerritorySet
 from .use_input import parse_use
+
+if TYPE_CHECKING:
+    from .batch.analysis import Analysis
 
 CLAUSE_SUFFIX = ".clause"
 SET_PREFIX = "policies"
@@ -45,7 +51,9 @@ class PolicySet:
         "_checked",
         "_compiled",
         "_per_thread",
+        "_plans",
         "_records",
+        "analysis",
         "assumed",
         "contracts",
         "data",
@@ -66,6 +74,15 @@ class PolicySet:
         # of pure functions of this immutable set, never shared between threads.
         self._per_thread = threading.local()
         self._records = records
+        #: What the clauses read of a use (`batch.analysis`), from the checked text: None
+        #: without it. The batch core groups uses by it; the plan memo is kept by it.
+        self.analysis = _analysis(checked)
+        # Plans shared by uses alike but for their id, metrics and weights (`plan_memo`).
+        self._plans = (
+            PlanMemo(compiled, records)
+            if self.analysis is not None and self.analysis.groups_without_metrics
+            else None
+        )
         self.data = data
         self.version = records.version
         self.assumed = records.assumed
@@ -91,23 +108,38 @@ class PolicySet:
 
     def decide(self, use: Use | Mapping[str, Any]) -> Decision:
         """Decide one use. Raises `UseError` with every problem when the use is wrong."""
-        return decide(self._compiled, self._records, parse_use(use, self._compiled.vocabulary))
+        return price(*self._planned(parse_use(use, self._compiled.vocabulary)))
 
     def decide_outcome(self, use: Use | Mapping[str, Any]) -> Outcome:
         """Decide one use in the compact form: the same decision, rounded payments, totals
         and denying rules as `decide`, without the reasons' texts and the `Decision` model —
         for pipelines that store or sum answers (docs/python.md, "Which call to use").
         Raises `UseError` as `decide` does."""
-        return decide_outcome(
-            self._compiled, self._records, parse_use(use, self._compiled.vocabulary)
-        )
+        return price_outcome(*self._planned(parse_use(use, self._compiled.vocabulary)))
 
     def decide_many(self, uses: Iterable[Use | Mapping[str, Any]]) -> list[Decision]:
         """Decide many uses in order (the policy is compiled once for all of them)."""
-        compiled, records = self._compiled, self._records
-        vocabulary = compiled.vocabulary
+        vocabulary, planned = self._compiled.vocabulary, self._planned
         with collector_paused():
-            return [decide(compiled, records, parse_use(use, vocabulary)) for use in uses]
+            return [price(*planned(parse_use(use, vocabulary))) for use in uses]
+
+    def _planned(self, use: Use) -> tuple[Plan, Context]:
+        """The plan of a validated use and its context (`decide.planned`), through the set's
+        plan memo when it has one."""
+        memo = self._plans
+        if memo is not None:
+            return memo.planned(use)
+        return planned(self._compiled, self._records, use)
+
+
+def _analysis(checked: CheckedPolicy | None) -> Analysis | None:
+    """`batch.analysis.analyse` of the checked clauses, once per policy set."""
+    if checked is None:
+        return None
+    # Imported here: the batch core imports this module.
+    from .batch.analysis import analyse
+
+    return analyse(checked)
 
 
 def version_names(paths: Sequence[str | Path]) -> dict[Path, str]:

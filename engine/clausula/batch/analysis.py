@@ -206,11 +206,25 @@ def _observe(
         return
     if quantified and _may_raise(node, types):
         out.risky = True  # whether it raises or settles could depend on the order of the ids
-    if dataclasses.is_dataclass(node) and not isinstance(node, type):
-        for item in dataclasses.fields(node):
-            value = getattr(node, item.name)
-            if isinstance(value, ast.Expr | ast.Subject | ast.Tier | tuple | list):
-                _observe(value, definitions, types, out, seen, quantified)
+    for name in _fields_of(type(node)):
+        value = getattr(node, name)
+        if isinstance(value, ast.Expr | ast.Subject | ast.Tier | tuple | list):
+            _observe(value, definitions, types, out, seen, quantified)
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}  # per node class: looked up once, not per node
+
+
+def _fields_of(kind: type) -> tuple[str, ...]:
+    """The field names of a node class (none for a value that is not a dataclass)."""
+    names = _FIELDS.get(kind)
+    if names is None:
+        names = _FIELDS[kind] = (
+            tuple(item.name for item in dataclasses.fields(kind))
+            if dataclasses.is_dataclass(kind)
+            else ()
+        )
+    return names
 
 
 def _effect_reads(effect: ast.AnyEffect) -> tuple[list[ast.Subject | ast.Expr], ast.Expr | None]:

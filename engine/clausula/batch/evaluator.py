@@ -22,7 +22,7 @@ from ..policy_set import PolicySet
 from ..pricing import Outcome, amount_due, outcome_of, outcome_of_decision, price
 from ..territory import TerritorySet, code_problem
 from ..use_input import UseError, parse_use
-from .analysis import Analysis, analyse
+from .analysis import Analysis
 from .classes import (
     _ALLOWED,
     _ATTRIBUTED,
@@ -173,15 +173,12 @@ class BatchEvaluator:
     """
 
     def __init__(self, policy: LoadedPolicy | PolicySet) -> None:
-        if isinstance(policy, LoadedPolicy):
-            self.policy_set = policy.policy_set
-            self.analysis = analyse(policy.checked)
-        elif policy.checked is not None:  # `clausula.load`: the same, read off the set
-            self.policy_set = policy
-            self.analysis = analyse(policy.checked)
-        else:
-            self.policy_set = policy
-            self.analysis = Analysis(reads_id=True, metrics_in_conditions=True)
+        self.policy_set = policy.policy_set if isinstance(policy, LoadedPolicy) else policy
+        # Read off the checked clauses once per set (`PolicySet.analysis`); a set without
+        # them groups nothing.
+        self.analysis = self.policy_set.analysis or Analysis(
+            reads_id=True, metrics_in_conditions=True
+        )
         self._structures: dict[tuple[Any, ...], _Structure | None] = {}
         self.stats = {"uses": 0, "structures": 0, "one_use": 0, "cached": 0, "classes": 0}
         #: Time spent planning classes met for the first time (what later uses of a class

@@ -1,0 +1,109 @@
+"""The plan memo (`clausula.plan_memo`): kept only when a plan reads nothing its key
+leaves out. That uses alike share a plan and decide as alone is a property test over the
+corpus's world (`tests/test_corpus.py`, "plans shared by uses alike")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import clausula
+from clausula.plan_memo import PlanMemo, plan_key
+from clausula.use_input import parse_use
+
+WORLD = Path(__file__).resolve().parent / "corpus" / "world"
+
+CONTRACT = """\
+contract "reads-{what}" "A contract whose condition reads {what}"
+  licensor party:label-a
+  licensee party:dev
+  effective 2026-01-01
+  territory worldwide
+  scope all works
+
+  clause 1 "Grant"
+    permit generation
+
+  clause 2 "Not for this"
+    when {condition}
+    deny "refused"
+"""
+
+USE = {
+    "date": "2026-06-01",
+    "licensee": "party:dev",
+    "purpose": "generation",
+    "territory": "US",
+    "metrics": {"revenue": {"amount": "10.00", "currency": "USD"}},
+}
+
+
+@pytest.mark.parametrize(
+    ("what", "condition", "other"),
+    [
+        (
+            "revenue",
+            "use.revenue > 1000 USD",
+            {"metrics": {"revenue": {"amount": "5000.00", "currency": "USD"}}},
+        ),
+        ("generations", "use.generations >= 100", {"metrics": {"generations": 100}}),
+        ("the id", 'use.id is "refuse-me"', {"id": "refuse-me"}),
+    ],
+)
+def test_no_memo_when_a_condition_reads_what_the_key_leaves_out(
+    tmp_path: Path, what: str, condition: str, other: dict[str, object]
+) -> None:
+    (tmp_path / "contract.clause").write_text(
+        CONTRACT.format(what=what, condition=condition), encoding="utf-8"
+    )
+    policies = clausula.load(tmp_path, data=WORLD)
+    first, second = policies.decide(USE), policies.decide({**USE, **other})
+    assert policies._plans is None
+    assert (first.decision, second.decision) == ("allow", "deny")
+    assert plan_key(parse_use(USE)) == plan_key(parse_use({**USE, **other}))
+
+
+def test_a_memo_when_conditions_read_what_the_key_keeps(tmp_path: Path) -> None:
+    (tmp_path / "contract.clause").write_text(
+        CONTRACT.format(what="the territory", condition="use.territory in DE"), encoding="utf-8"
+    )
+    policies = clausula.load(tmp_path, data=WORLD)
+    assert policies.decide(USE).decision == "allow"
+    assert policies.decide({**USE, "territory": "DE"}).decision == "deny"
+    assert isinstance(policies._plans, PlanMemo)
+    assert len(policies._plans._plans) == 2
+    policies.decide({**USE, "id": "another", "metrics": {"generations": 7}})
+    assert len(policies._plans._plans) == 2  # planned as the first
+
+
+def test_no_memo_on_a_ledger(tmp_path: Path) -> None:
+    """Grants read from a ledger change under the policy set: no plan is kept."""
+    (tmp_path / "contract.clause").write_text(
+        CONTRACT.format(what="the territory", condition="use.territory in DE"), encoding="utf-8"
+    )
+    policies = clausula.load(tmp_path, data=WORLD, ledger=str(tmp_path / "ledger.db"))
+    assert policies.decide(USE).decision == "allow"
+    assert not isinstance(policies._plans, PlanMemo)
+
+
+def test_the_key_keeps_what_a_plan_may_read() -> None:
+    """Every field but the id, the metrics and the weights tells two plans apart."""
+    key = plan_key(parse_use(USE))
+    for other in (
+        {"date": "2026-06-02"},
+        {"licensee": "party:deve"},
+        {"purpose": "training"},
+        {"territory": "US-TN"},
+        {"works": ["isrc:QZCRP2600001"]},
+        {"artists": ["party:ada"]},
+        {"attribution": {"party:ada": "0.5"}},
+        {"output": {"public": True}},
+        {"context": ["parody"]},
+        {"commercial": True},
+        {"facts": {"paid_session": True}},
+    ):
+        assert plan_key(parse_use({**USE, **other})) != key, other
+    first = {**USE, "attribution": {"party:ada": "0.5", "party:ben": "0.25"}}
+    second = {**first, "attribution": {"party:ada": "0.1", "party:ben": "0.8"}}
+    assert plan_key(parse_use(first)) == plan_key(parse_use(second))
