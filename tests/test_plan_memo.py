@@ -107,3 +107,34 @@ def test_the_key_keeps_what_a_plan_may_read() -> None:
     first = {**USE, "attribution": {"party:ada": "0.5", "party:ben": "0.25"}}
     second = {**first, "attribution": {"party:ada": "0.1", "party:ben": "0.8"}}
     assert plan_key(parse_use(first)) == plan_key(parse_use(second))
+
+
+def test_the_memo_rests_where_uses_seldom_repeat(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a window of lookups with few hits, uses are planned without the memo for a
+    while, then it is tried again; the decisions are the same throughout."""
+    from clausula import plan_memo
+
+    monkeypatch.setattr(plan_memo, "_WINDOW", 8)
+    monkeypatch.setattr(plan_memo, "_RESTING", 5)
+    (tmp_path / "contract.clause").write_text(
+        CONTRACT.format(what="the territory", condition="use.territory in DE"), encoding="utf-8"
+    )
+    policies = clausula.load(tmp_path, data=WORLD)
+    bare = clausula.PolicySet(policies.compiled, policies._records, policies.data)
+    memo = policies._plans
+    assert isinstance(memo, PlanMemo)
+    days = [f"2026-06-{day:02d}" for day in range(1, 31)]
+    kept = []
+    for day in days[:15]:
+        use = {**USE, "date": day}
+        assert policies.decide(use).to_json() == bare.decide(use).to_json()
+        kept.append(len(memo._plans))
+    # eight kept (no hit among them), five planned alone, then kept again
+    assert kept == [1, 2, 3, 4, 5, 6, 7, 8, 8, 8, 8, 8, 8, 9, 10]
+    for day in days[13:15]:  # hits again
+        assert policies.decide({**USE, "date": day}).to_json() == bare.decide(
+            {**USE, "date": day}
+        ).to_json()
+    assert memo._hits == 2

@@ -28,6 +28,12 @@ from .models import Use
 from .plans import Plan
 
 MAX_PLANS = 8192  # plans kept per policy set before the memo is cleared
+# Where uses seldom repeat (each its own artist and day), a key costs more than it saves:
+# after `_WINDOW` lookups with fewer than one hit in `_FEW`, the next `_RESTING` uses are
+# planned without the memo, then it is tried again. Only the time differs, never a decision.
+_WINDOW = 4096
+_FEW = 8
+_RESTING = 65_536
 
 
 def plan_key(use: Use) -> tuple[Any, ...]:
@@ -44,7 +50,7 @@ def plan_key(use: Use) -> tuple[Any, ...]:
         tuple(fields["works"]),
         tuple(fields["artists"]),
         tuple(attribution) if attribution else (),  # who, in order: not their weights
-        fields["output"],  # a frozen model: hashable, equal when its flags are
+        tuple(fields["output"].__dict__.values()),  # its flags (the model hashes slowly)
         tuple(fields["context"]),
         fields["commercial"],
         tuple(sorted(facts.items())) if facts else (),
@@ -54,22 +60,34 @@ def plan_key(use: Use) -> tuple[Any, ...]:
 class PlanMemo:
     """`planned(use)`: the use's plan and `Context`, the plan made once per `plan_key`."""
 
-    __slots__ = ("_catalogue", "_plans", "_policy", "_records")
+    __slots__ = ("_catalogue", "_hits", "_lookups", "_plans", "_policy", "_records", "_resting")
 
     def __init__(self, policy: CompiledPolicy, records: Records) -> None:
         self._policy = policy
         self._records = records
         self._catalogue = records.catalogue
         self._plans: dict[tuple[Any, ...], tuple[Mapping[str, Any], Plan]] = {}
+        # Counters read by one thread and written by many: a lost update only shifts
+        # when the memo rests.
+        self._lookups = self._hits = self._resting = 0
 
     def planned(self, use: Use) -> tuple[Plan, Context]:
         """The plan of `use` and its context (`decide.planned`), the plan remembered for
         uses alike."""
+        if self._resting:
+            self._resting -= 1
+            return planned(self._policy, self._records, use)
         key = plan_key(use)
         found = self._plans.get(key)
+        self._lookups += 1
         if found is not None:
+            self._hits += 1
             facts, made = found
             return made, Context(use, self._catalogue, facts)
+        if self._lookups >= _WINDOW:
+            if self._hits * _FEW < self._lookups:
+                self._resting = _RESTING
+            self._lookups = self._hits = 0
         made, ctx = planned(self._policy, self._records, use)
         plans = self._plans
         if len(plans) >= MAX_PLANS:
