@@ -340,3 +340,29 @@ def test_recovery_parses_the_file_a_few_times_not_once_per_error(
     assert len(diagnostics) == 20
     assert sum(len(b.provisions) for b in source.blocks) > 1_900
     assert sum(parsed) < 4 * len(text)
+
+
+# ------------------------------------------------------------------ min and max of amounts
+
+
+@pytest.mark.parametrize(
+    ("formula", "revenue", "want"),
+    [
+        ("max(10% * use.revenue, 5 USD)", "1000.00", "100.00"),
+        ("max(10% * use.revenue, 5 USD)", "10.00", "5.00"),
+        ("min(10% * use.revenue, 5 USD)", "1000.00", "5.00"),
+        ("min(10% * use.revenue, 5 USD, 7 USD)", "20.00", "2.00"),
+        ("max(5 USD, 10% * use.revenue)", "50.00", "5.00"),  # equal: either is the amount
+    ],
+)
+def test_min_and_max_of_amounts(tmp_path: Path, formula: str, revenue: str, want: str) -> None:
+    (tmp_path / "c.clause").write_text(pay("", formula), encoding="utf-8")
+    use = {**USE, "metrics": {"revenue": {"amount": revenue, "currency": "USD"}}}
+    assert clausula.load(tmp_path).decide(use).totals[0].amount == Decimal(want)
+
+
+def test_max_of_amounts_in_two_currencies_is_the_uses_error(tmp_path: Path) -> None:
+    (tmp_path / "c.clause").write_text(pay("", "max(10% * use.revenue, 5 USD)"), encoding="utf-8")
+    use = {**USE, "metrics": {"revenue": {"amount": "1000.00", "currency": "EUR"}}}
+    with pytest.raises(clausula.UseError, match="cannot compare amounts in EUR and USD"):
+        clausula.load(tmp_path).decide(use)

@@ -668,6 +668,14 @@ class _BlockCompiler:
             arg = args[0]
             return lambda ctx: len(arg(ctx))
         pick = min if node.function == "min" else max
+        if self.type_of(node).kind == "money":  # the common case, in payment formulas
+
+            def extreme_amount(ctx: Context) -> Any:
+                values = [a(ctx) for a in args]
+                same_currency(values)
+                return pick(values, key=_amount_of)
+
+            return extreme_amount
 
         def extreme(ctx: Context) -> Any:
             values = [a(ctx) for a in args]
@@ -773,6 +781,10 @@ class _BlockCompiler:
 
 
 # ----------------------------------------------------------------- runtime helpers
+
+
+def _amount_of(money: Money) -> Decimal:
+    return money.amount
 
 
 def _weight(ctx: Context) -> Decimal:
