@@ -49,7 +49,7 @@ from clausula.batch import BatchEvaluator, LoadedPolicy, UseColumns, load_files
 from clausula.cli import app as cli_app
 from clausula.manifest import OUTPUT_COLUMNS, filter_manifest
 from clausula.models import Decision
-from clausula.plan_memo import PlanMemo
+from clausula.plan_memo import PlanMemo, figures_key
 from clausula.pricing import outcome_of_decision as _outcome_from_decision
 from clausula.pricing import price
 from clausula.reload import LivePolicies
@@ -206,11 +206,15 @@ def test_batch_evaluator(case: Case) -> None:
     policy = _policy(key)
     loaded = LoadedPolicy(policy, _loaded(key).checked)
     sibling, following = _others(case)
-    # The sibling's structure is computed; the case's use is priced from it.
-    evaluator = BatchEvaluator(loaded)
-    first = evaluator.decide_many([sibling, case.use])
+    # The sibling is planned; the case's use is priced from its plan (a set of its own,
+    # so that its plan memo starts empty).
+    fresh = clausula.PolicySet(policy.compiled, policy._records, policy.data, policy.checked)
+    first = BatchEvaluator(LoadedPolicy(fresh, loaded.checked)).decide_many([sibling, case.use])
     assert _text(first[1]) == case.expected()
-    assert evaluator.stats["structures"] == 1 and evaluator.stats["one_use"] == 0
+    memo = fresh._plans
+    assert isinstance(memo, PlanMemo) and len(memo._plans) == (
+        0 if _text(first[0]).startswith("UseError") else 1
+    )
     # Among other uses, and twice.
     results = BatchEvaluator(loaded).decide_many([following, case.use, sibling, case.use])
     assert _text(results[1]) == _text(results[3]) == case.expected()
@@ -501,7 +505,9 @@ def _alike(draw: st.DrawFn, base: dict[str, Any]) -> dict[str, Any]:
     artists: what `plan_memo.plan_key` leaves out."""
     amount, currency = draw(st.sampled_from(_REVENUES))
     attributed = list(base["attribution"])
-    parts = draw(st.lists(st.integers(0, 10_000), min_size=len(attributed), max_size=len(attributed)))
+    parts = draw(
+        st.lists(st.integers(0, 10_000), min_size=len(attributed), max_size=len(attributed))
+    )
     return {
         **base,
         "id": f"alike-{draw(st.integers(0, 99))}",
@@ -531,13 +537,20 @@ def test_uses_alike_but_for_id_metrics_and_weights_share_one_plan(
     uses = [base, *data.draw(st.lists(_alike(base), min_size=1, max_size=4))]
     want = [_one(alone, u) for u in uses]
     memo = PlanMemo(policy.compiled, policy._records)
-    got = []
-    for use in uses:
-        try:
-            got.append(price(*memo.planned(parse_use(use, policy.vocabulary))).to_json())
-        except UseError as error:
-            got.append(f"UseError: {error}")
-    assert got == want
+    # The memo of a set whose conditions read the figures: a plan per figures.
+    by_figures = PlanMemo(policy.compiled, policy._records, figures=True)
+    for kept in (memo, by_figures):
+        got = []
+        for use in uses:
+            try:
+                got.append(price(*kept.planned(parse_use(use, policy.vocabulary))).to_json())
+            except UseError as error:
+                got.append(f"UseError: {error}")
+        assert got == want
     assert [_one(policy, u) for u in uses] == want
     assert isinstance(policy._plans, PlanMemo)  # the world's clauses read no metrics
-    assert len(memo._plans) == (0 if want[0].startswith("UseError") else 1)
+    valid = [
+        parse_use(u) for u, text in zip(uses, want, strict=True) if not text.startswith("UseError")
+    ]
+    assert len(memo._plans) == (1 if valid else 0)
+    assert len(by_figures._plans) == len({figures_key(u) for u in valid})

@@ -48,10 +48,9 @@ USE = {
             {"metrics": {"revenue": {"amount": "5000.00", "currency": "USD"}}},
         ),
         ("generations", "use.generations >= 100", {"metrics": {"generations": 100}}),
-        ("the id", 'use.id is "refuse-me"', {"id": "refuse-me"}),
     ],
 )
-def test_no_memo_when_a_condition_reads_what_the_key_leaves_out(
+def test_figures_join_the_key_when_a_condition_reads_them(
     tmp_path: Path, what: str, condition: str, other: dict[str, object]
 ) -> None:
     (tmp_path / "contract.clause").write_text(
@@ -59,9 +58,22 @@ def test_no_memo_when_a_condition_reads_what_the_key_leaves_out(
     )
     policies = clausula.load(tmp_path, data=WORLD)
     first, second = policies.decide(USE), policies.decide({**USE, **other})
-    assert policies._plans is None
     assert (first.decision, second.decision) == ("allow", "deny")
     assert plan_key(parse_use(USE)) == plan_key(parse_use({**USE, **other}))
+    memo = policies._plans
+    assert isinstance(memo, PlanMemo) and len(memo._plans) == 2
+    assert policies.decide({**USE, **other, "id": "again"}).decision == "deny"
+    assert len(memo._plans) == 2 and memo._hits == 1
+
+
+def test_no_memo_when_a_condition_reads_the_id(tmp_path: Path) -> None:
+    (tmp_path / "contract.clause").write_text(
+        CONTRACT.format(what="the id", condition='use.id is "refuse-me"'), encoding="utf-8"
+    )
+    policies = clausula.load(tmp_path, data=WORLD)
+    first, second = policies.decide(USE), policies.decide({**USE, "id": "refuse-me"})
+    assert (first.decision, second.decision) == ("allow", "deny")
+    assert policies._plans is None
 
 
 def test_a_memo_when_conditions_read_what_the_key_keeps(tmp_path: Path) -> None:
@@ -134,7 +146,8 @@ def test_the_memo_rests_where_uses_seldom_repeat(
     # eight kept (no hit among them), five planned alone, then kept again
     assert kept == [1, 2, 3, 4, 5, 6, 7, 8, 8, 8, 8, 8, 8, 9, 10]
     for day in days[13:15]:  # hits again
-        assert policies.decide({**USE, "date": day}).to_json() == bare.decide(
-            {**USE, "date": day}
-        ).to_json()
+        assert (
+            policies.decide({**USE, "date": day}).to_json()
+            == bare.decide({**USE, "date": day}).to_json()
+        )
     assert memo._hits == 2

@@ -7,7 +7,9 @@ an attribution weight (`batch.analysis.Analysis.groups_without_metrics`), two us
 same date, licensee, purpose, territory, works, artists, attributed artists, output flags,
 contexts, commerciality and facts have the same plan: only their prices differ. A service
 asked for generations in one artist's voice on one day, each with its own revenue and
-weights, plans the first and prices the rest.
+weights, plans the first and prices the rest. When conditions read the metrics or a weight
+but not the id, the key holds those figures too (`figures`): only uses that differ in their
+id alone share a plan. A set whose conditions read the id has no memo.
 
 The memo is bounded (`MAX_PLANS`; full, it forgets them all) and shared by the threads
 deciding with one policy set: each dict operation is atomic, plans are never changed once
@@ -36,33 +38,68 @@ _FEW = 8
 _RESTING = 65_536
 
 
-def plan_key(use: Use) -> tuple[Any, ...]:
-    """What a plan reads of `use` when its conditions read neither its id, nor its
-    metrics, nor a weight (a fact's value is a string, number, flag or date: hashable)."""
+def frame_key(use: Use) -> tuple[Any, ...]:
+    """Everything about a use but its id, metrics, works, artists and attribution (the
+    batch core's frames add those by their places)."""
     fields = use.__dict__  # not the model's attributes: each goes through a hook
     facts: Mapping[str, Any] = fields["facts"]
-    attribution = fields["attribution"]
     return (
         fields["date"],
         fields["licensee"],
         fields["purpose"],
         fields["territory"],
-        tuple(fields["works"]),
-        tuple(fields["artists"]),
-        tuple(attribution) if attribution else (),  # who, in order: not their weights
         tuple(fields["output"].__dict__.values()),  # its flags (the model hashes slowly)
         tuple(fields["context"]),
         fields["commercial"],
-        tuple(sorted(facts.items())) if facts else (),
+        # by type and text: `True`, `1` and `1.0` are equal in Python, not as facts
+        tuple((k, type(v).__name__, str(v)) for k, v in facts.items()) if facts else (),
+    )
+
+
+def plan_key(use: Use) -> tuple[Any, ...]:
+    """What a plan reads of `use` when its conditions read neither its id, nor its
+    metrics, nor a weight: its frame, its works and artists, and who it is attributed to
+    (in order; not their weights)."""
+    fields = use.__dict__
+    attribution = fields["attribution"]
+    return (
+        *frame_key(use),
+        tuple(fields["works"]),
+        tuple(fields["artists"]),
+        tuple(attribution) if attribution else (),
+    )
+
+
+def figures_key(use: Use) -> tuple[Any, ...]:
+    """The use's metrics and attribution weights, exactly as given (for `plan_key` where
+    conditions read them)."""
+    metrics = use.metrics
+    revenue = metrics.revenue
+    return (
+        tuple(str(weight) for weight in use.attribution.values()),
+        (str(revenue.amount), revenue.currency) if revenue is not None else None,
+        metrics.generations,
+        metrics.streams,
     )
 
 
 class PlanMemo:
-    """`planned(use)`: the use's plan and `Context`, the plan made once per `plan_key`."""
+    """`planned(use)`: the use's plan and `Context`, the plan made once per `plan_key` (and
+    `figures_key`, when `figures`)."""
 
-    __slots__ = ("_catalogue", "_hits", "_lookups", "_plans", "_policy", "_records", "_resting")
+    __slots__ = (
+        "_catalogue",
+        "_figures",
+        "_hits",
+        "_lookups",
+        "_plans",
+        "_policy",
+        "_records",
+        "_resting",
+    )
 
-    def __init__(self, policy: CompiledPolicy, records: Records) -> None:
+    def __init__(self, policy: CompiledPolicy, records: Records, *, figures: bool = False) -> None:
+        self._figures = figures
         self._policy = policy
         self._records = records
         self._catalogue = records.catalogue
@@ -77,7 +114,7 @@ class PlanMemo:
         if self._resting:
             self._resting -= 1
             return planned(self._policy, self._records, use)
-        key = plan_key(use)
+        key = (*plan_key(use), *figures_key(use)) if self._figures else plan_key(use)
         found = self._plans.get(key)
         self._lookups += 1
         if found is not None:

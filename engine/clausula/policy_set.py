@@ -77,10 +77,12 @@ class PolicySet:
         #: What the clauses read of a use (`batch.analysis`), from the checked text: None
         #: without it. The batch core groups uses by it; the plan memo is kept by it.
         self.analysis = _analysis(checked)
-        # Plans shared by uses alike but for their id, metrics and weights (`plan_memo`).
+        # Plans shared by uses alike but for their id, metrics and weights (`plan_memo`);
+        # where conditions read the metrics or weights, by uses alike but for their id.
+        analysis = self.analysis
         self._plans = (
-            PlanMemo(compiled, records)
-            if self.analysis is not None and self.analysis.groups_without_metrics
+            PlanMemo(compiled, records, figures=analysis.metrics_in_conditions)
+            if analysis is not None and not analysis.reads_id
             else None
         )
         self.data = data

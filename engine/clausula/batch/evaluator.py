@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 
 from ..compiled import CompiledBlock
-from ..context import Context
 from ..models import Decision, Use
 from ..money import Money
+from ..plan_memo import frame_key
 from ..policy_set import PolicySet
-from ..pricing import Outcome, amount_due, outcome_of, outcome_of_decision, price
+from ..pricing import Outcome, amount_due, outcome_of, outcome_of_decision
 from ..territory import TerritorySet, code_problem
 from ..use_input import UseError, parse_use
 from .analysis import Analysis
@@ -47,11 +47,8 @@ from .loading import LoadedPolicy
 from .results import (
     ShapeTable,
     UseColumns,
-    _frame_key,
-    _full_key,
-    _key,
 )
-from .structure import _Structure, _structure
+from .structure import _structure
 
 
 def _policy_days(
@@ -179,7 +176,6 @@ class BatchEvaluator:
         self.analysis = self.policy_set.analysis or Analysis(
             reads_id=True, metrics_in_conditions=True
         )
-        self._structures: dict[tuple[Any, ...], _Structure | None] = {}
         self.stats = {"uses": 0, "structures": 0, "one_use": 0, "cached": 0, "classes": 0}
         #: Time spent planning classes met for the first time (what later uses of a class
         #: no longer pay): `decide_outcomes` leaves it out when it weighs the classes.
@@ -261,7 +257,8 @@ class BatchEvaluator:
     # -------------------------------------------------------------- full decisions
     def decide_many(self, uses: Iterable[Use | Mapping[str, Any]]) -> list[Decision | UseError]:
         """Every use's `Decision` (or the `UseError` that `PolicySet.decide` would raise),
-        in order, identical to deciding them one by one."""
+        in order: `PolicySet.decide`, whose plan memo (`clausula.plan_memo`) plans uses
+        alike once."""
         results: list[Decision | UseError] = []
         for raw in uses:
             try:
@@ -269,40 +266,14 @@ class BatchEvaluator:
             except UseError as error:
                 results.append(error)
                 continue
-            results.append(self._decide(use))
+            self.stats["uses"] += 1
+            results.append(self._one(use))
         return results
 
     def _one(self, use: Use) -> Decision | UseError:
         self.stats["one_use"] += 1
         try:
             return self.policy_set.decide(use)
-        except UseError as error:
-            return error
-
-    def _structure_for(self, key: tuple[Any, ...], use: Use) -> _Structure | None:
-        if key in self._structures:
-            return self._structures[key]
-        try:
-            structure: _Structure | None = _structure(self.policy_set, use)
-            self.stats["structures"] += 1
-        except UseError:
-            structure = None
-        self._structures[key] = structure
-        return structure
-
-    def _decide(self, use: Use) -> Decision | UseError:
-        self.stats["uses"] += 1
-        analysis = self.analysis
-        if analysis.reads_id:
-            return self._one(use)
-        key = _key(use) if analysis.groups_without_metrics else _full_key(use)
-        structure = self._structure_for(key, use)
-        if structure is None:
-            return self._one(use)
-        # The representative's plan priced with this use's figures: `decide` by construction.
-        ctx = Context(use, self._catalogue, structure.ctx.facts)
-        try:
-            return price(structure.plan, ctx)
         except UseError as error:
             return error
 
@@ -665,7 +636,7 @@ class BatchEvaluator:
         return key
 
     def _frame(self, use: Use) -> _Frame:
-        key = _frame_key(use)
+        key = frame_key(use)
         territory = self._territory(use.territory)
         key = (key[0], key[1], key[2], territory, *key[4:])
         if self._boundaries is not None:  # the date only through the period it falls in
