@@ -77,6 +77,12 @@ def trusted(model: type[_Model], values: dict[str, Any], fields_set: set[str]) -
 # ----------------------------------------------------------------- checks of single values
 
 
+def _refused(problem: str) -> ValueError:
+    """The error of a validator, its message printable: a value quoted in it may hold a
+    lone surrogate (a Python caller's `str`), which pydantic itself cannot carry."""
+    return ValueError(printable(problem))
+
+
 @lru_cache(maxsize=65_536)
 def _id_problem(value: str, kinds: frozenset[str]) -> str | None:
     return id_problem(value, kinds)
@@ -85,14 +91,14 @@ def _id_problem(value: str, kinds: frozenset[str]) -> str | None:
 def _party_id(value: str) -> str:
     problem = _id_problem(value, PARTY_SCHEMES)
     if problem:
-        raise ValueError(problem)
+        raise _refused(problem)
     return value
 
 
 def _work_id(value: str) -> str:
     problem = _id_problem(value, WORK_SCHEMES)
     if problem:
-        raise ValueError(problem)
+        raise _refused(problem)
     return value
 
 
@@ -125,7 +131,7 @@ def _in_vocabulary(problem_of: Callable[[str, Any], str | None]) -> AfterValidat
         vocabulary = (info.context or {}).get("vocabulary")
         problem = problem_of(value, vocabulary) if vocabulary is not None else None
         if problem:
-            raise ValueError(problem)
+            raise _refused(problem)
         return value
 
     return AfterValidator(check)
@@ -203,7 +209,7 @@ def _weight(value: object) -> Decimal:
 def _currency(value: str) -> str:
     problem = currency_problem(value)
     if problem:
-        raise ValueError(problem)
+        raise _refused(problem)
     return value
 
 
@@ -219,7 +225,7 @@ def _fact(value: object) -> object:
     if isinstance(value, int | Decimal) and not isinstance(value, bool):
         problem = number_problem(value)
         if problem:
-            raise ValueError(problem)
+            raise _refused(problem)
     return value
 
 

@@ -228,3 +228,44 @@ def test_eval_answers_hostile_uses_without_a_traceback(text: str) -> None:
     assert result.exit_code in (0, 1), result.output
     if result.exit_code == 1:
         assert '"pointer"' in result.output or "/" in result.output
+
+
+def _filled(value: Any, text: str) -> Any:
+    """`value` with every `RAW` (a key or a value) replaced by `text`."""
+    if isinstance(value, dict):
+        return {(text if k == RAW else k): _filled(v, text) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_filled(v, text) for v in value]
+    return text if value == RAW else value
+
+
+@st.composite
+def surrogate_dicts(draw: st.DrawFn) -> dict[str, Any]:
+    """A use as a Python caller builds it (a dict, not JSON text) with a lone surrogate in
+    one string: a value or a key, in any field. JSON text never carries one that far (the
+    reader refuses it first); a `str` in Python can."""
+    use = json.loads(json.dumps(BASE))
+    place = draw(st.sampled_from([*PLACES, ("purpose",), ("date",), ("output", "{key}")]))
+    key = draw(st.sampled_from([RAW, "isni:0000000121032683", "n"]))
+    _place(use, place, key)
+    return _filled(use, json.loads(draw(surrogate)))  # type: ignore[no-any-return]
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(use=surrogate_dicts())
+def test_a_lone_surrogate_from_python_is_refused_with_a_pointer(
+    policy: PolicySet, use: dict[str, Any]
+) -> None:
+    """Found by `test_plain_use`: a currency with a lone surrogate made pydantic raise
+    `UnicodeEncodeError` (the validator's message quoted it) instead of refusing the use."""
+    for decide in (policy.decide, lambda u: policy.decide_many([u])[0]):
+        try:
+            decision = decide(use)
+        except UseError as error:
+            _assert_located(error)
+        else:
+            json.loads(decision.to_json().encode("utf-8"))
