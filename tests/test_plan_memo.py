@@ -151,3 +151,36 @@ def test_the_memo_rests_where_uses_seldom_repeat(
             == bare.decide({**USE, "date": day}).to_json()
         )
     assert memo._hits == 2
+
+
+def test_threads_share_one_memo_and_decide_as_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Four threads deciding uses that repeat, with a memo small enough to be cleared
+    again and again under them: every decision is the one made without a memo."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from clausula import plan_memo
+
+    monkeypatch.setattr(plan_memo, "MAX_PLANS", 7)
+    (tmp_path / "contract.clause").write_text(
+        CONTRACT.format(what="the territory", condition="use.territory in DE"), encoding="utf-8"
+    )
+    policies = clausula.load(tmp_path, data=WORLD)
+    bare = clausula.PolicySet(policies.compiled, policies._records, policies.data)
+    uses = [
+        {
+            **USE,
+            "id": f"u{i}",
+            "date": f"2026-06-{1 + i // 3 % 11:02d}",  # three alike in a row
+            "territory": ("US", "DE", "FR")[i // 33 % 3],
+            "metrics": {"revenue": {"amount": f"{i}.00", "currency": "USD"}},
+        }
+        for i in range(600)
+    ]
+    want = [bare.decide(use).to_json() for use in uses]
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda use: policies.decide(use).to_json(), uses))
+    assert got == want
+    memo = policies._plans
+    assert isinstance(memo, PlanMemo) and memo._hits > 0
