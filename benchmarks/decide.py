@@ -22,6 +22,7 @@ Machines are shared and noisy: compare the ratios printed in one run.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import gc
 import shutil
 import statistics
@@ -83,8 +84,6 @@ def _per_second(count: int, seconds: float) -> str:
 
 def new_days(count: int) -> list[clausula.Use]:
     """Each example use on each of `count` days from 2026-06-01: every one its own plan."""
-    import datetime as dt
-
     first = dt.date(2026, 6, 1)
     return [
         clausula.parse_use({**use, "date": (first + dt.timedelta(days=day)).isoformat()})
@@ -222,8 +221,6 @@ def bench_scaling(counts: list[int], rounds: int) -> list[tuple[int, float, floa
 def synthetic_ledger(extra: int) -> Any:
     """The shipped grants and revocations, plus `extra` grants of other artists (one each),
     as one in-memory consent ledger."""
-    import datetime as dt
-
     from clausula.catalogue import ConsentGrant
     from clausula.consent import FileConsentLedger
 

@@ -14,8 +14,8 @@ id alone share a plan. A set whose conditions read the id has no memo.
 The memo is bounded (`MAX_PLANS`; full, it forgets them all) and shared by the threads
 deciding with one policy set: each dict operation is atomic, plans are never changed once
 made, and two threads that miss the same key make the same plan. A policy set whose
-grants come from a ledger has no memo (its grants change under it: `clausula.load`
-without `checked`), nor has one whose conditions read what the key leaves out.
+grants come from a ledger has no memo either (its grants change under it: `clausula.load`
+with a `ledger` keeps no checked text to analyse).
 """
 
 from __future__ import annotations
@@ -73,10 +73,11 @@ def plan_key(use: Use) -> tuple[Any, ...]:
 def figures_key(use: Use) -> tuple[Any, ...]:
     """The use's metrics and attribution weights, exactly as given (for `plan_key` where
     conditions read them)."""
-    metrics = use.metrics
+    fields = use.__dict__
+    metrics = fields["metrics"]
     revenue = metrics.revenue
     return (
-        tuple(str(weight) for weight in use.attribution.values()),
+        tuple(str(weight) for weight in fields["attribution"].values()),
         (str(revenue.amount), revenue.currency) if revenue is not None else None,
         metrics.generations,
         metrics.streams,

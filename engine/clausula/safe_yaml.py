@@ -7,7 +7,8 @@ whose aliases refer to aliases, stands for billions of values, and whatever walk
 loaded value (validation, hashing, a report) never finishes. Here the size of the
 document once every alias is expanded is counted as it is composed, in linear time, and
 each limit of `clausula.limits` passed raises `YamlLimitError`, a `MarkedYAMLError` that
-names the place like any other YAML error.
+names the place like any other YAML error. A string that escapes a lone surrogate raises
+`YamlTextError`, placed the same way: no reader after this one meets text it cannot show.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 import yaml
 from yaml.events import AliasEvent
-from yaml.nodes import MappingNode, Node, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import ClausulaError
 from .limits import MAX_YAML_ALIASES, MAX_YAML_CHARS, MAX_YAML_DEPTH, MAX_YAML_NODES
@@ -28,6 +29,18 @@ class YamlLimitError(yaml.MarkedYAMLError, ClausulaError):
 
     def __init__(self, problem: str, mark: Any = None) -> None:
         super().__init__(problem=problem, problem_mark=mark)
+
+
+class YamlTextError(yaml.MarkedYAMLError, ClausulaError):
+    """A YAML string that is not text: an escape (`"\\ud800"`) made a lone surrogate, which
+    no reader after this one could show or write."""
+
+    def __init__(self, mark: Any) -> None:
+        super().__init__(
+            problem="this text holds a lone surrogate (an escape such as \\ud800 that is not "
+            "a Unicode character on its own): write the character itself",
+            problem_mark=mark,
+        )
 
 
 class SafeLoader(yaml.SafeLoader):
@@ -73,6 +86,11 @@ class SafeLoader(yaml.SafeLoader):
             node = super().compose_node(parent, index)
         finally:
             self._depth -= 1
+        if isinstance(node, ScalarNode) and not node.value.isascii():
+            try:
+                node.value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise YamlTextError(node.start_mark) from None
         expanded = self._expanded
         size = 1
         if isinstance(node, SequenceNode):

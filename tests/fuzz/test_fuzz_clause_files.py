@@ -388,6 +388,22 @@ _hostile_yaml = st.one_of(
     st.just("&a [*a]\n"),
     st.just("a: *missing\n"),
     st.just("a: &a\n  b: *a\n"),
+    # An escaped lone surrogate, as a value or a key where each reader looks (a scenario's
+    # share, a party's name...): it made pydantic itself raise `UnicodeEncodeError`.
+    st.builds(
+        lambda code, where: where.format(f'"x\\u{code:04x}"'),
+        st.integers(0xD800, 0xDFFF),
+        st.sampled_from(
+            [
+                "title: {}\n",
+                "{}: 1\n",
+                "parties:\n  - id: party:a\n    name: {}\n",
+                "catalogue:\n  synthetic:\n    artists: 10\n    works: 10\n"
+                "    featured_share: {}\n",
+                "licensee: {}\n",
+            ]
+        ),
+    ),
 )
 
 

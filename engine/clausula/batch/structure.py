@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..context import Context
-from ..decide import plan, use_facts
+from ..decide import planned
 from ..models import Use
 from ..plans import Plan
 from ..policy_set import PolicySet
-from ..pricing import Outcome, refusal
+from ..pricing import Outcome, price_outcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,13 +27,7 @@ class _Structure:
 
 
 def _structure(policy_set: PolicySet, use: Use) -> _Structure:
-    """The plan of `use` (raises `UseError` as `decide` does)."""
-    policy, records = policy_set.compiled, policy_set._records
-    ctx = Context(use, records.catalogue, use_facts(use, policy))
-    planned = plan(policy, records, use, ctx)
-    refused = (
-        None
-        if planned.licensed
-        else refusal((r["effect"], r["rule"], r["source"]) for r in planned.reasons)
-    )
-    return _Structure(ctx, planned, refused)
+    """The plan of `use` (raises `UseError` as `decide` does): the core's `planned`, and
+    for a denied use its compact outcome (`price_outcome`: a refusal needs no figures)."""
+    made, ctx = planned(policy_set.compiled, policy_set._records, use)
+    return _Structure(ctx, made, None if made.licensed else price_outcome(made, ctx))

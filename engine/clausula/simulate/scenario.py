@@ -21,6 +21,7 @@ from yaml.nodes import MappingNode, Node
 from .. import safe_yaml
 from ..catalogue import _Loader, _node_at
 from ..errors import ClausulaError
+from ..json_input import printable
 from ..money import Money, is_currency
 
 
@@ -45,7 +46,7 @@ def _fraction(value: object) -> object:
                 return Decimal(text[:-1].strip()) / 100
             return Decimal(text)
         except InvalidOperation:
-            raise ValueError(f"`{value}` is not a share such as 30% or 0.3") from None
+            raise ValueError(f"`{printable(value)}` is not a share such as 30% or 0.3") from None
     if isinstance(value, Decimal):
         return value
     raise ValueError("write a share such as 30% or 0.3")
@@ -56,7 +57,9 @@ def _money(value: object) -> object:
     if isinstance(value, Money):
         return value
     if not isinstance(value, str) or not re.fullmatch(r"\s*\d+(\.\d+)?\s+[A-Z]{3}\s*", value):
-        raise ValueError(f"write an amount with its currency, such as 0.012 USD, not `{value}`")
+        raise ValueError(
+            f"write an amount with its currency, such as 0.012 USD, not `{printable(str(value))}`"
+        )
     amount, currency = value.split()
     if not is_currency(currency):
         raise ValueError(f"`{currency}` is not an ISO 4217 currency code")
