@@ -499,6 +499,23 @@ def test_a_decision_is_built_as_validating_it_would(policy: PolicySet) -> None:
                 part.__setattr__("source" if "source" in part.__dict__ else "version", "x")
 
 
+def test_models_built_without_validation_need_no_constructor_of_their_own() -> None:
+    """`trusted` and `plain_use` make a model with `object.__new__`: right only while no
+    pydantic model of the package defines a `__new__` of its own."""
+    import pydantic
+
+    from clausula import models
+
+    found = [
+        value
+        for value in vars(models).values()
+        if isinstance(value, type) and issubclass(value, pydantic.BaseModel)
+    ]
+    assert Decision in found and len(found) > 10
+    for model in found:
+        assert model.__new__ is object.__new__, model.__name__
+
+
 def test_fixed_reasons_are_shared_between_plans_but_never_between_decisions(
     policy: PolicySet,
 ) -> None:

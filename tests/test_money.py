@@ -6,20 +6,20 @@ all), so the properties check the engine's decimals against arithmetic that cann
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import clausula
 from clausula import PolicySet
 from clausula.batch import BatchEvaluator
-from clausula.money import minor_unit, round_once, split_rounded
+from clausula.money import exact_total, minor_unit, round_once, split_rounded
 
 FIXTURE = Path(__file__).parent / "fixtures" / "money"
 CURRENCIES = ["JPY", "USD", "KWD", "BHD"]  # 0, 2, 3 and 3 decimals
@@ -87,6 +87,25 @@ def test_the_order_of_the_payees_does_not_decide_who_gets_a_unit(
     assert {keys[i]: p for i, p in zip(shuffled, other, strict=True)} == dict(
         zip(keys, given_order, strict=True)
     )
+
+
+@given(
+    st.decimals(allow_nan=False, allow_infinity=False, min_value=0, max_value=Decimal("1e18"))
+    | st.decimals(allow_nan=False, allow_infinity=False, places=30, min_value=0, max_value=1),
+    st.sampled_from(CURRENCIES),
+)
+@example(Decimal("0.004999999999999999999999999999"), "USD")  # 28 digits: stated to 22 first
+@example(Decimal("1E+2"), "JPY")
+@settings(max_examples=400, deadline=None)
+def test_one_part_is_its_own_sum_rounded_once(amount: Decimal, currency: str) -> None:
+    """`split_rounded` of a single part skips the sum: the same total as summing it, for
+    size or exponent of the amount (`1E+2` and `100.000` alike) up to a thousand times
+    a use's largest amount (`limits.MAX_AMOUNT`)."""
+    unit = minor_unit(currency)
+    summed = exact_total([amount], currency).quantize(unit, ROUND_HALF_UP)
+    total, parts = split_rounded([amount], currency)
+    assert parts == [total]
+    assert (total, str(total)) == (summed, str(summed))
 
 
 def test_a_tie_goes_to_the_smallest_payee() -> None:

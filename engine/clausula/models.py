@@ -58,6 +58,15 @@ class _Strict(BaseModel):
 
 _Model = TypeVar("_Model", bound=BaseModel)
 
+# A model made without validation (`trusted`, `plain_use`): `object.__new__` and the slots
+# of every pydantic model set directly. `model.__new__` would walk a model's long class
+# hierarchy to find the same function: no model here defines `__new__`.
+_new_record = object.__new__
+_set_values = BaseModel.__dict__["__dict__"].__set__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+
 
 def trusted(model: type[_Model], values: dict[str, Any], fields_set: set[str]) -> _Model:
     """A `model` holding `values` (every field, in the order of its fields) that the engine
@@ -65,12 +74,11 @@ def trusted(model: type[_Model], values: dict[str, Any], fields_set: set[str]) -
     over the fields (validating a decision the engine has just built cost more than
     deciding it). `fields_set` becomes the model's own: share one set only between
     instances of a frozen model, with every field set (assignment would add to it)."""
-    record = model.__new__(model)
-    set_attribute = object.__setattr__
-    set_attribute(record, "__dict__", values)
-    set_attribute(record, "__pydantic_fields_set__", fields_set)
-    set_attribute(record, "__pydantic_extra__", None)
-    set_attribute(record, "__pydantic_private__", None)
+    record: _Model = _new_record(model)
+    _set_values(record, values)
+    _set_fields_set(record, fields_set)
+    _set_extra(record, None)
+    _set_private(record, None)
     return record
 
 
@@ -541,12 +549,6 @@ def _plain_attribution(value: object) -> dict[str, Decimal] | None:
 
 
 _ABSENT: Any = object()  # a field the use does not give (None is a value: `"id": null`)
-_new_record = object.__new__
-# The slots of every pydantic model, set directly: what `trusted` does, without its calls.
-_set_values = BaseModel.__dict__["__dict__"].__set__
-_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
-_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
-_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
 def plain_use(obj: dict[str, Any], vocabulary: Any = None) -> Use | None:

@@ -95,8 +95,8 @@ def equals_money(amount: Decimal, currency: str) -> str:
     """The end of a payment's basis: `= 216.00 USD` when the formula gives exactly that,
     `≈ 33.33 USD` when it gives more decimals (a third of 100 USD): never an equality that
     does not hold."""
-    exact = amount == amount.quantize(minor_unit(currency), ROUND_HALF_UP)
-    return f"{'=' if exact else '≈'} {format_money(amount, currency)}"
+    rounded = amount.quantize(minor_unit(currency), ROUND_HALF_UP)  # as `format_money`
+    return f"{'=' if rounded == amount else '≈'} {rounded} {currency}"
 
 
 class Money(NamedTuple):
@@ -175,6 +175,9 @@ def split_rounded(
     gets a unit; without keys, to the earlier part. Every part is within one minor unit
     of its exact share. Payments are never negative.
     """
+    if len(exact) == 1 and exact[0]:  # the common case: the sum of one part is that part
+        total = round_once(exact[0], currency)
+        return total, [total]
     unit = minor_unit(currency)
     total = exact_total(exact, currency).quantize(unit, ROUND_HALF_UP)
     if len(exact) == 1:
