@@ -366,3 +366,43 @@ def test_max_of_amounts_in_two_currencies_is_the_uses_error(tmp_path: Path) -> N
     use = {**USE, "metrics": {"revenue": {"amount": "1000.00", "currency": "EUR"}}}
     with pytest.raises(clausula.UseError, match="cannot compare amounts in EUR and USD"):
         clausula.load(tmp_path).decide(use)
+
+
+@pytest.fixture(scope="module")
+def extremes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, clausula.PolicySet]:
+    """One policy set per `min`/`max` of two and of three amounts."""
+    sets = {}
+    for formula in (
+        "max(10% * use.revenue, 5 USD)",
+        "min(10% * use.revenue, 5 USD)",
+        "max(10% * use.revenue, 5 USD, 3% * use.revenue)",
+        "min(10% * use.revenue, 5 USD, 30% * use.revenue)",
+    ):
+        directory = tmp_path_factory.mktemp("extreme")
+        (directory / "c.clause").write_text(pay("", formula), encoding="utf-8")
+        sets[formula] = clausula.load(directory)
+    return sets
+
+
+@given(st.integers(1, 10**12), st.sampled_from([0, 1, 2]))
+@settings(max_examples=150, deadline=None)
+def test_min_and_max_of_amounts_pay_the_exact_extreme_rounded_once(
+    extremes: dict[str, clausula.PolicySet], units: int, places: int
+) -> None:
+    """Whatever the revenue (and however many decimals it is written with), `min`/`max`
+    of two or three amounts pays the extreme of the exact amounts, rounded once."""
+    from fractions import Fraction
+
+    revenue = Decimal(units).scaleb(-places)
+    use = {**USE, "metrics": {"revenue": {"amount": str(revenue), "currency": "USD"}}}
+    exact = Fraction(revenue)
+    choices = {
+        "max(10% * use.revenue, 5 USD)": max(exact / 10, Fraction(5)),
+        "min(10% * use.revenue, 5 USD)": min(exact / 10, Fraction(5)),
+        "max(10% * use.revenue, 5 USD, 3% * use.revenue)": max(exact / 10, Fraction(5)),
+        "min(10% * use.revenue, 5 USD, 30% * use.revenue)": min(exact / 10, Fraction(5)),
+    }
+    for formula, want in choices.items():
+        cents = want * 100
+        rounded = Decimal(int(cents + Fraction(1, 2))) / 100  # half-up, from the fraction
+        assert extremes[formula].decide(use).totals[0].amount == rounded, formula

@@ -669,6 +669,20 @@ class _BlockCompiler:
             return lambda ctx: len(arg(ctx))
         pick = min if node.function == "min" else max
         if self.type_of(node).kind == "money":  # the common case, in payment formulas
+            if len(args) == 2:  # `max(a share, a floor)`: no list, no key function
+                first, second = args
+                larger = node.function == "max"
+
+                def extreme_of_two(ctx: Context) -> Any:
+                    one, other = first(ctx), second(ctx)
+                    if one.currency != other.currency:
+                        same_currency((one, other))
+                    # the first of equal amounts, as `min` and `max` pick
+                    if (other.amount > one.amount) if larger else (other.amount < one.amount):
+                        return other
+                    return one
+
+                return extreme_of_two
 
             def extreme_amount(ctx: Context) -> Any:
                 values = [a(ctx) for a in args]
@@ -744,7 +758,9 @@ class _BlockCompiler:
         if isinstance(node, ast.Name | ast.Path):
             label = node.name if isinstance(node, ast.Name) else node.dotted
             value = self.expr(node)
-            show = format_percent if self.type_of(node).kind == "percentage" else format_value
+            kind = self.type_of(node).kind
+            # a count is written as Python writes an int (`format_value` would test its type)
+            show = format_percent if kind == "percentage" else str if kind == "count" else format_value
             if self._is_constant(node):
                 out.append(f"{label} {show(value(None))}")  # type: ignore[arg-type]
             else:
