@@ -516,12 +516,12 @@ def test_models_built_without_validation_need_no_constructor_of_their_own() -> N
         assert model.__new__ is object.__new__, model.__name__
 
 
-def test_fixed_reasons_are_shared_between_plans_but_never_between_decisions(
+def test_fixed_reasons_are_frozen_and_shared_but_no_decision_can_change_another(
     policy: PolicySet,
 ) -> None:
     """A permit's reason and a contract's `does not apply` reason are made once per policy
-    and shared by the plans that give them; each decision holds its own copy, so that no
-    decision can change another's."""
+    and shared by the plans and the decisions that give them, as `PolicyInfo` is: frozen
+    models. What a caller may change of a decision, its lists, are its own."""
     from clausula.context import Context
     from clausula.decide import plan, use_facts
     from clausula.use_input import parse_use
@@ -538,9 +538,14 @@ def test_fixed_reasons_are_shared_between_plans_but_never_between_decisions(
         ]
         assert plans[0].reasons[0] is plans[1].reasons[0]
         first, second = (policy.decide(use(**fields, date=d)) for d in ("2026-03-01", "2026-03-02"))
-        assert first.reasons[0] == second.reasons[0]
-        assert first.reasons[0].__dict__ is not second.reasons[0].__dict__
-        assert first.reasons[0].__dict__ is not plans[0].reasons[0]
+        assert first.reasons[0] is second.reasons[0] is plans[0].reasons[0]
+        shown = second.to_json()
+        with pytest.raises(ValueError):
+            first.reasons[0].message = "changed"  # type: ignore[misc]
+        assert first.reasons is not second.reasons
+        first.reasons.clear()
+        assert second.to_json() == shown
+        assert policy.decide(use(**fields, date="2026-03-02")).to_json() == shown
 
 
 def test_the_nearest_known_id_is_remembered_up_to_a_bound(

@@ -16,6 +16,7 @@ from .territory import TerritorySet
 
 if TYPE_CHECKING:  # only a type here: the decision path never imports the checker
     from .checker import Vocabulary
+    from .models import Reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +69,7 @@ class CompiledProvision:
     guard: Guard | None = None  # of `when`, all lines together; see `Candidates`
     # The fixed reasons this provision gives (`decide`: a permit's, per effect and
     # purpose), made once and shared by the plans that give them; never changed.
-    said: dict[tuple[str, str], dict[str, Any]] = field(
+    said: dict[tuple[str, str], Reason] = field(
         default_factory=dict, compare=False, repr=False
     )
 
@@ -101,7 +102,7 @@ class CompiledBlock:
     candidates: Candidates = field(default_factory=lambda: Candidates(()))
     # The fixed reasons this block gives (`decide`: why a contract does not apply or does
     # not permit a purpose), made once and shared by the plans that give them; never changed.
-    said: dict[tuple[str, str], dict[str, Any]] = field(
+    said: dict[tuple[str, str], Reason] = field(
         default_factory=dict, compare=False, repr=False
     )
 

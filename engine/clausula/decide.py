@@ -25,11 +25,12 @@ from .consent import ConsentLedger, ConsentRecord, DatedConsentLedger
 from .context import Context, EvaluationError, Missing, artists_touched
 from .dates import age_on
 from .durations import advance
-from .kinds import DENYING, ReasonEffect
+from .kinds import DENYING
 from .limits import number_problem
-from .models import MoneyAmount, PolicyInfo, Use, trusted
+from .models import MoneyAmount, Obligation, PolicyInfo, Reason, Use, trusted
 from .money import Money
-from .plans import Payable, Plan
+from .plans import Payable, Plan, obligation
+from .plans import reason as _reason
 from .territory import TerritorySet, code_problem
 from .unknown_ids import unknown_id_reasons
 from .use_input import UseError, UseProblem
@@ -85,15 +86,15 @@ class _Outcome:
     )
 
     def __init__(self) -> None:
-        self.reasons: list[dict[str, Any]] = []
-        self.obligations: list[dict[str, Any]] = []
+        self.reasons: list[Reason] = []
+        self.obligations: list[Obligation] = []
         # Payments that apply, computed only once the use is known to be licensed: a
         # denied use owes nothing, and needs no figures to compute it.
         self.pays: list[tuple[CompiledEffect, Any]] = []
         self.permitted = False
         self.blocked = False
         # Damages or fines a law states: shown on a deny, never a payment.
-        self.risks: list[dict[str, Any]] = []
+        self.risks: list[Reason] = []
         # Works a law says need a licence from their rights holder (checked against the contract).
         self.licences: list[tuple[str, Any, CompiledEffect]] = []
         # Artists whose consent a requirement of this block asked for and found.
@@ -404,19 +405,6 @@ def _where(
 # ----------------------------------------------------------------- running one block
 
 
-def _reason(
-    effect: ReasonEffect, rule: str, message: str, source: str | None, citation: str | None = None
-) -> dict[str, Any]:
-    """One reason of the decision, in the shape of `models.Reason`."""
-    return {
-        "effect": effect,
-        "rule": rule,
-        "message": message,
-        "citation": citation,
-        "source": source,
-    }
-
-
 def condition_holds(condition: Any, ctx: Context, rule: str) -> bool:
     """Whether a condition holds; one that reads a fact the use does not give does not."""
     try:
@@ -537,9 +525,7 @@ def _apply(
                     )
                 )
             else:
-                out.obligations.append(
-                    dict(rule=label, text=text, citation=cite, source=effect.source)
-                )
+                out.obligations.append(obligation(label, text, cite, effect.source))
                 out.reasons.append(_reason("oblige", label, text, effect.source, citation=cite))
         case "risk":
             out.risks.append(
@@ -728,9 +714,9 @@ def plan(policy: CompiledPolicy, records: Records, use: Use, ctx: Context) -> Pl
     reasons = unknown_id_reasons(
         use, policy.contracts_by_licensee, data.parties, data.works, NO_SOURCE, records.nearest_ids
     )
-    obligations: list[dict[str, Any]] = []
+    obligations: list[Obligation] = []
     pays: list[tuple[CompiledEffect, Any]] = []
-    risks: list[dict[str, Any]] = []
+    risks: list[Reason] = []
     licences: list[tuple[str, Any, CompiledEffect]] = []
     blocked = False
     jurisdictions: list[str] = []
@@ -804,8 +790,8 @@ def plan(policy: CompiledPolicy, records: Records, use: Use, ctx: Context) -> Pl
     info = policy_info(records, contracts, jurisdictions)
     if blocked or chosen is None:
         if risks:  # a rule's risk is shown when that rule is among the reasons for the deny
-            denying = {r["rule"] for r in reasons if r["effect"] in DENYING}
-            reasons += [risk for risk in risks if risk["rule"] in denying]
+            denying = {r.rule for r in reasons if r.effect in DENYING}
+            reasons += [risk for risk in risks if risk.rule in denying]
         return Plan(False, tuple(reasons), (), (), info)
     payables = [_payable(effect, provision, ctx) for effect, provision in pays]
     return Plan(True, tuple(reasons), tuple(obligations), (*payables, *contract_pays), info)
@@ -814,7 +800,7 @@ def plan(policy: CompiledPolicy, records: Records, use: Use, ctx: Context) -> Pl
 _MAX_SAID = 1024
 
 
-def _said(contract: CompiledBlock, why: str, what: str) -> dict[str, Any]:
+def _said(contract: CompiledBlock, why: str, what: str) -> Reason:
     """The `no-licence` reason `contract <name> <why><what>`, made once and shared by the
     plans that give it: up to `_MAX_SAID` per contract are kept (a territory, a purpose, a
     work outside its scope ...)."""
@@ -869,11 +855,11 @@ def _payable(effect: CompiledEffect, provision: Any, ctx: Context) -> Payable:
 
 def _paid_without_consent(
     pays: list[Payable], consented: set[str], ctx: Context
-) -> list[dict[str, Any]]:
+) -> list[Reason]:
     """The engine's own opt-in rule: a contract pays no artist whose consent it did not ask
     for and find for this use. The checker refuses a contract that never asks the artists it
     pays; this catches the uses on which a conditional requirement did not bear."""
-    reasons: list[dict[str, Any]] = []
+    reasons: list[Reason] = []
     for payable in pays:
         payees: tuple[str, ...] | list[str] = payable.payees
         if payable.to_party:
@@ -902,7 +888,7 @@ def _licensed(
     contract: CompiledBlock,
     licences: list[tuple[str, Any, CompiledEffect]],
     ctx: Context,
-    reasons: list[dict[str, Any]],
+    reasons: list[Reason],
 ) -> bool:
     """Check the licences laws require against the contract relied on; True if one is missing."""
     missing = False

@@ -8,10 +8,11 @@ keeps one plan per class of uses that decide alike and prices each use of the cl
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from .compiled import CompiledEffect
-from .models import PolicyInfo
+from .kinds import ReasonEffect
+from .models import Obligation, PolicyInfo, Reason, trusted
 
 
 class Payable(NamedTuple):
@@ -34,11 +35,37 @@ class Plan(NamedTuple):
     """What applies to a use: the answer but for its amounts (a named tuple: immutable,
     and cheaper to make, once a decision, than a frozen dataclass).
 
-    A denied use's plan is the whole answer (`licensed` False, no payables). Reasons and
-    obligations are in the shape of `models.Reason` and `models.Obligation`."""
+    A denied use's plan is the whole answer (`licensed` False, no payables). Its reasons
+    and obligations are the decision's own: frozen models, made once per plan (or once per
+    policy, for a fixed reason) and shared by the decisions priced from it."""
 
     licensed: bool
-    reasons: tuple[dict[str, Any], ...]
-    obligations: tuple[dict[str, Any], ...]
+    reasons: tuple[Reason, ...]
+    obligations: tuple[Obligation, ...]
     pays: tuple[Payable, ...]
     policy: PolicyInfo  # shared between plans that name the same contracts and packs
+
+
+# Shared by every reason and obligation (frozen models, every field set: `trusted`).
+_REASON_FIELDS = set(Reason.model_fields)
+_OBLIGATION_FIELDS = set(Obligation.model_fields)
+
+
+def reason(
+    effect: ReasonEffect, rule: str, message: str, source: str | None, citation: str | None = None
+) -> Reason:
+    """One reason of a decision, as the engine made it (no validation: `trusted`)."""
+    return trusted(
+        Reason,
+        {"effect": effect, "rule": rule, "message": message, "citation": citation, "source": source},
+        _REASON_FIELDS,
+    )
+
+
+def obligation(rule: str, text: str, citation: str | None, source: str) -> Obligation:
+    """One obligation of a decision, as the engine made it (no validation: `trusted`)."""
+    return trusted(
+        Obligation,
+        {"rule": rule, "text": text, "citation": citation, "source": source},
+        _OBLIGATION_FIELDS,
+    )

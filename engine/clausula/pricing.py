@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from .context import Context, EvaluationError, Missing
 from .kinds import DENYING
-from .models import Decision, Obligation, Payment, Reason, Total, trusted
+from .models import Decision, Payment, Total, trusted
 from .money import Money, equals_money, payment_key, split_rounded
 from .plans import Payable, Plan
 from .use_input import UseError, UseProblem
@@ -187,7 +187,7 @@ def price_outcome(plan: Plan, ctx: Context) -> Outcome:
     """`price`, in the compact form: the same decision, rounded payments and denying rules,
     without building the `Decision` (no texts, no validation) — for pipelines."""
     if not plan.licensed:
-        return refusal((r["effect"], r["rule"], r["source"]) for r in plan.reasons)
+        return refusal((r.effect, r.rule, r.source) for r in plan.reasons)
     lines = payment_lines(plan.pays, ctx, with_basis=False)
     return outcome_of([(line.payee, line.exact, line.payable.rule) for line in lines])
 
@@ -210,8 +210,6 @@ def outcome_of_decision(index: int, decision: Decision) -> Outcome:
 # Shared by every part of every decision (frozen models, every field set: `trusted`).
 _PAYMENT_FIELDS = set(Payment.model_fields)
 _TOTAL_FIELDS = set(Total.model_fields)
-_OBLIGATION_FIELDS = set(Obligation.model_fields)
-_REASON_FIELDS = set(Reason.model_fields)
 _DECISION_FIELDS = frozenset(Decision.model_fields)
 
 
@@ -257,14 +255,9 @@ def price(plan: Plan, ctx: Context) -> Decision:
             "decision": outcome,
             "payments": payments,
             "totals": totals,
-            "obligations": [
-                trusted(Obligation, obligation, _OBLIGATION_FIELDS)
-                for obligation in plan.obligations
-            ]
-            if plan.obligations
-            else [],
-            # A copy of each: a plan's reasons may be shared with other plans (`decide`).
-            "reasons": [trusted(Reason, reason.copy(), _REASON_FIELDS) for reason in plan.reasons],
+            # Frozen, made once per plan: shared by the decisions priced from it.
+            "obligations": list(plan.obligations),
+            "reasons": list(plan.reasons),
             "policy": plan.policy,
         },
         set(_DECISION_FIELDS),

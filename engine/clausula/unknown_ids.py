@@ -15,7 +15,8 @@ from typing import Any, Final
 
 from .json_input import pointer_part
 from .kinds import ReasonEffect
-from .models import Use
+from .models import Reason, Use
+from .plans import reason
 
 UNKNOWN_ID: Final[ReasonEffect] = "unknown-id"
 
@@ -79,8 +80,8 @@ def unknown_id_reasons(
     works: Collection[str],
     source: Any,
     memo: dict[tuple[str, str], str | None] | None = None,
-) -> list[dict[str, Any]]:
-    """A reason (in the shape of `models.Reason`) for each id of `use` that is unknown:
+) -> list[Reason]:
+    """A reason for each id of `use` that is unknown:
     a licensee of no contract and no party of the data; an artist or attribution key
     that is no party of the data; a work that is not in the catalogue.
 
@@ -97,7 +98,7 @@ def unknown_id_reasons(
                 break
         else:
             return []  # the common case, every id known: no closure to make
-    reasons: list[dict[str, Any]] = []
+    reasons: list[Reason] = []
 
     def unknown(
         pointer: str, value: str, what: str, *known: Collection[str], remember: bool = True
@@ -113,15 +114,7 @@ def unknown_id_reasons(
                 if len(memo) < MAX_REMEMBERED:
                     memo[key] = close
         hint = f"; did you mean {close}?" if close else ""
-        reasons.append(
-            {
-                "effect": UNKNOWN_ID,
-                "rule": pointer,
-                "message": f"{value} is {what}{hint}",
-                "citation": None,
-                "source": source,
-            }
-        )
+        reasons.append(reason(UNKNOWN_ID, pointer, f"{value} is {what}{hint}", source))
 
     if use.licensee not in licensees and use.licensee not in parties:
         unknown(
