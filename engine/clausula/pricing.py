@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from .context import Context, EvaluationError, Missing
 from .kinds import DENYING
-from .models import Decision, Payment, Total, trusted
+from .models import Decision, Payment, Reason, Total, trusted
 from .money import Money, equals_money, payment_key, split_rounded
 from .plans import Payable, Plan
 from .use_input import UseError, UseProblem
@@ -146,18 +146,18 @@ def rounding_reads_payees(lines: Sequence[tuple[str, Money, str]]) -> bool:
     return len(set(currencies)) != len(currencies)
 
 
-def refusal(reasons: Iterable[tuple[str, str, str | None]]) -> Outcome:
-    """The outcome of a denied use, from its reasons' `(effect, rule, source)`: the rules
-    that deny, each once, in order, and where the first of them is written."""
-    denying = [reason for reason in reasons if reason[0] in DENYING]
-    return Outcome(
-        -1,
-        "deny",
-        (),
-        (),
-        tuple(dict.fromkeys((effect, rule) for effect, rule, _ in denying)),
-        source=denying[0][2] if denying else None,
-    )
+def refusal(reasons: Iterable[Reason]) -> Outcome:
+    """The outcome of a denied use, from its reasons: the `(effect, rule)` of those that
+    deny, each once, in order, and where the first of them is written."""
+    denial: dict[tuple[str, str], None] = {}
+    source = None
+    for reason in reasons:  # a loop, not comprehensions: this runs once a denied use
+        effect = reason.effect
+        if effect in DENYING:
+            if not denial:
+                source = reason.source
+            denial[(effect, reason.rule)] = None
+    return Outcome(-1, "deny", (), (), tuple(denial), source=source)
 
 
 def _decision_of(totals: Sequence[tuple[str, Decimal]]) -> str:
@@ -187,7 +187,7 @@ def price_outcome(plan: Plan, ctx: Context) -> Outcome:
     """`price`, in the compact form: the same decision, rounded payments and denying rules,
     without building the `Decision` (no texts, no validation) — for pipelines."""
     if not plan.licensed:
-        return refusal((r.effect, r.rule, r.source) for r in plan.reasons)
+        return refusal(plan.reasons)
     lines = payment_lines(plan.pays, ctx, with_basis=False)
     return outcome_of([(line.payee, line.exact, line.payable.rule) for line in lines])
 
@@ -196,7 +196,7 @@ def outcome_of_decision(index: int, decision: Decision) -> Outcome:
     """The compact form of a full decision (at `index` in a batch): what `price_outcome`
     gives for the same plan."""
     if decision.decision == "deny":
-        denied = refusal((r.effect, r.rule, r.source) for r in decision.reasons)
+        denied = refusal(decision.reasons)
         return denied._replace(position=index)
     return Outcome(
         index,
