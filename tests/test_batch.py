@@ -243,6 +243,32 @@ def test_decide_outcomes_goes_the_faster_way_and_probes_the_other(loaded: Loaded
         assert outcome == want._replace(position=position), use
 
 
+@pytest.mark.parametrize("way", [None, *WAYS])
+def test_decide_outcomes_reads_chunk_by_chunk_through_chunks_of_invalid_uses(
+    loaded: LoadedPolicy, way: Way | None
+) -> None:
+    """Uses are read a chunk at a time: a run of invalid uses longer than a chunk, at the
+    start, in the middle and at the end, leaves every outcome at its own position."""
+    valid = {
+        "date": "2026-09-01",
+        "licensee": "party:aria-labs",
+        "purpose": "training",
+        "territory": "US",
+        "works": ["isrc:USUM71703861"],
+    }
+    invalid = {**valid, "date": "2026-02-30"}
+    uses = [invalid] * (_CHUNK + 3) + [valid] * 5 + [invalid] * (_CHUNK + 1) + [valid] + [invalid]
+    got = decide_outcomes(loaded, uses) if way is None else _decide_outcomes(loaded, uses, way)
+    assert [o.position for o in got] == list(range(len(uses)))
+    want = loaded.policy_set.decide_outcome(valid)
+    for use, outcome in zip(uses, got, strict=True):
+        if use is invalid:
+            assert outcome.decision == "error" and "/date" in (outcome.error or "")
+        else:
+            assert outcome == want._replace(position=outcome.position)
+    assert decide_outcomes(loaded, []) == []
+
+
 def test_columns_and_tally_agree_with_one_use_path(loaded: LoadedPolicy) -> None:
     shapes = [
         parse_use(

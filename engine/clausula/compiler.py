@@ -760,7 +760,9 @@ class _BlockCompiler:
             value = self.expr(node)
             kind = self.type_of(node).kind
             # a count is written as Python writes an int (`format_value` would test its type)
-            show = format_percent if kind == "percentage" else str if kind == "count" else format_value
+            show = (
+                format_percent if kind == "percentage" else str if kind == "count" else format_value
+            )
             if self._is_constant(node):
                 out.append(f"{label} {show(value(None))}")  # type: ignore[arg-type]
             else:

@@ -853,9 +853,7 @@ def _payable(effect: CompiledEffect, provision: Any, ctx: Context) -> Payable:
     )
 
 
-def _paid_without_consent(
-    pays: list[Payable], consented: set[str], ctx: Context
-) -> list[Reason]:
+def _paid_without_consent(pays: list[Payable], consented: set[str], ctx: Context) -> list[Reason]:
     """The engine's own opt-in rule: a contract pays no artist whose consent it did not ask
     for and find for this use. The checker refuses a contract that never asks the artists it
     pays; this catches the uses on which a conditional requirement did not bear."""

@@ -57,7 +57,13 @@ def reason(
     """One reason of a decision, as the engine made it (no validation: `trusted`)."""
     return trusted(
         Reason,
-        {"effect": effect, "rule": rule, "message": message, "citation": citation, "source": source},
+        {
+            "effect": effect,
+            "rule": rule,
+            "message": message,
+            "citation": citation,
+            "source": source,
+        },
         _REASON_FIELDS,
     )
 

@@ -19,7 +19,7 @@ from ..models import Decision, Use
 from ..money import Money
 from ..plan_memo import frame_key
 from ..policy_set import PolicySet
-from ..pricing import Outcome, amount_due, outcome_of, outcome_of_decision
+from ..pricing import Outcome, amount_due, outcome_of, outcome_of_decision, placed
 from ..territory import TerritorySet, code_problem
 from ..use_input import UseError, parse_use
 from .analysis import Analysis
@@ -303,7 +303,7 @@ class BatchEvaluator:
                 known = answers[key] = self._answer(columns, key)
             else:
                 self.stats["cached"] += 1
-            yield known._replace(position=index)
+            yield placed(known, index)
 
     def tally(
         self, columns: UseColumns, *, progress: Callable[[int], None] | None = None

@@ -23,12 +23,13 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from itertools import islice
 from typing import Any, Literal
 
 from ..collector import collector_paused
 from ..models import Use
 from ..policy_set import PolicySet
-from ..pricing import Outcome
+from ..pricing import Outcome, placed
 from ..use_input import UseError, parse_use
 from .evaluator import BatchEvaluator, kept_evaluator
 from .loading import LoadedPolicy
@@ -118,24 +119,28 @@ def _decide_outcomes(
     with collector_paused():
         vocabulary = policy_set.vocabulary
         outcomes: list[Outcome | None] = []
-        valid: list[tuple[int, Use]] = []
-        for position, raw in enumerate(uses):
-            try:
-                valid.append((position, parse_use(raw, vocabulary)))
-            except UseError as error:
-                outcomes.append(_refused(position, error))
-                continue
-            outcomes.append(None)
         pace = pace_of(policy_set)
-        start = 0
-        while start < len(valid):
+        given = enumerate(uses)
+        while True:
             chosen = way or pace.choose()
             # A way tried for the first time, or the slower way probed, gets a short chunk:
             # it costs little when it is the slower.
             trial = pace.seconds[chosen] is None or chosen == pace.slower()
             size = _PROBE if way is None and trial else _CHUNK
-            chunk = valid[start : start + size]
-            start += size
+            # Each chunk read and decided in turn, not every use read first: a use is
+            # decided while what reading it made is still in the processor's caches.
+            chunk: list[tuple[int, Use]] = []
+            read = len(outcomes)
+            for position, raw in islice(given, size):
+                try:
+                    chunk.append((position, parse_use(raw, vocabulary)))
+                    outcomes.append(None)
+                except UseError as error:
+                    outcomes.append(_refused(position, error))
+            if len(outcomes) == read:
+                break  # every use read
+            if not chunk:
+                continue  # not one valid use in this chunk
             began = time.perf_counter()
             if chosen == "classes":
                 evaluator = kept_evaluator(policies)
@@ -158,7 +163,7 @@ def _one_by_one(policy_set: PolicySet, uses: list[tuple[int, Use]]) -> list[Outc
     found = []
     for position, use in uses:
         try:
-            found.append(policy_set.decide_outcome(use)._replace(position=position))
+            found.append(placed(policy_set.decide_outcome(use), position))
         except UseError as error:
             found.append(_refused(position, error))
     return found
@@ -191,5 +196,5 @@ def _by_classes(evaluator: BatchEvaluator, uses: list[tuple[int, Use]]) -> list[
             currency=currency or "USD",
         )
         for position, outcome in zip(positions, evaluator.evaluate(columns), strict=True):
-            found.append(outcome._replace(position=position))
+            found.append(placed(outcome, position))
     return found
