@@ -108,6 +108,25 @@ def test_one_part_is_its_own_sum_rounded_once(amount: Decimal, currency: str) ->
     assert (total, str(total)) == (summed, str(summed))
 
 
+@given(
+    st.lists(st.integers(0, 10**9), min_size=2, max_size=12),
+    st.sampled_from(CURRENCIES),
+    st.integers(0, 3),
+)
+@settings(max_examples=200, deadline=None)
+def test_parts_in_whole_units_are_paid_as_they_are(
+    units: list[int], currency: str, zeros: int
+) -> None:
+    """Fixed fees: parts already in whole minor units (written with any number of extra
+    zeros) are paid as they are, at the minor unit, and add up to the total."""
+    unit = minor_unit(currency)
+    parts = [(Decimal(u) * unit).quantize(unit.scaleb(-zeros)) for u in units]
+    total, rounded = split_rounded(parts, currency, [f"p{i:02}" for i in range(len(parts))])
+    assert rounded == parts and total == sum(parts, Decimal(0))
+    assert all(part.as_tuple().exponent == unit.as_tuple().exponent for part in rounded)
+    assert total.as_tuple().exponent == unit.as_tuple().exponent
+
+
 def test_a_tie_goes_to_the_smallest_payee() -> None:
     third = Decimal(100) / 3
     assert split_rounded([third] * 3, "USD", ["c", "b", "a"])[1] == [

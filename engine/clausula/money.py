@@ -184,6 +184,8 @@ def split_rounded(
         return total, [total]
     stated = [_stated(part, currency) for part in exact]
     floors = [part.quantize(unit, ROUND_FLOOR) for part in stated]
+    if floors == stated and _sum(floors) == total:
+        return total, floors  # every part is whole units already (fixed fees): no leftover
     leftover = int((total - _sum(floors)) / unit)
     tie = keys if keys is not None else [""] * len(exact)
     order = sorted(range(len(exact)), key=lambda i: (floors[i] - stated[i], tie[i], i))
