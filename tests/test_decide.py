@@ -544,6 +544,9 @@ def test_fixed_reasons_are_frozen_and_shared_but_no_decision_can_change_another(
             first.reasons[0].message = "changed"  # type: ignore[misc]
         assert first.reasons is not second.reasons
         first.reasons.clear()
+        first.id = "changed"  # the set of fields given is shared: every field, already
+        assert second.model_fields_set == set(Decision.model_fields)
+        assert second.model_dump(exclude_unset=True) == second.model_dump()
         assert second.to_json() == shown
         assert policy.decide(use(**fields, date="2026-03-02")).to_json() == shown
 

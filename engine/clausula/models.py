@@ -73,7 +73,8 @@ def trusted(model: type[_Model], values: dict[str, Any], fields_set: set[str]) -
     made and checked itself: what `model_construct` builds, without validation nor its loop
     over the fields (validating a decision the engine has just built cost more than
     deciding it). `fields_set` becomes the model's own: share one set only between
-    instances of a frozen model, with every field set (assignment would add to it)."""
+    instances that set every field (assigning a field adds a name already there; nothing
+    in pydantic removes one)."""
     record: _Model = _new_record(model)
     _set_values(record, values)
     _set_fields_set(record, fields_set)

@@ -215,10 +215,10 @@ def outcome_of_decision(index: int, decision: Decision) -> Outcome:
     )
 
 
-# Shared by every part of every decision (frozen models, every field set: `trusted`).
+# Shared by every part of every decision, and by every decision (every field set: `trusted`).
 _PAYMENT_FIELDS = set(Payment.model_fields)
 _TOTAL_FIELDS = set(Total.model_fields)
-_DECISION_FIELDS = frozenset(Decision.model_fields)
+_DECISION_FIELDS = set(Decision.model_fields)
 
 
 def price(plan: Plan, ctx: Context) -> Decision:
@@ -268,5 +268,5 @@ def price(plan: Plan, ctx: Context) -> Decision:
             "reasons": list(plan.reasons),
             "policy": plan.policy,
         },
-        set(_DECISION_FIELDS),
+        _DECISION_FIELDS,
     )
