@@ -47,6 +47,7 @@ from clausula.batch import load_files
 from clausula.simulate.catalogue import SyntheticData, generate
 from clausula.simulate.scenario import SyntheticCatalogue
 from clausula.table import decide_batches
+from clausula.table_files import parquet_writer
 from clausula.table_threads import DEFAULT_WORKERS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -136,7 +137,7 @@ def clausula_decide(
     batches = source.iter_batches(batch_size=batch)
     for result in decide_batches(loaded, batches, workers=workers):  # type: ignore[arg-type]
         if writer is None:
-            writer = pq.ParquetWriter(out, result.schema)
+            writer = parquet_writer(out, result.schema)
         writer.write_batch(result)
         for item in pa.compute.value_counts(result.column("decision")).to_pylist():
             counts[item["values"]] = counts.get(item["values"], 0) + item["counts"]

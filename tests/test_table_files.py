@@ -77,6 +77,20 @@ def test_parquet_filter_streams_rows_and_sums_as_decide(
     assert summary.owed_by_payee == {k: v for k, v in expected["payees"].items()}
 
 
+def test_a_decided_parquet_file_has_statistics_of_its_flat_columns_only(tmp_path: Path) -> None:
+    """Readers skip row groups by the flat columns' min and max (`decision`, the denying
+    rule, the manifest's own columns); the payments' and totals' nested fields have none."""
+    loaded = _loaded(*KEY)
+    uses = [json.loads(p.read_text()) for p in sorted((POLICIES / "uses").glob("0*.json"))]
+    pq.write_table(table_of_uses(uses), tmp_path / "m.parquet")
+    filter_table(loaded, tmp_path / "m.parquet", tmp_path / "out.parquet")
+    group = pq.ParquetFile(tmp_path / "out.parquet").metadata.row_group(0)
+    columns = {group.column(i).path_in_schema: group.column(i) for i in range(group.num_columns)}
+    assert columns["decision"].is_stats_set and columns["date"].is_stats_set
+    nested = [path for path in columns if path.startswith(("payments.", "totals."))]
+    assert nested and not any(columns[path].is_stats_set for path in nested)
+
+
 def test_json_lines_in_csv_out(tmp_path: Path) -> None:
     loaded = _loaded(*KEY)
     uses = [json.loads(p.read_text()) for p in sorted((POLICIES / "uses").glob("0*.json"))]
