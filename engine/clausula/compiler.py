@@ -548,9 +548,9 @@ class _BlockCompiler:
             value = self.parameters[name]
             return lambda ctx: value
         if name in self.checked.definitions:
-            definitions = self.definitions
-            self._definition(name, self.checked.definitions[name])
-            return lambda ctx: definitions[name](ctx)
+            # The definition's own closure: compiled now (the checker rejected cycles, so
+            # it is never the placeholder), called without a lookup.
+            return self._definition(name, self.checked.definitions[name])
         return lambda ctx: name  # a purpose or context
 
     def _binary(self, node: ast.Binary) -> Fn:
