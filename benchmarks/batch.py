@@ -11,6 +11,9 @@ revenue at least 0.50 USD):
 - Cedar's p50, one request at a time (the harness's own variant);
 - `PolicySet.decide` and `decide_outcome`, one use dict at a time: rate and p50;
 - `decide_many` of all the use dicts at once (full decisions);
+- `PolicySet.decide` one at a time on requests the set has not seen (the rows on new
+  requests below are compared with it too: a new unknown artist's "did you mean" is
+  looked for once, then remembered);
 - `clausula.decide_outcomes` (compact outcomes through the batch core's classes): on a
   fresh policy set (every class planned on the way), again on the same requests (as the
   harness repeats them), and on as many *new* requests (another seed: new dates, revenue,
@@ -102,6 +105,10 @@ def main() -> None:
     decide_rate, decide_p50 = per_call(lambda r: policies.decide(to_use(r)), requests)
     outcome_rate, outcome_p50 = per_call(lambda r: policies.decide_outcome(to_use(r)), requests)
     many = batch_rate(lambda rs: policies.decide_many([to_use(r) for r in rs]), requests)
+    # The same calls on requests this policy set has not seen (their unknown artists'
+    # "did you mean" not yet remembered): what the rows on new requests below compare with.
+    unseen = common.make_requests(artist_ids, consents, args.requests, seed=10)
+    unseen_rate, unseen_p50 = per_call(lambda r: policies.decide(to_use(r)), unseen)
     cold_set, _ = build()  # nothing learnt yet
     pace = pace_of(cold_set)
     went = []
@@ -124,6 +131,7 @@ def main() -> None:
         f"  decide_outcome, one at a time      {outcome_rate:>10,.0f}/s  p50 {outcome_p50:6.1f} µs"
     )
     print(f"  decide_many (full decisions)       {many:>10,.0f}/s")
+    print(f"  decide, new requests, one at a time {unseen_rate:>9,.0f}/s  p50 {unseen_p50:6.1f} µs")
     print(f"  decide_outcomes, classes unknown   {cold:>10,.0f}/s  (chunks: {went[0]})")
     print(f"  decide_outcomes, same requests     {again:>10,.0f}/s  (chunks: {went[1]})")
     print(f"  decide_outcomes, new requests      {new:>10,.0f}/s  (chunks: {went[2]})")
@@ -137,9 +145,12 @@ def main() -> None:
     print(f"  decide_outcomes cold / decide      {cold / decide_rate:6.2f}")
     print(f"  decide_outcomes same / decide      {again / decide_rate:6.2f}")
     print(f"  decide_outcomes new / decide       {new / decide_rate:6.2f}  (target ≥ 1.5)")
+    print(f"  the same / decide on new requests  {new / unseen_rate:6.2f}")
     print(f"  decide_table cold / decide         {table_cold / decide_rate:6.2f}")
     print(f"  decide_table new / decide          {table_new / decide_rate:6.2f}  (target ≥ 1.5)")
+    print(f"  the same / decide on new requests  {table_new / unseen_rate:6.2f}")
     print(f"  the same with table_of_uses        {table_built / decide_rate:6.2f}")
+    print(f"  the same / decide on new requests  {table_built / unseen_rate:6.2f}")
     shipped(args.requests)
 
 
