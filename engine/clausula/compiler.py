@@ -669,25 +669,18 @@ class _BlockCompiler:
             return lambda ctx: len(arg(ctx))
         pick = min if node.function == "min" else max
         if self.type_of(node).kind == "money":  # the common case, in payment formulas
-            if len(args) == 2:  # `max(a share, a floor)`: no list, no key function
-                first, second = args
-                larger = node.function == "max"
-
-                def extreme_of_two(ctx: Context) -> Any:
-                    one, other = first(ctx), second(ctx)
-                    if one.currency != other.currency:
-                        same_currency((one, other))
-                    # the first of equal amounts, as `min` and `max` pick
-                    if (other.amount > one.amount) if larger else (other.amount < one.amount):
-                        return other
-                    return one
-
-                return extreme_of_two
+            larger = node.function == "max"
 
             def extreme_amount(ctx: Context) -> Any:
                 values = [a(ctx) for a in args]
-                same_currency(values)
-                return pick(values, key=_amount_of)
+                best = values[0]
+                for other in values[1:]:
+                    if other.currency != best.currency:
+                        same_currency(values)  # raises unless one is of no currency
+                    # the first of equal amounts, as `min` and `max` pick
+                    if (other.amount > best.amount) if larger else (other.amount < best.amount):
+                        best = other
+                return best
 
             return extreme_amount
 
@@ -799,10 +792,6 @@ class _BlockCompiler:
 
 
 # ----------------------------------------------------------------- runtime helpers
-
-
-def _amount_of(money: Money) -> Decimal:
-    return money.amount
 
 
 def _weight(ctx: Context) -> Decimal:
