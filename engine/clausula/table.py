@@ -65,6 +65,7 @@ from .batch import LoadedPolicy, ShapeTable, UseColumns
 from .batch import Outcome as _Outcome
 from .batch.columnar import MAX_SLOTS, CatalogueArrays, ClassKeys, catalogue_arrays
 from .batch.evaluator import kept_evaluator
+from .batch.key_groups import grouped, numbered
 from .collector import collector_paused
 from .errors import ClausulaError
 from .identifiers import PARTY_SCHEMES, WORK_SCHEMES, id_problem
@@ -367,7 +368,7 @@ class TableDecider:
         if alone.any():
             key = key.copy()
             key[alone] = bound + np.flatnonzero(alone)
-        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        _, first, inverse = grouped(key)
         answers = self._answers(
             columns, ids, frame_key, date_codes, shape_key, first, alone | odd, alone
         )
@@ -493,7 +494,7 @@ class TableDecider:
         bucket = np.searchsorted(self._boundary_days, days, side="right")
         both = frame_key * (len(self._boundary_days) + 1) + bucket
         rows = np.flatnonzero(mask)
-        distinct, first, inverse = np.unique(both[rows], return_index=True, return_inverse=True)
+        distinct, first, inverse = grouped(both[rows])
         frame_number = np.empty(len(distinct), dtype=np.int64)
         signing = np.empty(len(distinct), dtype=np.int64)
         good = np.ones(len(distinct), dtype=bool)
@@ -585,7 +586,7 @@ class TableDecider:
         assert arrays is not None
         work, named, layout = placed_in
         found, states, placed_of = self._found, self._class_state, self._placed
-        distinct, first, inverse = np.unique(class_key, return_index=True, return_inverse=True)
+        distinct, first, inverse = grouped(class_key)
         inverse = inverse.reshape(-1)
         names = [ClassKeys.name(parts[i]) for i in first.tolist()]
         state = np.array([states.get(name, _UNKNOWN) for name in names], dtype=np.int64)
@@ -653,7 +654,7 @@ class TableDecider:
         for column in cells:
             codes, size = _codes(column)
             key, bound = _combine(key, bound, codes, size)
-        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        _, first, inverse = grouped(key)
         inverse = inverse.reshape(-1)
         values = list(zip(*(c.take(pa.array(first)).to_pylist() for c in cells), strict=True))
         class_names = [names[int(classes[f])] for f in first.tolist()]
@@ -811,7 +812,7 @@ class TableDecider:
         and its payees taken from its own work (its id as the row gives it: the data set's
         byte for byte) and layout's artists (`layout`, by position in the batch)."""
         m = len(rows)
-        used, answer_of = np.unique(answer_of, return_inverse=True)
+        used, answer_of = numbered(answer_of)
         answer_of = answer_of.reshape(-1)
         found = [self._found[i] for i in used.tolist()]
         answers = [answer for answer, _ in found]
@@ -948,7 +949,7 @@ class TableDecider:
         check = np.flatnonzero(given & plain_np)
         valid = np.zeros(n, dtype=bool)
         if len(check):
-            kinds, first, inverse = np.unique(kind[check], return_index=True, return_inverse=True)
+            kinds, first, inverse = grouped(kind[check])
             verdict = np.zeros(len(kinds), dtype=bool)
             for k, position in enumerate(check[first].tolist()):
                 verdict[k] = (
@@ -1005,7 +1006,7 @@ class TableDecider:
                 where = np.flatnonzero(compact)
                 prefix = pc.utf8_slice_codeunits(flat.take(pa.array(where)), 5, 7)
                 codes, _ = _codes(prefix)
-                distinct, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+                distinct, first, inverse = grouped(codes)
                 verdict = np.zeros(len(distinct), dtype=bool)
                 for k, position in enumerate(where[first].tolist()):
                     value = flat[position].as_py()
@@ -1484,7 +1485,7 @@ def _combine(
 ) -> tuple[np.ndarray[Any, Any], int]:
     """Keys that tell apart what `key` and `codes` tell apart, and their bound."""
     if bound * size >= _KEY_BOUND:
-        distinct, key = np.unique(key, return_inverse=True)
+        distinct, key = numbered(key)
         key = key.reshape(-1).astype(np.int64)
         bound = len(distinct)
     return key * size + codes, bound * size
@@ -1557,7 +1558,7 @@ def _shape_key(
             parts = [_codes(column)]
         for codes, size in parts:
             key, bound = _combine(key, bound, codes, size)
-    distinct, key = np.unique(key, return_inverse=True)
+    distinct, key = numbered(key)
     del distinct
     return key.reshape(-1).astype(np.int64), odd
 

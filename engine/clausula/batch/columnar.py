@@ -44,6 +44,7 @@ import pyarrow.compute as pc
 
 from .classes import _MEMO_LIMIT, _NAMED, _PERFORMER, _record_facts
 from .evaluator import BatchEvaluator, party_facts
+from .key_groups import grouped, numbered
 
 #: A work with more performers than this takes the row-by-row path.
 MAX_SLOTS = 8
@@ -204,12 +205,12 @@ def _groups(
     for part in parts:
         size = int(part.max(initial=0)) + 1
         if bound * size >= 1 << 62:  # renumbered before the product could pass int64
-            distinct, key = np.unique(key, return_inverse=True)
+            distinct, key = numbered(key)
             key = np.asarray(key, dtype=np.int64).reshape(-1)
             bound = len(distinct)
         key = key * size + part
         bound *= size
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    _, first, inverse = grouped(key)
     order = np.argsort(first, kind="stable")
     rank = np.empty(len(first), dtype=np.int64)
     rank[order] = np.arange(len(first), dtype=np.int64)
@@ -237,62 +238,98 @@ def _performers(
 
 class StringIndex:
     """Positions of strings in a fixed list of distinct strings, looked up for a whole
-    array at once (a hash join in NumPy: a 64-bit hash of each string's bytes, a sorted
-    search, then the bytes compared, so a collision never gives a wrong position — only
-    -1, "not found")."""
+    array at once (a hash join in NumPy: a 64-bit hash of each string's bytes, looked up in
+    an open-addressing table of twice as many slots as strings — a probe or two per string,
+    each a step for the whole array — then the bytes compared, so a collision never gives
+    a wrong position — only -1, "not found")."""
 
     def __init__(self, strings: pa.Array) -> None:
         self._hash, self._start, self._size, self._data = _string_hashes(strings)
-        self._order = np.argsort(self._hash, kind="stable")
-        self._sorted = self._hash[self._order]
-        # Short ids also as a matrix of their bytes (zero-padded), to compare a whole
-        # column of one width at once.
+        n = len(self._hash)
+        bits = max(4, (2 * n).bit_length())
+        self._shift = np.uint64(64 - bits)
+        self._mask = (1 << bits) - 1
+        table = np.full(1 << bits, -1, dtype=np.int32 if n < 1 << 31 else np.int64)
+        # Every string but the empty one (never an id), placed in rounds: each takes the
+        # first free slot from its hash's, the lowest position first where two meet.
+        pending = np.flatnonzero(self._size > 0)
+        slot = self._slots(self._hash[pending])
+        while len(pending):
+            free = np.flatnonzero(table[slot] < 0)
+            aimed, first = np.unique(slot[free], return_index=True)
+            table[aimed] = pending[free[first]]
+            lost = np.ones(len(pending), dtype=bool)
+            lost[free[first]] = False
+            pending, slot = pending[lost], (slot[lost] + 1) & self._mask
+        self._table = table
+        # Short ids also as columns of 8 of their bytes each (zero-padded), to compare a
+        # whole column of one width at once, a word at a time.
         width = int(self._size.max(initial=0))
-        self._matrix = None
-        n = len(self._size)
-        if (
-            0 < width <= 32
-            and int(self._size.sum()) == width * n
-            and (n < 2 or int(self._start[-1] - self._start[0]) == width * (n - 1))
-        ):  # ids of one width, one after another (ISRCs): the bytes are the matrix
-            begin = int(self._start[0])
-            self._matrix = self._data[begin : begin + width * n].reshape(n, width).copy()
-        elif 0 < width <= 32:
-            matrix = np.zeros((len(self._size), width), dtype=np.uint8)
-            within = np.arange(int(self._size.sum())) - np.repeat(
-                np.cumsum(self._size) - self._size, self._size
-            )
-            matrix[np.repeat(np.arange(len(self._size)), self._size), within] = self._data[
-                np.repeat(self._start, self._size) + within
-            ]
-            self._matrix = matrix
+        self._words: list[np.ndarray[Any, Any]] = []
+        if 0 < width <= 32:
+            matrix = np.zeros((n, -(-width // 8) * 8), dtype=np.uint8)
+            if int(self._size.sum()) == width * n and (
+                n < 2 or int(self._start[-1] - self._start[0]) == width * (n - 1)
+            ):  # ids of one width, one after another (ISRCs): the bytes are the matrix
+                begin = int(self._start[0])
+                matrix[:, :width] = self._data[begin : begin + width * n].reshape(n, width)
+            else:
+                within = np.arange(int(self._size.sum())) - np.repeat(
+                    np.cumsum(self._size) - self._size, self._size
+                )
+                matrix[np.repeat(np.arange(n), self._size), within] = self._data[
+                    np.repeat(self._start, self._size) + within
+                ]
+            words = matrix.view(np.uint64)
+            self._words = [np.ascontiguousarray(words[:, k]) for k in range(words.shape[1])]
+
+    def _slots(self, hashes: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        """The first slot of each hash: its top bits once multiplied (Fibonacci hashing),
+        since the low bits of a hash of ids that differ in one place are alike."""
+        with np.errstate(over="ignore"):
+            mixed = hashes * np.uint64(0x9E3779B97F4A7C15)
+        return (mixed >> self._shift).astype(np.int64)
 
     def positions(self, strings: pa.Array) -> np.ndarray[Any, Any]:
         """Each string's position in the list, -1 when it is not there (or null, or empty:
         an empty string is never an id)."""
         n = len(strings)
-        if not n or not len(self._sorted):
-            return np.full(n, -1, dtype=np.int64)
+        found = np.full(n, -1, dtype=np.int64)
+        if not n or not len(self._hash):
+            return found
         hashes, start, size, data = _string_hashes(strings)
-        # Sorted queries make the search walk the table once, not jump about it.
-        by_hash = np.argsort(hashes)
-        at = np.empty(n, dtype=np.int64)
-        at[by_hash] = np.searchsorted(self._sorted, hashes[by_hash])
-        at = np.minimum(at, len(self._sorted) - 1)
-        found = self._order[at]
-        hit = (self._sorted[at] == hashes) & (self._size[found] == size) & (size > 0)
+        table, stored, mask = self._table, self._hash, self._mask
+        todo = np.flatnonzero(size > 0)
+        slot = self._slots(hashes[todo])
+        while len(todo):  # one step of every string's probe at a time
+            at = table[slot].astype(np.int64)
+            empty = at < 0
+            same = ~empty & (stored[np.maximum(at, 0)] == hashes[todo])
+            found[todo[same]] = at[same]
+            more = ~(empty | same)
+            todo, slot = todo[more], (slot[more] + 1) & mask
+        rows = np.flatnonzero(found >= 0)
+        hit = np.zeros(n, dtype=bool)
+        hit[rows] = self._size[found[rows]] == size[rows]
         rows = np.flatnonzero(hit)
         width = int(size.max())  # with the sum below: every query of this width
-        matrix = self._matrix
+        words = self._words
         if (
             len(rows)
-            and matrix is not None
-            and width <= matrix.shape[1]
+            and words
+            and width <= 8 * len(words)
             and int(size.sum()) == width * n
             and int(start[-1] - start[0]) == width * (n - 1)
-        ):  # one width, one after another: the rows of bytes compared
-            table = data[int(start[0]) : int(start[0]) + width * n].reshape(n, width)
-            hit[rows] = (matrix[found[rows], :width] == table[rows]).all(axis=1)
+        ):  # one width, one after another: compared 8 bytes at a time
+            block = data[int(start[0]) : int(start[0]) + width * n].reshape(n, width)
+            mine = np.zeros((len(rows), 8 * len(words)), dtype=np.uint8)
+            mine[:, :width] = block if len(rows) == n else block[rows]
+            mine_words = mine.view(np.uint64).T.copy()  # a row per word: each contiguous
+            theirs = found[rows]
+            same = words[0][theirs] == mine_words[0]
+            for k in range(1, len(words)):
+                same &= words[k][theirs] == mine_words[k]
+            hit[rows] = same
         elif len(rows):  # the bytes themselves, compared
             sizes = size[rows]
             within = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
@@ -512,7 +549,7 @@ class ClassKeys:
         place = self._day_places(group, day)
         width = int(place.max(initial=0)) + 1
         code = (group * width + place) * (len(self._frames) + 1) + signing
-        distinct, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+        distinct, first, inverse = grouped(code)
         found = np.empty(len(distinct), dtype=np.int64)
         if len(self._artist_sigs) > _MEMO_LIMIT:  # memory stays bounded on a long stream
             self._artist_sigs.clear()
@@ -609,7 +646,7 @@ class ClassKeys:
             low = int(part.min())
             size = int(part.max()) - low + 1
             if bound * size >= 1 << 62:  # renumbered before the product could pass int64
-                distinct, key = np.unique(key, return_inverse=True)
+                distinct, key = numbered(key)
                 key = np.asarray(key, dtype=np.int64).reshape(-1)
                 bound = len(distinct)
             key = key * size + (part - low)
