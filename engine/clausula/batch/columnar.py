@@ -532,9 +532,11 @@ class ClassKeys:
             )
         query = group * _DAY_SPAN + (day - _FIRST_DAY)
         start = self._day_starts[group]
-        left = np.searchsorted(self._flat_days, query, side="left") - start
-        right = np.searchsorted(self._flat_days, query, side="right") - start
-        return np.where(self._exact[group], day - _FIRST_DAY, left * 2 + (right - left))
+        flat = self._flat_days
+        at = np.searchsorted(flat, query, side="left")
+        # A group's days are distinct (`_day_order`): the day is one of them, or none.
+        on = flat[np.minimum(at, len(flat) - 1)] == query if len(flat) else np.zeros(len(at), bool)
+        return np.where(self._exact[group], day - _FIRST_DAY, (at - start) * 2 + on)
 
     def _artist_signatures(
         self,
@@ -598,7 +600,9 @@ class ClassKeys:
         at = np.where(has_work, work, 0)
         if len(arrays.work_ids):
             count = np.where(has_work, arrays.count[at], 0)
-            slots = np.where(has_work[:, None], arrays.slots[at], _NONE)
+            slots = np.take(arrays.slots, at, axis=0)  # `take`: a row gather, not fancy indexing
+            if not has_work.all():
+                slots[~has_work] = _NONE
             work_sig = np.where(
                 has_work, np.stack(self._work_sigs)[signing, arrays.work_group[at]], _NO_WORK
             )
@@ -609,9 +613,12 @@ class ClassKeys:
         # The layout the core makes (`classes._layout`): performers first, then the named
         # artist — at its own place among them when it is one, else after them.
         is_named = named >= 0
-        among = (slots == named[:, None]) & is_named[:, None]
-        place = np.where(among.any(axis=1), among.argmax(axis=1), count)
-        place = np.where(is_named, place, _NONE)
+        if is_named.any():
+            among = (slots == named[:, None]) & is_named[:, None]
+            place = np.where(among.any(axis=1), among.argmax(axis=1), count)
+            place = np.where(is_named, place, _NONE)
+        else:  # a manifest's rows name no artist of their own
+            place = np.full(n, _NONE, dtype=np.int64)
         extra = is_named & (place == count)
         layout = np.concatenate([slots, np.full((n, 1), _NONE, dtype=np.int64)], axis=1)
         layout[np.flatnonzero(extra), count[extra]] = named[extra]
