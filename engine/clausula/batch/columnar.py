@@ -251,15 +251,14 @@ class StringIndex:
         self._mask = (1 << bits) - 1
         table = np.full(1 << bits, -1, dtype=np.int32 if n < 1 << 31 else np.int64)
         # Every string but the empty one (never an id), placed in rounds: each takes the
-        # first free slot from its hash's, the lowest position first where two meet.
+        # first free slot from its hash's; where several aim at one, the one written last
+        # holds it, and the others go on.
         pending = np.flatnonzero(self._size > 0)
         slot = self._slots(self._hash[pending])
         while len(pending):
-            free = np.flatnonzero(table[slot] < 0)
-            aimed, first = np.unique(slot[free], return_index=True)
-            table[aimed] = pending[free[first]]
-            lost = np.ones(len(pending), dtype=bool)
-            lost[free[first]] = False
+            free = table[slot] < 0
+            table[slot[free]] = pending[free]
+            lost = table[slot] != pending
             pending, slot = pending[lost], (slot[lost] + 1) & self._mask
         self._table = table
         # Short ids also as columns of 8 of their bytes each (zero-padded), to compare a
