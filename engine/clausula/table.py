@@ -115,6 +115,7 @@ _UNKNOWN, _BY_ROWS, _BY_METRICS, _BY_ROW = -3, -1, -2, -4
 _ANSWERS_KEPT = 1 << 18  # answers kept from batch to batch before they are forgotten
 _DECIDERS_KEPT = 8  # templates whose deciders a thread keeps
 _FRAMES_KEPT = 1 << 16  # (frame, day) placements kept from batch to batch
+_VERSIONS_KEPT = 1 << 18  # rows of the version column a decider keeps to slice from
 _FIRST_DAY = (dt.date(1, 1, 1) - _EPOCH).days
 _NO_DAY = _FIRST_DAY - 1  # a cell that is not a plain date
 _PLAIN_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -273,6 +274,7 @@ class TableDecider:
         self.evaluator = kept_evaluator(policies)
         self.template = _template(template or {})
         self.version = self.policy_set.version
+        self._versions = pa.array([], pa.string())  # the version repeated, sliced per batch
         self._money: dict[tuple[str, str], Decimal | None] = {}
         self._ids: dict[tuple[str, str], bool] = {}  # (column, id) → whether it is invalid
         self._dates: dict[Any, dt.date | None] = {}  # a date cell → the date (None: invalid)
@@ -866,17 +868,26 @@ class TableDecider:
         )
         return pa.RecordBatch.from_arrays(
             [
-                ids.take(pa.array(rows)),
+                ids if m == len(ids) else ids.take(pa.array(rows)),  # rows: ascending
                 pa.array([a[0] for a in answers], pa.string()).take(take),
                 payments.cast(pa.list_(_PAYMENT)),
                 totals.take(take),
                 pa.array([a[3][0] for a in answers], pa.string()).take(take),
                 pa.array([a[3][1] for a in answers], pa.string()).take(take),
                 pa.array([a[4] for a in answers], pa.string()).take(take),
-                pa.repeat(pa.scalar(self.version, pa.string()), m),
+                self._version_column(m),
             ],
             schema=_SCHEMA,
         )
+
+    def _version_column(self, n: int) -> pa.Array:
+        """The policy version `n` times: a slice of one column made for the longest batch
+        (a batch's rows share its bytes rather than copy them)."""
+        if n > _VERSIONS_KEPT:
+            return pa.repeat(pa.scalar(self.version, pa.string()), n)
+        if len(self._versions) < n:
+            self._versions = pa.repeat(pa.scalar(self.version, pa.string()), n)
+        return self._versions.slice(0, n)
 
     @staticmethod
     def _row(columns: Mapping[str, pa.Array], position: int) -> dict[str, Any]:
@@ -1273,9 +1284,7 @@ class TableDecider:
                 rules.take(take),
                 sources.take(take),
                 errors.take(take),
-                pa.repeat(pa.scalar(self.version, pa.string()), n)
-                if n
-                else pa.array([], pa.string()),
+                self._version_column(n),
             ],
             schema=_SCHEMA,
         )
