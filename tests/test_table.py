@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from corpus.casefile import Case, all_cases
 from hypothesis import HealthCheck, given, settings
@@ -374,6 +375,40 @@ def test_array_path_decides_as_decide(
     got, decider = _by_batches(loaded, table, cut)
     _same(got, [_row(loaded.policy_set, u) for u in uses])
     assert decider.stats["by_arrays"] + decider.stats["by_rows"] == len(uses)
+
+
+def _retyped(column: pa.ChunkedArray, layout: str) -> pa.ChunkedArray:
+    """The same values in another layout of Arrow: text as a dictionary (Polars'
+    categoricals), a large string or a string view, lists as large lists."""
+    kind = column.type
+    if pa.types.is_string(kind):
+        if layout == "dictionary":
+            return pc.dictionary_encode(column)
+        return column.cast(pa.large_string() if layout == "large" else pa.string_view())
+    if pa.types.is_list(kind) and pa.types.is_string(kind.value_type):
+        item = pa.large_string() if layout == "large" else pa.string_view()
+        return column.cast(pa.large_list(item) if layout != "dictionary" else pa.list_(item))
+    return column
+
+
+@pytest.mark.parametrize("layout", ["dictionary", "large", "view"])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_text_in_any_arrow_layout_takes_the_array_path_alike(
+    layout: str, data: st.DataObject
+) -> None:
+    """A table whose text columns are dictionaries, large strings or string views (as
+    Polars and Parquet readers give them), and whose lists are large lists, is decided
+    row for row as the same table of plain strings — and as many of its rows by arrays."""
+    key = _WORLD_SETS[0]
+    loaded = _loaded(*key)
+    uses = data.draw(st.lists(_one_work_use(_boundary_days(key)), min_size=1, max_size=30))
+    table = table_of_uses(uses)
+    retyped = pa.table([_retyped(c, layout) for c in table.columns], names=table.column_names)
+    want, plain = _by_batches(loaded, table)
+    got, other = _by_batches(loaded, retyped)
+    assert got == want
+    assert other.stats == plain.stats
 
 
 def test_array_path_takes_the_usual_rows() -> None:

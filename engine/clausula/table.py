@@ -45,7 +45,9 @@ Input columns (absent ones, and null cells, take the `template`'s value):
 | `currency` | string | `metrics.revenue.currency` |
 | `generations`, `streams` | integer | `metrics.<count>` |
 
-Other columns are ignored.
+Other columns are ignored. Text may also come as `large_string`, `string_view` or a
+dictionary of strings (Polars' categoricals), and lists as large lists: the same values,
+read as plain strings and lists (`_plain`), on the same path.
 """
 
 from __future__ import annotations
@@ -306,6 +308,7 @@ class TableDecider:
             return self._decide(batch)
 
     def _decide(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        batch = _plain_batch(batch)
         placed = self._by_arrays(batch)
         if placed is None:
             self.stats["by_rows"] += batch.num_rows
@@ -1473,6 +1476,61 @@ def _columns(batch: pa.RecordBatch, template: Mapping[str, Any]) -> dict[str, pa
     for name in template:
         found.setdefault(name, pa.nulls(n))
     return found
+
+
+def _is_use_column(name: str) -> bool:
+    """Whether `_columns` reads the column (the others are ignored)."""
+    return (
+        name in _SCALARS
+        or name in _LISTS
+        or name in ("id", "work", "output", "facts", "attribution", *_METRICS)
+        or name.startswith(("facts.", "output."))
+    )
+
+
+def _plain_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """The batch's use columns (`_is_use_column`; the others are dropped), each `_plain`."""
+    names = [name for name in batch.schema.names if _is_use_column(name)]
+    columns = [_plain(batch.column(name)) for name in names]
+    if len(names) == batch.num_columns and all(
+        c.type == t for c, t in zip(columns, batch.schema.types, strict=True)
+    ):
+        return batch
+    return pa.RecordBatch.from_arrays(columns, names=names)
+
+
+def _plain(column: pa.Array) -> pa.Array:
+    """A column as the array path reads it: text as `string` (not a dictionary of it —
+    Polars' categoricals, Parquet read with `read_dictionary` — nor `large_string` or
+    `string_view`, which Arrow cannot even filter), lists as `list` of such text, structs
+    of such columns. The same values: only their layout changes, so that those tables are
+    decided by arrays, not row by row."""
+    kind = column.type
+    if pa.types.is_struct(kind):
+        fields = [kind.field(i) for i in range(kind.num_fields)]
+        children = [_plain(child) for child in column.flatten()]
+        if all(c.type == f.type for c, f in zip(children, fields, strict=True)):
+            return column
+        return pa.StructArray.from_arrays(
+            children,
+            fields=[f.with_type(c.type) for f, c in zip(fields, children, strict=True)],
+            mask=column.is_null() if column.null_count else None,
+        )
+    if pa.types.is_dictionary(kind):
+        column = column.dictionary_decode()
+        kind = column.type
+    if pa.types.is_large_string(kind) or pa.types.is_string_view(kind):
+        return column.cast(pa.string())
+    if pa.types.is_large_list(kind) or pa.types.is_list_view(kind) or pa.types.is_list(kind):
+        item = kind.value_type
+        if pa.types.is_dictionary(item):
+            item = item.value_type
+        if pa.types.is_large_string(item) or pa.types.is_string_view(item):
+            item = pa.string()
+        wanted = pa.list_(item)
+        if kind != wanted:
+            return column.cast(wanted)
+    return column
 
 
 def _codes(column: pa.Array) -> tuple[np.ndarray[Any, Any], int]:
