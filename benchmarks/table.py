@@ -1,7 +1,7 @@
 """Columnar decisions at catalogue scale: `decide_table` beside a Polars join, in one run.
 
     .venv/bin/python benchmarks/table.py [--artists 100000] [--works 1000000]
-        [--rows 1000000] [--distinct 0] [--stream-rows 10000000] [--batch 65536]
+        [--rows 1000000] [--distinct 0] [--stream-rows 10000000] [--batch 65536] [--repeat 1]
 
 Prints figures; asserts nothing. What it does:
 
@@ -21,7 +21,9 @@ Prints figures; asserts nothing. What it does:
    (`workers=1`), then this one on the default threads (`table_threads.DEFAULT_WORKERS`,
    two on two cores): the figure compared. Beside it, on the same rows: Polars read → join of the works'
    performers with a consent table (artist, purpose) → all performers consented → write,
-   and the ratio of the two.
+   and the ratio of the two. `--repeat N` times N − 1 more new manifests the same way,
+   Polars and ours back to back on each, and prints each ratio and their median (this
+   machine is shared: one pair can be off by a third).
 4. Peak memory (ru_maxrss) while `--stream-rows` rows are generated batch by batch and
    streamed through `decide_batches` (nothing kept), beside the resident size before.
 """
@@ -155,6 +157,7 @@ def main() -> None:
     parser.add_argument("--stream-rows", type=int, default=10_000_000)
     parser.add_argument("--batch", type=int, default=65_536)
     parser.add_argument("--seed", type=int, default=15)
+    parser.add_argument("--repeat", type=int, default=1)
     a = parser.parse_args()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load {os.getloadavg()}")
     t0 = time.perf_counter()
@@ -218,6 +221,25 @@ def main() -> None:
             f"  ratio decide_table / Polars  {t_pl / t_cl:.4f}  "
             f"(target ≥ 1; ≥ 3,000,000 rows/s: {'met' if a.rows / t_cl >= 3e6 else 'NOT met'})"
         )
+        ratios = [t_pl / t_cl]
+        for k in range(1, a.repeat):
+            pq.write_table(manifest(syn, a.rows, a.distinct, a.seed + 10 + k), path)
+            gc.collect()
+            t0 = time.perf_counter()
+            polars_decide(path, Path(tmp) / "polars.parquet", performers, consents)
+            t_pl = time.perf_counter() - t0
+            gc.collect()
+            t0 = time.perf_counter()
+            clausula_decide(loaded, path, out, a.batch)
+            t_cl = time.perf_counter() - t0
+            ratios.append(t_pl / t_cl)
+            print(
+                f"  new manifest {k + 1}: Polars {a.rows / t_pl:,.0f} rows/s ({t_pl:.2f} s), "
+                f"decide_table {a.rows / t_cl:,.0f} rows/s ({t_cl:.2f} s), ratio {t_pl / t_cl:.4f}"
+            )
+        if a.repeat > 1:
+            print(f"  median ratio decide_table / Polars over {a.repeat} manifests  "
+                  f"{sorted(ratios)[len(ratios) // 2]:.4f}")  # fmt: skip
     if a.stream_rows:
         gc.collect()
         before = rss_mb()
