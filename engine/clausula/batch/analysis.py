@@ -39,6 +39,11 @@ class Abstraction:
     residence: tuple[TerritorySet, ...]
     work_fields: tuple[str, ...]
     literals: frozenset[str]
+    # A residence's answers to the `residence` tests, kept once worked out (an artist's
+    # key reads them for every artist of a data set, who live in a few places).
+    residence_answers: dict[str, tuple[bool, ...]] = dataclasses.field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
 
 
 @dataclass(frozen=True)

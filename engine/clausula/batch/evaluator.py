@@ -153,10 +153,15 @@ def party_facts(party: Any, abstraction: Any) -> tuple[Any, Any]:
     """What an artist's signature reads of their party record: the fields the clauses
     read, and which of the clauses' residence tests the residence passes."""
     residence = party.residence
-    return (
-        tuple(getattr(party, f) for f in abstraction.party_fields),
-        None if residence is None else tuple(s.contains(residence) for s in abstraction.residence),
-    )
+    answers = None
+    if residence is not None:
+        known = abstraction.residence_answers
+        answers = known.get(residence)
+        if answers is None:
+            answers = tuple(s.contains(residence) for s in abstraction.residence)
+            if len(known) < _MEMO_LIMIT:
+                known[residence] = answers
+    return tuple(getattr(party, f) for f in abstraction.party_fields), answers
 
 
 class BatchEvaluator:
