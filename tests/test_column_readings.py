@@ -1,5 +1,6 @@
-"""The array path's readings of a column that the core would make cell by cell:
-`clausula.table.plain_amounts` against the regular expression it stands for."""
+"""Readings of a whole column that stand for a reading cell by cell:
+`clausula.table.plain_amounts` against the regular expression it stands for, and the
+batch core's distinct readings of the data against reading each entity."""
 
 from __future__ import annotations
 
@@ -32,3 +33,37 @@ def test_plain_amounts_are_those_of_the_regular_expression(
         if ok:
             assert cell is not None
             assert count == (len(cell) - cell.index(".") - 1 if "." in cell else 0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    entities=st.lists(
+        st.dictionaries(
+            st.sampled_from(["release", "death", "other"]),
+            st.none() | st.integers(0, 3) | st.lists(st.integers(0, 2), max_size=2),
+            max_size=3,
+        ),
+        max_size=12,
+    ),
+    fields=st.sets(st.sampled_from(["release", "death", "missing"]), max_size=3),
+    lazily=st.booleans(),
+)
+def test_distinct_readings_are_the_distinct_values_each_entity_reads(
+    entities: list[dict[str, object]], fields: set[str], lazily: bool
+) -> None:
+    """The batch core's date boundaries read each distinct combination of the fields an
+    expression reads once: one stand-in per combination, a missing field read as None;
+    the entities as they are when a value cannot be a key (a list)."""
+    from types import SimpleNamespace
+
+    from clausula.batch.dates import _distinct_readings
+
+    items = [SimpleNamespace(**e) for e in entities]
+    names = sorted(fields)
+    rows = [tuple(getattr(e, f, None) for f in names) for e in items]
+    got = _distinct_readings(iter(items) if lazily else items, fields)
+    if any(isinstance(v, list) for row in rows for v in row):
+        assert list(got) == items
+        return
+    readings = sorted(repr(tuple(getattr(g, f) for f in names)) for g in got)
+    assert readings == sorted(repr(r) for r in set(rows))
