@@ -1453,13 +1453,7 @@ def _columns(batch: pa.RecordBatch, template: Mapping[str, Any]) -> dict[str, pa
                 found[f"{name}.{inner}"] = pc.struct_field(column, [index])
         elif name.startswith("output.") and name[7:] not in _FLAGS:
             raise TableError(f"column `{name}`: `{name[7:]}` is not an output flag")
-        elif (
-            name in _SCALARS
-            or name in _LISTS
-            or name in ("attribution", "revenue", "currency", "generations", "streams")
-            or name.startswith("facts.")
-            or (name.startswith("output.") and name[7:] in _FLAGS)
-        ):
+        elif _is_use_column(name) and name not in ("id", "work"):  # each read on its own
             found[name] = column
     work = batch.schema.get_field_index("work")
     if work >= 0 and "works" not in found:  # one work per row, as a CSV manifest has it
@@ -1476,7 +1470,8 @@ def _columns(batch: pa.RecordBatch, template: Mapping[str, Any]) -> dict[str, pa
 
 
 def _is_use_column(name: str) -> bool:
-    """Whether `_columns` reads the column (the others are ignored)."""
+    """Whether the column is one of a use's (`_columns` reads it; the others are ignored;
+    an `output.<name>` that is not a flag is refused there)."""
     return (
         name in _SCALARS
         or name in _LISTS
