@@ -37,8 +37,9 @@ import resource
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import polars as pl
@@ -148,6 +149,17 @@ def clausula_decide(
     return counts
 
 
+T = TypeVar("T")
+
+
+def timed(call: Callable[[], T]) -> tuple[float, T]:
+    """The seconds `call()` takes, the collector run just before; and what it gave."""
+    gc.collect()
+    t0 = time.perf_counter()
+    result = call()
+    return time.perf_counter() - t0, result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--artists", type=int, default=100_000)
@@ -180,11 +192,8 @@ def main() -> None:
         print(f"manifest: {a.rows:,} rows ({'every row its own work' if a.distinct <= 0 else f'{a.distinct:,} works'}), "
               f"{path.stat().st_size / 1e6:.1f} MB Parquet")  # fmt: skip
         performers, consents = consent_table(syn)
-        gc.collect()
-        t0 = time.perf_counter()
-        polars_decide(path, Path(tmp) / "polars.parquet", performers, consents)
-        t_pl = time.perf_counter() - t0
-        gc.collect()
+        polars_out = Path(tmp) / "polars.parquet"
+        t_pl, _ = timed(lambda: polars_decide(path, polars_out, performers, consents))
         # First another manifest of the same catalogue: the data set's arrays
         # (clausula.batch.columnar) and the thread's batch core are built once per data
         # set and kept, as in a pipeline that decides manifest after manifest.
@@ -194,20 +203,12 @@ def main() -> None:
         warm = Path(tmp) / "earlier.parquet"
         pq.write_table(manifest(syn, a.rows, a.distinct, a.seed + 2), warm)
         out = Path(tmp) / "clausula.parquet"
-        t0 = time.perf_counter()
-        clausula_decide(loaded, warm, out, a.batch)
-        t_first = time.perf_counter() - t0
+        t_first, _ = timed(lambda: clausula_decide(loaded, warm, out, a.batch))
         clausula_decide(loaded, warm, out, a.batch, workers=1)
         alone = Path(tmp) / "alone.parquet"
         pq.write_table(manifest(syn, a.rows, a.distinct, a.seed + 4), alone)
-        gc.collect()
-        t0 = time.perf_counter()
-        clausula_decide(loaded, alone, out, a.batch, workers=1)
-        t_one = time.perf_counter() - t0
-        gc.collect()
-        t0 = time.perf_counter()
-        counts = clausula_decide(loaded, path, out, a.batch)
-        t_cl = time.perf_counter() - t0
+        t_one, _ = timed(lambda: clausula_decide(loaded, alone, out, a.batch, workers=1))
+        t_cl, counts = timed(lambda: clausula_decide(loaded, path, out, a.batch))
         print(f"  Polars read → join → write   {a.rows / t_pl:>12,.0f} rows/s ({t_pl:.2f} s)")
         print(f"  decide_table, first manifest {a.rows / t_first:>12,.0f} rows/s ({t_first:.2f} s: "
               "other rows, with what is built once per data set)")  # fmt: skip
@@ -224,14 +225,8 @@ def main() -> None:
         ratios = [t_pl / t_cl]
         for k in range(1, a.repeat):
             pq.write_table(manifest(syn, a.rows, a.distinct, a.seed + 10 + k), path)
-            gc.collect()
-            t0 = time.perf_counter()
-            polars_decide(path, Path(tmp) / "polars.parquet", performers, consents)
-            t_pl = time.perf_counter() - t0
-            gc.collect()
-            t0 = time.perf_counter()
-            clausula_decide(loaded, path, out, a.batch)
-            t_cl = time.perf_counter() - t0
+            t_pl, _ = timed(lambda: polars_decide(path, polars_out, performers, consents))
+            t_cl, _ = timed(lambda: clausula_decide(loaded, path, out, a.batch))
             ratios.append(t_pl / t_cl)
             print(
                 f"  new manifest {k + 1}: Polars {a.rows / t_pl:,.0f} rows/s ({t_pl:.2f} s), "

@@ -267,9 +267,7 @@ class StringIndex:
         self._words: list[np.ndarray[Any, Any]] = []
         if 0 < width <= 32:
             matrix = np.zeros((n, -(-width // 8) * 8), dtype=np.uint8)
-            if int(self._size.sum()) == width * n and (
-                n < 2 or int(self._start[-1] - self._start[0]) == width * (n - 1)
-            ):  # ids of one width, one after another (ISRCs): the bytes are the matrix
+            if _one_width(self._size):  # ISRCs: the bytes are the matrix
                 begin = int(self._start[0])
                 matrix[:, :width] = self._data[begin : begin + width * n].reshape(n, width)
             else:
@@ -311,15 +309,9 @@ class StringIndex:
         hit = np.zeros(n, dtype=bool)
         hit[rows] = self._size[found[rows]] == size[rows]
         rows = np.flatnonzero(hit)
-        width = int(size.max())  # with the sum below: every query of this width
+        width = _one_width(size)
         words = self._words
-        if (
-            len(rows)
-            and words
-            and width <= 8 * len(words)
-            and int(size.sum()) == width * n
-            and int(start[-1] - start[0]) == width * (n - 1)
-        ):  # one width, one after another: compared 8 bytes at a time
+        if len(rows) and 0 < width <= 8 * len(words):  # compared 8 bytes at a time
             block = data[int(start[0]) : int(start[0]) + width * n].reshape(n, width)
             mine = np.zeros((len(rows), 8 * len(words)), dtype=np.uint8)
             mine[:, :width] = block if len(rows) == n else block[rows]
@@ -342,6 +334,17 @@ class StringIndex:
 _MIX = np.random.default_rng(0x15C0).integers(1, 1 << 62, size=64, dtype=np.int64).astype(
     np.uint64
 ) * np.uint64(2) + np.uint64(1)
+
+
+def _one_width(size: np.ndarray[Any, Any]) -> int:
+    """The width of the strings when every one has that width (not zero: no null, which
+    `_string_hashes` gives a size of 0), so that their bytes, laid one after another from
+    `start[0]` as Arrow lays them, are a matrix (ids of one scheme); else 0."""
+    n = len(size)
+    if not n:
+        return 0
+    width = int(size.max())
+    return width if width and int(size.sum()) == width * n else 0
 
 
 def _string_hashes(
@@ -367,9 +370,8 @@ def _string_hashes(
         size = np.where(strings.is_null().to_numpy(zero_copy_only=False), 0, size)
     total = int(size.sum())
     hashes = np.zeros(n, dtype=np.uint64)
-    width = int(size.max()) if n else 0  # with the sum below: every string this long
-    if n and total == width * n and width and int(start[-1] - start[0]) == width * (n - 1):
-        # All of one length, one after another (ids of one scheme): a column per byte.
+    width = _one_width(size)
+    if width:  # ids of one scheme: a column per byte
         table = data[int(start[0]) : int(start[0]) + total].reshape(n, width)
         with np.errstate(over="ignore"):
             for k in range(width):

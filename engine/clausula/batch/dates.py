@@ -111,20 +111,26 @@ def _distinct_readings(entities: Iterable[Any], fields: set[str]) -> Iterable[An
     dates, and the expression's value depends on nothing else of them. The entities as
     they are when a value cannot be told apart by equality."""
     names = sorted(fields)
-    if not isinstance(entities, Collection):  # gone over twice below when a field is missing
+    if not isinstance(entities, Collection):  # gone over twice when a field is missing
         entities = list(entities)
     try:
-        try:
-            if not names:
-                raise AttributeError
-            # In C: a million works read without a Python step each.
-            found = set(map(operator.attrgetter(*names), entities))
-            seen = {(v,) for v in found} if len(names) == 1 else found
-        except AttributeError:  # an entity without one of the fields: it reads as None
-            seen = {tuple(getattr(e, f, None) for f in names) for e in entities}
+        seen = _readings(entities, names)
     except TypeError:  # a value that cannot be a key
         return entities
     return [SimpleNamespace(**dict(zip(names, values, strict=True))) for values in seen]
+
+
+def _readings(entities: Collection[Any], names: list[str]) -> set[tuple[Any, ...]]:
+    """Each distinct combination of the entities' values of `names` (a missing field reads
+    as None)."""
+    if names:
+        try:
+            # In C: a million works read without a Python step each.
+            found = set(map(operator.attrgetter(*names), entities))
+            return {(v,) for v in found} if len(names) == 1 else found
+        except AttributeError:  # an entity without one of the fields
+            pass
+    return {tuple(getattr(e, f, None) for f in names) for e in entities}
 
 
 def _date_values(
