@@ -12,11 +12,16 @@ Load a policy set once, decide many uses::
 
 from typing import TYPE_CHECKING, Any
 
-from .diagnostics import Diagnostic, PolicyError, Span
-from .errors import ClausulaError
-from .models import Decision, Obligation, Payment, Reason, Use
-from .pricing import Outcome
-from .use_input import UseError, UseProblem, parse_use, parse_use_json, read_uses
+from . import native
+
+# First of all: whether the compiled decision modules, or their sources, are imported.
+native.prefer_sources()
+
+from .diagnostics import Diagnostic, PolicyError, Span  # noqa: E402
+from .errors import ClausulaError  # noqa: E402
+from .models import Decision, Obligation, Payment, Reason, Use  # noqa: E402
+from .pricing import Outcome  # noqa: E402
+from .use_input import UseError, UseProblem, parse_use, parse_use_json, read_uses  # noqa: E402
 
 if TYPE_CHECKING:
     from .batch import decide_outcomes
