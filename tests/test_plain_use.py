@@ -1,4 +1,4 @@
-"""The plain shape of a use (`models.plain_use`) gives exactly the `Use` that pydantic's
+"""The plain shape of a use (`clausula.plain_use`) gives exactly the `Use` that pydantic's
 validation gives, and gives nothing (so that validation decides, and says what is wrong)
 whenever validation refuses the use: on random valid and invalid uses, with and without a
 policy set's vocabulary."""
@@ -17,7 +17,8 @@ from pydantic import BaseModel, ValidationError
 
 import clausula
 from clausula import parse_use
-from clausula.models import Use, plain_use
+from clausula.models import Use
+from clausula.plain_use import plain_use
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -202,7 +203,7 @@ def test_the_common_shapes_take_the_plain_path() -> None:
 def test_a_memo_forgets_everything_when_full() -> None:
     """The memos of `plain_use` stay within their bound whatever the uses, and a value
     forgotten is computed again, the same."""
-    from clausula.models import _Memo
+    from clausula.plain_use import _Memo
 
     calls: list[str] = []
 
@@ -220,7 +221,7 @@ def test_a_memo_forgets_everything_when_full() -> None:
 
 def test_long_text_never_becomes_a_memo_key() -> None:
     """Text longer than a field's limit is refused before any memo holds it."""
-    from clausula import models
+    from clausula import plain_use as shape
 
     long = "isni:" + "0" * 200
     use = {"date": "2026-09-01" + " " * 90, "licensee": long, "purpose": "training"}
@@ -231,6 +232,6 @@ def test_long_text_never_becomes_a_memo_key() -> None:
         {"amount": "1", "currency": "USD" * 30},
     ):
         assert plain_use({**plain, "metrics": {"revenue": revenue}}) is None
-    memos = (models._PLAIN_PARTIES, models._PLAIN_DATES, models._PLAIN_TERRITORIES)
+    memos = (shape._PLAIN_PARTIES, shape._PLAIN_DATES, shape._PLAIN_TERRITORIES)
     assert all(len(key) <= 128 for memo in memos for key in memo)
-    assert all(len(a) <= 40 and len(c) == 3 for a, c in models._REVENUES_ONLY)
+    assert all(len(a) <= 40 and len(c) == 3 for a, c in shape._REVENUES_ONLY)

@@ -108,6 +108,7 @@ _STAND_IN_DATE = "2000-01-01"
 _DATE: TypeAdapter[dt.date] = TypeAdapter(dt.date)
 _PARTS = ("works", "artists", "attribution")  # what a shape adds to its frame
 _METRICS = ("revenue", "currency", "generations", "streams")
+_OTHER_USE_COLUMNS = frozenset(("id", "work", "output", "facts", "attribution", *_METRICS))
 _SEPARATOR = "\x1f"  # joins a list's items into one key; rows with it in an item go alone
 _KEY_BOUND = 1 << 62  # combined keys are renumbered before they could pass int64
 _EPOCH = dt.date(1970, 1, 1)
@@ -1475,7 +1476,7 @@ def _is_use_column(name: str) -> bool:
     return (
         name in _SCALARS
         or name in _LISTS
-        or name in ("id", "work", "output", "facts", "attribution", *_METRICS)
+        or name in _OTHER_USE_COLUMNS
         or name.startswith(("facts.", "output."))
     )
 

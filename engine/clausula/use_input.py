@@ -17,7 +17,8 @@ from pydantic import ValidationError
 from .errors import ClausulaError
 from .json_input import JSONProblems, load_json, pointer_part, printable, read_json
 from .limits import MAX_USE_BYTES
-from .models import Use, plain_use
+from .models import Use
+from .plain_use import plain_use
 
 
 @dataclass(frozen=True, slots=True)

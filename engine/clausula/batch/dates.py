@@ -125,8 +125,9 @@ def _readings(entities: Collection[Any], names: list[str]) -> set[tuple[Any, ...
     as None)."""
     if names:
         try:
-            # In C: a million works read without a Python step each.
-            found = set(map(operator.attrgetter(*names), entities))
+            # In C: a million works read without a Python step each. A value, not a
+            # tuple, when there is one name (whatever the stubs say of `attrgetter`).
+            found: set[Any] = set(map(operator.attrgetter(*names), entities))
             return {(v,) for v in found} if len(names) == 1 else found
         except AttributeError:  # an entity without one of the fields
             pass

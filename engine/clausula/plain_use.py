@@ -1,0 +1,320 @@
+"""The plain shape of a use, read without pydantic's walk over the model (`plain_use`).
+
+A module of its own, apart from the models' classes, so that the build compiles it with
+the decision path (hatch_build.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any, TypeVar
+
+from .identifiers import PARTY_SCHEMES, WORK_SCHEMES
+from .limits import (
+    MAX_ARTISTS,
+    MAX_CONTEXTS,
+    MAX_COUNT,
+    MAX_ID_CHARS,
+    MAX_NAME_CHARS,
+    MAX_NUMBER_CHARS,
+    MAX_WORKS,
+)
+from .models import (
+    Metrics,
+    MoneyAmount,
+    Output,
+    Use,
+    _amount,
+    _id_problem,
+    _in_minor_unit,
+    _new_record,
+    _set_extra,
+    _set_fields_set,
+    _set_private,
+    _set_values,
+    _weight,
+    trusted,
+)
+from .money import currency_problem
+from .use_vocabulary import territory_problem
+
+_USE_FIELDS = frozenset(Use.model_fields)
+_OUTPUT_FIELDS = frozenset(Output.model_fields)
+_METRICS_FIELDS = frozenset(Metrics.model_fields)
+_MONEY_FIELDS = frozenset(MoneyAmount.model_fields)
+_PLAIN_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_NO_OUTPUT = Output()  # frozen, so one instance serves every use that sets no flag
+_NO_METRICS = Metrics()
+
+
+_Key = TypeVar("_Key")
+_Value = TypeVar("_Value")
+
+
+class _Memo(dict[_Key, _Value]):
+    """The values of a pure function of immutable keys, at most `bound` of them: full, it
+    forgets them all (no bookkeeping on a hit, where `lru_cache` keeps an order). Safe to
+    share between threads: each dict operation is atomic, and two threads that miss the same
+    key compute the same value (threads that miss at once may each add one past the bound
+    before the next miss clears it). Callers refuse long text before it becomes a key."""
+
+    __slots__ = ("_bound", "_compute")
+
+    def __init__(self, compute: Callable[[_Key], _Value], bound: int) -> None:
+        super().__init__()
+        self._compute = compute
+        self._bound = bound
+
+    def __missing__(self, key: _Key) -> _Value:
+        value = self._compute(key)
+        if len(self) >= self._bound:
+            self.clear()
+        self[key] = value
+        return value
+
+
+@lru_cache(maxsize=4096)
+def _territory_accepted(code: str) -> bool:
+    return territory_problem(code) is None
+
+
+def _is_plain_party(value: str) -> bool:
+    return value.isascii() and _id_problem(value, PARTY_SCHEMES) is None
+
+
+def _is_plain_work(value: str) -> bool:
+    return value.isascii() and _id_problem(value, WORK_SCHEMES) is None
+
+
+def _is_plain_territory(code: str) -> bool:
+    return len(code) >= 2 and code.isascii() and _territory_accepted(code)
+
+
+# Ids (at most `MAX_ID_CHARS`): ASCII, with a known scheme and the right check character.
+_PLAIN_PARTIES: _Memo[str, bool] = _Memo(_is_plain_party, 65_536)
+_PLAIN_WORKS: _Memo[str, bool] = _Memo(_is_plain_work, 65_536)
+# A territory (at most `MAX_NAME_CHARS`) that is plain text and where a use can happen.
+_PLAIN_TERRITORIES: _Memo[str, bool] = _Memo(_is_plain_territory, 4096)
+
+
+def _plain_text(value: object, longest: int, shortest: int = 1) -> bool:
+    # ASCII: no lone surrogate, which pydantic would refuse.
+    return type(value) is str and shortest <= len(value) <= longest and value.isascii()
+
+
+def _plain_ids(values: object, accepted: _Memo[str, bool], most: int) -> list[str] | None:
+    if type(values) is not list or len(values) > most:
+        return None
+    for value in values:
+        if type(value) is not str or len(value) > MAX_ID_CHARS or not accepted[value]:
+            return None
+    return values.copy()
+
+
+def _plain_money(value: object) -> MoneyAmount | None:
+    if type(value) is not dict or value.keys() != _MONEY_FIELDS:
+        return None
+    text, currency = value["amount"], value["currency"]
+    if type(text) is not str or type(currency) is not str:
+        return None
+    return _money(text, currency) if _short_money(text, currency) else None
+
+
+def _short_money(text: str, currency: str) -> bool:
+    # Longer text is never an amount nor a currency code; nor does it reach a memo.
+    return len(text) <= MAX_NUMBER_CHARS and len(currency) == 3
+
+
+@lru_cache(maxsize=16_384)
+def _money(text: str, currency: str) -> MoneyAmount | None:
+    # Frozen, so that one instance serves every use with the same amount.
+    if currency_problem(currency):
+        return None
+    try:
+        amount = _in_minor_unit(_amount(text), currency)
+    except ValueError:
+        return None
+    if amount is None:
+        return None
+    return trusted(MoneyAmount, {"amount": amount, "currency": currency}, set(_MONEY_FIELDS))
+
+
+def _revenue_only(money: tuple[str, str]) -> Metrics | None:
+    """The metrics `{"revenue": {"amount": text, "currency": currency}}`, the shape most uses
+    send: frozen, so that one instance serves every use with the same revenue."""
+    revenue = _money(*money)
+    if revenue is None:
+        return None
+    return trusted(Metrics, {"revenue": revenue, "generations": 0, "streams": 0}, {"revenue"})
+
+
+# (amount text, currency) → the metrics of that revenue alone, or None when it is not plain.
+_REVENUES_ONLY: _Memo[tuple[str, str], Metrics | None] = _Memo(_revenue_only, 16_384)
+
+
+def _date_of(text: str) -> dt.date | None:
+    if not _PLAIN_DATE.fullmatch(text):
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+# `YYYY-MM-DD` (10 characters) → the date, or None for any other text of 10 characters.
+_PLAIN_DATES: _Memo[str, dt.date | None] = _Memo(_date_of, 16_384)
+
+
+def _plain_metrics(value: object) -> Metrics | None:
+    if type(value) is not dict:
+        return None
+    if len(value) == 1:  # most often the revenue alone: one memo
+        revenue = value.get("revenue")
+        if type(revenue) is dict and len(revenue) == 2:
+            text, currency = revenue.get("amount"), revenue.get("currency")
+            if type(text) is str and type(currency) is str and _short_money(text, currency):
+                return _REVENUES_ONLY[text, currency]
+    if not _METRICS_FIELDS.issuperset(value):
+        return None
+    revenue = value.get("revenue")
+    if revenue is not None:
+        revenue = _plain_money(revenue)
+        if revenue is None:
+            return None
+    fields = {"revenue": revenue, "generations": 0, "streams": 0}
+    for name in ("generations", "streams"):
+        if name in value:
+            count = value[name]
+            if type(count) is not int or not 0 <= count <= MAX_COUNT:
+                return None
+            fields[name] = count
+    return trusted(Metrics, fields, set(value))
+
+
+def _plain_output(value: object) -> Output | None:
+    if type(value) is not dict or not _OUTPUT_FIELDS.issuperset(value):
+        return None
+    flags = dict.fromkeys(Output.model_fields, False)
+    for name, flag in value.items():
+        if type(flag) is not bool:
+            return None
+        flags[name] = flag
+    return trusted(Output, flags, set(value))
+
+
+def _plain_attribution(value: object) -> dict[str, Decimal] | None:
+    if type(value) is not dict or len(value) > MAX_ARTISTS:
+        return None
+    weights: dict[str, Decimal] = {}
+    try:
+        for artist, weight in value.items():
+            if type(artist) is not str or len(artist) > MAX_ID_CHARS or not _PLAIN_PARTIES[artist]:
+                return None
+            if type(weight) is not str:
+                return None
+            weights[artist] = _weight(weight)
+    except ValueError:
+        return None
+    return weights if sum(weights.values(), Decimal(0)) <= 1 else None
+
+
+_ABSENT: Any = object()  # a field the use does not give (None is a value: `"id": null`)
+
+
+def plain_use(obj: dict[str, Any], vocabulary: Any = None) -> Use | None:
+    """The `Use` that validating `obj` gives, when `obj` has the plain shape almost every
+    use has (exact JSON types, ASCII text, no facts) and is valid; None otherwise, and
+    then `Use.model_validate` decides, and says what is wrong (`parse_use`).
+
+    Each value goes through the model's own checks (ids with their check characters, money,
+    limits, the vocabulary); only pydantic's walk over the model is skipped, which cost
+    more than deciding a simple use. That both agree on every input is a tested property
+    (tests/test_plain_use.py)."""
+    if not _USE_FIELDS.issuperset(obj):
+        return None
+    get = obj.get
+    date, licensee = get("date"), get("licensee")
+    purpose, territory = get("purpose"), get("territory")
+    if type(date) is str:
+        date = _PLAIN_DATES[date] if len(date) == 10 else None
+        if date is None:
+            return None
+    elif type(date) is not dt.date:
+        return None  # missing too (None)
+    if type(licensee) is not str or len(licensee) > MAX_ID_CHARS or not _PLAIN_PARTIES[licensee]:
+        return None
+    if type(purpose) is not str or not 1 <= len(purpose) <= MAX_NAME_CHARS:
+        return None
+    if type(territory) is not str or len(territory) > MAX_NAME_CHARS:
+        return None
+    if vocabulary is None:
+        if not purpose.isascii() or not (len(territory) >= 2 and territory.isascii()):
+            return None
+    elif (
+        purpose not in vocabulary.purposes
+        or not purpose.isascii()
+        or not _PLAIN_TERRITORIES[territory]
+    ):
+        return None
+    use_id = get("id")
+    if use_id is not None and not _plain_text(use_id, MAX_ID_CHARS, 0):
+        return None
+    works = get("works", _ABSENT)
+    works = [] if works is _ABSENT else _plain_ids(works, _PLAIN_WORKS, MAX_WORKS)
+    artists = get("artists", _ABSENT)
+    artists = [] if artists is _ABSENT else _plain_ids(artists, _PLAIN_PARTIES, MAX_ARTISTS)
+    if works is None or artists is None:
+        return None
+    attribution = get("attribution", _ABSENT)
+    attribution = {} if attribution is _ABSENT else _plain_attribution(attribution)
+    output = get("output", _ABSENT)
+    output = _NO_OUTPUT if output is _ABSENT else _plain_output(output)
+    metrics = get("metrics", _ABSENT)
+    metrics = _NO_METRICS if metrics is _ABSENT else _plain_metrics(metrics)
+    if attribution is None or output is None or metrics is None:
+        return None
+    context = get("context", _ABSENT)
+    if context is _ABSENT:
+        context = []
+    else:
+        if type(context) is not list or len(context) > MAX_CONTEXTS:
+            return None
+        for name in context:
+            if not _plain_text(name, MAX_NAME_CHARS) or (
+                vocabulary is not None and name not in vocabulary.contexts
+            ):
+                return None
+        context = context.copy()
+    commercial = get("commercial", False)
+    facts = get("facts", _ABSENT)
+    if type(commercial) is not bool or (
+        facts is not _ABSENT and (type(facts) is not dict or facts)
+    ):
+        return None
+    # What `trusted(Use, …)` does, inline: this runs once per decision.
+    use = _new_record(Use)
+    _set_values(
+        use,
+        {
+            "id": use_id,
+            "date": date,
+            "licensee": licensee,
+            "purpose": purpose,
+            "territory": territory,
+            "works": works,
+            "artists": artists,
+            "attribution": attribution,
+            "output": output,
+            "context": context,
+            "commercial": commercial,
+            "metrics": metrics,
+            "facts": {},
+        },
+    )
+    _set_fields_set(use, set(obj))
+    _set_extra(use, None)
+    _set_private(use, None)
+    return use
