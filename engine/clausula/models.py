@@ -367,7 +367,7 @@ class Use(_Strict):
         return value
 
 
-# ----------------------------------------------------------------- the plain shape of a use
+# The plain shape of a use, read without pydantic's walk: `plain_use.py`.
 
 Outcome = Literal["allow", "deny", "pay"]
 
