@@ -477,7 +477,7 @@ def _model_tree(value: Any) -> Any:
 
 def test_a_decision_is_built_as_validating_it_would(policy: PolicySet) -> None:
     """`price` builds the `Decision` from the engine's own parts without validating it
-    (`models.trusted`): what it builds is exactly what validation gives, part for part, and
+    (`trusted_models.trusted`): what it builds is exactly what validation gives, part for part, and
     the parts shared between decisions are frozen."""
     uses = [
         use(metrics={"streams": 50}),
@@ -500,7 +500,7 @@ def test_a_decision_is_built_as_validating_it_would(policy: PolicySet) -> None:
 
 
 def test_models_built_without_validation_need_no_constructor_of_their_own() -> None:
-    """`trusted` and `plain_use` make a model with `object.__new__`: right only while no
+    """`trusted_models` makes a model with `object.__new__`: right only while no
     pydantic model of the package defines a `__new__` of its own."""
     import pydantic
 

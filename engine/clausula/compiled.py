@@ -14,8 +14,7 @@ from .kinds import EffectKind, Role
 from .prefilter import Candidates, Guard
 from .territory import TerritorySet
 
-if TYPE_CHECKING:  # only a type here: the decision path never imports the checker
-    from .checker import Vocabulary
+if TYPE_CHECKING:
     from .models import Reason
 
 
@@ -107,9 +106,11 @@ class CompiledBlock:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CompiledPolicy:
-    vocabulary: Vocabulary
+    # The checker's `Vocabulary`, typed loosely: the decision path never imports the checker,
+    # and the compiled build reads a dataclass's field types when the module loads.
+    vocabulary: Any
     contracts_by_licensee: Mapping[str, tuple[CompiledBlock, ...]]
     jurisdictions: tuple[CompiledBlock, ...]
     contract_names: tuple[str, ...]

@@ -39,6 +39,7 @@ from .catalogue import (
     TdmReservation,
     Work,
 )
+from .trusted_models import trusted
 
 CACHE_FORMAT = "clausula-data-cache/1"
 CACHE_ENV = "CLAUSULA_CACHE_DIR"
@@ -267,16 +268,11 @@ def _trusted(model: type[_Model], rows: list[dict[str, Any]]) -> list[_Model]:
     fields = frozenset(model.model_fields)
     if model.__private_attributes__ or model.__pydantic_post_init__:
         return [model.model_construct(**row) for row in rows]
-    new, set_attribute = model.__new__, object.__setattr__
     built = []
     for row in rows:
         if row.keys() != fields:
             raise ValueError(f"a cached {model.__name__} does not have every field")
-        record = new(model)
-        set_attribute(record, "__dict__", row)
-        set_attribute(record, "__pydantic_fields_set__", set(fields))
-        set_attribute(record, "__pydantic_extra__", None)
-        set_attribute(record, "__pydantic_private__", None)
+        record = trusted(model, row, set(fields))
         built.append(record)
     return built
 
@@ -372,9 +368,7 @@ class _HeldBy(Mapping[str, frozenset[str]]):
             import pyarrow.compute as pc
 
             chosen = pc.equal(self._table.column("rights_holder"), key)
-            found = self._seen[key] = frozenset(
-                self._table.column("id").filter(chosen).to_pylist()
-            )
+            found = self._seen[key] = frozenset(self._table.column("id").filter(chosen).to_pylist())
         return found
 
     def __iter__(self) -> Iterator[str]:

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -54,33 +54,6 @@ DecimalString = Annotated[
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-_Model = TypeVar("_Model", bound=BaseModel)
-
-# A model made without validation (`trusted`, `plain_use`): `object.__new__` and the slots
-# of every pydantic model set directly. `model.__new__` would walk a model's long class
-# hierarchy to find the same function: no model here defines `__new__`.
-_new_record = object.__new__
-_set_values = BaseModel.__dict__["__dict__"].__set__
-_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
-_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
-_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
-
-
-def trusted(model: type[_Model], values: dict[str, Any], fields_set: set[str]) -> _Model:
-    """A `model` holding `values` (every field, in the order of its fields) that the engine
-    made and checked itself: what `model_construct` builds, without validation nor its loop
-    over the fields (validating a decision the engine has just built cost more than
-    deciding it). `fields_set` becomes the model's own: share one set only between
-    instances that set every field (assigning a field adds a name already there; nothing
-    in pydantic removes one)."""
-    record: _Model = _new_record(model)
-    _set_values(record, values)
-    _set_fields_set(record, fields_set)
-    _set_extra(record, None)
-    _set_private(record, None)
-    return record
 
 
 # ----------------------------------------------------------------- checks of single values

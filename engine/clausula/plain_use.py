@@ -30,15 +30,10 @@ from .models import (
     _amount,
     _id_problem,
     _in_minor_unit,
-    _new_record,
-    _set_extra,
-    _set_fields_set,
-    _set_private,
-    _set_values,
     _weight,
-    trusted,
 )
 from .money import currency_problem
+from .trusted_models import new_record, set_extra, set_fields_set, set_private, set_values, trusted
 from .use_vocabulary import territory_problem
 
 _USE_FIELDS = frozenset(Use.model_fields)
@@ -235,9 +230,9 @@ def plain_use(obj: dict[str, Any], vocabulary: Any = None) -> Use | None:
     (tests/test_plain_use.py)."""
     if not _USE_FIELDS.issuperset(obj):
         return None
-    get = obj.get
-    date, licensee = get("date"), get("licensee")
-    purpose, territory = get("purpose"), get("territory")
+    # `obj.get(…)`, not a bound `get`: compiled, a call on a dict is a direct C call.
+    date, licensee = obj.get("date"), obj.get("licensee")
+    purpose, territory = obj.get("purpose"), obj.get("territory")
     if type(date) is str:
         date = _PLAIN_DATES[date] if len(date) == 10 else None
         if date is None:
@@ -259,24 +254,24 @@ def plain_use(obj: dict[str, Any], vocabulary: Any = None) -> Use | None:
         or not _PLAIN_TERRITORIES[territory]
     ):
         return None
-    use_id = get("id")
+    use_id = obj.get("id")
     if use_id is not None and not _plain_text(use_id, MAX_ID_CHARS, 0):
         return None
-    works = get("works", _ABSENT)
+    works = obj.get("works", _ABSENT)
     works = [] if works is _ABSENT else _plain_ids(works, _PLAIN_WORKS, MAX_WORKS)
-    artists = get("artists", _ABSENT)
+    artists = obj.get("artists", _ABSENT)
     artists = [] if artists is _ABSENT else _plain_ids(artists, _PLAIN_PARTIES, MAX_ARTISTS)
     if works is None or artists is None:
         return None
-    attribution = get("attribution", _ABSENT)
+    attribution = obj.get("attribution", _ABSENT)
     attribution = {} if attribution is _ABSENT else _plain_attribution(attribution)
-    output = get("output", _ABSENT)
+    output = obj.get("output", _ABSENT)
     output = _NO_OUTPUT if output is _ABSENT else _plain_output(output)
-    metrics = get("metrics", _ABSENT)
+    metrics = obj.get("metrics", _ABSENT)
     metrics = _NO_METRICS if metrics is _ABSENT else _plain_metrics(metrics)
     if attribution is None or output is None or metrics is None:
         return None
-    context = get("context", _ABSENT)
+    context = obj.get("context", _ABSENT)
     if context is _ABSENT:
         context = []
     else:
@@ -288,15 +283,15 @@ def plain_use(obj: dict[str, Any], vocabulary: Any = None) -> Use | None:
             ):
                 return None
         context = context.copy()
-    commercial = get("commercial", False)
-    facts = get("facts", _ABSENT)
+    commercial = obj.get("commercial", False)
+    facts = obj.get("facts", _ABSENT)
     if type(commercial) is not bool or (
         facts is not _ABSENT and (type(facts) is not dict or facts)
     ):
         return None
     # What `trusted(Use, …)` does, inline: this runs once per decision.
-    use = _new_record(Use)
-    _set_values(
+    use = new_record(Use)
+    set_values(
         use,
         {
             "id": use_id,
@@ -314,7 +309,7 @@ def plain_use(obj: dict[str, Any], vocabulary: Any = None) -> Use | None:
             "facts": {},
         },
     )
-    _set_fields_set(use, set(obj))
-    _set_extra(use, None)
-    _set_private(use, None)
+    set_fields_set(use, set(obj))
+    set_extra(use, None)
+    set_private(use, None)
     return use

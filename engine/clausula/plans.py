@@ -12,7 +12,8 @@ from typing import NamedTuple
 
 from .compiled import CompiledEffect
 from .kinds import ReasonEffect
-from .models import Obligation, PolicyInfo, Reason, trusted
+from .models import Obligation, PolicyInfo, Reason
+from .trusted_models import trusted
 
 
 class Payable(NamedTuple):

@@ -13,9 +13,10 @@ from typing import NamedTuple
 
 from .context import Context, EvaluationError, Missing
 from .kinds import DENYING
-from .models import Decision, Payment, Reason, Total, trusted
+from .models import Decision, Payment, Reason, Total
 from .money import Money, equals_money, payment_key, split_rounded
 from .plans import Payable, Plan
+from .trusted_models import trusted
 from .use_input import UseError, UseProblem
 from .values import format_value
 
@@ -97,7 +98,7 @@ def payment_lines(
                 weight = attribution.get(payee) if payable.over_attribution else None
                 due = amount_due(payable, payee, weight, ctx, with_basis=with_basis)
                 if due is not None:
-                    lines.append(PayLine(payee, due[0], payable, due[1]))
+                    lines.append(_new_tuple(PayLine, (payee, due[0], payable, due[1])))
         except Missing as missing:
             raise UseError([_missing_problem(missing, payable.rule)], ctx.use.id) from None
         except EvaluationError as error:

@@ -11,6 +11,14 @@ from .context import EvaluationError
 from .durations import Duration
 from .money import CurrencyMismatch, Money
 
+# `Money(…)` without the named tuple's `__new__`, a Python function: compiled formulas make
+# an amount at each step of each payment.
+_new_money: Callable[[type[Money], tuple[Decimal, str]], Money] = tuple.__new__
+
+
+def _money(amount: Decimal, currency: str) -> Money:
+    return _new_money(Money, (amount, currency))
+
 
 def format_value(value: Any) -> str:
     """A value as a person reads it in a payment's basis."""
@@ -37,16 +45,16 @@ def count_of(value: Any) -> int:
 
 def negate_value(value: Any) -> Any:
     if isinstance(value, Money):
-        return Money(-value.amount, value.currency)
+        return _money(-value.amount, value.currency)
     return -value
 
 
 def add_values(left: Any, right: Any) -> Any:
     if isinstance(left, Money) and isinstance(right, Money):
         if not left.currency:
-            return Money(left.amount + right.amount, right.currency)
+            return _money(left.amount + right.amount, right.currency)
         if not right.currency:
-            return Money(left.amount + right.amount, left.currency)
+            return _money(left.amount + right.amount, left.currency)
         try:
             return left + right
         except CurrencyMismatch as error:
@@ -65,7 +73,7 @@ def as_decimal(value: Any) -> Decimal:
 
 
 def scaled(money: Money, factor: Decimal | int) -> Money:
-    return Money(money.amount * factor, money.currency)
+    return _money(money.amount * factor, money.currency)
 
 
 def multiply_values(left: Any, right: Any) -> Any:
@@ -73,9 +81,9 @@ def multiply_values(left: Any, right: Any) -> Any:
         duration, times = (left, right) if isinstance(left, Duration) else (right, left)
         return Duration(duration.months * times, duration.days * times)
     if isinstance(left, Money):
-        return Money(left.amount * as_decimal(right), left.currency)
+        return _money(left.amount * as_decimal(right), left.currency)
     if isinstance(right, Money):
-        return Money(right.amount * as_decimal(left), right.currency)
+        return _money(right.amount * as_decimal(left), right.currency)
     if isinstance(left, int) and isinstance(right, int):
         return left * right
     return as_decimal(left) * as_decimal(right)
@@ -87,7 +95,7 @@ def divide_values(left: Any, right: Any) -> Any:
             same_currency([left, right])
             return left.amount / right.amount
         if isinstance(left, Money):
-            return Money(left.amount / as_decimal(right), left.currency)
+            return _money(left.amount / as_decimal(right), left.currency)
         return as_decimal(left) / as_decimal(right)
     except (ZeroDivisionError, InvalidOperation):
         raise EvaluationError("a formula divides by zero for this use") from None
