@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from .errors import ClausulaError
 from .money import Money
@@ -34,12 +34,12 @@ class EvaluationError(ClausulaError):
     """A use that makes a formula impossible (mixed currencies, division by zero)."""
 
 
-_NO_CONTEXT: frozenset[str] = frozenset()
+_NO_CONTEXT: Final[frozenset[str]] = frozenset()
 # No revenue given: zero in no currency, which adopts the currency it meets (immutable).
-_NO_REVENUE = Money(Decimal(0), "")
+_NO_REVENUE: Final = Money(Decimal(0), "")
 # `Money(amount, currency)` without the named tuple's `__new__`, a Python function: a third
 # of the cost, once a decision.
-_new_money: Callable[[type[Money], tuple[Decimal, str]], Money] = tuple.__new__
+_new_money: Final[Callable[[type[Money], tuple[Decimal, str]], Money]] = tuple.__new__
 
 
 class Context:

@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any, assert_never
+from typing import Any, Final, assert_never
 
 from . import consenters
 from . import types as t
@@ -38,9 +38,9 @@ from .use_input import UseError, UseProblem
 from .use_vocabulary import context_problem, fact_problem, purpose_problem, territory_problem
 
 # A plan and its payables made without the named tuples' `__new__`, a Python function.
-_new_tuple = tuple.__new__
+_new_tuple: Final = tuple.__new__
 
-NO_SOURCE = None  # a reason that comes from the procedure itself, not from a clause
+NO_SOURCE: Final = None  # a reason that comes from the procedure itself, not from a clause
 
 
 @dataclass(frozen=True)
@@ -212,8 +212,13 @@ def grant_problem(
     if record.revoked_on is not None and ctx.date >= record.revoked_on:
         return (2, f"grant {grant.id} was revoked on {record.revoked_on}")
     if not record.active_on(ctx.date):
-        until = f" until {grant.valid_until}" if grant.valid_until else ""
-        return (3, f"grant {grant.id} runs from {grant.valid_from}{until}, not on {ctx.date}")
+        # `isoformat()`, what `str` of a date gives, at a fifth of its cost in an f-string.
+        until = f" until {grant.valid_until.isoformat()}" if grant.valid_until else ""
+        return (
+            3,
+            f"grant {grant.id} runs from {grant.valid_from.isoformat()}{until}, "
+            f"not on {ctx.date.isoformat()}",
+        )
     person = ctx.catalogue.party(artist)
     start = grant.signed_on or grant.valid_from
     who = _who_may_consent(ctx, grant, person, start, effect.consenters)
@@ -316,7 +321,7 @@ def _who_may_consent(
 
 # How close a grant came when it lacks only formalities: for a `void consent` rule, the
 # grant the use relies on, which the statute makes void.
-_LACKS_FORMALITIES = 0
+_LACKS_FORMALITIES: Final = 0
 
 
 def _closest_consent(
@@ -373,6 +378,8 @@ def subjects(ctx: Context, effect: CompiledEffect) -> tuple[list[str], list[str]
         chosen, unknown = artists_touched(ctx)
     elif subject.over_attribution:
         chosen = list(ctx.attribution)
+    elif len(ctx.artists) < 2:  # most uses name one artist: nobody twice
+        chosen = list(ctx.artists)
     else:
         chosen = list(dict.fromkeys(ctx.artists))
     if subject.where is None:  # the common case: no `where`, everyone in hand
@@ -803,7 +810,7 @@ def plan(policy: CompiledPolicy, records: Records, use: Use, ctx: Context) -> Pl
     )
 
 
-_MAX_SAID = 1024
+_MAX_SAID: Final = 1024
 
 
 def _said(contract: CompiledBlock, why: str, what: str) -> Reason:
@@ -820,8 +827,8 @@ def _said(contract: CompiledBlock, why: str, what: str) -> Reason:
     return reason
 
 
-_MAX_POLICY_INFOS = 4096
-_POLICY_INFO_FIELDS = frozenset(PolicyInfo.model_fields)
+_MAX_POLICY_INFOS: Final = 4096
+_POLICY_INFO_FIELDS: Final = frozenset(PolicyInfo.model_fields)
 
 
 def policy_info(records: Records, contracts: list[str], jurisdictions: list[str]) -> PolicyInfo:

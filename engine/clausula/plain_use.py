@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from .identifiers import PARTY_SCHEMES, WORK_SCHEMES
 from .limits import (
@@ -36,13 +36,13 @@ from .money import currency_problem
 from .trusted_models import new_record, set_extra, set_fields_set, set_private, set_values, trusted
 from .use_vocabulary import territory_problem
 
-_USE_FIELDS = frozenset(Use.model_fields)
-_OUTPUT_FIELDS = frozenset(Output.model_fields)
-_METRICS_FIELDS = frozenset(Metrics.model_fields)
-_MONEY_FIELDS = frozenset(MoneyAmount.model_fields)
-_PLAIN_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_NO_OUTPUT = Output()  # frozen, so one instance serves every use that sets no flag
-_NO_METRICS = Metrics()
+_USE_FIELDS: Final = frozenset(Use.model_fields)
+_OUTPUT_FIELDS: Final = frozenset(Output.model_fields)
+_METRICS_FIELDS: Final = frozenset(Metrics.model_fields)
+_MONEY_FIELDS: Final = frozenset(MoneyAmount.model_fields)
+_PLAIN_DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_NO_OUTPUT: Final = Output()  # frozen, so one instance serves every use that sets no flag
+_NO_METRICS: Final = Metrics()
 
 
 _Key = TypeVar("_Key")
@@ -89,10 +89,10 @@ def _is_plain_territory(code: str) -> bool:
 
 
 # Ids (at most `MAX_ID_CHARS`): ASCII, with a known scheme and the right check character.
-_PLAIN_PARTIES: _Memo[str, bool] = _Memo(_is_plain_party, 65_536)
-_PLAIN_WORKS: _Memo[str, bool] = _Memo(_is_plain_work, 65_536)
+_PLAIN_PARTIES: Final[_Memo[str, bool]] = _Memo(_is_plain_party, 65_536)
+_PLAIN_WORKS: Final[_Memo[str, bool]] = _Memo(_is_plain_work, 65_536)
 # A territory (at most `MAX_NAME_CHARS`) that is plain text and where a use can happen.
-_PLAIN_TERRITORIES: _Memo[str, bool] = _Memo(_is_plain_territory, 4096)
+_PLAIN_TERRITORIES: Final[_Memo[str, bool]] = _Memo(_is_plain_territory, 4096)
 
 
 def _plain_text(value: object, longest: int, shortest: int = 1) -> bool:
@@ -147,7 +147,7 @@ def _revenue_only(money: tuple[str, str]) -> Metrics | None:
 
 
 # (amount text, currency) → the metrics of that revenue alone, or None when it is not plain.
-_REVENUES_ONLY: _Memo[tuple[str, str], Metrics | None] = _Memo(_revenue_only, 16_384)
+_REVENUES_ONLY: Final[_Memo[tuple[str, str], Metrics | None]] = _Memo(_revenue_only, 16_384)
 
 
 def _date_of(text: str) -> dt.date | None:
@@ -160,7 +160,7 @@ def _date_of(text: str) -> dt.date | None:
 
 
 # `YYYY-MM-DD` (10 characters) → the date, or None for any other text of 10 characters.
-_PLAIN_DATES: _Memo[str, dt.date | None] = _Memo(_date_of, 16_384)
+_PLAIN_DATES: Final[_Memo[str, dt.date | None]] = _Memo(_date_of, 16_384)
 
 
 def _plain_metrics(value: object) -> Metrics | None:
@@ -216,7 +216,7 @@ def _plain_attribution(value: object) -> dict[str, Decimal] | None:
     return weights if sum(weights.values(), Decimal(0)) <= 1 else None
 
 
-_ABSENT: Any = object()  # a field the use does not give (None is a value: `"id": null`)
+_ABSENT: Final[Any] = object()  # a field the use does not give (None is a value: `"id": null`)
 
 
 def plain_use(obj: dict[str, Any], vocabulary: Any = None) -> Use | None:

@@ -8,7 +8,7 @@ keeps one plan per class of uses that decide alike and prices each use of the cl
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from .compiled import CompiledEffect
 from .kinds import ReasonEffect
@@ -48,8 +48,8 @@ class Plan(NamedTuple):
 
 
 # Shared by every reason and obligation (frozen models, every field set: `trusted`).
-_REASON_FIELDS = set(Reason.model_fields)
-_OBLIGATION_FIELDS = set(Obligation.model_fields)
+_REASON_FIELDS: Final = set(Reason.model_fields)
+_OBLIGATION_FIELDS: Final = set(Obligation.model_fields)
 
 
 def reason(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from .context import Context, EvaluationError, Missing
 from .kinds import DENYING
@@ -46,7 +46,7 @@ def placed(outcome: Outcome, position: int) -> Outcome:
     return _new_tuple(Outcome, (position, *outcome[1:]))
 
 
-_new_tuple = tuple.__new__
+_new_tuple: Final = tuple.__new__
 
 
 class PayLine(NamedTuple):
@@ -177,7 +177,7 @@ def _decision_of(totals: Sequence[tuple[str, Decimal]]) -> str:
     return "allow"
 
 
-_NOTHING = Decimal(0)  # a Decimal compares faster with a Decimal than with an int
+_NOTHING: Final = Decimal(0)  # a Decimal compares faster with a Decimal than with an int
 
 
 def outcome_of(lines: Sequence[tuple[str, Money, str]]) -> Outcome:
@@ -217,9 +217,9 @@ def outcome_of_decision(index: int, decision: Decision) -> Outcome:
 
 
 # Shared by every part of every decision, and by every decision (every field set: `trusted`).
-_PAYMENT_FIELDS = set(Payment.model_fields)
-_TOTAL_FIELDS = set(Total.model_fields)
-_DECISION_FIELDS = set(Decision.model_fields)
+_PAYMENT_FIELDS: Final = set(Payment.model_fields)
+_TOTAL_FIELDS: Final = set(Total.model_fields)
+_DECISION_FIELDS: Final = set(Decision.model_fields)
 
 
 def price(plan: Plan, ctx: Context) -> Decision:

@@ -22,8 +22,8 @@ UNKNOWN_ID: Final[ReasonEffect] = "unknown-id"
 
 # The characters an id's body may hold, per scheme (`clausula.identifiers`): the letters a
 # typo can bring in.
-_DIGITS = "0123456789"
-_ALPHABETS = {
+_DIGITS: Final = "0123456789"
+_ALPHABETS: Final = {
     "isni": _DIGITS + "X",
     "ipi": _DIGITS,
     "dpid": _DIGITS + "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
@@ -31,7 +31,7 @@ _ALPHABETS = {
     "iswc": _DIGITS + "T",
     "party": _DIGITS + "abcdefghijklmnopqrstuvwxyz-",
 }
-MAX_BODY_CHARS = 64
+MAX_BODY_CHARS: Final = 64
 """Longest id body for which a nearest id is looked for (the cost grows with its length)."""
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Final
 
 from .context import EvaluationError
 from .durations import Duration
@@ -13,7 +13,7 @@ from .money import CurrencyMismatch, Money
 
 # `Money(…)` without the named tuple's `__new__`, a Python function: compiled formulas make
 # an amount at each step of each payment.
-_new_money: Callable[[type[Money], tuple[Decimal, str]], Money] = tuple.__new__
+_new_money: Final[Callable[[type[Money], tuple[Decimal, str]], Money]] = tuple.__new__
 
 
 def _money(amount: Decimal, currency: str) -> Money:
