@@ -14,17 +14,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 from pydantic import ValidationError as PydanticValidationError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .consent import ConsentLedger, FileConsentLedger
 from .diagnostics import Diagnostic, Span, did_you_mean
 from .identifiers import PARTY_SCHEMES, WORK_SCHEMES, id_problem
 from .safe_yaml import SafeLoader
+
+if TYPE_CHECKING:  # the ledger's module imports this one: imported where a ledger is built
+    from .consent import ConsentLedger
 
 ANY = "any"
 """As a grantee: any licensee. As a purpose: every purpose."""
@@ -199,6 +201,8 @@ class DataSet:
         parties = self.parties if _read_only(self.parties) else dict(self.parties)
         object.__setattr__(self, "parties", MappingProxyType(parties))
         object.__setattr__(self, "grants", MappingProxyType(dict(self.grants)))
+        from .consent_records import FileConsentLedger
+
         object.__setattr__(
             self, "ledger", FileConsentLedger(self.grants.values(), self.revocations)
         )

@@ -74,7 +74,7 @@ class Context:
         self.catalogue = catalogue
         # The fields read from the models' `__dict__`: an attribute of a pydantic model goes
         # through its `__getattr__` hook, twice the cost, and this runs once a decision.
-        fields = use.__dict__
+        fields: dict[str, Any] = use.__dict__
         self.date: dt.date = fields["date"]
         self.licensee: str = fields["licensee"]
         self.purpose: str = fields["purpose"]
@@ -87,12 +87,12 @@ class Context:
         self.context: frozenset[str] = frozenset(context) if context else _NO_CONTEXT
         self.output = fields["output"]
         self.commercial: bool = fields["commercial"]
-        metrics = fields["metrics"].__dict__
+        metrics: dict[str, Any] = fields["metrics"].__dict__
         revenue = metrics["revenue"]
         if revenue is None:
             self.revenue = _NO_REVENUE
         else:
-            money = revenue.__dict__
+            money: dict[str, Any] = revenue.__dict__
             self.revenue = _new_money(Money, (money["amount"], money["currency"]))
         self.generations: int = metrics["generations"]
         self.streams: int = metrics["streams"]
