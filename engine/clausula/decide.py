@@ -746,7 +746,7 @@ def plan(policy: CompiledPolicy, records: Records, use: Use, ctx: Context) -> Pl
         blocked = blocked or outcome.blocked
 
     applicable: list[CompiledBlock] = []
-    licensed_by = policy.contracts_by_licensee.get(use.licensee, ())
+    licensed_by = policy.contracts_by_licensee.get(ctx.licensee, ())
     for contract in licensed_by:
         miss = contract_miss(contract, ctx)
         if miss is None:

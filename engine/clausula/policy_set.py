@@ -110,20 +110,25 @@ class PolicySet:
 
     def decide(self, use: Use | Mapping[str, Any]) -> Decision:
         """Decide one use. Raises `UseError` with every problem when the use is wrong."""
-        return price(*self._planned(parse_use(use, self._compiled.vocabulary)))
+        plan, ctx = self._planned(parse_use(use, self._compiled.vocabulary))
+        return price(plan, ctx)  # not `price(*…)`: compiled, a call with its arguments is direct
 
     def decide_outcome(self, use: Use | Mapping[str, Any]) -> Outcome:
         """Decide one use in the compact form: the same decision, rounded payments, totals
         and denying rules as `decide`, without the reasons' texts and the `Decision` model —
         for pipelines that store or sum answers (docs/python.md, "Which call to use").
         Raises `UseError` as `decide` does."""
-        return price_outcome(*self._planned(parse_use(use, self._compiled.vocabulary)))
+        plan, ctx = self._planned(parse_use(use, self._compiled.vocabulary))
+        return price_outcome(plan, ctx)
 
     def decide_many(self, uses: Iterable[Use | Mapping[str, Any]]) -> list[Decision]:
         """Decide many uses in order (the policy is compiled once for all of them)."""
-        vocabulary, planned = self._compiled.vocabulary, self._planned
+        vocabulary, decided = self._compiled.vocabulary, []
         with collector_paused():
-            return [price(*planned(parse_use(use, vocabulary))) for use in uses]
+            for use in uses:
+                plan, ctx = self._planned(parse_use(use, vocabulary))
+                decided.append(price(plan, ctx))
+        return decided
 
     def _planned(self, use: Use) -> tuple[Plan, Context]:
         """The plan of a validated use and its context (`decide.planned`), through the set's

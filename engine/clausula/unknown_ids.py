@@ -88,12 +88,14 @@ def unknown_id_reasons(
     `memo`: the nearest known party or work of an unknown artist, attribution key or work,
     kept (up to `MAX_REMEMBERED`) for the next use naming it — only when `parties` and
     `works` never change (the records' own, which are frozen)."""
+    fields = use.__dict__  # not the model's attributes: each goes through its `__getattr__` hook
+    licensee = fields["licensee"]
     if (
-        not use.works
-        and not use.attribution
-        and (use.licensee in licensees or use.licensee in parties)
+        not fields["works"]
+        and not fields["attribution"]
+        and (licensee in licensees or licensee in parties)
     ):
-        for artist in use.artists:
+        for artist in fields["artists"]:
             if artist not in parties:
                 break
         else:
