@@ -212,12 +212,11 @@ def grant_problem(
     if record.revoked_on is not None and ctx.date >= record.revoked_on:
         return (2, f"grant {grant.id} was revoked on {record.revoked_on}")
     if not record.active_on(ctx.date):
-        # `isoformat()`, what `str` of a date gives, at a fifth of its cost in an f-string.
-        until = f" until {grant.valid_until.isoformat()}" if grant.valid_until else ""
+        until = f" until {_day_text(grant.valid_until)}" if grant.valid_until else ""
         return (
             3,
-            f"grant {grant.id} runs from {grant.valid_from.isoformat()}{until}, "
-            f"not on {ctx.date.isoformat()}",
+            f"grant {grant.id} runs from {_day_text(grant.valid_from)}{until}, "
+            f"not on {_day_text(ctx.date)}",
         )
     person = ctx.catalogue.party(artist)
     start = grant.signed_on or grant.valid_from
@@ -255,6 +254,21 @@ def grant_problem(
         options = (*wanted, *effect.exempt)
         return (0, f"grant {grant.id} lacks {_formalities_wanted(options, grant.formalities)}")
     return None
+
+
+_DAY_TEXTS: Final[dict[dt.date, str]] = {}
+_MAX_DAY_TEXTS: Final = 8192
+
+
+def _day_text(day: dt.date) -> str:
+    """`str(day)`, remembered: formatting a date costs more than the rest of the message,
+    and a use's day and its grants' days recur (at most `_MAX_DAY_TEXTS`; full, forgotten)."""
+    text = _DAY_TEXTS.get(day)
+    if text is None:
+        if len(_DAY_TEXTS) >= _MAX_DAY_TEXTS:
+            _DAY_TEXTS.clear()
+        text = _DAY_TEXTS[day] = day.isoformat()
+    return text
 
 
 def coming_of_age(birth: dt.date) -> dt.date:

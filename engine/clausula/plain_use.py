@@ -106,7 +106,7 @@ def _plain_ids(values: object, accepted: _Memo[str, bool], most: int) -> list[st
     for value in values:
         if type(value) is not str or len(value) > MAX_ID_CHARS or not accepted[value]:
             return None
-    return values.copy()
+    return values[:]  # a slice, not `.copy()`: compiled, a direct C call
 
 
 def _plain_money(value: object) -> MoneyAmount | None:
