@@ -29,16 +29,13 @@ from .kinds import DENYING
 from .limits import number_problem
 from .models import MoneyAmount, Obligation, PolicyInfo, Reason, Use
 from .money import Money
-from .plans import Payable, Plan, obligation
+from .plans import Payable, Plan, new_payable, new_plan, obligation
 from .plans import reason as _reason
 from .territory import TerritorySet, code_problem
 from .trusted_models import trusted
 from .unknown_ids import unknown_id_reasons
 from .use_input import UseError, UseProblem
 from .use_vocabulary import context_problem, fact_problem, purpose_problem, territory_problem
-
-# A plan and its payables made without the named tuples' `__new__`, a Python function.
-_new_tuple: Final = tuple.__new__
 
 NO_SOURCE: Final = None  # a reason that comes from the procedure itself, not from a clause
 
@@ -817,11 +814,9 @@ def plan(policy: CompiledPolicy, records: Records, use: Use, ctx: Context) -> Pl
         if risks:  # a rule's risk is shown when that rule is among the reasons for the deny
             denying = {r.rule for r in reasons if r.effect in DENYING}
             reasons += [risk for risk in risks if risk.rule in denying]
-        return _new_tuple(Plan, (False, tuple(reasons), (), (), info))
+        return new_plan(False, tuple(reasons), (), (), info)
     payables = [_payable(effect, provision, ctx) for effect, provision in pays]
-    return _new_tuple(
-        Plan, (True, tuple(reasons), tuple(obligations), (*payables, *contract_pays), info)
-    )
+    return new_plan(True, tuple(reasons), tuple(obligations), (*payables, *contract_pays), info)
 
 
 _MAX_SAID: Final = 1024
@@ -871,15 +866,12 @@ def _payable(effect: CompiledEffect, provision: Any, ctx: Context) -> Payable:
     """A payment formula that applies, with its payees for this use."""
     subject = effect.subject
     assert subject is not None
-    return _new_tuple(
-        Payable,
-        (
-            effect,
-            provision.label,
-            tuple(subjects(ctx, effect)[0]),
-            subject.over_attribution,
-            subject.kind == "party",
-        ),
+    return new_payable(
+        effect,
+        provision.label,
+        tuple(subjects(ctx, effect)[0]),
+        subject.over_attribution,
+        subject.kind == "party",
     )
 
 

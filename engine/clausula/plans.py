@@ -47,6 +47,33 @@ class Plan(NamedTuple):
     policy: PolicyInfo  # shared between plans that name the same contracts and packs
 
 
+# Made without the named tuples' `__new__`, a Python function (compiled code calls it for
+# `Plan(…)`); the functions below keep each field's type checked.
+_new_tuple: Final = tuple.__new__
+
+
+def new_plan(
+    licensed: bool,
+    reasons: tuple[Reason, ...],
+    obligations: tuple[Obligation, ...],
+    pays: tuple[Payable, ...],
+    policy: PolicyInfo,
+) -> Plan:
+    """`Plan(licensed, reasons, obligations, pays, policy)`, made at a C call's cost."""
+    return _new_tuple(Plan, (licensed, reasons, obligations, pays, policy))
+
+
+def new_payable(
+    effect: CompiledEffect,
+    rule: str,
+    payees: tuple[str, ...],
+    over_attribution: bool,
+    to_party: bool,
+) -> Payable:
+    """`Payable(effect, rule, payees, over_attribution, to_party)`, made at a C call's cost."""
+    return _new_tuple(Payable, (effect, rule, payees, over_attribution, to_party))
+
+
 # Shared by every reason and obligation (frozen models, every field set: `trusted`).
 _REASON_FIELDS: Final = set(Reason.model_fields)
 _OBLIGATION_FIELDS: Final = set(Obligation.model_fields)

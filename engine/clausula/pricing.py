@@ -85,6 +85,11 @@ def amount_due(
         ctx.artist_id = None
 
 
+def _pay_line(payee: str, exact: Money, payable: Payable, basis: str | None) -> PayLine:
+    """`PayLine(…)` without the named tuple's `__new__`, a Python function."""
+    return _new_tuple(PayLine, (payee, exact, payable, basis))
+
+
 def payment_lines(
     pays: Sequence[Payable], ctx: Context, *, with_basis: bool = True
 ) -> list[PayLine]:
@@ -98,7 +103,7 @@ def payment_lines(
                 weight = attribution.get(payee) if payable.over_attribution else None
                 due = amount_due(payable, payee, weight, ctx, with_basis=with_basis)
                 if due is not None:
-                    lines.append(_new_tuple(PayLine, (payee, due[0], payable, due[1])))
+                    lines.append(_pay_line(payee, due[0], payable, due[1]))
         except Missing as missing:
             raise UseError([_missing_problem(missing, payable.rule)], ctx.use.id) from None
         except EvaluationError as error:
