@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
 from .errors import ClausulaError
-from .money import Money
+from .money import Money, new_money
 
 if TYPE_CHECKING:
     from .models import Use
@@ -37,9 +37,6 @@ class EvaluationError(ClausulaError):
 _NO_CONTEXT: Final[frozenset[str]] = frozenset()
 # No revenue given: zero in no currency, which adopts the currency it meets (immutable).
 _NO_REVENUE: Final = Money(Decimal(0), "")
-# `Money(amount, currency)` without the named tuple's `__new__`, a Python function: a third
-# of the cost, once a decision.
-_new_money: Final[Callable[[type[Money], tuple[Decimal, str]], Money]] = tuple.__new__
 
 
 class Context:
@@ -93,7 +90,7 @@ class Context:
             self.revenue = _NO_REVENUE
         else:
             money: dict[str, Any] = revenue.__dict__
-            self.revenue = _new_money(Money, (money["amount"], money["currency"]))
+            self.revenue = new_money(Money, (money["amount"], money["currency"]))
         self.generations: int = metrics["generations"]
         self.streams: int = metrics["streams"]
         self.facts = facts

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import (
     MAX_EMAX,
     MIN_EMIN,
@@ -13,7 +13,7 @@ from decimal import (
     Decimal,
 )
 from functools import cache, lru_cache
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 import pycountry
 
@@ -130,6 +130,12 @@ class Money(NamedTuple):
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency}"
+
+
+# `Money(amount, currency)` without the named tuple's `__new__`, a Python function: the
+# compiled decision path makes an amount for each use and each step of each payment
+# (`new_money(Money, (amount, currency))`, a C call).
+new_money: Final[Callable[[type[Money], tuple[Decimal, str]], Money]] = tuple.__new__
 
 
 class CurrencyMismatch(ClausulaError, ValueError):

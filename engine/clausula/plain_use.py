@@ -33,7 +33,7 @@ from .models import (
     _weight,
 )
 from .money import currency_problem
-from .trusted_models import new_record, set_extra, set_fields_set, set_private, set_values, trusted
+from .trusted_models import trusted
 from .use_vocabulary import territory_problem
 
 _USE_FIELDS: Final = frozenset(Use.model_fields)
@@ -289,10 +289,8 @@ def plain_use(obj: dict[str, Any], vocabulary: Any = None) -> Use | None:
         facts is not _ABSENT and (type(facts) is not dict or facts)
     ):
         return None
-    # What `trusted(Use, …)` does, inline: this runs once per decision.
-    use = new_record(Use)
-    set_values(
-        use,
+    return trusted(
+        Use,
         {
             "id": use_id,
             "date": date,
@@ -308,8 +306,5 @@ def plain_use(obj: dict[str, Any], vocabulary: Any = None) -> Use | None:
             "metrics": metrics,
             "facts": {},
         },
+        set(obj),
     )
-    set_fields_set(use, set(obj))
-    set_extra(use, None)
-    set_private(use, None)
-    return use

@@ -16,11 +16,11 @@ _Model = TypeVar("_Model", bound=BaseModel)
 # `object.__new__` and the slots of every pydantic model, set directly. `model.__new__`
 # would walk a model's long class hierarchy to find the same function: no model of the
 # package defines `__new__` (tests/test_decide.py checks it).
-new_record: Final = object.__new__
-set_values: Final = BaseModel.__dict__["__dict__"].__set__
-set_fields_set: Final = BaseModel.__dict__["__pydantic_fields_set__"].__set__
-set_extra: Final = BaseModel.__dict__["__pydantic_extra__"].__set__
-set_private: Final = BaseModel.__dict__["__pydantic_private__"].__set__
+_new_record: Final = object.__new__
+_set_values: Final = BaseModel.__dict__["__dict__"].__set__
+_set_fields_set: Final = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra: Final = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private: Final = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
 def trusted(model: type[_Model], values: dict[str, Any], fields_set: set[str]) -> _Model:
@@ -30,9 +30,9 @@ def trusted(model: type[_Model], values: dict[str, Any], fields_set: set[str]) -
     deciding it). `fields_set` becomes the model's own: share one set only between
     instances that set every field (assigning a field adds a name already there; nothing
     in pydantic removes one)."""
-    record: _Model = new_record(model)
-    set_values(record, values)
-    set_fields_set(record, fields_set)
-    set_extra(record, None)
-    set_private(record, None)
+    record: _Model = _new_record(model)
+    _set_values(record, values)
+    _set_fields_set(record, fields_set)
+    _set_extra(record, None)
+    _set_private(record, None)
     return record

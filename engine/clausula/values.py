@@ -5,19 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any, Final
+from typing import Any
 
 from .context import EvaluationError
 from .durations import Duration
-from .money import CurrencyMismatch, Money
-
-# `Money(…)` without the named tuple's `__new__`, a Python function: compiled formulas make
-# an amount at each step of each payment.
-_new_money: Final[Callable[[type[Money], tuple[Decimal, str]], Money]] = tuple.__new__
+from .money import CurrencyMismatch, Money, new_money
 
 
 def _money(amount: Decimal, currency: str) -> Money:
-    return _new_money(Money, (amount, currency))
+    return new_money(Money, (amount, currency))
 
 
 def format_value(value: Any) -> str:
