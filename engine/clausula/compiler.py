@@ -7,35 +7,21 @@ per use lives in the `Context` the decision creates.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, assert_never
 
 from . import ast
+from . import formulas as f
 from . import types as t
 from .checker import CheckedBlock, CheckedPolicy
 from .compiled import CompiledBlock, CompiledEffect, CompiledPolicy, CompiledProvision, SubjectFn
-from .context import Context, EvaluationError, Fn, Missing, artists_touched
-from .dates import age_on
-from .durations import Duration, shifted
+from .context import EvaluationError, Fn, Missing
+from .durations import Duration
 from .kinds import subject_roles
 from .money import Money
 from .prefilter import Candidates, Guard, combine_guards
-from .values import (
-    ORDERINGS,
-    add_values,
-    count_of,
-    divide_values,
-    equal_values,
-    format_percent,
-    format_value,
-    multiply_values,
-    negate_value,
-    order_key,
-    order_keys,
-    same_currency,
-    scaled,
-)
+from .values import ORDERINGS, format_percent, format_value
 
 # ----------------------------------------------------------------- compiling
 
@@ -170,7 +156,7 @@ class _BlockCompiler:
             title=provision.title,
             citation=provision.cite,
             source=_source(provision.key_span),
-            when=_all_of(tuple(self.condition(e) for e in provision.when)),
+            when=f.all_of(tuple(self.condition(e) for e in provision.when)),
             unless=unless,
             effects=tuple(self._effect(e) for e in provision.effects),
             sets_aside=tuple(targets),
@@ -262,7 +248,7 @@ class _BlockCompiler:
     def _definition(self, name: str, node: ast.Expr) -> Fn:
         if name not in self.definitions:
             # Placeholder first: the checker rejected cycles, so this is never called.
-            self.definitions[name] = lambda ctx: None
+            self.definitions[name] = f.constant(None)
             self.definitions[name] = self.expr(node)
         return self.definitions[name]
 
@@ -278,15 +264,7 @@ class _BlockCompiler:
         needs = tuple(sorted(self._needs_to_hold(node)))
         if not needs:
             return fn
-
-        def guarded(ctx: Context) -> Any:
-            facts = ctx.facts
-            for fact in needs:
-                if fact not in facts:
-                    return False  # unknown: a condition that reads a missing fact is false
-            return fn(ctx)
-
-        return guarded
+        return f.guarded(fn, needs)
 
     def _all_guard(self, conditions: Sequence[ast.Expr]) -> Guard | None:
         """The guard of conditions that must all hold."""
@@ -383,7 +361,7 @@ class _BlockCompiler:
         ):
             self._in_payment = False
             try:
-                return _memoized(self.expr(node), id(node))
+                return f.memoized(self.expr(node), id(node))
             finally:
                 self._in_payment = True
         fn = self._expr(node)
@@ -392,7 +370,7 @@ class _BlockCompiler:
                 value = fn(None)  # type: ignore[arg-type]  # constants never read the context
             except (EvaluationError, Missing, ArithmeticError):
                 return fn  # let the use that reaches it report the problem
-            return lambda ctx: value
+            return f.constant(value)
         return fn
 
     def _payment(self, node: ast.Expr) -> Fn:
@@ -441,117 +419,79 @@ class _BlockCompiler:
 
     def _expr(self, node: ast.Expr) -> Fn:
         if isinstance(node, ast.MoneyLit):
-            money = Money(node.amount, node.currency)
-            return lambda ctx: money
+            return f.constant(Money(node.amount, node.currency))
         if isinstance(node, ast.PercentLit):
-            fraction = node.value / 100
-            return lambda ctx: fraction
+            return f.constant(node.value / 100)
         if isinstance(node, ast.NumberLit):
             number: Decimal | int = int(node.value) if "." not in node.text else node.value
-            return lambda ctx: number
+            return f.constant(number)
         if isinstance(node, ast.DateLit | ast.StringLit | ast.BoolLit):
-            constant = node.value
-            return lambda ctx: constant
+            return f.constant(node.value)
         if isinstance(node, ast.DurationLit):
-            duration = Duration.of(node.count, node.unit)
-            return lambda ctx: duration
+            return f.constant(Duration.of(node.count, node.unit))
         if isinstance(node, ast.PartyLit):
-            party = node.id
-            return lambda ctx: party
+            return f.constant(node.id)
         if isinstance(node, ast.TerritoryLit):
-            code = node.code
-            return lambda ctx: code
+            return f.constant(node.code)
         if isinstance(node, ast.Name):
             return self._name(node)
         if isinstance(node, ast.Path):
             if node.parts[0] in t.COLLECTIONS:
-                return _variable_path(node.parts[0], node.parts[1])
-            return _path(node)
+                return f.variable_path(node.parts[0], node.parts[1])
+            return f.use_path(node.dotted)
         if isinstance(node, ast.Binary):
             return self._binary(node)
         if isinstance(node, ast.Quantifier):
             return self._quantifier(node)
         if isinstance(node, ast.Negate):
-            inner = self.expr(node.operand)
-            return lambda ctx: negate_value(inner(ctx))
+            return f.negated(self.expr(node.operand))
         if isinstance(node, ast.Compare):
             return self._compare(node)
         if isinstance(node, ast.Logical):
-            return self._logical(node)
+            operands = tuple(self.expr(o) for o in node.operands)
+            return f.logical(operands, decisive=node.op == "or")
         if isinstance(node, ast.Not):
-            inner = self.expr(node.operand)
-            return lambda ctx: not inner(ctx)
+            return f.inverted(self.expr(node.operand))
         if isinstance(node, ast.SetLit):
-            items = [self.expr(i) for i in node.items]
-            return lambda ctx: frozenset(i(ctx) for i in items)
+            return f.set_of([self.expr(i) for i in node.items])
         if isinstance(node, ast.Call):
             return self._call(node)
         if isinstance(node, ast.PerUnit):
             rate = self.expr(node.rate)
-            count = _path(ast.Path(node.span, tuple(t.PER_UNITS[node.unit].split("."))))
+            count = f.use_path(t.PER_UNITS[node.unit])
             if self.type_of(node.rate).kind == "money":
-                return lambda ctx: scaled(rate(ctx), count_of(count(ctx)))
-            return lambda ctx: multiply_values(rate(ctx), count_of(count(ctx)))
+                return f.per_unit_money(rate, count)
+            return f.per_unit(rate, count)
         if isinstance(node, ast.Tiered):
-            return self._tiered(node)
+            base = self.expr(node.base)
+            return f.tiered(base, [(tier.limit, self.expr(tier.rate)) for tier in node.tiers])
         raise AssertionError(f"cannot compile {node!r}")  # pragma: no cover
 
     def _quantifier(self, node: ast.Quantifier) -> Fn:
         condition = self.expr(node.condition)
-        collection = _path(node.path)
-        slot = "work_id" if node.variable == "work" else "artist_id"
-        items: Fn = collection
+        items = f.use_path(node.path.dotted)
         if node.variable == "performer":
-
-            def performers_of_works(ctx: Context) -> list[str]:
-                # The performers of the works, each once, in the order of the works.
-                found: dict[str, None] = {}
-                for work in ctx.works:
-                    for artist in ctx.catalogue.performers_of(work):
-                        found[artist] = None
-                return list(found)
-
-            items = performers_of_works
-        want = node.kind == "any"  # the value that settles it: any → a true one
-
-        def quantifier(ctx: Context) -> bool:
-            # Kleene, as `or`/`and`: an element whose condition reads a missing fact is unknown.
-            previous = getattr(ctx, slot)
-            missing: Missing | None = None
-            try:
-                for item in _members(items(ctx), ctx):
-                    setattr(ctx, slot, item)
-                    try:
-                        if bool(condition(ctx)) is want:
-                            return want
-                    except Missing as unknown:
-                        missing = unknown
-            finally:
-                setattr(ctx, slot, previous)
-            if missing is not None:
-                raise missing
-            return not want
-
-        return quantifier
+            items = f.performers_of_works
+        # `any` is settled by a true element, `all` by a false one
+        return f.quantifier(items, condition, node.variable == "work", want=node.kind == "any")
 
     def _name(self, node: ast.Name) -> Fn:
         name = node.name
         if name in ("artist", "performer"):
-            return _artist_id
+            return f.artist_id
         if name == "work":
-            return _work_id
+            return f.work_id
         if name == "weight":
-            return _weight
+            return f.weight
         if name == "share":
-            return _share
+            return f.share
         if name in self.parameters:
-            value = self.parameters[name]
-            return lambda ctx: value
+            return f.constant(self.parameters[name])
         if name in self.checked.definitions:
             # The definition's own closure: compiled now (the checker rejected cycles, so
             # it is never the placeholder), called without a lookup.
             return self._definition(name, self.checked.definitions[name])
-        return lambda ctx: name  # a purpose or context
+        return f.constant(name)  # a purpose or context
 
     def _binary(self, node: ast.Binary) -> Fn:
         left, right = self.expr(node.left), self.expr(node.right)
@@ -559,24 +499,24 @@ class _BlockCompiler:
         op = node.op
         if op == "+":
             if lt.kind == "date":
-                return lambda ctx: shifted(left(ctx), right(ctx))
-            return lambda ctx: add_values(left(ctx), right(ctx))
+                return f.later(left, right)
+            return f.added(left, right)
         if op == "-":
             if lt.kind == "date" and rt.kind == "date":
-                return lambda ctx: Duration(0, (left(ctx) - right(ctx)).days)
+                return f.days_between(left, right)
             if lt.kind == "date":
-                return lambda ctx: shifted(left(ctx), right(ctx), -1)
-            return lambda ctx: add_values(left(ctx), negate_value(right(ctx)))
+                return f.earlier(left, right)
+            return f.subtracted(left, right)
         if op == "*":
             # Chosen by the static types, so that no type test runs per decision.
             if lt.kind == "money" and rt.kind != "money":
-                return lambda ctx: scaled(left(ctx), right(ctx))
+                return f.scaled_money(left, right)
             if rt.kind == "money" and lt.kind != "money":
-                return lambda ctx: scaled(right(ctx), left(ctx))
+                return f.scaled_money(right, left)
             if lt.kind in t.NUMERIC and rt.kind in t.NUMERIC:
-                return lambda ctx: left(ctx) * right(ctx)
-            return lambda ctx: multiply_values(left(ctx), right(ctx))
-        return lambda ctx: divide_values(left(ctx), right(ctx))
+                return f.product(left, right)
+            return f.multiplied(left, right)
+        return f.divided(left, right)
 
     def _compare(self, node: ast.Compare) -> Fn:
         left = self.expr(node.left)
@@ -585,143 +525,38 @@ class _BlockCompiler:
             rt = self.type_of(node.right)
             negate = op == "not in"
             if rt.kind == "territory" or (rt.kind == "set" and rt.element == "territory"):
-                member = self._territory_test(node.right)
-
-                def territory_in(ctx: Context) -> bool:
-                    value = left(ctx)
-                    if value is None:
-                        raise Missing("territory")
-                    return member(ctx, value) != negate
-
-                return territory_in
-            right = self.expr(node.right)
-
-            def member_in(ctx: Context) -> bool:
-                return (left(ctx) in right(ctx)) != negate
-
-            return member_in
+                return f.territory_in(left, self._territory_test(node.right), negate)
+            return f.member_in(left, self.expr(node.right), negate)
         right = self.expr(node.right)
         plain = self.type_of(node.left).kind not in ("money", "duration")
         if op in ("is", "=", "is not", "!="):
             negate = op in ("is not", "!=")
             if plain and self._is_constant(node.right):
-                constant = right(None)  # type: ignore[arg-type]
-                if negate:
-                    return lambda ctx: left(ctx) != constant
-                return lambda ctx: left(ctx) == constant
+                return f.equal_to_constant(left, right(None), negate)  # type: ignore[arg-type]
             if plain:
-                if negate:
-                    return lambda ctx: left(ctx) != right(ctx)
-                return lambda ctx: left(ctx) == right(ctx)
-            if negate:
-                return lambda ctx: not equal_values(left(ctx), right(ctx))
-            return lambda ctx: equal_values(left(ctx), right(ctx))
+                return f.equal_plain(left, right, negate)
+            return f.equal_amounts(left, right, negate)
         compare = ORDERINGS[op]
         if plain:
-            return lambda ctx: compare(left(ctx), right(ctx))
-        return lambda ctx: compare(*order_keys(left(ctx), right(ctx)))
+            return f.ordered(left, right, compare)
+        return f.ordered_values(left, right, compare)
 
-    def _territory_test(self, node: ast.Expr) -> Callable[[Context, str], bool]:
+    def _territory_test(self, node: ast.Expr) -> f.TerritoryTest:
         registry = self.vocabulary.territories
         literals: list[ast.Expr] = list(node.items) if isinstance(node, ast.SetLit) else [node]
         if all(isinstance(i, ast.TerritoryLit) for i in literals):
             territory_set = registry.territory_set(i.code for i in literals)  # type: ignore[attr-defined]
-            return lambda ctx, code: territory_set.contains(code)
-        value = self.expr(node)
-
-        def dynamic(ctx: Context, code: str) -> bool:
-            names = value(ctx)
-            names = names if isinstance(names, frozenset) else [names]
-            return registry.territory_set(names).contains(code)
-
-        return dynamic
-
-    def _logical(self, node: ast.Logical) -> Fn:
-        # Three-valued (Kleene) logic: a missing fact is unknown; `true or unknown` is true,
-        # `false and unknown` is false, in any order; otherwise the unknown propagates and
-        # the clause's condition counts as false.
-        operands = tuple(self.expr(o) for o in node.operands)
-        decisive = node.op == "or"  # the value that settles the whole expression
-
-        def logical(ctx: Context) -> bool:
-            missing: Missing | None = None
-            try:
-                for operand in operands:
-                    try:
-                        if bool(operand(ctx)) is decisive:
-                            return decisive
-                    except Missing as unknown:
-                        missing = unknown
-                if missing is not None:
-                    raise missing
-                return not decisive
-            finally:
-                # The exception's traceback holds this frame: kept in a local, it would make
-                # a cycle only the cyclic collector frees (hundreds of objects a decision).
-                missing = None
-
-        return logical
+            return f.in_territory_set(territory_set)
+        return f.in_territories_of(self.expr(node), registry)
 
     def _call(self, node: ast.Call) -> Fn:
         args = tuple(self.expr(a) for a in node.args)
         if node.function == "count":
-            arg = args[0]
-            return lambda ctx: len(arg(ctx))
-        pick = min if node.function == "min" else max
+            return f.counted(args[0])
+        larger = node.function == "max"
         if self.type_of(node).kind == "money":  # the common case, in payment formulas
-            larger = node.function == "max"
-
-            def extreme_amount(ctx: Context) -> Any:
-                values = [a(ctx) for a in args]
-                best = values[0]
-                for other in values[1:]:
-                    if other.currency != best.currency:
-                        same_currency(values)  # raises unless one is of no currency
-                    # the first of equal amounts, as `min` and `max` pick
-                    if (other.amount > best.amount) if larger else (other.amount < best.amount):
-                        best = other
-                return best
-
-            return extreme_amount
-
-        def extreme(ctx: Context) -> Any:
-            values = [a(ctx) for a in args]
-            same_currency(values)
-            for other in values[1:]:
-                order_keys(values[0], other)
-            return pick(values, key=order_key)
-
-        return extreme
-
-    def _tiered(self, node: ast.Tiered) -> Fn:
-        base = self.expr(node.base)
-        tiers = tuple((tier.limit, self.expr(tier.rate)) for tier in node.tiers)
-
-        def tiered(ctx: Context) -> Any:
-            quantity = base(ctx)
-            amount = quantity.amount if isinstance(quantity, Money) else Decimal(quantity)
-            total: Any = None
-            lower = Decimal(0)
-            for limit, rate in tiers:
-                upper = amount if limit is None else min(amount, limit)
-                if upper <= lower:
-                    break
-                band = upper - lower
-                band_value = Money(band, quantity.currency) if isinstance(quantity, Money) else band
-                part = multiply_values(rate(ctx), band_value)
-                total = part if total is None else add_values(total, part)
-                if limit is None:
-                    break
-                lower = limit
-            if total is None:
-                first_rate = tiers[0][1](ctx)
-                return multiply_values(
-                    first_rate,
-                    Money(Decimal(0), quantity.currency) if isinstance(quantity, Money) else 0,
-                )
-            return total
-
-        return tiered
+            return f.extreme_amount(args, larger)
+        return f.extreme(args, larger)
 
     # ------------------------------------------------------------- explanations
     def describe(self, node: ast.Expr) -> Fn:
@@ -739,13 +574,11 @@ class _BlockCompiler:
             else:
                 parts.append(piece)
         if all(isinstance(part, str) for part in parts):
-            text = "".join(parts)  # type: ignore[arg-type]
-            return lambda ctx: text
+            return f.constant("".join(parts))  # type: ignore[arg-type]
         template = "".join(
             "{}" if callable(p) else p.replace("{", "{{").replace("}", "}}") for p in parts
         )
-        fills = tuple(p for p in parts if callable(p))
-        return lambda ctx: template.format(*[fill(ctx) for fill in fills])
+        return f.filled(template, [p for p in parts if callable(p)])
 
     def _template(self, node: ast.Expr, out: list[str | Fn]) -> None:
         if isinstance(node, ast.Name | ast.Path):
@@ -760,7 +593,7 @@ class _BlockCompiler:
                 out.append(f"{label} {show(value(None))}")  # type: ignore[arg-type]
             else:
                 out.append(f"{label} ")
-                out.append(lambda ctx: show(_safe(value, ctx)))
+                out.append(f.shown(show, value))
         elif isinstance(node, ast.Binary):
             symbol = {"*": "×", "/": "÷", "+": "+", "-": "−"}[node.op]
             wrap_l = isinstance(node.left, ast.Binary) and _weaker(node.left.op, node.op)
@@ -778,9 +611,8 @@ class _BlockCompiler:
             out.append(")")
         elif isinstance(node, ast.PerUnit):
             self._template(node.rate, out)
-            count = _path(ast.Path(node.span, tuple(t.PER_UNITS[node.unit].split("."))))
             out.append(f" per {node.unit} × ")
-            out.append(lambda ctx: str(count_of(_safe(count, ctx))))
+            out.append(f.count_shown(f.use_path(t.PER_UNITS[node.unit])))
         elif isinstance(node, ast.Tiered):
             out.append("tiered rates on ")
             self._template(node.base, out)
@@ -791,152 +623,11 @@ class _BlockCompiler:
             out.append(_text(node))
 
 
-# ----------------------------------------------------------------- runtime helpers
-
-
-def _weight(ctx: Context) -> Decimal:
-    if ctx.weight is None:  # pragma: no cover - the checker allows `weight` only where bound
-        raise EvaluationError("weight is not bound here")
-    return ctx.weight
-
-
-def _share(ctx: Context) -> Decimal:
-    if ctx.share is None:  # pragma: no cover
-        raise EvaluationError("share is not bound here")
-    return ctx.share
-
-
-def _path(node: ast.Path) -> Fn:
-    dotted = node.dotted
-    simple = {
-        "use.id": lambda ctx: ctx.use.id,
-        "use.date": lambda ctx: ctx.date,
-        "use.licensee": lambda ctx: ctx.licensee,
-        "use.purpose": lambda ctx: ctx.purpose,
-        "use.territory": lambda ctx: ctx.territory,
-        "use.works": lambda ctx: frozenset(ctx.works),
-        "use.artists": lambda ctx: frozenset(ctx.artists),
-        "use.attribution": lambda ctx: frozenset(ctx.attribution),
-        "use.touched": lambda ctx: frozenset(artists_touched(ctx)[0]),
-        "use.context": lambda ctx: ctx.context,
-        "use.commercial": lambda ctx: ctx.commercial,
-        "use.revenue": lambda ctx: ctx.revenue,
-        "use.metrics.revenue": lambda ctx: ctx.revenue,
-        "use.generations": lambda ctx: ctx.generations,
-        "use.metrics.generations": lambda ctx: ctx.generations,
-        "use.streams": lambda ctx: ctx.streams,
-        "use.metrics.streams": lambda ctx: ctx.streams,
-    }
-    if dotted in simple:
-        return simple[dotted]
-    if dotted.startswith("use.output."):
-        flag = node.parts[2]
-        return lambda ctx: getattr(ctx.output, flag)
-    fact = node.parts[2]
-
-    def read_fact(ctx: Context) -> Any:
-        value = ctx.facts.get(fact)
-        if value is None:
-            raise Missing(f"use.facts.{fact}")
-        return value
-
-    return read_fact
+# ----------------------------------------------------------------- helpers
 
 
 def _duration(literal: ast.DurationLit | None) -> Duration | None:
     return Duration.of(literal.count, literal.unit) if literal is not None else None
-
-
-def _artist_id(ctx: Context) -> str:
-    if ctx.artist_id is None:  # pragma: no cover - the checker allows it only where bound
-        raise EvaluationError("no artist is in hand here")
-    return ctx.artist_id
-
-
-def _work_id(ctx: Context) -> str:
-    if ctx.work_id is None:  # pragma: no cover
-        raise EvaluationError("no work is in hand here")
-    return ctx.work_id
-
-
-def _members(items: Any, ctx: Context) -> list[str]:
-    """The ids of a collection of the use, in the use's order."""
-    if isinstance(items, frozenset):
-        return sorted(items)
-    return list(items)
-
-
-def _party_field(field: str) -> Callable[[Any, Context], Any]:
-    def simple(party: Any, ctx: Context) -> Any:
-        value = getattr(party, field)
-        if value is None:
-            raise Missing(f"{field} of {party.id}")
-        return value
-
-    def deceased(party: Any, ctx: Context) -> bool:
-        return party.death_date is not None and party.death_date <= ctx.date
-
-    def age(party: Any, ctx: Context) -> int:
-        if party.birth_date is None:
-            raise Missing(f"birth_date of {party.id}")
-        return age_on(party.birth_date, ctx.date)
-
-    def minor(party: Any, ctx: Context) -> bool:
-        return age(party, ctx) < 18
-
-    special = {"deceased": deceased, "age": age, "minor": minor}
-    return special.get(field, simple)
-
-
-def _variable_path(variable: str, field: str) -> Fn:
-    """`artist.age`, `work.tdm_reserved`: a field of the one in hand, from the data files."""
-    if variable == "work":
-        if field == "id":
-            return _work_id
-
-        def work_field(ctx: Context) -> Any:
-            work = ctx.catalogue.works.get(_work_id(ctx))
-            if work is None:
-                raise Missing(f"{ctx.work_id} (not in the catalogue)", unknown_entity=True)
-            value = getattr(work, field)
-            if value is None:
-                raise Missing(f"{field} of {work.id}")
-            return value
-
-        return work_field
-    if field == "id":
-        return _artist_id
-    read = _party_field(field)
-
-    def party_field(ctx: Context) -> Any:
-        party = ctx.catalogue.party(_artist_id(ctx))
-        if party is None:
-            raise Missing(f"{ctx.artist_id} (not in the parties data)", unknown_entity=True)
-        return read(party, ctx)
-
-    return party_field
-
-
-def _all_of(conditions: tuple[Fn, ...]) -> tuple[Fn, ...]:
-    """All `when` lines of a provision as one condition (or none)."""
-    if len(conditions) <= 1:
-        return conditions
-
-    def all_hold(ctx: Context) -> bool:
-        return all(condition(ctx) for condition in conditions)
-
-    return (all_hold,)
-
-
-def _memoized(fn: Fn, key: int) -> Fn:
-    def memo(ctx: Context) -> Any:
-        cache = ctx.memo
-        if key in cache:
-            return cache[key]
-        value = cache[key] = fn(ctx)
-        return value
-
-    return memo
 
 
 def _children(node: ast.Expr) -> tuple[ast.Expr, ...]:
@@ -959,13 +650,6 @@ def _children(node: ast.Expr) -> tuple[ast.Expr, ...]:
     if isinstance(node, ast.Quantifier):
         return (node.condition,)
     return ()
-
-
-def _safe(fn: Fn, ctx: Context) -> Any:
-    try:
-        return fn(ctx)
-    except Missing:
-        return "(not given)"
 
 
 def _weaker(inner: str, outer: str) -> bool:

@@ -191,6 +191,15 @@ def read_xml(data: bytes, display: str) -> tuple[Element | None, list[Diagnostic
         ]
     except XmlLimitError as error:
         return None, [located(f"{error}; the file is not read")]
+    except LookupError as error:  # expat's: `<?xml … encoding="…"?>` names no known encoding
+        return None, [
+            Diagnostic(
+                span=Span(display, 1, 1),
+                message=f"the XML declaration names an encoding that is not known ({error}); "
+                "DDEX files are UTF-8",
+                source_line=lines[0] if lines else None,
+            )
+        ]
     if builder.root is None:
         return None, [Diagnostic(span=Span(display, 1, 1), message="the file holds no XML element")]
     return builder.root, []

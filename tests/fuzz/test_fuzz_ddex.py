@@ -65,7 +65,9 @@ def doctypes(draw: st.DrawFn) -> str:
 
 @st.composite
 def hostile_releases(draw: st.DrawFn) -> bytes:
-    kind = draw(st.sampled_from(["doctype", "splice", "cut", "field", "deep", "lines"]))
+    kind = draw(
+        st.sampled_from(["doctype", "splice", "cut", "field", "deep", "lines", "encoding"])
+    )
     text = RELEASE
     if kind == "doctype":
         text = text.replace(ROOT, draw(doctypes()) + "\n" + ROOT, 1)
@@ -83,6 +85,10 @@ def hostile_releases(draw: st.DrawFn) -> bytes:
             value = draw(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30))
             value = value.replace("&", "&amp;").replace("<", "&lt;")
             text = text[: start + len(tag) + 2] + value + text[end:]
+    elif kind == "encoding":
+        # The XML declaration's encoding name, which expat looks up (an unknown one raised).
+        name = draw(st.one_of(st.sampled_from(["U0TF-8", "utf-16", "latin-1", "x"]), st.text()))
+        text = text.replace('encoding="UTF-8"', f'encoding="{name}"', 1)
     elif kind == "lines":
         # A long text of short lines, which expat hands over line by line (once quadratic).
         lines = draw(st.integers(1, 300_000))
