@@ -43,6 +43,9 @@ class Context:
     """Everything about one use that clauses read, computed once per decision."""
 
     __slots__ = (
+        "_generations",
+        "_revenue",
+        "_streams",
         "artist_id",
         "artists",
         "attribution",
@@ -51,14 +54,11 @@ class Context:
         "context",
         "date",
         "facts",
-        "generations",
         "licensee",
         "memo",
         "output",
         "purpose",
-        "revenue",
         "share",
-        "streams",
         "territory",
         "use",
         "weight",
@@ -84,15 +84,11 @@ class Context:
         self.context: frozenset[str] = frozenset(context) if context else _NO_CONTEXT
         self.output = fields["output"]
         self.commercial: bool = fields["commercial"]
-        metrics: dict[str, Any] = fields["metrics"].__dict__
-        revenue = metrics["revenue"]
-        if revenue is None:
-            self.revenue = _NO_REVENUE
-        else:
-            money: dict[str, Any] = revenue.__dict__
-            self.revenue = new_money(Money, (money["amount"], money["currency"]))
-        self.generations: int = metrics["generations"]
-        self.streams: int = metrics["streams"]
+        # The metrics are read when a formula first asks for them: most uses are denied,
+        # and a denial reads none.
+        self._revenue: Money | None = None
+        self._generations: int | None = None
+        self._streams: int | None = None
         self.facts = facts
         self.weight: Decimal | None = None
         self.share: Decimal | None = None
@@ -101,6 +97,48 @@ class Context:
         # The artist (or performer) and the work in hand, in `where`, `any(…)` and `pay … to each`.
         self.artist_id: str | None = None
         self.work_id: str | None = None
+
+    @property
+    def revenue(self) -> Money:
+        """The use's revenue (zero in no currency when it gives none)."""
+        revenue = self._revenue
+        if revenue is None:
+            given = self.use.__dict__["metrics"].__dict__["revenue"]
+            if given is None:
+                revenue = _NO_REVENUE
+            else:
+                money: dict[str, Any] = given.__dict__
+                revenue = new_money(Money, (money["amount"], money["currency"]))
+            self._revenue = revenue
+        return revenue
+
+    @revenue.setter
+    def revenue(self, value: Money) -> None:
+        self._revenue = value
+
+    @property
+    def generations(self) -> int:
+        """The use's count of generations."""
+        count = self._generations
+        if count is None:
+            count = self._generations = self.use.__dict__["metrics"].__dict__["generations"]
+        return count
+
+    @generations.setter
+    def generations(self, value: int) -> None:
+        self._generations = value
+
+    @property
+    def streams(self) -> int:
+        """The use's count of streams."""
+        count = self._streams
+        if count is None:
+            count = self._streams = self.use.__dict__["metrics"].__dict__["streams"]
+        return count
+
+    @streams.setter
+    def streams(self, value: int) -> None:
+        self._streams = value
 
 
 Fn = Callable[[Context], Any]

@@ -228,7 +228,8 @@ def plain_use(obj: dict[str, Any], vocabulary: Any = None) -> Use | None:
     limits, the vocabulary); only pydantic's walk over the model is skipped, which cost
     more than deciding a simple use. That both agree on every input is a tested property
     (tests/test_plain_use.py)."""
-    if not _USE_FIELDS.issuperset(obj):
+    given = set(obj)
+    if not given <= _USE_FIELDS:  # an operator, not `issuperset`: compiled, no method lookup
         return None
     # `obj.get(…)`, not a bound `get`: compiled, a call on a dict is a direct C call.
     date, licensee = obj.get("date"), obj.get("licensee")
@@ -306,5 +307,5 @@ def plain_use(obj: dict[str, Any], vocabulary: Any = None) -> Use | None:
             "metrics": metrics,
             "facts": {},
         },
-        set(obj),
+        given,
     )

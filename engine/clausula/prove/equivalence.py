@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import z3
 
@@ -82,8 +82,10 @@ class Difference:
     witness: dict[str, Any] | None = None
     rules: list[str] = field(default_factory=list)
     payee: str | None = None
-    low: Decimal | None = None
-    high: Decimal | None = None
+    # A payment's change per use: its least and greatest (None: unbounded; "unknown": the
+    # solver could not find it in time).
+    low: Decimal | Literal["unknown"] | None = None
+    high: Decimal | Literal["unknown"] | None = None
     formula: str | None = None  # a payment's new − old, in words
     records: Records | None = None  # entries of the data files the witness needs
     currency: str | None = None
@@ -403,8 +405,8 @@ class Prover:
         low = self._bound(where, change, maximize=False)
         high = self._bound(where, change, maximize=True)
         span = (
-            f"from {'unbounded below' if low is None else _money(low, currency)} to "
-            f"{'unbounded above' if high is None else _money(high, currency)} per use"
+            f"from {_bound_words(low, 'below', currency)} to "
+            f"{_bound_words(high, 'above', currency)} per use"
         )
         region = self.region([*where, change != 0], peopled=peopled)
         who = _payee_words(payee, paid)
@@ -434,8 +436,8 @@ class Prover:
             use,
             rules,
             payee=payee,
-            low=None if low is None else _decimal(low),
-            high=None if high is None else _decimal(high),
+            low=low if low is None or isinstance(low, str) else _decimal(low),
+            high=high if high is None or isinstance(high, str) else _decimal(high),
             formula=None if formula is None else formula.words(currency),
             records=records,
             currency=currency,
@@ -585,9 +587,11 @@ class Prover:
         piece.witness, piece.records, piece.paid = use, records, paid
         return piece
 
-    def _bound(self, where: list[Any], change: Any, *, maximize: bool) -> Fraction | None:
+    def _bound(
+        self, where: list[Any], change: Any, *, maximize: bool
+    ) -> Fraction | Literal["unknown"] | None:
         """The least or greatest difference over every use of the region, with the use's
-        figures unbounded (None: no bound)."""
+        figures unbounded (None: no bound; "unknown": the solver could not tell in time)."""
         self.checks += 1
         status, value = extreme(
             self.space,
@@ -599,6 +603,8 @@ class Prover:
             timeout_ms=self.timeout_ms,
             figures_bounded=False,
         )
+        if status == "unknown":
+            return "unknown"
         if status != "sat" or value is None:
             return None
         return _fraction(value)
@@ -679,6 +685,15 @@ def _fraction(value: Any) -> Fraction:
     if z3.is_int_value(value):
         return Fraction(value.as_long())
     return Fraction(value.as_fraction())
+
+
+def _bound_words(bound: Fraction | str | None, side: str, currency: str) -> str:
+    """A bound of a payment's change in words: an amount, unbounded, or not known."""
+    if bound is None:
+        return f"unbounded {side}"
+    if isinstance(bound, str):
+        return f"a bound {side} the solver could not find in time"
+    return _money(bound, currency)
 
 
 def _decimal(value: Fraction) -> Decimal:

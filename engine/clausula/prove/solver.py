@@ -123,10 +123,29 @@ def extreme(
     opt.add(*formulas)
     handle = opt.maximize(objective) if maximize else opt.minimize(objective)
     result = opt.check()
+    if result == z3.unknown:
+        # The optimiser gave up (products of figures and weights are nonlinear). The bound
+        # a payment's change most often has, 0, is two plain checks away.
+        return _zero_bound(opt, formulas, objective, maximize, timeout_ms)
     if result != z3.sat:
-        return ("unsat" if result == z3.unsat else "unknown"), None
+        return "unsat", None
     value = handle.value()
     text = str(value)
     if "oo" in text or "epsilon" in text:
         return "sat", None
     return "sat", value
+
+
+def _zero_bound(
+    opt: Any, formulas: Sequence[Any], objective: Any, maximize: bool, timeout_ms: int
+) -> tuple[Status, Any]:
+    """("sat", 0) when 0 is the least (greatest, `maximize`) value of `objective` where the
+    optimiser's constraints hold: nothing below (above) 0, and 0 reached; otherwise
+    ("unknown", None) — never "unbounded" for a bound the solver could not find."""
+    solver: Any = z3.Solver()
+    solver.set("timeout", timeout_ms)
+    solver.add(*opt.assertions())
+    beyond = objective > 0 if maximize else objective < 0
+    if solver.check(beyond) != z3.unsat or solver.check(objective == 0) != z3.sat:
+        return "unknown", None
+    return "sat", z3.RealVal(0)
