@@ -1,6 +1,6 @@
 """Instructions per decision, counted by Valgrind: a figure a busy machine cannot move.
 
-    .venv-peers/bin/python benchmarks/instructions.py [--uses 2000] [--parsed]
+    .venv-peers/bin/python benchmarks/instructions.py [--uses 2000] [--parsed] [--memo]
 
 Wall-clock figures on a shared machine move by a third from one run to the next; the
 number of instructions a decision executes does not. This script runs a child process
@@ -12,7 +12,8 @@ the same uses and prints the instructions per decision (counted inside `decide` 
 
 The uses are the peers harness's (`../shared/bench/peers`: 1,000 artists, its seeded
 requests translated into use dicts as its Clausula variant does, plan memo off, as on
-requests that do not repeat); `--parsed` decides `Use` objects parsed beforehand.
+requests that do not repeat); `--parsed` decides `Use` objects parsed beforehand; `--memo`
+keeps the plan memo on, as the harness's timed passes run (they repeat the requests).
 Compare two builds by running this in each. Needs `valgrind` (`apt-get install
 valgrind`); prints what is missing otherwise. Asserts nothing.
 """
@@ -42,7 +43,8 @@ artist_ids, consents = common.make_consents(1000)
 requests = common.make_requests(artist_ids, consents, {uses})
 variant = engines_clausula.build_clausula(artist_ids, consents, repeats=1)[0]
 policies, to_use = variant.policy_set, variant.to_use
-policies._plans = None  # requests that do not repeat: no plan memo
+if not {memo}:
+    policies._plans = None  # requests that do not repeat: no plan memo
 uses = [to_use(r) for r in requests]
 if {parsed}:
     uses = [clausula.parse_use(u, policies.vocabulary) for u in uses]
@@ -62,6 +64,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--uses", type=int, default=2000)
     parser.add_argument("--parsed", action="store_true")
+    parser.add_argument("--memo", action="store_true")
     args = parser.parse_args()
     missing = [tool for tool in ("valgrind", "callgrind_control") if shutil.which(tool) is None]
     if missing:
@@ -77,7 +80,9 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory(prefix="clausula-instructions-") as tmp:
         script = Path(tmp) / "child.py"
-        script.write_text(CHILD.format(peers=str(PEERS), uses=args.uses, parsed=args.parsed))
+        script.write_text(
+            CHILD.format(peers=str(PEERS), uses=args.uses, parsed=args.parsed, memo=args.memo)
+        )
         out, log = Path(tmp) / "callgrind.out", Path(tmp) / "child.log"
         with log.open("w") as sink:
             child = subprocess.Popen(
@@ -103,7 +108,7 @@ def main() -> None:
             print(log.read_text()[-2000:])
             return
         total = int(collected[-1].rsplit(":", 1)[1].replace(",", ""))
-    kind = "parsed Use" if args.parsed else "use dict"
+    kind = ("parsed Use" if args.parsed else "use dict") + (", plan memo on" if args.memo else "")
     print(f"python {sys.version.split()[0]}, load {os.getloadavg()}")
     print(
         f"peers harness, {args.uses:,} uses ({kind}), PolicySet.decide: "
