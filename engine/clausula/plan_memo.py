@@ -112,16 +112,24 @@ class PlanMemo:
     def planned(self, use: Use) -> tuple[Plan, Context]:
         """The plan of `use` and its context (`decide.planned`), the plan remembered for
         uses alike."""
+        made, ctx, facts = self.plan_of(use)
+        return made, ctx if ctx is not None else Context(use, self._catalogue, facts)
+
+    def plan_of(self, use: Use) -> tuple[Plan, Context | None, Mapping[str, Any]]:
+        """The plan of `use`, the context its planning read it through — None when the plan
+        was remembered, so that a caller that needs no context (a plan that does not
+        license the use) makes none — and the use's facts (`decide.use_facts`)."""
         if self._resting:
             self._resting -= 1
-            return planned(self._policy, self._records, use)
+            made, ctx = planned(self._policy, self._records, use)
+            return made, ctx, ctx.facts
         key = (*plan_key(use), *figures_key(use)) if self._figures else plan_key(use)
         found = self._plans.get(key)
         self._lookups += 1
         if found is not None:
             self._hits += 1
             facts, made = found
-            return made, Context(use, self._catalogue, facts)
+            return made, None, facts
         if self._lookups >= _WINDOW:
             if self._hits * _FEW < self._lookups:
                 self._resting = _RESTING
@@ -131,4 +139,4 @@ class PlanMemo:
         if len(plans) >= MAX_PLANS:
             plans.clear()
         plans[key] = (ctx.facts, made)
-        return made, ctx
+        return made, ctx, ctx.facts

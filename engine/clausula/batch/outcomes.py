@@ -118,7 +118,7 @@ def _decide_outcomes(
     # cyclic collector would walk those memories again and again for nothing.
     with collector_paused():
         vocabulary = policy_set.vocabulary
-        outcomes: list[Outcome | None] = []
+        outcomes: list[Outcome] = []
         pace = pace_of(policy_set)
         given = enumerate(uses)
         while True:
@@ -127,46 +127,50 @@ def _decide_outcomes(
             # it costs little when it is the slower.
             trial = pace.seconds[chosen] is None or chosen == pace.slower()
             size = _PROBE if way is None and trial else _CHUNK
-            # Each chunk read and decided in turn, not every use read first: a use is
-            # decided while what reading it made is still in the processor's caches.
-            chunk: list[tuple[int, Use]] = []
-            read = len(outcomes)
-            for position, raw in islice(given, size):
-                try:
-                    chunk.append((position, parse_use(raw, vocabulary)))
-                    outcomes.append(None)
-                except UseError as error:
-                    outcomes.append(_refused(position, error))
-            if len(outcomes) == read:
-                break  # every use read
-            if not chunk:
-                continue  # not one valid use in this chunk
+            # Each way is timed with the reading of its uses, which both pay.
             began = time.perf_counter()
-            if chosen == "classes":
+            if chosen == "one_by_one":
+                read = _one_by_one(policy_set, islice(given, size), outcomes)
+                invested = 0.0
+            else:
+                # Each chunk read and decided in turn, not every use read first: a use is
+                # decided while what reading it made is still in the processor's caches.
+                chunk: list[tuple[int, Use]] = []
+                found: dict[int, Outcome] = {}
+                read = 0
+                for position, raw in islice(given, size):
+                    read += 1
+                    try:
+                        chunk.append((position, parse_use(raw, vocabulary)))
+                    except UseError as error:
+                        found[position] = _refused(position, error)
                 evaluator = kept_evaluator(policies)
                 planned = evaluator.planning_seconds
-                found = _by_classes(evaluator, chunk)
+                for outcome in _by_classes(evaluator, chunk) if chunk else ():
+                    found[outcome.position] = outcome
                 # Planning a class met for the first time is paid once: what the classes
                 # are weighed by is what the uses of known classes cost.
                 invested = evaluator.planning_seconds - planned
-            else:
-                found = _one_by_one(policy_set, chunk)
-                invested = 0.0
-            pace.record(chosen, time.perf_counter() - began - invested, len(chunk))
-            for outcome in found:
-                outcomes[outcome.position] = outcome
-    return [outcome for outcome in outcomes if outcome is not None]
+                outcomes.extend(found[position] for position in sorted(found))
+            if not read:
+                break  # every use read
+            pace.record(chosen, time.perf_counter() - began - invested, read)
+    return outcomes
 
 
-def _one_by_one(policy_set: PolicySet, uses: list[tuple[int, Use]]) -> list[Outcome]:
-    """Each use decided on its own (`PolicySet.decide_outcome`)."""
-    found = []
-    for position, use in uses:
+def _one_by_one(
+    policy_set: PolicySet, uses: Iterable[tuple[int, Any]], outcomes: list[Outcome]
+) -> int:
+    """Each use decided on its own (`PolicySet.decide_outcome`), its outcome added to
+    `outcomes`; how many uses there were."""
+    read = 0
+    for position, raw in uses:
+        read += 1
         try:
-            found.append(placed(policy_set.decide_outcome(use), position))
+            outcomes.append(placed(policy_set.decide_outcome(raw), position))
         except UseError as error:
-            found.append(_refused(position, error))
-    return found
+            outcomes.append(_refused(position, error))
+    return read
 
 
 def _refused(position: int, error: UseError) -> Outcome:
