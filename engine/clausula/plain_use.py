@@ -41,7 +41,7 @@ _OUTPUT_FIELDS: Final = frozenset(Output.model_fields)
 _METRICS_FIELDS: Final = frozenset(Metrics.model_fields)
 _MONEY_FIELDS: Final = frozenset(MoneyAmount.model_fields)
 _PLAIN_DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_NO_OUTPUT: Final = Output()  # frozen, so one instance serves every use that sets no flag
+NO_OUTPUT: Final = Output()  # frozen, so one instance serves every use that sets no flag
 _NO_METRICS: Final = Metrics()
 
 
@@ -267,7 +267,7 @@ def plain_use(obj: dict[str, Any], vocabulary: Any = None) -> Use | None:
     attribution = obj.get("attribution", _ABSENT)
     attribution = {} if attribution is _ABSENT else _plain_attribution(attribution)
     output = obj.get("output", _ABSENT)
-    output = _NO_OUTPUT if output is _ABSENT else _plain_output(output)
+    output = NO_OUTPUT if output is _ABSENT else _plain_output(output)
     metrics = obj.get("metrics", _ABSENT)
     metrics = _NO_METRICS if metrics is _ABSENT else _plain_metrics(metrics)
     if attribution is None or output is None or metrics is None:

@@ -27,6 +27,7 @@ from .compiled import CompiledPolicy
 from .context import Context
 from .decide import Records, planned
 from .models import Use
+from .plain_use import NO_OUTPUT
 from .plans import Plan
 
 MAX_PLANS = 8192  # plans kept per policy set before the memo is cleared
@@ -42,14 +43,17 @@ def frame_key(use: Use) -> tuple[Any, ...]:
     """Everything about a use but its id, metrics, works, artists and attribution (the
     batch core's frames add those by their places)."""
     fields = use.__dict__  # not the model's attributes: each goes through a hook
+    output, context = fields["output"], fields["context"]
     facts: Mapping[str, Any] = fields["facts"]
     return (
         fields["date"],
         fields["licensee"],
         fields["purpose"],
         fields["territory"],
-        tuple(fields["output"].__dict__.values()),  # its flags (the model hashes slowly)
-        tuple(fields["context"]),
+        # its flags (the model hashes slowly); none for the one flagless output that
+        # `plain_use` gives every use that sets no flag
+        () if output is NO_OUTPUT else tuple(output.__dict__.values()),
+        tuple(context) if context else (),
         fields["commercial"],
         # by type and text: `True`, `1` and `1.0` are equal in Python, not as facts
         tuple((k, type(v).__name__, str(v)) for k, v in facts.items()) if facts else (),
