@@ -192,11 +192,12 @@ def read_xml(data: bytes, display: str) -> tuple[Element | None, list[Diagnostic
     except XmlLimitError as error:
         return None, [located(f"{error}; the file is not read")]
     except LookupError as error:  # expat's: `<?xml … encoding="…"?>` names no known encoding
+        name = str(error).removeprefix("unknown encoding: ")[:40]
         return None, [
             Diagnostic(
                 span=Span(display, 1, 1),
-                message=f"the XML declaration names an encoding that is not known ({error}); "
-                "DDEX files are UTF-8",
+                message=f"the first line says the file is written in `{name}`, which is not a "
+                'known text encoding; DDEX files are UTF-8 (`encoding="UTF-8"`)',
                 source_line=lines[0] if lines else None,
             )
         ]

@@ -692,7 +692,8 @@ def _bound_words(bound: Fraction | str | None, side: str, currency: str) -> str:
     if bound is None:
         return f"unbounded {side}"
     if isinstance(bound, str):
-        return f"a bound {side} the solver could not find in time"
+        least = "least" if side == "below" else "greatest"
+        return f"a {least} amount not found (the analysis ran out of time)"
     return _money(bound, currency)
 
 

@@ -126,7 +126,7 @@ def extreme(
     if result == z3.unknown:
         # The optimiser gave up (products of figures and weights are nonlinear). The bound
         # a payment's change most often has, 0, is two plain checks away.
-        return _zero_bound(opt, formulas, objective, maximize, timeout_ms)
+        return _zero_bound(opt, objective, maximize, timeout_ms)
     if result != z3.sat:
         return "unsat", None
     value = handle.value()
@@ -136,9 +136,7 @@ def extreme(
     return "sat", value
 
 
-def _zero_bound(
-    opt: Any, formulas: Sequence[Any], objective: Any, maximize: bool, timeout_ms: int
-) -> tuple[Status, Any]:
+def _zero_bound(opt: Any, objective: Any, maximize: bool, timeout_ms: int) -> tuple[Status, Any]:
     """("sat", 0) when 0 is the least (greatest, `maximize`) value of `objective` where the
     optimiser's constraints hold: nothing below (above) 0, and 0 reached; otherwise
     ("unknown", None) — never "unbounded" for a bound the solver could not find."""
