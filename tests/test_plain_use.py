@@ -11,6 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
@@ -235,3 +236,18 @@ def test_long_text_never_becomes_a_memo_key() -> None:
     memos = (shape._PLAIN_PARTIES, shape._PLAIN_DATES, shape._PLAIN_TERRITORIES)
     assert all(len(key) <= 128 for memo in memos for key in memo)
     assert all(len(a) <= 40 and len(c) == 3 for a, c in shape._REVENUES_ONLY)
+
+
+def test_a_key_the_model_does_not_know_leaves_the_plain_path() -> None:
+    """`plain_request` counts the fields it reads against the object's length: a key that is
+    no field (of any type, or a field's name in another case) sends the use to pydantic,
+    which refuses it; a `"id": null` counts as given."""
+    plain = {"date": "2026-09-01", "licensee": PARTIES[0], "purpose": "training", "territory": "DE"}
+    assert plain_use(plain) is not None
+    assert plain_use({**plain, "id": None}) is not None
+    assert plain_use({**plain, "id": None}).model_fields_set == {*plain, "id"}  # type: ignore[union-attr]
+    for odd in ({1: "x"}, {"Territory": "DE"}, {"facts ": {}}, {None: None}):
+        use = {**plain, **odd}
+        assert plain_use(use) is None, odd
+        with pytest.raises(ValidationError):
+            Use.model_validate(use)

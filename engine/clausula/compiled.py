@@ -68,9 +68,7 @@ class CompiledProvision:
     guard: Guard | None = None  # of `when`, all lines together; see `Candidates`
     # The fixed reasons this provision gives (`decide`: a permit's, per effect and
     # purpose), made once and shared by the plans that give them; never changed.
-    said: dict[tuple[str, str], Reason] = field(
-        default_factory=dict, compare=False, repr=False
-    )
+    said: dict[tuple[str, str], Reason] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,9 +99,7 @@ class CompiledBlock:
     candidates: Candidates = field(default_factory=lambda: Candidates(()))
     # The fixed reasons this block gives (`decide`: why a contract does not apply or does
     # not permit a purpose), made once and shared by the plans that give them; never changed.
-    said: dict[tuple[str, str], Reason] = field(
-        default_factory=dict, compare=False, repr=False
-    )
+    said: dict[tuple[str, str], Reason] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,7 +36,6 @@ from .money import currency_problem
 from .trusted_models import trusted
 from .use_vocabulary import territory_problem
 
-_USE_FIELDS: Final = frozenset(Use.model_fields)
 _OUTPUT_FIELDS: Final = frozenset(Output.model_fields)
 _METRICS_FIELDS: Final = frozenset(Metrics.model_fields)
 _MONEY_FIELDS: Final = frozenset(MoneyAmount.model_fields)
@@ -219,18 +218,92 @@ def _plain_attribution(value: object) -> dict[str, Decimal] | None:
 _ABSENT: Final[Any] = object()  # a field the use does not give (None is a value: `"id": null`)
 
 
+class PlainRequest:
+    """A use of the plain shape, its fields checked (`plain_request`), before its `Use` is
+    made: the plan memo finds the plan of a request by these fields, and a use that its
+    remembered plan denies is decided without a `Use` at all (`PolicySet.decide`)."""
+
+    def __init__(
+        self,
+        given: dict[str, Any],
+        use_id: str | None,
+        date: dt.date,
+        licensee: str,
+        purpose: str,
+        territory: str,
+        works: list[str],
+        artists: list[str],
+        attribution: dict[str, Decimal],
+        output: Output,
+        context: list[str],
+        commercial: bool,
+        metrics: Metrics,
+    ) -> None:
+        self.given = given
+        self.id = use_id
+        self.date = date
+        self.licensee = licensee
+        self.purpose = purpose
+        self.territory = territory
+        self.works = works
+        self.artists = artists
+        self.attribution = attribution
+        self.output = output
+        self.context = context
+        self.commercial = commercial
+        self.metrics = metrics
+        self.made: Use | None = None
+
+    def use(self) -> Use:
+        """The `Use` that validating the request's object gives, made once."""
+        made = self.made
+        if made is None:
+            made = self.made = trusted(
+                Use,
+                {
+                    "id": self.id,
+                    "date": self.date,
+                    "licensee": self.licensee,
+                    "purpose": self.purpose,
+                    "territory": self.territory,
+                    "works": self.works,
+                    "artists": self.artists,
+                    "attribution": self.attribution,
+                    "output": self.output,
+                    "context": self.context,
+                    "commercial": self.commercial,
+                    "metrics": self.metrics,
+                    "facts": {},
+                },
+                set(self.given),
+            )
+        return made
+
+
+def as_use(subject: Use | PlainRequest) -> Use:
+    """The `Use` of a use or of a plain request."""
+    return subject.use() if isinstance(subject, PlainRequest) else subject
+
+
 def plain_use(obj: dict[str, Any], vocabulary: Any = None) -> Use | None:
     """The `Use` that validating `obj` gives, when `obj` has the plain shape almost every
-    use has (exact JSON types, ASCII text, no facts) and is valid; None otherwise, and
-    then `Use.model_validate` decides, and says what is wrong (`parse_use`).
+    use has and is valid (`plain_request`); None otherwise."""
+    request = plain_request(obj, vocabulary)
+    return None if request is None else request.use()
+
+
+def plain_request(obj: dict[str, Any], vocabulary: Any = None) -> PlainRequest | None:
+    """The checked fields of `obj` (a `PlainRequest`, whose `use()` is the `Use` that
+    validating `obj` gives) when `obj` has the plain shape almost every use has (exact JSON
+    types, ASCII text, no facts) and is valid; None otherwise, and then `Use.model_validate`
+    decides, and says what is wrong (`parse_use`).
 
     Each value goes through the model's own checks (ids with their check characters, money,
     limits, the vocabulary); only pydantic's walk over the model is skipped, which cost
     more than deciding a simple use. That both agree on every input is a tested property
     (tests/test_plain_use.py)."""
-    given = set(obj)
-    if not given <= _USE_FIELDS:  # an operator, not `issuperset`: compiled, no method lookup
-        return None
+    # Every field read below is counted (`read`): `obj` holds no other key when the count
+    # is its length (cheaper than comparing its keys with the model's fields).
     # `obj.get(…)`, not a bound `get`: compiled, a call on a dict is a direct C call.
     date, licensee = obj.get("date"), obj.get("licensee")
     purpose, territory = obj.get("purpose"), obj.get("territory")
@@ -255,27 +328,53 @@ def plain_use(obj: dict[str, Any], vocabulary: Any = None) -> Use | None:
         or not _PLAIN_TERRITORIES[territory]
     ):
         return None
-    use_id = obj.get("id")
-    if use_id is not None and not _plain_text(use_id, MAX_ID_CHARS, 0):
-        return None
+    read = 4  # the date, licensee, purpose and territory: there, or refused above
+    use_id = obj.get("id", _ABSENT)
+    if use_id is _ABSENT:
+        use_id = None
+    else:
+        read += 1
+        if use_id is not None and not _plain_text(use_id, MAX_ID_CHARS, 0):
+            return None
     works = obj.get("works", _ABSENT)
-    works = [] if works is _ABSENT else _plain_ids(works, _PLAIN_WORKS, MAX_WORKS)
+    if works is _ABSENT:
+        works = []
+    else:
+        read += 1
+        works = _plain_ids(works, _PLAIN_WORKS, MAX_WORKS)
     artists = obj.get("artists", _ABSENT)
-    artists = [] if artists is _ABSENT else _plain_ids(artists, _PLAIN_PARTIES, MAX_ARTISTS)
+    if artists is _ABSENT:
+        artists = []
+    else:
+        read += 1
+        artists = _plain_ids(artists, _PLAIN_PARTIES, MAX_ARTISTS)
     if works is None or artists is None:
         return None
     attribution = obj.get("attribution", _ABSENT)
-    attribution = {} if attribution is _ABSENT else _plain_attribution(attribution)
+    if attribution is _ABSENT:
+        attribution = {}
+    else:
+        read += 1
+        attribution = _plain_attribution(attribution)
     output = obj.get("output", _ABSENT)
-    output = NO_OUTPUT if output is _ABSENT else _plain_output(output)
+    if output is _ABSENT:
+        output = NO_OUTPUT
+    else:
+        read += 1
+        output = _plain_output(output)
     metrics = obj.get("metrics", _ABSENT)
-    metrics = _NO_METRICS if metrics is _ABSENT else _plain_metrics(metrics)
+    if metrics is _ABSENT:
+        metrics = _NO_METRICS
+    else:
+        read += 1
+        metrics = _plain_metrics(metrics)
     if attribution is None or output is None or metrics is None:
         return None
     context = obj.get("context", _ABSENT)
     if context is _ABSENT:
         context = []
     else:
+        read += 1
         if type(context) is not list or len(context) > MAX_CONTEXTS:
             return None
         for name in context:
@@ -284,28 +383,30 @@ def plain_use(obj: dict[str, Any], vocabulary: Any = None) -> Use | None:
             ):
                 return None
         context = context.copy()
-    commercial = obj.get("commercial", False)
+    commercial = obj.get("commercial", _ABSENT)
+    if commercial is _ABSENT:
+        commercial = False
+    else:
+        read += 1
     facts = obj.get("facts", _ABSENT)
-    if type(commercial) is not bool or (
-        facts is not _ABSENT and (type(facts) is not dict or facts)
-    ):
+    if facts is not _ABSENT:
+        read += 1
+        if type(facts) is not dict or facts:
+            return None
+    if type(commercial) is not bool or read != len(obj):
         return None
-    return trusted(
-        Use,
-        {
-            "id": use_id,
-            "date": date,
-            "licensee": licensee,
-            "purpose": purpose,
-            "territory": territory,
-            "works": works,
-            "artists": artists,
-            "attribution": attribution,
-            "output": output,
-            "context": context,
-            "commercial": commercial,
-            "metrics": metrics,
-            "facts": {},
-        },
-        given,
+    return PlainRequest(
+        obj,
+        use_id,
+        date,
+        licensee,
+        purpose,
+        territory,
+        works,
+        artists,
+        attribution,
+        output,
+        context,
+        commercial,
+        metrics,
     )

@@ -27,7 +27,7 @@ from .compiled import CompiledPolicy
 from .context import Context
 from .decide import Records, planned
 from .models import Use
-from .plain_use import NO_OUTPUT
+from .plain_use import NO_OUTPUT, PlainRequest, as_use
 from .plans import Plan
 
 MAX_PLANS = 8192  # plans kept per policy set before the memo is cleared
@@ -39,53 +39,105 @@ _FEW = 8
 _RESTING = 65_536
 
 
-def frame_key(use: Use) -> tuple[Any, ...]:
-    """Everything about a use but its id, metrics, works, artists and attribution (the
-    batch core's frames add those by their places)."""
-    fields = use.__dict__  # not the model's attributes: each goes through a hook
-    output, context = fields["output"], fields["context"]
-    facts: Mapping[str, Any] = fields["facts"]
+def _plan_key(
+    date: Any,
+    licensee: Any,
+    purpose: Any,
+    territory: Any,
+    output: Any,
+    context: Any,
+    commercial: Any,
+    facts: Mapping[str, Any],
+    works: Any,
+    artists: Any,
+    attribution: Any,
+) -> tuple[Any, ...]:
+    # The one definition of the key, for a `Use` (`plan_key`) and for a plain request
+    # (`request_key`): one tuple, built at once.
     return (
-        fields["date"],
-        fields["licensee"],
-        fields["purpose"],
-        fields["territory"],
+        date,
+        licensee,
+        purpose,
+        territory,
         # its flags (the model hashes slowly); none for the one flagless output that
         # `plain_use` gives every use that sets no flag
         () if output is NO_OUTPUT else tuple(output.__dict__.values()),
         tuple(context) if context else (),
-        fields["commercial"],
+        commercial,
         # by type and text: `True`, `1` and `1.0` are equal in Python, not as facts
         tuple((k, type(v).__name__, str(v)) for k, v in facts.items()) if facts else (),
+        tuple(works),
+        tuple(artists),
+        tuple(attribution) if attribution else (),
     )
+
+
+_FRAME = 8  # the first places of `_plan_key`: the use's frame
+
+
+def frame_key(use: Use) -> tuple[Any, ...]:
+    """Everything about a use but its id, metrics, works, artists and attribution (the
+    batch core's frames add those by their places)."""
+    return plan_key(use)[:_FRAME]
 
 
 def plan_key(use: Use) -> tuple[Any, ...]:
     """What a plan reads of `use` when its conditions read neither its id, nor its
     metrics, nor a weight: its frame, its works and artists, and who it is attributed to
     (in order; not their weights)."""
-    fields = use.__dict__
-    attribution = fields["attribution"]
-    return (
-        *frame_key(use),
-        tuple(fields["works"]),
-        tuple(fields["artists"]),
-        tuple(attribution) if attribution else (),
+    fields = use.__dict__  # not the model's attributes: each goes through a hook
+    return _plan_key(
+        fields["date"],
+        fields["licensee"],
+        fields["purpose"],
+        fields["territory"],
+        fields["output"],
+        fields["context"],
+        fields["commercial"],
+        fields["facts"],
+        fields["works"],
+        fields["artists"],
+        fields["attribution"],
     )
 
 
-def figures_key(use: Use) -> tuple[Any, ...]:
-    """The use's metrics and attribution weights, exactly as given (for `plan_key` where
-    conditions read them)."""
-    fields = use.__dict__
-    metrics = fields["metrics"]
+def request_key(request: PlainRequest) -> tuple[Any, ...]:
+    """`plan_key` of the `Use` of a plain request, read from the request (no facts)."""
+    return _plan_key(
+        request.date,
+        request.licensee,
+        request.purpose,
+        request.territory,
+        request.output,
+        request.context,
+        request.commercial,
+        _NO_FACTS,
+        request.works,
+        request.artists,
+        request.attribution,
+    )
+
+
+_NO_FACTS: Mapping[str, Any] = {}
+
+
+def _figures_key(attribution: Mapping[str, Any], metrics: Any) -> tuple[Any, ...]:
     revenue = metrics.revenue
     return (
-        tuple(str(weight) for weight in fields["attribution"].values()),
+        tuple(str(weight) for weight in attribution.values()),
         (str(revenue.amount), revenue.currency) if revenue is not None else None,
         metrics.generations,
         metrics.streams,
     )
+
+
+def figures_key(use: Use | PlainRequest) -> tuple[Any, ...]:
+    """The use's metrics and attribution weights, exactly as given (for `plan_key` where
+    conditions read them)."""
+    if isinstance(use, PlainRequest):
+        return _figures_key(use.attribution, use.metrics)
+    fields = use.__dict__
+    return _figures_key(fields["attribution"], fields["metrics"])
 
 
 class PlanMemo:
@@ -119,15 +171,18 @@ class PlanMemo:
         made, ctx, facts = self.plan_of(use)
         return made, ctx if ctx is not None else Context(use, self._catalogue, facts)
 
-    def plan_of(self, use: Use) -> tuple[Plan, Context | None, Mapping[str, Any]]:
-        """The plan of `use`, the context its planning read it through — None when the plan
-        was remembered, so that a caller that needs no context (a plan that does not
-        license the use) makes none — and the use's facts (`decide.use_facts`)."""
+    def plan_of(self, use: Use | PlainRequest) -> tuple[Plan, Context | None, Mapping[str, Any]]:
+        """The plan of `use` (a `Use`, or a plain request whose `Use` is made only when it is
+        planned), the context its planning read it through — None when the plan was
+        remembered, so that a caller that needs no context (a plan that does not license
+        the use) makes none — and the use's facts (`decide.use_facts`)."""
         if self._resting:
             self._resting -= 1
-            made, ctx = planned(self._policy, self._records, use)
+            made, ctx = planned(self._policy, self._records, as_use(use))
             return made, ctx, ctx.facts
-        key = (*plan_key(use), *figures_key(use)) if self._figures else plan_key(use)
+        key = request_key(use) if isinstance(use, PlainRequest) else plan_key(use)
+        if self._figures:
+            key = (*key, *figures_key(use))
         found = self._plans.get(key)
         self._lookups += 1
         if found is not None:
@@ -138,7 +193,7 @@ class PlanMemo:
             if self._hits * _FEW < self._lookups:
                 self._resting = _RESTING
             self._lookups = self._hits = 0
-        made, ctx = planned(self._policy, self._records, use)
+        made, ctx = planned(self._policy, self._records, as_use(use))
         plans = self._plans
         if len(plans) >= MAX_PLANS:
             plans.clear()

@@ -27,11 +27,12 @@ from .decide import Records, planned
 from .diagnostics import Diagnostic, DiagnosticSink, PolicyError, Span, did_you_mean
 from .models import Decision, Use
 from .parser import parse
+from .plain_use import PlainRequest, as_use
 from .plan_memo import PlanMemo
 from .plans import Plan
 from .pricing import Outcome, plan_refusal, price, price_outcome, refused
 from .territory import TerritorySet
-from .use_input import parse_use
+from .use_input import read_use
 
 if TYPE_CHECKING:
     from .batch.analysis import Analysis
@@ -110,14 +111,14 @@ class PolicySet:
 
     def decide(self, use: Use | Mapping[str, Any]) -> Decision:
         """Decide one use. Raises `UseError` with every problem when the use is wrong."""
-        return self._decided(parse_use(use, self._compiled.vocabulary))
+        return self._decided(read_use(use, self._compiled.vocabulary))
 
     def decide_outcome(self, use: Use | Mapping[str, Any]) -> Outcome:
         """Decide one use in the compact form: the same decision, rounded payments, totals
         and denying rules as `decide`, without the reasons' texts and the `Decision` model —
         for pipelines that store or sum answers (docs/python.md, "Which call to use").
         Raises `UseError` as `decide` does."""
-        parsed = parse_use(use, self._compiled.vocabulary)
+        parsed = read_use(use, self._compiled.vocabulary)
         plan, ctx, facts = self._plan_of(parsed)
         if not plan.licensed:
             return plan_refusal(plan)  # a denial reads nothing of the use: no context
@@ -128,31 +129,34 @@ class PolicySet:
         vocabulary, decided = self._compiled.vocabulary, []
         with collector_paused():
             for use in uses:
-                decided.append(self._decided(parse_use(use, vocabulary)))
+                decided.append(self._decided(read_use(use, vocabulary)))
         return decided
 
-    def _decided(self, use: Use) -> Decision:
+    def _decided(self, use: Use | PlainRequest) -> Decision:
         """The decision of a validated use: `price` of its plan, or for a plan that does not
         license it `refused`, which is what `price` gives then, without making the use's
-        context when the plan memo remembered the plan."""
+        context (nor, for a plain request, its `Use`) when the plan memo remembered the
+        plan."""
         plan, ctx, facts = self._plan_of(use)
         if not plan.licensed:
             return refused(plan, use.id)
         # not `price(*…)`: compiled, a call with its arguments is direct
         return price(plan, self._context(use, ctx, facts))
 
-    def _plan_of(self, use: Use) -> tuple[Plan, Context | None, Mapping[str, Any]]:
+    def _plan_of(self, use: Use | PlainRequest) -> tuple[Plan, Context | None, Mapping[str, Any]]:
         """The plan of a validated use, the context its planning made (None: the plan memo
         remembered the plan) and the use's facts — through the memo when the set has one."""
         memo = self._plans
         if memo is not None:
             return memo.plan_of(use)
-        made, ctx = planned(self._compiled, self._records, use)
+        made, ctx = planned(self._compiled, self._records, as_use(use))
         return made, ctx, ctx.facts
 
-    def _context(self, use: Use, ctx: Context | None, facts: Mapping[str, Any]) -> Context:
+    def _context(
+        self, use: Use | PlainRequest, ctx: Context | None, facts: Mapping[str, Any]
+    ) -> Context:
         """`ctx`, or when planning made none (a remembered plan) the use's context."""
-        return ctx if ctx is not None else Context(use, self._records.catalogue, facts)
+        return ctx if ctx is not None else Context(as_use(use), self._records.catalogue, facts)
 
 
 def _analysis(checked: CheckedPolicy | None) -> Analysis | None:

@@ -18,7 +18,7 @@ from .errors import ClausulaError
 from .json_input import JSONProblems, load_json, pointer_part, printable, read_json
 from .limits import MAX_USE_BYTES
 from .models import Use
-from .plain_use import plain_use
+from .plain_use import PlainRequest, plain_request
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +78,15 @@ def parse_use(obj: Mapping[str, Any] | Use, vocabulary: Any = None) -> Use:
     """Validate a use given as a mapping (parsed JSON). Raises `UseError` with every
     problem; given a policy set's vocabulary (`PolicySet.vocabulary`), its purpose,
     territory, contexts and facts are checked against it in the same answer."""
+    read = read_use(obj, vocabulary)
+    return read.use() if isinstance(read, PlainRequest) else read
+
+
+def read_use(obj: Mapping[str, Any] | Use, vocabulary: Any = None) -> Use | PlainRequest:
+    """`parse_use`, but a use of the plain shape is given as its `PlainRequest`, whose `Use`
+    is made when something reads it (a denial remembered by the plan memo does not)."""
     if type(obj) is dict:  # first, the common case: the ABC checks below cost ~0.5 µs
-        plain = plain_use(obj, vocabulary)  # the common shape, checked without pydantic's walk
+        plain = plain_request(obj, vocabulary)  # the common shape, without pydantic's walk
         if plain is not None:
             return plain
     elif isinstance(obj, Use):
