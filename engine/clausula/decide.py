@@ -22,6 +22,7 @@ from . import consenters
 from . import types as t
 from .compiled import CompiledBlock, CompiledEffect, CompiledPolicy
 from .consent import ConsentLedger, ConsentRecord, DatedConsentLedger
+from .consent_records import FileConsentLedger
 from .context import Context, EvaluationError, Missing, artists_touched
 from .dates import age_on
 from .durations import advance
@@ -341,12 +342,13 @@ def _closest_consent(
     """The first grant that gives this consent, else why the closest one does not, and
     how close it came (None: no grant is recorded)."""
     best: tuple[int, str] | None = None
-    dated = records.dated_ledger
-    found = (
-        dated.records_on(artist, ctx.date)
-        if dated is not None
-        else records.ledger.records_for(artist)
-    )
+    dated, ledger = records.dated_ledger, records.ledger
+    if dated is not None:
+        found = dated.records_on(artist, ctx.date)
+    elif type(ledger) is FileConsentLedger:  # the data files' ledger: a direct call
+        found = ledger.records_for(artist)
+    else:
+        found = ledger.records_for(artist)
     for record in found:
         failure = grant_problem(ctx, records, record, artist, purpose, effect)
         if failure is None:
@@ -720,11 +722,14 @@ def jurisdiction_applies(
 # ----------------------------------------------------------------- the decision
 
 
-def planned(policy: CompiledPolicy, records: Records, use: Use) -> tuple[Plan, Context]:
+def planned(
+    policy: CompiledPolicy, records: Records, use: Use, facts: dict[str, Any] | None = None
+) -> tuple[Plan, Context]:
     """The plan of one validated use, and the context it was read through (which pricing
     reads too). Raises `UseError` for a purpose, context, territory or fact the policy
-    set does not know."""
-    ctx = Context(use, records.catalogue, use_facts(use, policy))
+    set does not know. `facts`: the use's facts when its names were checked against the
+    policy's vocabulary already (else `use_facts` checks them and gives them)."""
+    ctx = Context(use, records.catalogue, use_facts(use, policy) if facts is None else facts)
     return plan(policy, records, use, ctx), ctx
 
 

@@ -238,6 +238,7 @@ class PlainRequest:
         context: list[str],
         commercial: bool,
         metrics: Metrics,
+        vocabulary: Any,
     ) -> None:
         self.given = given
         self.id = use_id
@@ -252,6 +253,9 @@ class PlainRequest:
         self.context = context
         self.commercial = commercial
         self.metrics = metrics
+        # The vocabulary its purpose, territory and contexts were checked against (None:
+        # none), so that planning does not check them again (`facts_of`).
+        self.vocabulary = vocabulary
         self.made: Use | None = None
 
     def use(self) -> Use:
@@ -283,6 +287,15 @@ class PlainRequest:
 def as_use(subject: Use | PlainRequest) -> Use:
     """The `Use` of a use or of a plain request."""
     return subject.use() if isinstance(subject, PlainRequest) else subject
+
+
+def facts_of(subject: Use | PlainRequest, vocabulary: Any) -> dict[str, Any] | None:
+    """The facts of a plain request checked against `vocabulary` (none: the plain shape has
+    no facts), which `decide.use_facts` would give after checking its names again; None
+    for anything else, which `use_facts` then reads."""
+    if isinstance(subject, PlainRequest) and subject.vocabulary is vocabulary:
+        return {}
+    return None
 
 
 def plain_use(obj: dict[str, Any], vocabulary: Any = None) -> Use | None:
@@ -409,4 +422,5 @@ def plain_request(obj: dict[str, Any], vocabulary: Any = None) -> PlainRequest |
         context,
         commercial,
         metrics,
+        vocabulary,
     )

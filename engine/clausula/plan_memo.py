@@ -27,7 +27,7 @@ from .compiled import CompiledPolicy
 from .context import Context
 from .decide import Records, planned
 from .models import Use
-from .plain_use import NO_OUTPUT, PlainRequest, as_use
+from .plain_use import NO_OUTPUT, PlainRequest, as_use, facts_of
 from .plans import Plan
 
 MAX_PLANS = 8192  # plans kept per policy set before the memo is cleared
@@ -178,7 +178,7 @@ class PlanMemo:
         the use) makes none — and the use's facts (`decide.use_facts`)."""
         if self._resting:
             self._resting -= 1
-            made, ctx = planned(self._policy, self._records, as_use(use))
+            made, ctx = self._planned(use)
             return made, ctx, ctx.facts
         key = request_key(use) if isinstance(use, PlainRequest) else plan_key(use)
         if self._figures:
@@ -193,9 +193,14 @@ class PlanMemo:
             if self._hits * _FEW < self._lookups:
                 self._resting = _RESTING
             self._lookups = self._hits = 0
-        made, ctx = planned(self._policy, self._records, as_use(use))
+        made, ctx = self._planned(use)
         plans = self._plans
         if len(plans) >= MAX_PLANS:
             plans.clear()
         plans[key] = (ctx.facts, made)
         return made, ctx, ctx.facts
+
+    def _planned(self, use: Use | PlainRequest) -> tuple[Plan, Context]:
+        return planned(
+            self._policy, self._records, as_use(use), facts_of(use, self._policy.vocabulary)
+        )

@@ -27,7 +27,7 @@ from .decide import Records, planned
 from .diagnostics import Diagnostic, DiagnosticSink, PolicyError, Span, did_you_mean
 from .models import Decision, Use
 from .parser import parse
-from .plain_use import PlainRequest, as_use
+from .plain_use import PlainRequest, as_use, facts_of
 from .plan_memo import PlanMemo
 from .plans import Plan
 from .pricing import Outcome, plan_refusal, price, price_outcome, refused
@@ -149,7 +149,10 @@ class PolicySet:
         memo = self._plans
         if memo is not None:
             return memo.plan_of(use)
-        made, ctx = planned(self._compiled, self._records, as_use(use))
+        compiled = self._compiled
+        made, ctx = planned(
+            compiled, self._records, as_use(use), facts_of(use, compiled.vocabulary)
+        )
         return made, ctx, ctx.facts
 
     def _context(

@@ -8,8 +8,9 @@ a membership test during a decision is two set lookups.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Final
 
 import pycountry
 
@@ -98,6 +99,9 @@ def code_problem(code: str) -> str | None:
     return None
 
 
+_INSIDE_KEPT: Final = 4096  # answers a set keeps (codes of places: a few thousand exist)
+
+
 @dataclass(frozen=True, slots=True)
 class TerritorySet:
     """Where something applies: everywhere (`include is None`) or the listed codes, minus exclusions.
@@ -108,9 +112,22 @@ class TerritorySet:
     include: frozenset[str] | None
     exclude: frozenset[str] = frozenset()
     label: str = ""
+    # Each territory asked about → whether it lies inside: a contract's or a grant's set
+    # is asked about the same few territories at every decision. Not part of the value.
+    _inside: dict[str, bool] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     def contains(self, territory: str) -> bool:
         """Whether a use in `territory` (a country or subdivision code) lies inside this set."""
+        inside = self._inside.get(territory)
+        if inside is None:
+            inside = self._holds(territory)
+            if len(self._inside) < _INSIDE_KEPT:  # bounded; then it only computes
+                self._inside[territory] = inside
+        return inside
+
+    def _holds(self, territory: str) -> bool:
         places = places_of(territory)
         if not places.isdisjoint(self.exclude):
             return False
