@@ -479,13 +479,18 @@ _WORLD_KEYS = sorted(
 @settings(max_examples=25, deadline=None)
 @given(uses=st.lists(_uses(), min_size=1, max_size=6))
 def test_random_uses_decide_alike_on_every_path(key: Key, uses: list[dict[str, Any]]) -> None:
-    """Random uses of the corpus's world, on its boundaries: decide, decide_many, the
-    batch evaluator and the service's batch give the same bytes (or the same refusal)."""
+    """Random uses of the corpus's world, on its boundaries: decide (of a use dict and of
+    its parsed `Use`), decide_many, the batch evaluator and the service's batch give the
+    same bytes (or the same refusal)."""
     policy = _policy(key)
     one = [_one(policy, u) for u in uses]
     valid = [u for u, text in zip(uses, one, strict=True) if not text.startswith("UseError")]
     decided = [t for t in one if not t.startswith("UseError")]
     assert [d.to_json() for d in policy.decide_many(valid)] == decided
+    # A use dict is read as a plain request, and a denial its remembered plan gives is
+    # decided without its `Use`: the same bytes as deciding the parsed `Use`.
+    parsed = [parse_use(u, policy.vocabulary) for u in valid]
+    assert [policy.decide(u).to_json() for u in parsed] == decided
     evaluator = BatchEvaluator(LoadedPolicy(policy, _loaded(key).checked))
     assert [_text(r) for r in evaluator.decide_many(uses)] == one
     if valid:

@@ -533,7 +533,7 @@ def test_fixed_reasons_are_frozen_and_shared_but_no_decision_can_change_another(
             for day in ("2026-03-01", "2026-03-02")
         ]
         plans = [
-            plan(compiled, records, one, Context(one, records.catalogue, use_facts(one, compiled)))
+            plan(compiled, records, Context(one, records.catalogue, use_facts(one, compiled)))
             for one in parsed
         ]
         assert plans[0].reasons[0] is plans[1].reasons[0]

@@ -300,7 +300,9 @@ def test_pay_amount_errors(
     tmp_path: Path, line: str, column: int, fragments: tuple[str, ...]
 ) -> None:
     # The opt-in clause after the one under test: payments to artists need their consent.
-    opt_in = '  clause 9 "Opt-in"\n    require consent of each artist in use.touched for use.purpose\n'
+    opt_in = (
+        '  clause 9 "Opt-in"\n    require consent of each artist in use.touched for use.purpose\n'
+    )
     text = contract(f'  clause 5.1 "Pool"\n{line}\n{opt_in}')
     d = one(check_text(tmp_path, text.replace("party:x", "party:example-label")))
     assert_at(d, 8, column, *fragments)

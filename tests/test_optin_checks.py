@@ -88,11 +88,9 @@ def test_the_engine_denies_a_use_the_conditional_consent_did_not_reach(tmp_path:
     policies = tmp_path / "policies"
     shutil.copytree(REPO / "policies" / "data", policies / "data")
     (policies / "c.clause").write_text(
-        HEAD
-        + '\n  clause 3.2 "Only for generation"\n'
+        HEAD + '\n  clause 3.2 "Only for generation"\n'
         "    when use.purpose is generation\n"
-        "    require consent of each artist in use.attribution for use.purpose\n"
-        + POOL,
+        "    require consent of each artist in use.attribution for use.purpose\n" + POOL,
         encoding="utf-8",
     )
     loaded = clausula.load(policies)

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any, Final
 
 from .errors import ClausulaError
 from .money import Money, new_money
+from .plain_use import PlainRequest
 
 if TYPE_CHECKING:
-    from .models import Use
+    from .models import Metrics, Use
 
 
 class Missing(ClausulaError):
@@ -44,8 +45,10 @@ class Context:
 
     __slots__ = (
         "_generations",
+        "_metrics",
         "_revenue",
         "_streams",
+        "_subject",
         "artist_id",
         "artists",
         "attribution",
@@ -60,30 +63,47 @@ class Context:
         "purpose",
         "share",
         "territory",
-        "use",
+        "use_id",
         "weight",
         "work_id",
         "works",
     )
 
-    def __init__(self, use: Use, catalogue: Any, facts: Mapping[str, Any]) -> None:
-        self.use = use
+    def __init__(self, use: Use | PlainRequest, catalogue: Any, facts: Mapping[str, Any]) -> None:
+        # A plain request's fields are read from it: its `Use` is made only when something
+        # asks for `use` (a decision never does).
+        self._subject = use
         self.catalogue = catalogue
-        # The fields read from the models' `__dict__`: an attribute of a pydantic model goes
-        # through its `__getattr__` hook, twice the cost, and this runs once a decision.
-        fields: dict[str, Any] = use.__dict__
-        self.date: dt.date = fields["date"]
-        self.licensee: str = fields["licensee"]
-        self.purpose: str = fields["purpose"]
-        self.territory: str = fields["territory"]
-        works, artists, context = fields["works"], fields["artists"], fields["context"]
+        if isinstance(use, PlainRequest):
+            self.use_id: str | None = use.id
+            self.date: dt.date = use.date
+            self.licensee: str = use.licensee
+            self.purpose: str = use.purpose
+            self.territory: str = use.territory
+            works, artists, context = use.works, use.artists, use.context
+            self.attribution: Mapping[str, Decimal] = use.attribution
+            self.output = use.output
+            self.commercial: bool = use.commercial
+            self._metrics: Metrics = use.metrics
+        else:
+            # The fields read from the models' `__dict__`: an attribute of a pydantic model
+            # goes through its `__getattr__` hook, twice the cost, and this runs once a
+            # decision.
+            fields: dict[str, Any] = use.__dict__
+            self.use_id = fields["id"]
+            self.date = fields["date"]
+            self.licensee = fields["licensee"]
+            self.purpose = fields["purpose"]
+            self.territory = fields["territory"]
+            works, artists, context = fields["works"], fields["artists"], fields["context"]
+            self.attribution = fields["attribution"]
+            self.output = fields["output"]
+            self.commercial = fields["commercial"]
+            self._metrics = fields["metrics"]
         # Most uses name no work or no context: no call for those.
         self.works: tuple[str, ...] = tuple(works) if works else ()
         self.artists: tuple[str, ...] = tuple(artists) if artists else ()
-        self.attribution: Mapping[str, Decimal] = fields["attribution"]
         self.context: frozenset[str] = frozenset(context) if context else _NO_CONTEXT
-        self.output = fields["output"]
-        self.commercial: bool = fields["commercial"]
         # The metrics are read when a formula first asks for them: most uses are denied,
         # and a denial reads none.
         self._revenue: Money | None = None
@@ -99,11 +119,17 @@ class Context:
         self.work_id: str | None = None
 
     @property
+    def use(self) -> Use:
+        """The use decided."""
+        subject = self._subject
+        return subject.use() if isinstance(subject, PlainRequest) else subject
+
+    @property
     def revenue(self) -> Money:
         """The use's revenue (zero in no currency when it gives none)."""
         revenue = self._revenue
         if revenue is None:
-            given = self.use.__dict__["metrics"].__dict__["revenue"]
+            given = self._metrics.__dict__["revenue"]
             if given is None:
                 revenue = _NO_REVENUE
             else:
@@ -121,7 +147,7 @@ class Context:
         """The use's count of generations."""
         count = self._generations
         if count is None:
-            count = self._generations = self.use.__dict__["metrics"].__dict__["generations"]
+            count = self._generations = self._metrics.__dict__["generations"]
         return count
 
     @generations.setter
@@ -133,7 +159,7 @@ class Context:
         """The use's count of streams."""
         count = self._streams
         if count is None:
-            count = self._streams = self.use.__dict__["metrics"].__dict__["streams"]
+            count = self._streams = self._metrics.__dict__["streams"]
         return count
 
     @streams.setter

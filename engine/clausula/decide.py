@@ -30,6 +30,7 @@ from .kinds import DENYING
 from .limits import number_problem
 from .models import MoneyAmount, Obligation, PolicyInfo, Reason, Use
 from .money import Money
+from .plain_use import PlainRequest
 from .plans import Payable, Plan, new_payable, new_plan, obligation
 from .plans import reason as _reason
 from .territory import TerritorySet, code_problem
@@ -418,7 +419,7 @@ def _where(
             except Missing as missing:
                 holds = unknown_keeps and missing.unknown_entity
             except EvaluationError as error:
-                raise UseError([UseProblem("", f"where: {error}")], ctx.use.id) from None
+                raise UseError([UseProblem("", f"where: {error}")], ctx.use_id) from None
             if holds:
                 kept.append(item)
     finally:
@@ -436,7 +437,7 @@ def condition_holds(condition: Any, ctx: Context, rule: str) -> bool:
     except Missing:
         return False
     except EvaluationError as error:
-        raise UseError([UseProblem("", f"{rule}: {error}")], ctx.use.id) from None
+        raise UseError([UseProblem("", f"{rule}: {error}")], ctx.use_id) from None
 
 
 def _run_block(block: CompiledBlock, ctx: Context, records: Records) -> _Outcome:
@@ -723,23 +724,29 @@ def jurisdiction_applies(
 
 
 def planned(
-    policy: CompiledPolicy, records: Records, use: Use, facts: dict[str, Any] | None = None
+    policy: CompiledPolicy,
+    records: Records,
+    use: Use | PlainRequest,
+    facts: dict[str, Any] | None = None,
 ) -> tuple[Plan, Context]:
-    """The plan of one validated use, and the context it was read through (which pricing
-    reads too). Raises `UseError` for a purpose, context, territory or fact the policy
-    set does not know. `facts`: the use's facts when its names were checked against the
-    policy's vocabulary already (else `use_facts` checks them and gives them)."""
-    ctx = Context(use, records.catalogue, use_facts(use, policy) if facts is None else facts)
-    return plan(policy, records, use, ctx), ctx
+    """The plan of one validated use (or plain request, whose `Use` it does not make), and
+    the context it was read through (which pricing reads too). Raises `UseError` for a
+    purpose, context, territory or fact the policy set does not know. `facts`: the use's
+    facts when its names were checked against the policy's vocabulary already (else
+    `use_facts` checks them and gives them)."""
+    if facts is None:
+        facts = use_facts(use.use() if isinstance(use, PlainRequest) else use, policy)
+    ctx = Context(use, records.catalogue, facts)
+    return plan(policy, records, ctx), ctx
 
 
-def plan(policy: CompiledPolicy, records: Records, use: Use, ctx: Context) -> Plan:
-    """What applies to `use` (read through `ctx`): which packs and contract, the reasons,
+def plan(policy: CompiledPolicy, records: Records, ctx: Context) -> Plan:
+    """What applies to the use read through `ctx`: which packs and contract, the reasons,
     obligations and consent checks, and who is to be paid under which formula — no money."""
     # Ids that no contract or data file names keep their meaning; the answer says so first.
     data = records.catalogue
     reasons = unknown_id_reasons(
-        use, policy.contracts_by_licensee, data.parties, data.works, NO_SOURCE, records.nearest_ids
+        ctx, policy.contracts_by_licensee, data.parties, data.works, NO_SOURCE, records.nearest_ids
     )
     obligations: list[Obligation] = []
     pays: list[tuple[CompiledEffect, Any]] = []
@@ -790,13 +797,13 @@ def plan(policy: CompiledPolicy, records: Records, use: Use, ctx: Context) -> Pl
         for contract, outcome in outcomes:
             reasons += outcome.reasons
             if not outcome.permitted:
-                reasons.append(_said(contract, "does not permit ", use.purpose))
+                reasons.append(_said(contract, "does not permit ", ctx.purpose))
         if not licensed_by:
             reasons.append(
                 _reason(
                     "no-licence",
                     "opt-in",
-                    f"no contract licenses {use.licensee}: without a licence, no use",
+                    f"no contract licenses {ctx.licensee}: without a licence, no use",
                     NO_SOURCE,
                 )
             )

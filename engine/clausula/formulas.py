@@ -79,7 +79,7 @@ def share(ctx: Context) -> Decimal:
 
 
 def _use_id(ctx: Context) -> Any:
-    return ctx.use.id
+    return ctx.use_id
 
 
 def _date(ctx: Context) -> Any:

@@ -284,11 +284,6 @@ class PlainRequest:
         return made
 
 
-def as_use(subject: Use | PlainRequest) -> Use:
-    """The `Use` of a use or of a plain request."""
-    return subject.use() if isinstance(subject, PlainRequest) else subject
-
-
 def facts_of(subject: Use | PlainRequest, vocabulary: Any) -> dict[str, Any] | None:
     """The facts of a plain request checked against `vocabulary` (none: the plain shape has
     no facts), which `decide.use_facts` would give after checking its names again; None

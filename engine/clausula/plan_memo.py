@@ -27,7 +27,7 @@ from .compiled import CompiledPolicy
 from .context import Context
 from .decide import Records, planned
 from .models import Use
-from .plain_use import NO_OUTPUT, PlainRequest, as_use, facts_of
+from .plain_use import NO_OUTPUT, PlainRequest, facts_of
 from .plans import Plan
 
 MAX_PLANS = 8192  # plans kept per policy set before the memo is cleared
@@ -172,10 +172,10 @@ class PlanMemo:
         return made, ctx if ctx is not None else Context(use, self._catalogue, facts)
 
     def plan_of(self, use: Use | PlainRequest) -> tuple[Plan, Context | None, Mapping[str, Any]]:
-        """The plan of `use` (a `Use`, or a plain request whose `Use` is made only when it is
-        planned), the context its planning read it through — None when the plan was
+        """The plan of `use` (a `Use` or a plain request), the context its planning read it through — None when the plan was
         remembered, so that a caller that needs no context (a plan that does not license
-        the use) makes none — and the use's facts (`decide.use_facts`)."""
+        the use) makes none — and the use's facts (`decide.use_facts`). A plain request's
+        `Use` is made by neither."""
         if self._resting:
             self._resting -= 1
             made, ctx = self._planned(use)
@@ -201,6 +201,4 @@ class PlanMemo:
         return made, ctx, ctx.facts
 
     def _planned(self, use: Use | PlainRequest) -> tuple[Plan, Context]:
-        return planned(
-            self._policy, self._records, as_use(use), facts_of(use, self._policy.vocabulary)
-        )
+        return planned(self._policy, self._records, use, facts_of(use, self._policy.vocabulary))

@@ -27,7 +27,7 @@ from .decide import Records, planned
 from .diagnostics import Diagnostic, DiagnosticSink, PolicyError, Span, did_you_mean
 from .models import Decision, Use
 from .parser import parse
-from .plain_use import PlainRequest, as_use, facts_of
+from .plain_use import PlainRequest, facts_of
 from .plan_memo import PlanMemo
 from .plans import Plan
 from .pricing import Outcome, plan_refusal, price, price_outcome, refused
@@ -150,16 +150,14 @@ class PolicySet:
         if memo is not None:
             return memo.plan_of(use)
         compiled = self._compiled
-        made, ctx = planned(
-            compiled, self._records, as_use(use), facts_of(use, compiled.vocabulary)
-        )
+        made, ctx = planned(compiled, self._records, use, facts_of(use, compiled.vocabulary))
         return made, ctx, ctx.facts
 
     def _context(
         self, use: Use | PlainRequest, ctx: Context | None, facts: Mapping[str, Any]
     ) -> Context:
         """`ctx`, or when planning made none (a remembered plan) the use's context."""
-        return ctx if ctx is not None else Context(as_use(use), self._records.catalogue, facts)
+        return ctx if ctx is not None else Context(use, self._records.catalogue, facts)
 
 
 def _analysis(checked: CheckedPolicy | None) -> Analysis | None:

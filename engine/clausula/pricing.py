@@ -119,10 +119,10 @@ def payment_lines(
                 if due is not None:
                     lines.append(_pay_line(payee, due[0], payable, due[1]))
         except Missing as missing:
-            raise UseError([_missing_problem(missing, payable.rule)], ctx.use.id) from None
+            raise UseError([_missing_problem(missing, payable.rule)], ctx.use_id) from None
         except EvaluationError as error:
             raise UseError(
-                [UseProblem("/metrics/revenue", f"{payable.rule}: {error}")], ctx.use.id
+                [UseProblem("/metrics/revenue", f"{payable.rule}: {error}")], ctx.use_id
             ) from None
     return lines
 
@@ -266,7 +266,7 @@ def price(plan: Plan, ctx: Context) -> Decision:
     """The decision of a plan for the use in `ctx`: payments computed from its figures and
     rounded once (a denied use owes nothing and needs no figures: `refused`)."""
     if not plan.licensed:
-        return refused(plan, ctx.use.id)
+        return refused(plan, ctx.use_id)
     payments: list[Payment] = []
     lines = payment_lines(plan.pays, ctx)
     order, parts, rounded = round_lines(
@@ -294,7 +294,7 @@ def price(plan: Plan, ctx: Context) -> Decision:
         for currency, total in rounded
     ]
     outcome = _decision_of(rounded)
-    return _decision(plan, ctx.use.id, outcome, payments, totals)
+    return _decision(plan, ctx.use_id, outcome, payments, totals)
 
 
 def refused(plan: Plan, use_id: str | None) -> Decision:

@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any, Final
 
+from .context import Context
 from .json_input import pointer_part
 from .kinds import ReasonEffect
-from .models import Reason, Use
+from .models import Reason
 from .plans import reason
 
 UNKNOWN_ID: Final[ReasonEffect] = "unknown-id"
@@ -74,28 +75,23 @@ MAX_REMEMBERED = 4096
 
 
 def unknown_id_reasons(
-    use: Use,
+    use: Context,
     licensees: Collection[str],
     parties: Collection[str],
     works: Collection[str],
     source: Any,
     memo: dict[tuple[str, str], str | None] | None = None,
 ) -> list[Reason]:
-    """A reason for each id of `use` that is unknown:
+    """A reason for each id of the use read through `use` that is unknown:
     a licensee of no contract and no party of the data; an artist or attribution key
     that is no party of the data; a work that is not in the catalogue.
 
     `memo`: the nearest known party or work of an unknown artist, attribution key or work,
     kept (up to `MAX_REMEMBERED`) for the next use naming it — only when `parties` and
     `works` never change (the records' own, which are frozen)."""
-    fields = use.__dict__  # not the model's attributes: each goes through its `__getattr__` hook
-    licensee = fields["licensee"]
-    if (
-        not fields["works"]
-        and not fields["attribution"]
-        and (licensee in licensees or licensee in parties)
-    ):
-        for artist in fields["artists"]:
+    licensee = use.licensee
+    if not use.works and not use.attribution and (licensee in licensees or licensee in parties):
+        for artist in use.artists:
             if artist not in parties:
                 break
         else:
@@ -118,15 +114,16 @@ def unknown_id_reasons(
         hint = f"; did you mean {close}?" if close else ""
         reasons.append(reason(UNKNOWN_ID, pointer, f"{value} is {what}{hint}", source))
 
-    if use.licensee not in licensees and use.licensee not in parties:
+    if licensee not in licensees and licensee not in parties:
         unknown(
             "/licensee",
-            use.licensee,
+            licensee,
             "not the licensee of any contract nor a party in the data",
             licensees,
             parties,
             remember=False,  # the licensees are the policy's, not the records'
         )
+    # In the order the use gives them (the context keeps it): the pointers index them.
     for index, work in enumerate(use.works):
         if work not in works:
             unknown(f"/works/{index}", work, "not in the catalogue", works)

@@ -65,9 +65,7 @@ def doctypes(draw: st.DrawFn) -> str:
 
 @st.composite
 def hostile_releases(draw: st.DrawFn) -> bytes:
-    kind = draw(
-        st.sampled_from(["doctype", "splice", "cut", "field", "deep", "lines", "encoding"])
-    )
+    kind = draw(st.sampled_from(["doctype", "splice", "cut", "field", "deep", "lines", "encoding"]))
     text = RELEASE
     if kind == "doctype":
         text = text.replace(ROOT, draw(doctypes()) + "\n" + ROOT, 1)
