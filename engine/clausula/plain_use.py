@@ -337,71 +337,72 @@ def plain_request(obj: dict[str, Any], vocabulary: Any = None) -> PlainRequest |
     ):
         return None
     read = 4  # the date, licensee, purpose and territory: there, or refused above
-    use_id = obj.get("id", _ABSENT)
-    if use_id is _ABSENT:
-        use_id = None
-    else:
-        read += 1
-        if use_id is not None and not _plain_text(use_id, MAX_ID_CHARS, 0):
-            return None
-    works = obj.get("works", _ABSENT)
-    if works is _ABSENT:
-        works = []
-    else:
-        read += 1
-        works = _plain_ids(works, _PLAIN_WORKS, MAX_WORKS)
+    # The fields most uses give first: when they account for every key of `obj`, the
+    # others take their defaults without a lookup each.
     artists = obj.get("artists", _ABSENT)
     if artists is _ABSENT:
         artists = []
     else:
         read += 1
         artists = _plain_ids(artists, _PLAIN_PARTIES, MAX_ARTISTS)
-    if works is None or artists is None:
-        return None
-    attribution = obj.get("attribution", _ABSENT)
-    if attribution is _ABSENT:
-        attribution = {}
-    else:
-        read += 1
-        attribution = _plain_attribution(attribution)
-    output = obj.get("output", _ABSENT)
-    if output is _ABSENT:
-        output = NO_OUTPUT
-    else:
-        read += 1
-        output = _plain_output(output)
+        if artists is None:
+            return None
     metrics = obj.get("metrics", _ABSENT)
     if metrics is _ABSENT:
         metrics = _NO_METRICS
     else:
         read += 1
         metrics = _plain_metrics(metrics)
-    if attribution is None or output is None or metrics is None:
-        return None
-    context = obj.get("context", _ABSENT)
-    if context is _ABSENT:
-        context = []
-    else:
-        read += 1
-        if type(context) is not list or len(context) > MAX_CONTEXTS:
+        if metrics is None:
             return None
-        for name in context:
-            if not _plain_text(name, MAX_NAME_CHARS) or (
-                vocabulary is not None and name not in vocabulary.contexts
-            ):
+    use_id: Any = None
+    works: list[str] | None = []
+    attribution: dict[str, Decimal] | None = {}
+    output: Output | None = NO_OUTPUT
+    context: Any = []
+    commercial: Any = False
+    if read != len(obj):
+        value = obj.get("id", _ABSENT)
+        if value is not _ABSENT:
+            read += 1
+            if value is not None and not _plain_text(value, MAX_ID_CHARS, 0):
                 return None
-        context = context.copy()
-    commercial = obj.get("commercial", _ABSENT)
-    if commercial is _ABSENT:
-        commercial = False
-    else:
-        read += 1
-    facts = obj.get("facts", _ABSENT)
-    if facts is not _ABSENT:
-        read += 1
-        if type(facts) is not dict or facts:
-            return None
-    if type(commercial) is not bool or read != len(obj):
+            use_id = value
+        value = obj.get("works", _ABSENT)
+        if value is not _ABSENT:
+            read += 1
+            works = _plain_ids(value, _PLAIN_WORKS, MAX_WORKS)
+        value = obj.get("attribution", _ABSENT)
+        if value is not _ABSENT:
+            read += 1
+            attribution = _plain_attribution(value)
+        value = obj.get("output", _ABSENT)
+        if value is not _ABSENT:
+            read += 1
+            output = _plain_output(value)
+        value = obj.get("context", _ABSENT)
+        if value is not _ABSENT:
+            read += 1
+            if type(value) is not list or len(value) > MAX_CONTEXTS:
+                return None
+            for name in value:
+                if not _plain_text(name, MAX_NAME_CHARS) or (
+                    vocabulary is not None and name not in vocabulary.contexts
+                ):
+                    return None
+            context = value.copy()
+        value = obj.get("commercial", _ABSENT)
+        if value is not _ABSENT:
+            read += 1
+            if type(value) is not bool:
+                return None
+            commercial = value
+        value = obj.get("facts", _ABSENT)
+        if value is not _ABSENT:
+            read += 1
+            if type(value) is not dict or value:
+                return None
+    if read != len(obj) or works is None or attribution is None or output is None:
         return None
     return PlainRequest(
         obj,
