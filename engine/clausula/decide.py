@@ -20,7 +20,7 @@ from typing import Any, Final, assert_never
 
 from . import consenters
 from . import types as t
-from .compiled import CompiledBlock, CompiledEffect, CompiledPolicy
+from .compiled import CompiledBlock, CompiledEffect, CompiledPolicy, CompiledProvision
 from .consent import ConsentLedger, ConsentRecord, DatedConsentLedger
 from .consent_records import FileConsentLedger
 from .context import Context, EvaluationError, Missing, artists_touched
@@ -93,7 +93,7 @@ class _Outcome:
         self.obligations: list[Obligation] = []
         # Payments that apply, computed only once the use is known to be licensed: a
         # denied use owes nothing, and needs no figures to compute it.
-        self.pays: list[tuple[CompiledEffect, Any]] = []
+        self.pays: list[tuple[CompiledEffect, CompiledProvision]] = []
         self.permitted = False
         self.blocked = False
         # Damages or fines a law states: shown on a deny, never a payment.
@@ -201,20 +201,25 @@ def grant_problem(
     `anywhere`: leave the use's territory out (whether the grant gives the consent
     somewhere: the licences report, which then says where)."""
     grant = record.grant
-    if grant.grantee not in ("any", ctx.licensee):
-        return (7, f"grant {grant.id} is to {grant.grantee}, not {ctx.licensee}")
-    if purpose not in grant.purposes and "any" not in grant.purposes:
-        return (6, f"grant {grant.id} covers {', '.join(grant.purposes)}, not {purpose}")
+    # Its fields read from the model's `__dict__` (an attribute of a pydantic model goes
+    # through its `__getattr__` hook): this runs for every grant of every artist asked.
+    terms: dict[str, Any] = grant.__dict__
+    grantee, purposes = terms["grantee"], terms["purposes"]
+    if grantee not in ("any", ctx.licensee):
+        return (7, f"grant {terms['id']} is to {grantee}, not {ctx.licensee}")
+    if purpose not in purposes and "any" not in purposes:
+        return (6, f"grant {terms['id']} covers {', '.join(purposes)}, not {purpose}")
     covered = records.territories(grant)
     if not anywhere and not covered.contains(ctx.territory):
-        return (5, f"grant {grant.id} covers {covered}, not {ctx.territory}")
+        return (5, f"grant {terms['id']} covers {covered}, not {ctx.territory}")
     if record.revoked_on is not None and ctx.date >= record.revoked_on:
-        return (2, f"grant {grant.id} was revoked on {record.revoked_on}")
+        return (2, f"grant {terms['id']} was revoked on {record.revoked_on}")
     if not record.active_on(ctx.date):
-        until = f" until {_day_text(grant.valid_until)}" if grant.valid_until else ""
+        valid_until = terms["valid_until"]
+        until = f" until {_day_text(valid_until)}" if valid_until else ""
         return (
             3,
-            f"grant {grant.id} runs from {_day_text(grant.valid_from)}{until}, "
+            f"grant {terms['id']} runs from {_day_text(terms['valid_from'])}{until}, "
             f"not on {_day_text(ctx.date)}",
         )
     person = ctx.catalogue.party(artist)
@@ -502,7 +507,11 @@ def _titled(title: str | None) -> str:
 
 
 def _apply(
-    effect: CompiledEffect, provision: Any, ctx: Context, records: Records, out: _Outcome
+    effect: CompiledEffect,
+    provision: CompiledProvision,
+    ctx: Context,
+    records: Records,
+    out: _Outcome,
 ) -> None:
     label, cite = provision.label, provision.citation
     kind = effect.kind
@@ -575,7 +584,11 @@ def _apply(
 
 
 def _consent(
-    effect: CompiledEffect, provision: Any, ctx: Context, records: Records, out: _Outcome
+    effect: CompiledEffect,
+    provision: CompiledProvision,
+    ctx: Context,
+    records: Records,
+    out: _Outcome,
 ) -> None:
     artists, unknown = subjects(ctx, effect)
     purposes = effect.consent_purposes or (ctx.purpose,)
@@ -622,7 +635,7 @@ def _consent(
 
 def _void(
     effect: CompiledEffect,
-    provision: Any,
+    provision: CompiledProvision,
     ctx: Context,
     records: Records,
     out: _Outcome,
@@ -749,7 +762,7 @@ def plan(policy: CompiledPolicy, records: Records, ctx: Context) -> Plan:
         ctx, policy.contracts_by_licensee, data.parties, data.works, NO_SOURCE, records.nearest_ids
     )
     obligations: list[Obligation] = []
-    pays: list[tuple[CompiledEffect, Any]] = []
+    pays: list[tuple[CompiledEffect, CompiledProvision]] = []
     risks: list[Reason] = []
     licences: list[tuple[str, Any, CompiledEffect]] = []
     blocked = False
@@ -874,7 +887,7 @@ def policy_info(records: Records, contracts: list[str], jurisdictions: list[str]
     return found
 
 
-def _payable(effect: CompiledEffect, provision: Any, ctx: Context) -> Payable:
+def _payable(effect: CompiledEffect, provision: CompiledProvision, ctx: Context) -> Payable:
     """A payment formula that applies, with its payees for this use."""
     subject = effect.subject
     assert subject is not None
