@@ -302,7 +302,9 @@ def main() -> None:
     if args.cedar:
         cedar = cedar_p50()
         if cedar is None:
-            print("Cedar                 : not available (cedarpy or ../shared/bench/peers missing)")
+            print(
+                "Cedar                 : not available (cedarpy or ../shared/bench/peers missing)"
+            )
         else:
             print(
                 f"Cedar on the peers harness: p50 {cedar:.1f} µs; "

@@ -13,7 +13,10 @@ the same uses and prints the instructions per decision (counted inside `decide` 
 The uses are the peers harness's (`../shared/bench/peers`: 1,000 artists, its seeded
 requests translated into use dicts as its Clausula variant does, plan memo off, as on
 requests that do not repeat); `--parsed` decides `Use` objects parsed beforehand; `--memo`
-keeps the plan memo on, as the harness's timed passes run (they repeat the requests).
+keeps the plan memo on and every plan remembered (the warming pass plans them all). The
+harness's own timed passes run mostly without the memo: their requests repeat only every
+10,000, and the memo rests after a window of 4,096 lookups with few hits (`plan_memo`).
+The default (memo off) is what the harness's p50 mostly measures.
 Compare two builds by running this in each. Needs `valgrind` (`apt-get install
 valgrind`); prints what is missing otherwise. Asserts nothing.
 """
