@@ -172,10 +172,10 @@ class PlanMemo:
         return made, ctx if ctx is not None else Context(use, self._catalogue, facts)
 
     def plan_of(self, use: Use | PlainRequest) -> tuple[Plan, Context | None, Mapping[str, Any]]:
-        """The plan of `use` (a `Use` or a plain request), the context its planning read it through — None when the plan was
-        remembered, so that a caller that needs no context (a plan that does not license
-        the use) makes none — and the use's facts (`decide.use_facts`). A plain request's
-        `Use` is made by neither."""
+        """The plan of `use` (a `Use` or a plain request, whose `Use` is not made), the
+        context its planning read it through — None when the plan was remembered, so that
+        a caller that needs no context (a plan that does not license the use) makes none —
+        and the use's facts (`decide.use_facts`)."""
         if self._resting:
             self._resting -= 1
             made, ctx = self._planned(use)

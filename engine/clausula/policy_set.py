@@ -135,8 +135,8 @@ class PolicySet:
     def _decided(self, use: Use | PlainRequest) -> Decision:
         """The decision of a validated use: `price` of its plan, or for a plan that does not
         license it `refused`, which is what `price` gives then, without making the use's
-        context (nor, for a plain request, its `Use`) when the plan memo remembered the
-        plan."""
+        context when the plan memo remembered the plan (nor ever, for a plain request, its
+        `Use`)."""
         plan, ctx, facts = self._plan_of(use)
         if not plan.licensed:
             return refused(plan, use.id)
