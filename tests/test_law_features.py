@@ -540,3 +540,41 @@ def test_an_alias_and_its_subdivision_are_inside_the_same_sets(
     territory_set = TerritorySet(include, exclude)
     alias, subdivision = pair
     assert territory_set.contains(alias) == territory_set.contains(subdivision)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.one_of(st.none(), st.frozensets(st.sampled_from(_CODES), max_size=4)),
+    st.frozensets(st.sampled_from(_CODES), max_size=2),
+    st.lists(st.sampled_from(_CODES), min_size=1, max_size=12),
+)
+def test_a_territory_set_answers_alike_whatever_it_remembers(
+    include: frozenset[str] | None, exclude: frozenset[str], asked: list[str]
+) -> None:
+    """A set remembers which territories lie inside it: its answers, asked in any order and
+    again, are a fresh set's (the rule: in none of the excluded places, and in an included
+    one unless the set is everywhere), and what it remembers is no part of its value."""
+    from clausula.territory import TerritorySet, places_of
+
+    territory_set = TerritorySet(include, exclude)
+    for territory in asked + asked[::-1]:
+        places = places_of(territory)
+        expected = places.isdisjoint(exclude) and (
+            include is None or not places.isdisjoint(include)
+        )
+        assert territory_set.contains(territory) is expected
+        assert TerritorySet(include, exclude).contains(territory) is expected
+    fresh = TerritorySet(include, exclude)
+    assert territory_set == fresh and hash(territory_set) == hash(fresh)
+    assert repr(territory_set) == repr(fresh)
+
+
+def test_a_territory_set_remembers_a_bounded_number_of_answers() -> None:
+    """Past its bound a set computes its answers without keeping them, and they stay right."""
+    from clausula.territory import TerritorySet
+
+    territory_set = TerritorySet(frozenset({"DE"}))
+    for index in range(5000):
+        assert not territory_set.contains(f"ZZ-{index}")
+    assert territory_set.contains("DE") and not territory_set.contains("FR")
+    assert len(territory_set._inside) <= 4096
