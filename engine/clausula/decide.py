@@ -351,7 +351,9 @@ def _closest_consent(
     dated, ledger = records.dated_ledger, records.ledger
     if dated is not None:
         found = dated.records_on(artist, ctx.date)
-    elif type(ledger) is FileConsentLedger:  # the data files' ledger: a direct call
+    elif type(ledger) is FileConsentLedger:
+        # The same call as below, on the data files' ledger: narrowed to its compiled
+        # class, it is a direct C call instead of a method lookup through the protocol.
         found = ledger.records_for(artist)
     else:
         found = ledger.records_for(artist)

@@ -30,7 +30,7 @@ from .parser import parse
 from .plain_use import PlainRequest, facts_of
 from .plan_memo import PlanMemo
 from .plans import Plan
-from .pricing import Outcome, plan_refusal, price, price_outcome, refused
+from .pricing import Outcome, plan_refusal, price, price_outcome, refusal, refused
 from .territory import TerritorySet
 from .use_input import read_use
 
@@ -121,7 +121,10 @@ class PolicySet:
         parsed = read_use(use, self._compiled.vocabulary)
         plan, ctx, facts = self._plan_of(parsed)
         if not plan.licensed:
-            return plan_refusal(plan)  # a denial reads nothing of the use: no context
+            # A denial reads nothing of the use: no context. Its refusal is remembered only
+            # for a plan the memo remembers (`ctx` None): a plan made for this use alone
+            # would fill the memory of refusals with answers never asked again.
+            return plan_refusal(plan) if ctx is None else refusal(plan.reasons)
         return price_outcome(plan, self._context(parsed, ctx, facts))
 
     def decide_many(self, uses: Iterable[Use | Mapping[str, Any]]) -> list[Decision]:

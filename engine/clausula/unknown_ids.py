@@ -75,23 +75,23 @@ MAX_REMEMBERED = 4096
 
 
 def unknown_id_reasons(
-    use: Context,
+    ctx: Context,
     licensees: Collection[str],
     parties: Collection[str],
     works: Collection[str],
     source: Any,
     memo: dict[tuple[str, str], str | None] | None = None,
 ) -> list[Reason]:
-    """A reason for each id of the use read through `use` that is unknown:
+    """A reason for each id of the use read through `ctx` that is unknown:
     a licensee of no contract and no party of the data; an artist or attribution key
     that is no party of the data; a work that is not in the catalogue.
 
     `memo`: the nearest known party or work of an unknown artist, attribution key or work,
     kept (up to `MAX_REMEMBERED`) for the next use naming it — only when `parties` and
     `works` never change (the records' own, which are frozen)."""
-    licensee = use.licensee
-    if not use.works and not use.attribution and (licensee in licensees or licensee in parties):
-        for artist in use.artists:
+    licensee = ctx.licensee
+    if not ctx.works and not ctx.attribution and (licensee in licensees or licensee in parties):
+        for artist in ctx.artists:
             if artist not in parties:
                 break
         else:
@@ -124,13 +124,13 @@ def unknown_id_reasons(
             remember=False,  # the licensees are the policy's, not the records'
         )
     # In the order the use gives them (the context keeps it): the pointers index them.
-    for index, work in enumerate(use.works):
+    for index, work in enumerate(ctx.works):
         if work not in works:
             unknown(f"/works/{index}", work, "not in the catalogue", works)
-    for index, artist in enumerate(use.artists):
+    for index, artist in enumerate(ctx.artists):
         if artist not in parties:
             unknown(f"/artists/{index}", artist, "not a party in the data", parties)
-    for artist in use.attribution:
+    for artist in ctx.attribution:
         if artist not in parties:
             unknown(
                 f"/attribution{pointer_part(artist)}", artist, "not a party in the data", parties
