@@ -1,6 +1,6 @@
 """Instructions per decision, counted by Valgrind: a figure a busy machine cannot move.
 
-    .venv-peers/bin/python benchmarks/instructions.py [--uses 2000] [--parsed] [--memo]
+    .venv-peers/bin/python benchmarks/instructions.py [--uses 2000] [--parsed] [--memo] [--outcome]
 
 Wall-clock figures on a shared machine move by a third from one run to the next; the
 number of instructions a decision executes does not. This script runs a child process
@@ -16,7 +16,8 @@ requests that do not repeat); `--parsed` decides `Use` objects parsed beforehand
 keeps the plan memo on and every plan remembered (the warming pass plans them all). The
 harness's own timed passes run mostly without the memo: their requests repeat only every
 10,000, and the memo rests after a window of 4,096 lookups with few hits (`plan_memo`).
-The default (memo off) is what the harness's p50 mostly measures.
+The default (memo off) is what the harness's p50 mostly measures. `--outcome` counts
+`PolicySet.decide_outcome` (the compact form) instead of `decide`.
 Compare two builds by running this in each. Needs `valgrind` (`apt-get install
 valgrind`); prints what is missing otherwise. Asserts nothing.
 """
@@ -35,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PEERS = ROOT.parent / "shared" / "bench" / "peers"
 # The compiled entry point of `PolicySet.decide` (mypyc names it so).
-ENTRY = "CPyPy_policy_set___PolicySet___decide"
+ENTRY = "CPyPy_policy_set___PolicySet___{call}"
 
 CHILD = """
 import gc, os, sys, time
@@ -58,7 +59,7 @@ gc.freeze()
 print("READY", flush=True)
 time.sleep(2)
 for use in uses:
-    policies.decide(use)
+    policies.{call}(use)
 print("DONE", flush=True)
 """
 
@@ -68,6 +69,7 @@ def main() -> None:
     parser.add_argument("--uses", type=int, default=2000)
     parser.add_argument("--parsed", action="store_true")
     parser.add_argument("--memo", action="store_true")
+    parser.add_argument("--outcome", action="store_true")
     args = parser.parse_args()
     missing = [tool for tool in ("valgrind", "callgrind_control") if shutil.which(tool) is None]
     if missing:
@@ -81,10 +83,13 @@ def main() -> None:
     if "clausula.policy_set" not in clausula.native.compiled_modules():
         print("the package runs from its sources: build it compiled (make) to count")
         return
+    call = "decide_outcome" if args.outcome else "decide"
     with tempfile.TemporaryDirectory(prefix="clausula-instructions-") as tmp:
         script = Path(tmp) / "child.py"
         script.write_text(
-            CHILD.format(peers=str(PEERS), uses=args.uses, parsed=args.parsed, memo=args.memo)
+            CHILD.format(
+                peers=str(PEERS), uses=args.uses, parsed=args.parsed, memo=args.memo, call=call
+            )
         )
         out, log = Path(tmp) / "callgrind.out", Path(tmp) / "child.log"
         with log.open("w") as sink:
@@ -93,7 +98,7 @@ def main() -> None:
                     "valgrind",
                     "--tool=callgrind",
                     "--instr-atstart=no",
-                    f"--toggle-collect={ENTRY}",
+                    f"--toggle-collect={ENTRY.format(call=call)}",
                     f"--callgrind-out-file={out}",
                     sys.executable,
                     str(script),
@@ -114,7 +119,7 @@ def main() -> None:
     kind = ("parsed Use" if args.parsed else "use dict") + (", plan memo on" if args.memo else "")
     print(f"python {sys.version.split()[0]}, load {os.getloadavg()}")
     print(
-        f"peers harness, {args.uses:,} uses ({kind}), PolicySet.decide: "
+        f"peers harness, {args.uses:,} uses ({kind}), PolicySet.{call}: "
         f"{total / args.uses:,.0f} instructions per decision"
     )
 

@@ -21,9 +21,11 @@ Prints figures; asserts nothing. What it does:
    (`workers=1`), then this one on the default threads (`table_threads.DEFAULT_WORKERS`,
    two on two cores): the figure compared. Beside it, on the same rows: Polars read → join of the works'
    performers with a consent table (artist, purpose) → all performers consented → write,
-   and the ratio of the two. `--repeat N` times N − 1 more new manifests the same way,
-   Polars and ours back to back on each, and prints each ratio and their median (this
-   machine is shared: one pair can be off by a third).
+   and the ratio of the two; and what reading the manifest and writing its decided rows
+   cost alone (the most rows/s any decider could reach end to end). `--repeat N` times
+   N − 1 more new manifests the same way, Polars and ours back to back on each, and
+   prints each ratio and their median (this machine is shared: one pair can be off by a
+   third).
 4. Peak memory (ru_maxrss) while `--stream-rows` rows are generated batch by batch and
    streamed through `decide_batches` (nothing kept), beside the resident size before.
 """
@@ -149,6 +151,33 @@ def clausula_decide(
     return counts
 
 
+def io_floor(path: Path, out: Path, batch: int) -> tuple[float, float, float]:
+    """What reading the manifest and writing its decided rows cost with no deciding at
+    all (seconds, best of three each): the manifest read in record batches as
+    `clausula_decide` reads it; the decided rows (`out`, read into memory first) written
+    batch by batch with the same writer; and the same rows written by Polars' writer,
+    which encodes row groups on every core."""
+    decided = pq.read_table(out)
+    frame = pl.from_arrow(decided)
+    assert isinstance(frame, pl.DataFrame)
+    with tempfile.TemporaryDirectory(prefix="clausula-io-") as tmp:
+        target = Path(tmp) / "written.parquet"
+
+        def read() -> int:
+            return sum(part.num_rows for part in pq.ParquetFile(path).iter_batches(batch))
+
+        def write() -> None:
+            writer = parquet_writer(target, decided.schema)
+            for part in decided.to_batches(batch):
+                writer.write_batch(part)
+            writer.close()
+
+        reads = [timed(read)[0] for _ in range(3)]
+        writes = [timed(write)[0] for _ in range(3)]
+        polars_writes = [timed(lambda: frame.write_parquet(target))[0] for _ in range(3)]
+    return min(reads), min(writes), min(polars_writes)
+
+
 T = TypeVar("T")
 
 
@@ -221,6 +250,12 @@ def main() -> None:
         print(
             f"  ratio decide_table / Polars  {t_pl / t_cl:.4f}  "
             f"(target ≥ 1; ≥ 3,000,000 rows/s: {'met' if a.rows / t_cl >= 3e6 else 'NOT met'})"
+        )
+        t_read, t_write, t_polars = io_floor(path, out, a.batch)
+        print(
+            f"  I/O alone: reading the manifest {t_read:.2f} s, writing its decided rows "
+            f"{t_write:.2f} s (Polars' writer: {t_polars:.2f} s): at most "
+            f"{a.rows / (t_read + min(t_write, t_polars)):,.0f} rows/s before any deciding"
         )
         ratios = [t_pl / t_cl]
         for k in range(1, a.repeat):

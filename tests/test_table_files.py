@@ -91,6 +91,28 @@ def test_a_decided_parquet_file_has_statistics_of_its_flat_columns_only(tmp_path
     assert nested and not any(columns[path].is_stats_set for path in nested)
 
 
+def test_a_decided_parquet_file_keeps_a_dictionary_for_every_column_but_the_id(
+    tmp_path: Path,
+) -> None:
+    """The decision, rules, version and currencies repeat from row to row and are written
+    with a dictionary; the use ids, each row's own, are written plainly. The rows read
+    back as they were decided."""
+    loaded = _loaded(*KEY)
+    uses = [json.loads(p.read_text()) for p in sorted((POLICIES / "uses").glob("0*.json"))]
+    pq.write_table(table_of_uses(uses), tmp_path / "m.parquet")
+    filter_table(loaded, tmp_path / "m.parquet", tmp_path / "out.parquet")
+    group = pq.ParquetFile(tmp_path / "out.parquet").metadata.row_group(0)
+    encodings = {
+        group.column(i).path_in_schema: group.column(i).encodings for i in range(group.num_columns)
+    }
+    assert "RLE_DICTIONARY" not in encodings["id"]
+    for path in ("decision", "policy_version", "payments.list.element.rule", "reason_rule"):
+        assert "RLE_DICTIONARY" in encodings[path], path
+    out = pq.read_table(tmp_path / "out.parquet").to_pylist()
+    want = [_row(loaded.policy_set, u) for u in uses]
+    assert [(r["id"], r["decision"]) for r in out] == [(w["id"], w["decision"]) for w in want]
+
+
 def test_json_lines_in_csv_out(tmp_path: Path) -> None:
     loaded = _loaded(*KEY)
     uses = [json.loads(p.read_text()) for p in sorted((POLICIES / "uses").glob("0*.json"))]

@@ -238,9 +238,21 @@ def parquet_writer(path: str | Path, schema: pa.Schema) -> pq.ParquetWriter:
     column statistics (min and max, for readers that skip row groups) on the flat
     columns only. Those of the payments' and totals' nested fields (the least and the
     greatest payee of a row group) serve no filter, and cost a fifth of writing a
-    decided table."""
+    decided table. Every column is dictionary-encoded but the use id: the decision, the
+    rules, the version and the currencies repeat from row to row, while ids do not (each
+    row's own, they only filled a dictionary to throw it away: a sixth of the writing)."""
     flat = [item.name for item in schema if not pa.types.is_nested(item.type)]
-    return pq.ParquetWriter(path, schema, write_statistics=flat)
+    repeating = [leaf for leaf in _leaf_paths(schema) if leaf.split(".", 1)[0] != "id"]
+    return pq.ParquetWriter(path, schema, write_statistics=flat, use_dictionary=repeating)
+
+
+def _leaf_paths(schema: pa.Schema) -> list[str]:
+    """The Parquet paths of the schema's leaf columns (`payments.list.element.payee`), as
+    Parquet's own writer names them: read back from an empty file of the schema."""
+    sink = pa.BufferOutputStream()
+    pq.write_table(schema.empty_table(), sink)
+    written = pq.ParquetFile(pa.BufferReader(sink.getvalue())).schema
+    return [written.column(i).path for i in range(len(written))]
 
 
 class _Writer:
