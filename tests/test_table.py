@@ -622,3 +622,16 @@ def test_rounded_payments_are_given_to_other_rows_only_where_rounding_reads_no_p
                   Money(Decimal("2"), "USD"), "r")]) == ((1, 0), (2, 0))  # fmt: skip
     # 0.01 for two: the tie goes to party:a, the smaller payee — another row's may not.
     assert slots([("party:b", half_cent, "r"), ("party:a", half_cent, "r")]) is None
+
+
+def test_a_frame_is_remembered_by_its_cells_with_their_types() -> None:
+    """Frames met in earlier batches are found again by their cells (`_cells_key`): cells
+    equal in Python but of other types (`True` and `1`, `1` and `1.0`) name other frames,
+    lists count as their items, and cells that cannot be a key are never remembered."""
+    from clausula.table import _cells_key
+
+    assert _cells_key({"facts.x": True}) != _cells_key({"facts.x": 1})
+    assert _cells_key({"facts.x": 1}) != _cells_key({"facts.x": 1.0})
+    assert _cells_key({"context": ["a", "b"]}) == _cells_key({"context": ["a", "b"]})
+    assert _cells_key({"context": ["a", "b"]}) != _cells_key({"context": ["b", "a"]})
+    assert _cells_key({"facts.x": {"a": 1}}) is None

@@ -109,6 +109,7 @@ _DATE: TypeAdapter[dt.date] = TypeAdapter(dt.date)
 _PARTS = ("works", "artists", "attribution")  # what a shape adds to its frame
 _METRICS = ("revenue", "currency", "generations", "streams")
 _OTHER_USE_COLUMNS = frozenset(("id", "work", "output", "facts", "attribution", *_METRICS))
+_NOT_FRAME = frozenset((*_PARTS, "date", *_METRICS))  # what a frame leaves to its rows
 _SEPARATOR = "\x1f"  # joins a list's items into one key; rows with it in an item go alone
 _KEY_BOUND = 1 << 62  # combined keys are renumbered before they could pass int64
 _EPOCH = dt.date(1970, 1, 1)
@@ -289,6 +290,8 @@ class TableDecider:
         # (frame's fields as JSON, period, day or None) → its use, the core's frame number
         # and signing row.
         self._framed: dict[tuple[str, int, int | None], tuple[Use, int, int]] = {}
+        # A frame's cells (`_cells_key`) → its use dict as JSON and its use (`_bare_frame`).
+        self._bare: dict[tuple[Any, ...], tuple[str, Use | None]] = {}
         self._found: list[tuple[_Answer, tuple[Any, ...]]] = []  # answers of classes
         self._class_state: dict[tuple[int, ...], int] = {}  # class → answer, or _BY_*
         # (class, metrics) → (answer or _BY_*, the core's metrics when _BY_ROW)
@@ -510,18 +513,13 @@ class TableDecider:
         dated = evaluator._records.dated_ledger is not None
         if len(placements) > _FRAMES_KEPT:  # memory stays bounded on a long stream
             placements.clear()
-        for k, position in enumerate(rows[first].tolist()):
+        firsts = rows[first].tolist()
+        # The frames' cells, gathered a column at a time for every frame's first row.
+        frame_cells = self._frame_cells(columns, firsts)
+        for k, position in enumerate(firsts):
             f = int(frame_key[position])
             if f not in bare_of:
-                bare = _use_dict(self._row(columns, position), self.template, None, metrics=False)
-                for name in _PARTS:
-                    bare.pop(name, None)
-                bare["date"] = _STAND_IN_DATE
-                text = json.dumps(bare, sort_keys=True, default=repr)
-                try:
-                    bare_of[f] = (text, parse_use(bare, self.policy_set.vocabulary))
-                except UseError:
-                    bare_of[f] = (text, None)
+                bare_of[f] = self._bare_frame(frame_cells[k])
             text, found = bare_of[f]
             if found is None:
                 good[k] = False
@@ -570,6 +568,39 @@ class TableDecider:
             return None
         result = self._array_result(ids, rows, answer_of, work_text, layout, keys.artist_ids)
         return mask, result
+
+    def _frame_cells(
+        self, columns: Mapping[str, pa.Array], positions: list[int]
+    ) -> list[dict[str, Any]]:
+        """The cells that make a frame (every use column but the parts, the date and the
+        metrics) of the rows at `positions`, one dict per row: one `take` per column
+        rather than a cell at a time."""
+        taken = pa.array(positions, pa.int64())
+        names = [name for name in columns if name not in _NOT_FRAME]
+        values = [columns[name].take(taken).to_pylist() for name in names]
+        return [dict(zip(names, cells, strict=True)) for cells in zip(*values, strict=True)]
+
+    def _bare_frame(self, cells: dict[str, Any]) -> tuple[str, Use | None]:
+        """A frame's use dict as JSON and its use, dated `_STAND_IN_DATE` (None: not a
+        valid use) — remembered from batch to batch by the frame's cells: a usage log's
+        rows make the same few hundred frames (licensee, purpose, territory) batch after
+        batch."""
+        key = _cells_key(cells)
+        known = self._bare.get(key) if key is not None else None
+        if known is not None:
+            return known
+        bare = _use_dict(cells, self.template, None, metrics=False)
+        bare["date"] = _STAND_IN_DATE
+        text = json.dumps(bare, sort_keys=True, default=repr)
+        try:
+            made: tuple[str, Use | None] = (text, parse_use(bare, self.policy_set.vocabulary))
+        except UseError:
+            made = (text, None)
+        if key is not None:
+            if len(self._bare) > _FRAMES_KEPT:  # memory stays bounded on a long stream
+                self._bare.clear()
+            self._bare[key] = made
+        return made
 
     def _class_answers(
         self,
@@ -1623,6 +1654,22 @@ def _list_codes(column: pa.Array) -> tuple[list[tuple[np.ndarray[Any, Any], int]
         ]
         odd[hits] = True
     return [_codes(joined), _codes(lengths)], odd
+
+
+def _cells_key(cells: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    """The cells as a key (lists as tuples, each value with its type: `True` and `1` make
+    different uses); None when a cell cannot be a key (a map)."""
+    key: list[Any] = []
+    for name, value in cells.items():
+        if isinstance(value, list):
+            value = tuple(value)
+        key.append((name, type(value), value))
+    found = tuple(key)
+    try:
+        hash(found)
+    except TypeError:
+        return None
+    return found
 
 
 def _null_mask(column: pa.Array) -> np.ndarray[Any, Any]:

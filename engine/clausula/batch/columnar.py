@@ -552,21 +552,24 @@ class ClassKeys:
         place = self._day_places(group, day)
         width = int(place.max(initial=0)) + 1
         code = (group * width + place) * (len(self._frames) + 1) + signing
-        distinct, first, inverse = grouped(code)
-        found = np.empty(len(distinct), dtype=np.int64)
+        _, first, inverse = grouped(code)
+        found: list[int] = []
         if len(self._artist_sigs) > _MEMO_LIMIT:  # memory stays bounded on a long stream
             self._artist_sigs.clear()
         memo, ev, reps = self._artist_sigs, self.evaluator, self.artist_rep
-        for k, row in enumerate(first.tolist()):
-            s, g, p = int(signing[row]), int(group[row]), int(place[row])
+        # Each distinct row's parts as Python ints at once (not a NumPy scalar apiece).
+        parts = zip(
+            signing[first].tolist(), group[first].tolist(), place[first].tolist(), strict=True
+        )
+        for k, (s, g, p) in enumerate(parts):
             number = memo.get((roles, s, g, p))
             if number is None:
-                date = _DAY_ZERO + dt.timedelta(days=int(day[row]) - _FIRST_DAY)
+                date = _DAY_ZERO + dt.timedelta(days=int(day[first[k]]) - _FIRST_DAY)
                 number = memo[(roles, s, g, p)] = ev._artist_signature(
                     reps[g], roles, self._frames[s], self._signing_of[s], date
                 )
-            found[k] = number
-        return found[inverse.reshape(-1)]
+            found.append(number)
+        return np.array(found, dtype=np.int64)[inverse.reshape(-1)]
 
     def keys(
         self,
