@@ -181,3 +181,12 @@ def test_party_slugs(slug: str) -> None:
 def test_never_raises(value: str) -> None:
     problem = id_problem(value)
     assert problem is None or isinstance(problem, str)
+
+
+@given(st.text(alphabet="0123456789X ", min_size=14, max_size=18))
+def test_isni_is_valid_exactly_where_stdnum_says_so(body: str) -> None:
+    """The ISNI check (the form, then ISO 7064 Mod 11-2 alone) accepts exactly the bodies
+    python-stdnum's whole validation accepts written without spaces."""
+    from stdnum import isni
+
+    assert (id_problem("isni:" + body) is None) == (" " not in body and isni.is_valid(body))
