@@ -598,3 +598,48 @@ def test_the_nearest_id_is_one_typo_away_and_found_without_scanning(
         return
     ids = _NoScan({known: None, "party:unrelated-name-far-away": None})
     assert nearest(f"party:{typed}", ids) == known
+
+
+@settings(max_examples=60, deadline=None)
+@given(body=st.text(alphabet="0123X", min_size=0, max_size=8))
+def test_the_ids_one_typo_away_are_every_drop_add_change_and_swap(body: str) -> None:
+    """`_one_typo_away` gives exactly the ids one edit from the body (a character dropped,
+    added or changed, or two neighbours swapped), the body itself aside — the set a
+    brute-force walk over the edits gives."""
+    from clausula.unknown_ids import _one_typo_away
+
+    alphabet = "0123X"
+    want = set()
+    for i in range(len(body) + 1):
+        want |= {body[:i] + c + body[i:] for c in alphabet}
+        if i < len(body):
+            want.add(body[:i] + body[i + 1 :])
+            want |= {body[:i] + c + body[i + 1 :] for c in alphabet}
+        if i + 1 < len(body):
+            want.add(body[:i] + body[i + 1] + body[i] + body[i + 2 :])
+    got = _one_typo_away("isni:", body, alphabet)
+    assert {g.removeprefix("isni:") for g in got} - {body} == want - {body}
+    assert all(g.startswith("isni:") for g in got)
+
+
+@given(
+    digits=st.integers(0, 10**12),
+    scale=st.integers(0, 5),
+    currency=st.sampled_from(["USD", "JPY", "KWD", "EUR"]),
+)
+def test_an_amount_is_written_to_its_currencys_minor_unit_or_refused(
+    digits: int, scale: int, currency: str
+) -> None:
+    """A revenue's amount is kept at the currency's minor unit: with fewer decimals it is
+    written out to it (the same value), with as many it is kept as it is, with more (even
+    trailing zeros: `1.230` USD) it is refused."""
+    from clausula.models import _in_minor_unit
+    from clausula.money import minor_digits
+
+    amount = Decimal(digits).scaleb(-scale)
+    found = _in_minor_unit(amount, currency)
+    if scale > minor_digits(currency):
+        assert found is None
+    else:
+        assert found == amount
+        assert found is not None and found.as_tuple().exponent == -minor_digits(currency)

@@ -43,7 +43,7 @@ from .limits import (
     MAX_WORKS,
     number_problem,
 )
-from .money import currency_problem, minor_digits
+from .money import currency_problem, minor_digits, minor_unit
 from .use_vocabulary import context_problem, fact_problem, purpose_problem, territory_problem
 
 # Decimals travel as strings in JSON, never as binary floats.
@@ -230,12 +230,15 @@ def _in_minor_unit(amount: Decimal, currency: str) -> Decimal | None:
     """`amount` (finite) written to the minor unit of `currency` (`1200` → `1200.00`; the
     same object when it is already), or None when it has more decimals than the currency."""
     digits = minor_digits(currency)
+    unit = minor_unit(currency)
+    if amount.same_quantum(unit):  # the usual case, `1200.00` USD: no tuple of its digits
+        return amount
     exponent = amount.as_tuple().exponent
     assert isinstance(exponent, int)  # finite: checked by `_amount`
     if -exponent > digits:
         return None
     if -exponent < digits:
-        return amount.quantize(Decimal(1).scaleb(-digits))
+        return amount.quantize(unit)
     return amount
 
 

@@ -43,14 +43,15 @@ def _one_typo_away(prefix: str, body: str, alphabet: str) -> list[str]:
     add = found.append
     for i in range(len(body) + 1):
         head, tail = prefix + body[:i], body[i:]
-        # Built with comprehensions, not generators: this runs for every unknown id.
-        found += [head + c + tail for c in alphabet]
+        # Built with comprehensions, not generators, and each id as one f-string (one
+        # string made, where `head + c + tail` makes two): this runs for every unknown id.
+        found += [f"{head}{c}{tail}" for c in alphabet]
         if tail:
             first, rest = tail[0], tail[1:]
             add(head + rest)
             if rest:
-                add(head + rest[0] + first + rest[1:])
-            found += [head + c + rest for c in alphabet if c != first]
+                add(f"{head}{rest[0]}{first}{rest[1:]}")
+            found += [f"{head}{c}{rest}" for c in alphabet if c != first]
     return found
 
 
