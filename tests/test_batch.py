@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 from collections import Counter
 from decimal import Decimal
@@ -23,7 +24,16 @@ from clausula.batch import (
     decide_outcomes,
     load_files,
 )
-from clausula.batch.outcomes import _CHUNK, _PROBE_EVERY, WAYS, Pace, Way, _decide_outcomes, pace_of
+from clausula.batch.outcomes import (
+    _CHUNK,
+    _PROBE_EVERY,
+    _PROBE_MOST,
+    WAYS,
+    Pace,
+    Way,
+    _decide_outcomes,
+    pace_of,
+)
 from clausula.catalogue import ConsentGrant, DataSet, Party, Performer, Revocation, Work
 from clausula.models import Decision, Use
 from clausula.pricing import outcome_of_decision as _outcome_from_decision
@@ -202,23 +212,36 @@ def test_decide_outcomes_is_decide_outcome_use_by_use(
 
 
 def test_decide_outcomes_goes_the_faster_way_and_probes_the_other(loaded: LoadedPolicy) -> None:
-    """Chunk by chunk, the way that took less time per use; one chunk in `_PROBE_EVERY`
-    the other; a way not tried yet first. Over many chunks both ways are taken and every
-    outcome is still `decide_outcome`'s."""
+    """Chunk by chunk, the way that took less time per use; a way not tried yet first;
+    the other way probed one chunk in `_PROBE_EVERY` at first, then half as often each
+    time it is still the slower (down to one in `_PROBE_MOST`), and as often as at first
+    again once it is the faster. Over many chunks both ways are taken and every outcome
+    is still `decide_outcome`'s."""
     pace = Pace()
     assert pace.choose() == "classes"
     pace.record("classes", 2.0, 100)
     assert pace.choose() == "one_by_one"
     pace.record("one_by_one", 1.0, 100)
     ways = []
-    for _ in range(2 * _PROBE_EVERY):
+    for _ in range(2000):
         way = pace.choose()
         ways.append(way)
         pace.record(way, 2.0 if way == "classes" else 1.0, 100)
-    assert ways.count("classes") == 2 and ways.count("one_by_one") == 2 * _PROBE_EVERY - 2
+    probes = [i + 2 for i, way in enumerate(ways) if way == "classes"]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(probes)]
+    assert probes[0] == _PROBE_EVERY - 1  # the chunk at 15, as at first
+    assert gaps[:4] == [2 * _PROBE_EVERY, 4 * _PROBE_EVERY, 8 * _PROBE_EVERY, 16 * _PROBE_EVERY]
+    assert set(gaps[4:]) == {_PROBE_MOST} and len(gaps) > 4
     pace.record("classes", 0.0, 100)  # the classes got faster: halfway there at once
     assert pace.seconds["classes"] == pytest.approx(0.01)
     assert pace.choose() == "classes"
+    assert pace.probe_every == _PROBE_EVERY  # and the other way probed as often as at first
+    ways = []
+    for _ in range(_PROBE_EVERY):
+        way = pace.choose()
+        ways.append(way)
+        pace.record(way, 0.01 if way == "classes" else 1.0, 100)
+    assert ways.count("one_by_one") == 1
 
     territories = ["US", "DE", "FR", "CN", "US-TN", "GB"]
     uses = [

@@ -14,9 +14,13 @@ territory and day, as on the peers harness), it costs more than planning. So the
 in chunks of `_CHUNK`, each chunk the way (`Pace`) that has taken less time per use on
 this thread so far — the classes (leaving out the planning of classes met for the first
 time, an investment later uses of the class no longer pay), or `decide_outcome` one by
-one — and one chunk in `_PROBE_EVERY` (a short one, of `_PROBE` uses) the other way, to
-notice when it has become the faster (classes learnt, uses that repeat). Both ways give
-the same outcomes (a property test runs each way); only the time differs."""
+one — and now and then a chunk (a short one, of `_PROBE` uses) the other way, to notice
+when it has become the faster (classes learnt, uses that repeat): one chunk in
+`_PROBE_EVERY` at first, and half as often each time a probe finds the other way still
+the slower, down to one in `_PROBE_MOST` — on a stream of new uses, where each probe plans
+classes that are never met again, the probes cost less and less — back to one in
+`_PROBE_EVERY` as soon as it is the faster. Both ways give the same outcomes (a property
+test runs each way); only the time differs."""
 
 from __future__ import annotations
 
@@ -57,31 +61,34 @@ def decide_outcomes(
 Way = Literal["classes", "one_by_one"]
 WAYS: tuple[Way, ...] = ("classes", "one_by_one")
 _CHUNK = 256  # uses decided one way before the pace is looked at again
-_PROBE_EVERY = 16  # one chunk in this many goes the slower way, to see if it got faster
+_PROBE_EVERY = 16  # at first one chunk in this many goes the slower way, to see if it got faster
+_PROBE_MOST = 256  # and never fewer than one in this many
 _PROBE = 32  # uses in such a probe
 
 
 class Pace:
     """How long each way has taken per use on this thread lately (an average that weighs
-    the last chunk as much as all before it), and how many chunks went each way."""
+    the last chunk as much as all before it), how many chunks went each way, and how many
+    chunks go the faster way before the slower is probed again."""
 
-    __slots__ = ("chunks", "seconds")
+    __slots__ = ("chunks", "probe_every", "seconds", "until_probe")
 
     def __init__(self) -> None:
         self.seconds: dict[Way, float | None] = {"classes": None, "one_by_one": None}
         self.chunks: dict[Way, int] = {"classes": 0, "one_by_one": 0}
+        self.probe_every = _PROBE_EVERY
+        self.until_probe = _PROBE_EVERY - 1
 
     def choose(self) -> Way:
         """The faster way so far; a way not tried yet first (the classes first of all);
-        every `_PROBE_EVERY`-th chunk the slower one."""
+        the slower one when a probe is due (see the module's docstring)."""
         if self.seconds["classes"] is None:
             return "classes"
         slower = self.slower()
         if slower is None:
             return "one_by_one"
         faster: Way = "one_by_one" if slower == "classes" else "classes"
-        done = self.chunks["classes"] + self.chunks["one_by_one"]
-        return slower if done % _PROBE_EVERY == _PROBE_EVERY - 1 else faster
+        return slower if self.until_probe <= 0 else faster
 
     def slower(self) -> Way | None:
         """The way that has taken more time per use so far (None: one is not tried yet)."""
@@ -92,10 +99,18 @@ class Pace:
 
     def record(self, way: Way, seconds: float, uses: int) -> None:
         """`uses` uses went `way` in `seconds`."""
+        probed = way == self.slower()
         per_use = seconds / max(uses, 1)
         before = self.seconds[way]
         self.seconds[way] = per_use if before is None else (before + per_use) / 2
         self.chunks[way] += 1
+        if not probed:
+            self.until_probe -= 1
+            return
+        # A probe: still the slower, probe half as often; the faster now, as often as at first.
+        still = self.slower() == way
+        self.probe_every = min(2 * self.probe_every, _PROBE_MOST) if still else _PROBE_EVERY
+        self.until_probe = self.probe_every - 1
 
 
 def pace_of(policy_set: PolicySet) -> Pace:
