@@ -643,3 +643,24 @@ def test_an_amount_is_written_to_its_currencys_minor_unit_or_refused(
     else:
         assert found == amount
         assert found is not None and found.as_tuple().exponent == -minor_digits(currency)
+
+
+@settings(max_examples=300, deadline=None)
+@given(digits=st.text(alphabet="0123456789", min_size=15, max_size=15))
+def test_no_valid_isni_is_one_typo_from_another(digits: str) -> None:
+    """Why `nearest` looks up nothing for a valid ISNI: every id one typo away from it (a
+    character dropped, added or changed, two neighbours swapped) is not a valid ISNI —
+    and the known ids all are. (Its length is fixed; ISO 7064 Mod 11-2 catches every
+    changed character and every swap of two different neighbours.)"""
+    from stdnum.iso7064 import mod_11_2
+
+    from clausula.identifiers import isni_is_valid
+    from clausula.unknown_ids import _ALPHABETS, _one_typo_away, nearest
+
+    body = digits + mod_11_2.calc_check_digit(digits)
+    assert isni_is_valid(body)
+    neighbours = {
+        n.removeprefix("isni:") for n in _one_typo_away("isni:", body, _ALPHABETS["isni"])
+    }
+    assert not any(isni_is_valid(n) for n in neighbours - {body})
+    assert nearest(f"isni:{body}", {f"isni:{n}" for n in neighbours - {body}}) is None

@@ -57,6 +57,12 @@ def _isni_problem(body: str) -> str | None:
     return None
 
 
+def isni_is_valid(body: str) -> bool:
+    """Whether `body` (after `isni:`) is a valid ISNI: 16 characters, 15 digits and a
+    check character that ISO 7064 Mod 11-2 accepts."""
+    return _isni_problem(body) is None
+
+
 def _ipi_problem(body: str) -> str | None:
     if not _DIGITS.fullmatch(body) or len(body) != 11:
         return (

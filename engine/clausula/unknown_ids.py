@@ -14,6 +14,7 @@ from collections.abc import Collection
 from typing import Any, Final
 
 from .context import Context
+from .identifiers import isni_is_valid
 from .json_input import pointer_part
 from .kinds import ReasonEffect
 from .models import Reason
@@ -58,12 +59,19 @@ def _one_typo_away(prefix: str, body: str, alphabet: str) -> list[str]:
 def nearest(value: str, *known: Collection[str]) -> str | None:
     """The known id (in any of `known`, each with fast membership: a set or a mapping) one
     typo from `value` — a character dropped, added, changed or two swapped — or None.
+    The known ids are valid ids of their schemes (as the data files' and contracts' are).
 
     The neighbours of `value` are looked up, not the known ids scanned: the cost does not
-    grow with the size of the catalogue (about 0.1 ms for an ISNI)."""
+    grow with the size of the catalogue (about 0.1 ms for an ISNI). None of a valid
+    ISNI's neighbours is a valid ISNI — its length is fixed, and ISO 7064 Mod 11-2 catches
+    every changed character and every swap of two neighbours
+    (tests/test_use_input.py checks it) — so a valid ISNI, as every ISNI of a use is,
+    is one typo from no known ISNI, and nothing is looked up."""
     scheme, _, body = value.partition(":")
     alphabet = _ALPHABETS.get(scheme)
     if alphabet is None or len(body) > MAX_BODY_CHARS:
+        return None
+    if scheme == "isni" and isni_is_valid(body):
         return None
     neighbours = _one_typo_away(scheme + ":", body, alphabet)
     # Membership only: `set.intersection` with a mapping's keys would walk all of them.
