@@ -39,6 +39,10 @@ from .use_vocabulary import territory_problem
 _OUTPUT_FIELDS: Final = frozenset(Output.model_fields)
 _METRICS_FIELDS: Final = frozenset(Metrics.model_fields)
 _MONEY_FIELDS: Final = frozenset(MoneyAmount.model_fields)
+# The fields given, one set shared by every amount (and every revenue alone) read here: the
+# models are frozen, so pydantic never adds a name to it (`trusted`).
+_EVERY_MONEY_FIELD: Final = set(_MONEY_FIELDS)
+_REVENUE_GIVEN: Final = {"revenue"}
 _PLAIN_DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 NO_OUTPUT: Final = Output()  # frozen, so one instance serves every use that sets no flag
 _NO_METRICS: Final = Metrics()
@@ -133,7 +137,7 @@ def _money(text: str, currency: str) -> MoneyAmount | None:
         return None
     if amount is None:
         return None
-    return trusted(MoneyAmount, {"amount": amount, "currency": currency}, set(_MONEY_FIELDS))
+    return trusted(MoneyAmount, {"amount": amount, "currency": currency}, _EVERY_MONEY_FIELD)
 
 
 def _revenue_only(money: tuple[str, str]) -> Metrics | None:
@@ -142,7 +146,7 @@ def _revenue_only(money: tuple[str, str]) -> Metrics | None:
     revenue = _money(*money)
     if revenue is None:
         return None
-    return trusted(Metrics, {"revenue": revenue, "generations": 0, "streams": 0}, {"revenue"})
+    return trusted(Metrics, {"revenue": revenue, "generations": 0, "streams": 0}, _REVENUE_GIVEN)
 
 
 # (amount text, currency) → the metrics of that revenue alone, or None when it is not plain.
