@@ -1,6 +1,6 @@
 """Instructions per decision, counted by Valgrind: a figure a busy machine cannot move.
 
-    .venv-peers/bin/python benchmarks/instructions.py [--uses 2000] [--parsed] [--memo] [--outcome]
+    .venv-peers/bin/python benchmarks/instructions.py [--uses 2000] [--parsed] [--memo] [--outcome] [--new]
 
 Wall-clock figures on a shared machine move by a third from one run to the next; the
 number of instructions a decision executes does not. This script runs a child process
@@ -17,7 +17,9 @@ keeps the plan memo on and every plan remembered (the warming pass plans them al
 harness's own timed passes run mostly without the memo: their requests repeat only every
 10,000, and the memo rests after a window of 4,096 lookups with few hits (`plan_memo`).
 The default (memo off) is what the harness's p50 mostly measures. `--outcome` counts
-`PolicySet.decide_outcome` (the compact form) instead of `decide`.
+`PolicySet.decide_outcome` (the compact form) instead of `decide`. `--new` counts on as
+many requests the warming pass did not see (another seed: new revenues, new unknown
+artists, artists met for the first time), as a pipeline's stream of new uses.
 Compare two builds by running this in each. Needs `valgrind` (`apt-get install
 valgrind`); prints what is missing otherwise. Asserts nothing.
 """
@@ -54,6 +56,11 @@ if {parsed}:
     uses = [clausula.parse_use(u, policies.vocabulary) for u in uses]
 for use in uses:
     policies.decide_outcome(use)  # warm the memories, outside `decide`
+if {new}:
+    more = common.make_requests(artist_ids, consents, {uses}, seed=77)
+    uses = [to_use(r) for r in more]
+    if {parsed}:
+        uses = [clausula.parse_use(u, policies.vocabulary) for u in uses]
 gc.collect()
 gc.freeze()
 print("READY", flush=True)
@@ -70,6 +77,7 @@ def main() -> None:
     parser.add_argument("--parsed", action="store_true")
     parser.add_argument("--memo", action="store_true")
     parser.add_argument("--outcome", action="store_true")
+    parser.add_argument("--new", action="store_true")
     args = parser.parse_args()
     missing = [tool for tool in ("valgrind", "callgrind_control") if shutil.which(tool) is None]
     if missing:
@@ -88,7 +96,12 @@ def main() -> None:
         script = Path(tmp) / "child.py"
         script.write_text(
             CHILD.format(
-                peers=str(PEERS), uses=args.uses, parsed=args.parsed, memo=args.memo, call=call
+                peers=str(PEERS),
+                uses=args.uses,
+                parsed=args.parsed,
+                memo=args.memo,
+                call=call,
+                new=args.new,
             )
         )
         out, log = Path(tmp) / "callgrind.out", Path(tmp) / "child.log"
@@ -117,6 +130,7 @@ def main() -> None:
             return
         total = int(collected[-1].rsplit(":", 1)[1].replace(",", ""))
     kind = ("parsed Use" if args.parsed else "use dict") + (", plan memo on" if args.memo else "")
+    kind += ", new requests" if args.new else ""
     print(f"python {sys.version.split()[0]}, load {os.getloadavg()}")
     print(
         f"peers harness, {args.uses:,} uses ({kind}), PolicySet.{call}: "
