@@ -62,7 +62,7 @@ Way = Literal["classes", "one_by_one"]
 WAYS: tuple[Way, ...] = ("classes", "one_by_one")
 _CHUNK = 256  # uses decided one way before the pace is looked at again
 _PROBE_EVERY = 16  # at first one chunk in this many goes the slower way, to see if it got faster
-_PROBE_MOST = 256  # and never fewer than one in this many
+_PROBE_MOST = 64  # and never fewer than one in this many (a way that got faster waits no longer)
 _PROBE = 32  # uses in such a probe
 
 
