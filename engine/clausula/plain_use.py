@@ -126,8 +126,7 @@ def _short_money(text: str, currency: str) -> bool:
     return len(text) <= MAX_NUMBER_CHARS and len(currency) == 3
 
 
-@lru_cache(maxsize=16_384)
-def _money(text: str, currency: str) -> MoneyAmount | None:
+def _read_money(text: str, currency: str) -> MoneyAmount | None:
     # Frozen, so that one instance serves every use with the same amount.
     if currency_problem(currency):
         return None
@@ -140,10 +139,15 @@ def _money(text: str, currency: str) -> MoneyAmount | None:
     return trusted(MoneyAmount, {"amount": amount, "currency": currency}, _EVERY_MONEY_FIELD)
 
 
+# (amount text, currency) → the amount, remembered: for the metrics of other shapes.
+_money: Final = lru_cache(maxsize=16_384)(_read_money)
+
+
 def _revenue_only(money: tuple[str, str]) -> Metrics | None:
     """The metrics `{"revenue": {"amount": text, "currency": currency}}`, the shape most uses
-    send: frozen, so that one instance serves every use with the same revenue."""
-    revenue = _money(*money)
+    send: frozen, so that one instance serves every use with the same revenue. (Read
+    without `_money`'s memory: `_REVENUES_ONLY` remembers these by the same key.)"""
+    revenue = _read_money(*money)
     if revenue is None:
         return None
     return trusted(Metrics, {"revenue": revenue, "generations": 0, "streams": 0}, _REVENUE_GIVEN)
