@@ -121,6 +121,13 @@ def _plain_money(value: object) -> MoneyAmount | None:
     return _money(text, currency) if _short_money(text, currency) else None
 
 
+def plain_money(text: str, currency: str) -> MoneyAmount | None:
+    """`{"amount": text, "currency": currency}` as `MoneyAmount` reads it (the same checks,
+    remembered), or None when it is not a valid amount of that currency — then the model's
+    own validation names what is wrong."""
+    return _money(text, currency) if _short_money(text, currency) else None
+
+
 def _short_money(text: str, currency: str) -> bool:
     # Longer text is never an amount nor a currency code; nor does it reach a memo.
     return len(text) <= MAX_NUMBER_CHARS and len(currency) == 3

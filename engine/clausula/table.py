@@ -72,7 +72,8 @@ from .collector import collector_paused
 from .errors import ClausulaError
 from .identifiers import PARTY_SCHEMES, WORK_SCHEMES, id_problem
 from .limits import MAX_ARTISTS, MAX_COUNT, MAX_ID_CHARS, MAX_WORKS
-from .models import MoneyAmount, Use
+from .models import Use
+from .plain_use import plain_money
 from .policy_set import PolicySet
 from .pricing import outcome_of_decision, rounding_reads_payees
 from .table_threads import in_order, workers_of
@@ -1264,10 +1265,8 @@ class TableDecider:
         money_key = (text, currency)
         value = self._money.get(money_key, False)
         if value is False:
-            try:
-                value = MoneyAmount.model_validate({"amount": text, "currency": currency}).amount
-            except (ValidationError, ValueError):
-                value = None
+            money = plain_money(text, currency)
+            value = None if money is None else money.amount
             if len(self._money) > 1 << 18:
                 self._money.clear()
             self._money[money_key] = value
