@@ -118,7 +118,7 @@ def _plain_money(value: object) -> MoneyAmount | None:
     text, currency = value["amount"], value["currency"]
     if type(text) is not str or type(currency) is not str:
         return None
-    return _money(text, currency) if _short_money(text, currency) else None
+    return plain_money(text, currency)
 
 
 def plain_money(text: str, currency: str) -> MoneyAmount | None:

@@ -280,7 +280,6 @@ class TableDecider:
         self.template = _template(template or {})
         self.version = self.policy_set.version
         self._versions = pa.array([], pa.string())  # the version repeated, sliced per batch
-        self._money: dict[tuple[str, str], Decimal | None] = {}
         self._ids: dict[tuple[str, str], bool] = {}  # (column, id) → whether it is invalid
         self._dates: dict[Any, dt.date | None] = {}  # a date cell → the date (None: invalid)
         # The array path: class keys (False: not for this policy set), the data set's works.
@@ -508,19 +507,21 @@ class TableDecider:
         frame_number = np.empty(len(distinct), dtype=np.int64)
         signing = np.empty(len(distinct), dtype=np.int64)
         good = np.ones(len(distinct), dtype=bool)
-        bare_of: dict[int, tuple[str, Use | None]] = {}
         frame_uses: list[Use | None] = [None] * len(distinct)
         placements = self._framed
         dated = evaluator._records.dated_ledger is not None
         if len(placements) > _FRAMES_KEPT:  # memory stays bounded on a long stream
             placements.clear()
         firsts = rows[first].tolist()
-        # The frames' cells, gathered a column at a time for every frame's first row.
-        frame_cells = self._frame_cells(columns, firsts)
-        for k, position in enumerate(firsts):
-            f = int(frame_key[position])
-            if f not in bare_of:
-                bare_of[f] = self._bare_frame(frame_cells[k])
+        frames = frame_key[rows[first]].tolist()
+        # Each frame's use once (a frame recurs in every period its rows fall in), from its
+        # cells gathered a column at a time.
+        frame_first: dict[int, int] = {}
+        for f, position in zip(frames, firsts, strict=True):
+            frame_first.setdefault(f, position)
+        cells = self._frame_cells(columns, list(frame_first.values()))
+        bare_of = {f: self._bare_frame(c) for f, c in zip(frame_first, cells, strict=True)}
+        for k, (f, position) in enumerate(zip(frames, firsts, strict=True)):
             text, found = bare_of[f]
             if found is None:
                 good[k] = False
@@ -1262,17 +1263,10 @@ class TableDecider:
         text = _decimal_text(amount)
         if text is None:
             return None
-        money_key = (text, currency)
-        value = self._money.get(money_key, False)
-        if value is False:
-            money = plain_money(text, currency)
-            value = None if money is None else money.amount
-            if len(self._money) > 1 << 18:
-                self._money.clear()
-            self._money[money_key] = value
-        if value is None:
+        money = plain_money(text, currency)  # remembered there, by the same text and currency
+        if money is None:
             return None
-        return value, currency, counts[0], counts[1]
+        return money.amount, currency, counts[0], counts[1]
 
     def _one(self, use: Mapping[str, Any]) -> _Answer:
         """The answer of `PolicySet.decide` for one use."""
