@@ -1145,21 +1145,18 @@ class TableDecider:
         groups: dict[str, tuple[list[int], list[int], list[Decimal | None], list[int], list[int]]]
         groups = {}
 
-        def row_at(position: int) -> dict[str, Any]:
-            return {name: column[position].as_py() for name, column in columns.items()}
-
         for k in range(len(first)):
             position = int(first[k])
             if by_decide[position]:
                 use_id = ids[position].as_py() if alone[position] else None
-                answers[k] = self._one(_use_dict(row_at(position), template, use_id))
+                answers[k] = self._one(_use_dict(self._row(columns, position), template, use_id))
                 continue
             s = int(shape_key[position])
             if s not in shape_of:
                 shape_of[s] = None
                 if parts_in_template or attribution[k]:
                     # Weights (or a template's works) are checked with the whole use.
-                    row = row_at(position)
+                    row = self._row(columns, position)
                     try:
                         whole = parse_use(_use_dict(row, template, None, metrics=False), vocabulary)
                     except UseError:
@@ -1177,7 +1174,9 @@ class TableDecider:
                     if dated not in frame_of:
                         frame_of[dated] = None
                         if f not in bare_of:
-                            bare = _use_dict(row_at(position), template, None, metrics=False)
+                            bare = _use_dict(
+                                self._row(columns, position), template, None, metrics=False
+                            )
                             for name in _PARTS:
                                 bare.pop(name, None)
                             bare["date"] = _STAND_IN_DATE
@@ -1212,7 +1211,7 @@ class TableDecider:
             shape = shape_of[s]
             metrics = None if shape is None else self._metrics(metric_rows[k])
             if shape is None or metrics is None:
-                answers[k] = self._one(_use_dict(row_at(position), template, None))
+                answers[k] = self._one(_use_dict(self._row(columns, position), template, None))
                 continue
             revenue, currency, generations, streams = metrics
             group = groups.get(currency)
