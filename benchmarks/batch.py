@@ -152,6 +152,86 @@ def main() -> None:
     print(f"  the same with table_of_uses        {table_built / decide_rate:6.2f}")
     print(f"  the same / decide on new requests  {table_built / unseen_rate:6.2f}")
     shipped(args.requests)
+    where_it_goes(build, to_use, requests, unseen)
+
+
+def collected(call: Callable[[], Any]) -> tuple[float, float]:
+    """(seconds, of which seconds in the cyclic collector) of `call()`, its result freed
+    inside the time (as the harness frees a batch's answers)."""
+    spent, began = [0.0], [0.0]
+
+    def watch(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            began[0] = time.perf_counter()
+        else:
+            spent[0] += time.perf_counter() - began[0]
+
+    gc.collect()
+    gc.callbacks.append(watch)
+    try:
+        start = time.perf_counter()
+        call()
+        return time.perf_counter() - start, spent[0]
+    finally:
+        gc.callbacks.remove(watch)
+
+
+def where_it_goes(
+    build: Callable[[], tuple[clausula.PolicySet, Callable[[dict[str, Any]], dict[str, Any]]]],
+    to_use: Callable[[dict[str, Any]], dict[str, Any]],
+    requests: list[dict[str, Any]],
+    unseen: list[dict[str, Any]],
+) -> None:
+    """Why batching does not pay on the harness's requests, in figures: what CPython's
+    cyclic collector costs when 10,000 full decisions are kept (a batch's answers) rather
+    than each dropped at once; and the batch core's classes forced on requests it has
+    not seen — how few classes, how little their planning costs, and what placing each
+    use in its class costs beside deciding it."""
+    from clausula.batch.evaluator import kept_evaluator
+    from clausula.batch.outcomes import _decide_outcomes
+
+    policies, _ = build()
+    decide = policies.decide
+    n = len(requests)
+
+    def one_by_one() -> None:
+        for r in requests:
+            decide(to_use(r))
+
+    def many() -> None:
+        policies.decide_many([to_use(r) for r in requests])
+
+    one_by_one(), many()  # warm
+    loop, loop_gc = collected(one_by_one)
+    batch, batch_gc = collected(many)
+    print("where a batch's time goes (harness requests, the same set for both):")
+    print(
+        f"  decide, each decision dropped      {n / loop:>10,.0f}/s  "
+        f"collector {loop_gc * 1000:5.1f} ms per {n:,}"
+    )
+    print(
+        f"  decide_many, {n:,} kept          {n / batch:>10,.0f}/s  "
+        f"collector {batch_gc * 1000:5.1f} ms per {n:,}"
+    )
+    fresh, _ = build()
+    core = kept_evaluator(fresh)
+    uses = [to_use(r) for r in requests]
+    _decide_outcomes(fresh, uses, "classes")  # every class of the harness's requests met
+    new = [to_use(r) for r in unseen]
+    gc.collect()
+    start = time.perf_counter()
+    _decide_outcomes(fresh, new, "classes")
+    by_classes = (time.perf_counter() - start) / len(new)
+    gc.collect()
+    start = time.perf_counter()
+    _decide_outcomes(fresh, new, "one_by_one")
+    one = (time.perf_counter() - start) / len(new)
+    print(
+        f"  the batch core's classes: {core.stats['classes']:,} in {2 * n:,} requests, "
+        f"planned in {core.planning_seconds * 1000:.0f} ms in all; on {len(new):,} new "
+        f"requests a use costs {by_classes * 1e6:.1f} µs placed in its class and priced, "
+        f"{one * 1e6:.1f} µs decided one by one"
+    )
 
 
 def tables(
