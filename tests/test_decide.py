@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 from decimal import Decimal
@@ -332,6 +333,36 @@ def test_decide_many_matches_decide(policy: PolicySet) -> None:
     assert [d.to_json() for d in policy.decide_many(uses)] == [
         policy.decide(u).to_json() for u in uses
     ]
+
+
+@pytest.mark.parametrize("chunks", [1, 2])
+@pytest.mark.parametrize("collector_on", [True, False])
+def test_decide_many_over_chunks_matches_decide_and_leaves_the_collector_as_it_was(
+    policy: PolicySet, chunks: int, collector_on: bool
+) -> None:
+    """`decide_many` pauses the collector a chunk at a time (`collector.KEPT_PER_PAUSE`):
+    every use of a batch longer than a chunk — or exactly two chunks long, whose last
+    chunk is empty — is decided, in order, as `decide` decides it; the collector is on
+    afterwards only if it was on before."""
+    from clausula.collector import KEPT_PER_PAUSE
+
+    territories = ("US", "DE", "FR", "JP", "CN")
+    count = KEPT_PER_PAUSE * chunks + (7 if chunks == 1 else 0)
+    uses = [use(id=f"u{i}", territory=territories[i % 5]) for i in range(count)]
+    was = gc.isenabled()
+    try:
+        (gc.enable if collector_on else gc.disable)()
+        decided = policy.decide_many(iter(uses))  # any iterable, read once
+        assert gc.isenabled() is collector_on
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert len(decided) == count
+    by_territory = {t: policy.decide(use(territory=t)).decision for t in territories}
+    assert {d.decision for d in decided} == set(by_territory.values())
+    for i in (0, KEPT_PER_PAUSE - 1, KEPT_PER_PAUSE, count - 1):
+        assert decided[i].to_json() == policy.decide(uses[i]).to_json()
+    assert [d.id for d in decided] == [u["id"] for u in uses]
+    assert [d.decision for d in decided] == [by_territory[u["territory"]] for u in uses]
 
 
 def test_decision_json_shape(policy: PolicySet) -> None:

@@ -12,13 +12,14 @@ import hashlib
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from importlib import resources
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import ast
 from .catalogue import DataSet, load_data
 from .checker import CheckedPolicy, check_policy
-from .collector import collector_paused
+from .collector import KEPT_PER_PAUSE, collector_paused
 from .compiled import CompiledPolicy
 from .compiler import compile_policy
 from .consent import ConsentLedger, DatedConsentLedger
@@ -129,11 +130,16 @@ class PolicySet:
 
     def decide_many(self, uses: Iterable[Use | Mapping[str, Any]]) -> list[Decision]:
         """Decide many uses in order (the policy is compiled once for all of them)."""
-        vocabulary, decided = self._compiled.vocabulary, []
-        with collector_paused():
-            for use in uses:
-                decided.append(self._decided(read_use(use, vocabulary)))
-        return decided
+        vocabulary = self._compiled.vocabulary
+        decided: list[Decision] = []
+        given = iter(uses)
+        while True:  # the collector paused a chunk at a time (`collector.KEPT_PER_PAUSE`)
+            before = len(decided)
+            with collector_paused():
+                for use in islice(given, KEPT_PER_PAUSE):
+                    decided.append(self._decided(read_use(use, vocabulary)))
+            if len(decided) - before < KEPT_PER_PAUSE:
+                return decided
 
     def _decided(self, use: Use | PlainRequest) -> Decision:
         """The decision of a validated use: `price` of its plan, or for a plan that does not

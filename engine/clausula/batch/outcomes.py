@@ -129,14 +129,15 @@ def _decide_outcomes(
 ) -> list[Outcome]:
     """`decide_outcomes`, every chunk the way `way` (None: the pace's choice)."""
     policy_set = policies.policy_set if isinstance(policies, LoadedPolicy) else policies
-    # Deciding only allocates (the core's memories grow, nothing cyclic is left): the
-    # cyclic collector would walk those memories again and again for nothing.
-    with collector_paused():
-        vocabulary = policy_set.vocabulary
-        outcomes: list[Outcome] = []
-        pace = pace_of(policy_set)
-        given = enumerate(uses)
-        while True:
+    vocabulary = policy_set.vocabulary
+    outcomes: list[Outcome] = []
+    pace = pace_of(policy_set)
+    given = enumerate(uses)
+    while True:
+        # Deciding only allocates (the core's memories grow, nothing cyclic is left):
+        # the collector is paused a chunk at a time, and walks what a chunk kept while
+        # it is still in the processor's caches (`collector.KEPT_PER_PAUSE`).
+        with collector_paused():
             chosen = way or pace.choose()
             # A way tried for the first time, or the slower way probed, gets a short chunk:
             # it costs little when it is the slower.
@@ -167,9 +168,10 @@ def _decide_outcomes(
                 # are weighed by is what the uses of known classes cost.
                 invested = evaluator.planning_seconds - planned
                 outcomes.extend(found[position] for position in sorted(found))
-            if not read:
-                break  # every use read
-            pace.record(chosen, time.perf_counter() - began - invested, read)
+            spent = time.perf_counter() - began - invested
+        if not read:
+            break  # every use read
+        pace.record(chosen, spent, read)
     return outcomes
 
 
