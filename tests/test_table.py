@@ -98,9 +98,11 @@ _DATES += ["2026-02-30", "01/05/2026"]  # not dates: the row is an error naming 
 _TERRITORIES = ["US", "US-TN", "US-CA", "DE", "CN", "XX", "U"]
 _WORKS = [f"isrc:QZCRP26{n:05d}" for n in (1, 2, 3, 4, 5, 7, 10, 99)] + ["isrc:BAD"]
 _ARTISTS = ["party:ada", "party:ben", "party:eli", "party:jun", "party:lou", "party:zed"]
+# `1000`, `1000.0` and `1000.00` USD: one amount written three ways (the core's memories
+# key an amount by its text).
 _REVENUES = [
     ("1", "JPY"), ("0.03", "USD"), ("1000.00", "USD"), ("12000.00", "USD"), ("0.005", "KWD"),
-    ("0.001", "USD"), ("-1", "USD"), ("5", "XYZ"),
+    ("0.001", "USD"), ("-1", "USD"), ("5", "XYZ"), ("1000", "USD"), ("1000.0", "USD"),
 ]  # fmt: skip
 
 

@@ -698,8 +698,7 @@ class TableDecider:
         values = list(zip(*(c.take(pa.array(first)).to_pylist() for c in cells), strict=True))
         class_names = [names[int(classes[f])] for f in first.tolist()]
         metric_names = [
-            (name, *(str(v) for v in value))
-            for name, value in zip(class_names, values, strict=True)
+            (name, *map(str, value)) for name, value in zip(class_names, values, strict=True)
         ]
         state = np.array([known.get(m, (_UNKNOWN,))[0] for m in metric_names], dtype=np.int64)
         evaluator = self.evaluator
@@ -707,7 +706,7 @@ class TableDecider:
         for k in np.flatnonzero(state == _UNKNOWN).tolist():
             name = metric_names[k]
             verdict: tuple[int, Any] = (_BY_ROWS, None)
-            metrics = self._metrics(dict(zip(_METRICS, values[k], strict=True)))
+            metrics = _checked_metrics(*values[k])  # no template here: `_by_arrays`
             placed = placed_of.get(class_names[k])
             if metrics is not None and placed is not None:
                 revenue, currency, generations, streams = metrics
@@ -756,7 +755,7 @@ class TableDecider:
                 placed = placed_of[class_names[k]]
                 answer = evaluator.priced(
                     placed,
-                    tuple(artist_of[a] for a in row_artists if a >= 0),
+                    tuple([artist_of[a] for a in row_artists if a >= 0]),
                     (work_of[i],) if w >= 0 else (),
                     *known[metric_names[k]][1],
                 )
@@ -1239,33 +1238,16 @@ class TableDecider:
 
     def _metrics(self, row: Mapping[str, Any]) -> tuple[Decimal | None, str, int, int] | None:
         """The row's checked metrics, or None when they are not a valid use's (then the
-        row's use is decided by `PolicySet.decide`, which names the problem)."""
+        row's use is decided by `PolicySet.decide`, which names the problem). A cell the
+        row leaves empty takes the template's value."""
         template = self.template
-
-        def cell(name: str) -> Any:
-            value = row[name]
-            return template.get(name) if value is None else value
-
-        counts = []
-        for name in ("generations", "streams"):
-            value = cell(name)
-            if value is None:
-                value = 0
-            if type(value) is not int or not 0 <= value <= MAX_COUNT:
-                return None
-            counts.append(value)
-        amount, currency = cell("revenue"), cell("currency")
-        if amount is None:
-            return None, "", counts[0], counts[1]
-        if not isinstance(currency, str):
-            return None
-        text = _decimal_text(amount)
-        if text is None:
-            return None
-        money = plain_money(text, currency)  # remembered there, by the same text and currency
-        if money is None:
-            return None
-        return money.amount, currency, counts[0], counts[1]
+        cells = [row[name] for name in _METRICS]
+        if template:
+            cells = [
+                template.get(name) if value is None else value
+                for name, value in zip(_METRICS, cells, strict=True)
+            ]
+        return _checked_metrics(cells[0], cells[1], cells[2], cells[3])
 
     def _one(self, use: Mapping[str, Any]) -> _Answer:
         """The answer of `PolicySet.decide` for one use."""
@@ -1415,6 +1397,33 @@ def _answer_of(outcome: _Outcome) -> _Answer:
     if outcome.decision == "deny" and outcome.denial:
         reason = (outcome.denial[0][1], outcome.source)
     return (outcome.decision, outcome.payments, outcome.totals, reason, None)
+
+
+def _checked_metrics(
+    amount: Any, currency: Any, generations: Any, streams: Any
+) -> tuple[Decimal | None, str, int, int] | None:
+    """A row's metrics cells (revenue, currency, generations, streams; None: not given)
+    checked as a use's: `(revenue amount, currency, generations, streams)`, or None when
+    they are not a valid use's."""
+    if generations is None:
+        generations = 0
+    if streams is None:
+        streams = 0
+    if type(generations) is not int or not 0 <= generations <= MAX_COUNT:
+        return None
+    if type(streams) is not int or not 0 <= streams <= MAX_COUNT:
+        return None
+    if amount is None:
+        return None, "", generations, streams
+    if not isinstance(currency, str):
+        return None
+    text = _decimal_text(amount)
+    if text is None:
+        return None
+    money = plain_money(text, currency)  # remembered there, by the same text and currency
+    if money is None:
+        return None
+    return money.amount, currency, generations, streams
 
 
 def _decimal_text(value: Any) -> str | None:

@@ -84,6 +84,14 @@ def _consent_durations(blocks: Mapping[str, CompiledBlock]) -> tuple[_Duration, 
     return tuple(sorted(durations))
 
 
+def _amount_key(amount: Decimal | None) -> str | None:
+    """An amount (or weight) as a memory's key holds it: its text. A new `Decimal`'s first
+    hash raises 10 to its exponent modulo a large prime (about 6,000 instructions for an
+    amount in cents), more than pricing the use; its text hashes as any string. Equal
+    amounts written alike share a key (`1.5` and `1.50` do not: each is priced once)."""
+    return None if amount is None else str(amount)
+
+
 # The days of an artist whose dates cannot be ordered: their signature reads the use's date.
 _UNORDERED: tuple[dt.date, ...] = (dt.date.min,)
 
@@ -363,13 +371,13 @@ class BatchEvaluator:
         # The answer depends on the class, the payees and weights (unless every payment is
         # to a party named in the clauses, with an amount that reads only the metrics).
         memo_key = (
-            (cls.number, amount, generations, streams, columns.currency)
+            (cls.number, _amount_key(amount), generations, streams, columns.currency)
             if cls.by_metrics
             else (
                 cls.number,
                 layout.number,
                 weights,
-                amount,
+                _amount_key(amount),
                 generations,
                 streams,
                 columns.currency,
@@ -379,7 +387,14 @@ class BatchEvaluator:
         if known is not None:
             return known
         priced = self._priced(
-            cls, layout, attribution, amount, generations, streams, columns.currency
+            cls,
+            layout.artists,
+            layout.works,
+            attribution,
+            amount,
+            generations,
+            streams,
+            columns.currency,
         )
         if priced is None:
             return self._column_one(columns, key)
@@ -410,31 +425,32 @@ class BatchEvaluator:
         the payees differ), with these metrics — what `evaluate` gives for that use — and
         the exact payment lines it rounded. None when the class is not resolved or its
         pricing raises (then the use's own path decides it and names the error)."""
-        cls, layout, attribution, _ = placed
+        cls, _, attribution, _ = placed
         if not cls.resolved:
             return None
-        if artists != layout.artists or works != layout.works:
-            layout = _Layout(
-                artists, layout.roles, works, layout.graph, layout.number, layout.graph_number
-            )
-        return self._priced(cls, layout, attribution, amount, generations, streams, currency)
+        return self._priced(
+            cls, artists, works, attribution, amount, generations, streams, currency
+        )
 
     def _priced(
         self,
         cls: _Class,
-        layout: _Layout,
+        artists: tuple[str, ...],
+        works: tuple[str, ...],
         attribution: Mapping[str, Decimal],
         amount: Decimal | None,
         generations: int,
         streams: int,
         currency: str,
     ) -> tuple[Outcome, list[tuple[str, Money, str]]] | None:
-        """The core's answer for one use of the resolved class `cls` with this layout and
-        these metrics — its plan priced, rounded by the one rule — and the exact lines
-        (None: pricing raises)."""
+        """The core's answer for one use of the resolved class `cls` whose layout has these
+        artists and works (in the places of the class's), with these metrics — its plan
+        priced, rounded by the one rule — and the exact lines (None: pricing raises)."""
         if not cls.plans:
             return cls.answer, []
-        lines = self._payments(cls, layout, attribution, amount, generations, streams, currency)
+        lines = self._payments(
+            cls, artists, works, attribution, amount, generations, streams, currency
+        )
         if lines is None:
             return None
         if cls.denied or not lines:
@@ -443,7 +459,9 @@ class BatchEvaluator:
 
     def _rounded_outcome(self, lines: list[tuple[str, Money, str]]) -> Outcome:
         """The outcome of these exact payment lines, rounded by the core's one rule."""
-        memo_key = tuple(lines)
+        memo_key = tuple(
+            [(payee, str(exact.amount), exact.currency, rule) for payee, exact, rule in lines]
+        )
         known = self._roundings.get(memo_key)
         if known is None:
             if len(self._roundings) > _MEMO_LIMIT:
@@ -454,7 +472,8 @@ class BatchEvaluator:
     def _payments(
         self,
         cls: _Class,
-        layout: _Layout,
+        artists: tuple[str, ...],
+        works: tuple[str, ...],
         attribution: Mapping[str, Decimal],
         amount: Decimal | None,
         generations: int,
@@ -466,16 +485,17 @@ class BatchEvaluator:
         memo = self._amounts.get(currency)
         if memo is None or len(memo) > _MEMO_LIMIT:
             memo = self._amounts[currency] = {}
-        artists = layout.artists
+        amount_key = _amount_key(amount)
         for plan in cls.plans:
             memo_id, per_payee = plan.memo_id, plan.per_payee
             for k, (kind, value) in enumerate(plan.slots):
-                payee = value if kind == 0 else artists[value] if kind == 1 else layout.works[value]
+                payee = value if kind == 0 else artists[value] if kind == 1 else works[value]
                 weight = attribution.get(payee) if plan.payable.over_attribution else None
+                weight_key = _amount_key(weight)
                 memo_key = (
-                    (memo_id, k, amount, generations, streams, weight)
+                    (memo_id, k, amount_key, generations, streams, weight_key)
                     if per_payee
-                    else (memo_id, amount, generations, streams, weight)
+                    else (memo_id, amount_key, generations, streams, weight_key)
                 )
                 exact = memo.get(memo_key)
                 if exact is None:
@@ -484,7 +504,7 @@ class BatchEvaluator:
                         plan,
                         k,
                         weight,
-                        layout,
+                        artists,
                         attribution,
                         amount,
                         generations,
@@ -503,7 +523,7 @@ class BatchEvaluator:
         plan: _SlotPlan,
         k: int,
         weight: Decimal | None,
-        layout: _Layout,
+        artists: tuple[str, ...],
         attribution: Mapping[str, Decimal],
         amount: Decimal | None,
         generations: int,
@@ -524,7 +544,7 @@ class BatchEvaluator:
         if plan.per_payee:
             # This use's weights, under the names of the representative's artists.
             names = cls.layout.artists
-            ctx.attribution = {names[layout.artists.index(a)]: w for a, w in attribution.items()}
+            ctx.attribution = {names[artists.index(a)]: w for a, w in attribution.items()}
         try:  # the core's pricing of one payee, in the representative's names
             due = amount_due(plan.payable, plan.payable.payees[k], weight, ctx, with_basis=False)
         except Exception:  # the one-use path raises its own, identical, error
