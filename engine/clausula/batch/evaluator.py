@@ -299,7 +299,7 @@ class BatchEvaluator:
         Uses whose shapes decide alike share one structure; uses with the same shape and
         the same metrics share one answer. `progress(n)` is called every 10,000 uses.
         """
-        answers: dict[tuple[Any, ...], Outcome] = {}
+        answers: dict[tuple[Any, ...], Outcome] = {}  # by the amount's text (`_amount_key`)
         keys = zip(
             [int(s) for s in columns.shape],
             columns.revenue,
@@ -311,9 +311,10 @@ class BatchEvaluator:
             if progress is not None and index % 10_000 == 0 and index:
                 progress(10_000)
             self.stats["uses"] += 1
-            known = answers.get(key)
+            memo_key = (key[0], _amount_key(key[1]), key[2], key[3])
+            known = answers.get(memo_key)
             if known is None or self.analysis.reads_id:
-                known = answers[key] = self._answer(columns, key)
+                known = answers[memo_key] = self._answer(columns, key)
             else:
                 self.stats["cached"] += 1
             yield placed(known, index)
