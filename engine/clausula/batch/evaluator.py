@@ -311,10 +311,11 @@ class BatchEvaluator:
             if progress is not None and index % 10_000 == 0 and index:
                 progress(10_000)
             self.stats["uses"] += 1
-            memo_key = (key[0], _amount_key(key[1]), key[2], key[3])
+            amount_key = _amount_key(key[1])
+            memo_key = (key[0], amount_key, key[2], key[3])
             known = answers.get(memo_key)
             if known is None or self.analysis.reads_id:
-                known = answers[memo_key] = self._answer(columns, key)
+                known = answers[memo_key] = self._answer(columns, key, amount_key)
             else:
                 self.stats["cached"] += 1
             yield placed(known, index)
@@ -346,11 +347,18 @@ class BatchEvaluator:
         for done, (key, count) in enumerate(keys.items()):
             if progress is not None and done % 10_000 == 0 and done:
                 progress(10_000)
-            append((answer(columns, key), key, count))
+            append((answer(columns, key, _amount_key(key[1])), key, count))
         return result
 
     # -------------------------------------------------------------- one answer
-    def _answer(self, columns: UseColumns, key: tuple[int, Decimal | None, int, int]) -> Outcome:
+    def _answer(
+        self,
+        columns: UseColumns,
+        key: tuple[int, Decimal | None, int, int],
+        amount_key: str | None,
+    ) -> Outcome:
+        """The outcome of the uses of `columns` with this (shape, revenue, generations,
+        streams) key; `amount_key` is the revenue as the memories key it (`_amount_key`)."""
         s, amount, generations, streams = key
         if generations < 0 or streams < 0 or not self.analysis.groups_without_metrics:
             return self._column_one(columns, key)
@@ -372,13 +380,13 @@ class BatchEvaluator:
         # The answer depends on the class, the payees and weights (unless every payment is
         # to a party named in the clauses, with an amount that reads only the metrics).
         memo_key = (
-            (cls.number, _amount_key(amount), generations, streams, columns.currency)
+            (cls.number, amount_key, generations, streams, columns.currency)
             if cls.by_metrics
             else (
                 cls.number,
                 layout.number,
                 weights,
-                _amount_key(amount),
+                amount_key,
                 generations,
                 streams,
                 columns.currency,
@@ -461,7 +469,10 @@ class BatchEvaluator:
     def _rounded_outcome(self, lines: list[tuple[str, Money, str]]) -> Outcome:
         """The outcome of these exact payment lines, rounded by the core's one rule."""
         memo_key = tuple(
-            [(payee, str(exact.amount), exact.currency, rule) for payee, exact, rule in lines]
+            [
+                (payee, _amount_key(exact.amount), exact.currency, rule)
+                for payee, exact, rule in lines
+            ]
         )
         known = self._roundings.get(memo_key)
         if known is None:

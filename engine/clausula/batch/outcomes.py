@@ -136,7 +136,7 @@ def _decide_outcomes(
     while True:
         # Deciding only allocates (the core's memories grow, nothing cyclic is left):
         # the collector is paused a chunk at a time, and walks what a chunk kept while
-        # it is still in the processor's caches (`collector.KEPT_PER_PAUSE`).
+        # it is still in the processor's caches (why: `collector`'s docstring).
         with collector_paused():
             chosen = way or pace.choose()
             # A way tried for the first time, or the slower way probed, gets a short chunk:
