@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
-import os
 import random
 import statistics
 import sys
@@ -43,11 +42,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from peers_harness import harness
+
 import clausula
 from clausula.batch.outcomes import WAYS, pace_of
 
 ROOT = Path(__file__).resolve().parents[1]
-PEERS = ROOT.parent / "shared" / "bench" / "peers"
 
 
 def per_call(fn: Callable[[Any], Any], items: list[Any]) -> tuple[float, float]:
@@ -77,14 +77,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=10_000)
     args = parser.parse_args()
-    sys.path.insert(0, str(PEERS))
-    try:
-        import common  # type: ignore[import-not-found]
-        import engines  # type: ignore[import-not-found]
-        import engines_clausula  # type: ignore[import-not-found]
-    except ImportError as error:
-        sys.exit(f"the peers harness is not available ({error}): see docs/performance.md")
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load {os.getloadavg()}")
+    common, engines, engines_clausula = harness()
     artist_ids, consents = common.make_consents(1000)
     requests = common.make_requests(artist_ids, consents, args.requests)
     fresh = common.make_requests(artist_ids, consents, args.requests, seed=8)

@@ -34,11 +34,11 @@ import os
 import pickle
 import random
 import statistics
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
+
+from peers_harness import harness
 
 from clausula.collector import collector_paused
 from clausula.plain_use import PlainRequest
@@ -46,21 +46,12 @@ from clausula.plan_memo import plan_key, request_key
 from clausula.pricing import placed, plan_refusal, refused
 from clausula.use_input import read_use
 
-ROOT = Path(__file__).resolve().parents[1]
-PEERS = ROOT.parent / "shared" / "bench" / "peers"
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
-    sys.path.insert(0, str(PEERS))
-    try:
-        import common  # type: ignore[import-not-found]
-        import engines_clausula  # type: ignore[import-not-found]
-    except ImportError as error:
-        sys.exit(f"the peers harness is not available ({error}): see docs/performance.md")
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load {os.getloadavg()}")
+    common, _, engines_clausula = harness()
     artist_ids, consents = common.make_consents(1000)
     requests = common.make_requests(artist_ids, consents, 10_000)
     variant = engines_clausula.build_clausula(artist_ids, consents, repeats=1)[0]

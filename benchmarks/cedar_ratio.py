@@ -22,11 +22,9 @@ import argparse
 import gc
 import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-PEERS = Path(__file__).resolve().parents[2] / "shared" / "bench" / "peers"
+from peers_harness import harness
 
 
 def _p50(one: object, requests: list[object]) -> float:
@@ -48,14 +46,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--no-memo", action="store_true")
     args = parser.parse_args()
-    if not PEERS.is_dir():
-        print(f"needs the peers harness at {PEERS}: nothing measured")
-        return
-    sys.path.insert(0, str(PEERS))
-    import common  # the harness's modules, found on its path
-    import engines
-    import engines_clausula
-
+    common, engines, engines_clausula = harness()
     artist_ids, consents = common.make_consents(1000)
     requests = common.make_requests(artist_ids, consents, 10_000)
     reference = [common.decide(r, consents) for r in requests]
