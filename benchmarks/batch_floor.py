@@ -68,7 +68,8 @@ def main() -> None:
 
     def loop_nothing_decided() -> None:
         for r in requests:
-            outcome(fixed if read_use(to_use(r), vocabulary) is not None else None)
+            read_use(to_use(r), vocabulary)
+            outcome(fixed)
 
     def many() -> None:
         for d in policies.decide_many([to_use(r) for r in requests]):
@@ -83,8 +84,13 @@ def main() -> None:
 
     def floor_lean() -> None:
         uses = [to_use(r) for r in requests]
-        with collector_paused():
-            [placed(plan_refusal(denial), i) for i, u in enumerate(uses) if read_use(u, vocabulary)]
+        with collector_paused():  # `read_use` gives a request (always true) or raises
+            answers = [
+                placed(plan_refusal(denial), i)
+                for i, u in enumerate(uses)
+                if read_use(u, vocabulary)
+            ]
+        del answers
 
     def forked() -> None:
         uses = [to_use(r) for r in requests]
